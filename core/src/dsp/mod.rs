@@ -1,0 +1,83 @@
+//! DSP building blocks shared by the modules: gate detection, trigger pulses, smoothing,
+//! and the voices that sonify the world. Nothing here allocates.
+
+mod blips;
+mod pulse;
+mod voice;
+
+pub use blips::BlipBank;
+pub use pulse::{PulseTrain, SchmittTrigger};
+pub use voice::LoadVoice;
+
+/// A one-pole low-pass for de-zippering control values.
+#[derive(Debug, Clone, Copy)]
+pub struct Smoother {
+    value: f32,
+    coeff: f32,
+}
+
+impl Smoother {
+    /// A smoother at 0 with the given time constant.
+    pub fn new(time_constant_s: f32, sample_rate: f32) -> Smoother {
+        let mut s = Smoother {
+            value: 0.0,
+            coeff: 1.0,
+        };
+        s.set_time(time_constant_s, sample_rate);
+        s
+    }
+
+    /// Changes the time constant.
+    pub fn set_time(&mut self, time_constant_s: f32, sample_rate: f32) {
+        let samples = (time_constant_s * sample_rate).max(1.0);
+        self.coeff = 1.0 - (-1.0 / samples).exp();
+    }
+
+    /// Moves towards `target` by one sample.
+    pub fn next(&mut self, target: f32) -> f32 {
+        self.value += (target - self.value) * self.coeff;
+        self.value
+    }
+
+    /// Current value.
+    pub fn value(&self) -> f32 {
+        self.value
+    }
+
+    /// Jumps to a value.
+    pub fn reset(&mut self, value: f32) {
+        self.value = value;
+    }
+}
+
+/// A cheap, smooth saturator: tanh-like, exactly ±1 beyond ±3.
+pub fn soft_clip(x: f32) -> f32 {
+    if x >= 3.0 {
+        1.0
+    } else if x <= -3.0 {
+        -1.0
+    } else {
+        x * (27.0 + x * x) / (27.0 + 9.0 * x * x)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smoother_converges_and_soft_clip_is_bounded_and_monotonic() {
+        let mut s = Smoother::new(0.01, 48_000.0);
+        for _ in 0..48_000 {
+            s.next(1.0);
+        }
+        assert!((s.value() - 1.0).abs() < 1e-4);
+        let mut last = -2.0;
+        for i in -100..=100 {
+            let y = soft_clip(i as f32 * 0.05);
+            assert!((-1.0..=1.0).contains(&y));
+            assert!(y >= last);
+            last = y;
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! KubeRack's core: the simulated cluster (the world), its controllers and scheduler,
+//! and the per-module DSP that turns it into gates, triggers, CVs and sound.
+//!
+//! No I/O, no threads, no FFI. Deterministic for a given seed, sample rate and patch.
+
+pub mod dsp;
+pub mod modules;
+pub mod rack;
+pub mod registry;
+pub mod rng;
+pub mod world;
+
+pub use modules::{create_module, UnknownModel};
+pub use rack::{LoadError, Module, ProcessIo};
+pub use registry::Registry;

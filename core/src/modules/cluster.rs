@@ -1,0 +1,402 @@
+//! CLUSTER: the hub. Owns the world, steps it at control rate, reconciles its members'
+//! objects from their slots, publishes what they observe, and sonifies etcd.
+
+use std::sync::Arc;
+
+use kuberack_protocol::modules::cluster::{input, light, output, param, DESCRIPTOR};
+use kuberack_protocol::tag::tag_to_volts;
+use kuberack_protocol::ModuleDescriptor;
+use serde::{Deserialize, Serialize};
+
+use super::words::{
+    deployment_desired as dd, deployment_observed as dobs, pool_desired as pd, pool_observed as po,
+};
+use crate::dsp::{BlipBank, PulseTrain, SchmittTrigger};
+use crate::rack::{LoadError, Module, ProcessIo};
+use crate::registry::{Registry, Slot, SlotHandle, SlotKind};
+use crate::rng::Rng;
+use crate::world::{DeploymentSpec, NodePoolSpec, World, WorldConfig};
+
+/// Allocatable pods per node (the kubelet's default maxPods).
+pub const NODE_MAX_PODS: u32 = 110;
+/// Most pods a hub's world holds.
+pub const HUB_MAX_PODS: usize = 8192;
+/// Most nodes a hub's world holds.
+pub const HUB_MAX_NODES: usize = 1024;
+/// Most etcd blips started per control tick.
+const MAX_BLIPS_PER_TICK: u32 = 16;
+
+/// The hub's saved settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ClusterSettings {
+    /// Seed of the world's random draws.
+    pub seed: u64,
+    /// Samples per control tick (1..=1024).
+    pub control_period: u32,
+}
+
+impl Default for ClusterSettings {
+    fn default() -> Self {
+        ClusterSettings {
+            seed: 1,
+            control_period: 32,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct MemberLink {
+    kind: SlotKind,
+    generation: u32,
+}
+
+const UNLINKED: MemberLink = MemberLink {
+    kind: SlotKind::Free,
+    generation: 0,
+};
+
+/// The CLUSTER module.
+pub struct ClusterModule {
+    slot: SlotHandle,
+    settings: ClusterSettings,
+    world: World,
+    members: Vec<MemberLink>,
+    sample_rate: f32,
+    counter: u32,
+    ticks: u32,
+    clock: SchmittTrigger,
+    clock_steps: u32,
+    heard_revision: u64,
+    heard_scheduled: u64,
+    heard_failed: u64,
+    blips: BlipBank,
+    blip_rng: Rng,
+    blips_to_start: u32,
+    blip_spacing: u32,
+    blip_countdown: u32,
+    bind_pulses: PulseTrain,
+    fail_pulses: PulseTrain,
+}
+
+impl ClusterModule {
+    /// A hub with an empty world; `None` when the registry is full.
+    pub fn new(registry: &Arc<Registry>) -> Option<ClusterModule> {
+        let slot = registry.claim(SlotKind::Cluster)?;
+        let settings = ClusterSettings::default();
+        let sample_rate = 48_000.0;
+        Some(ClusterModule {
+            slot,
+            settings,
+            world: World::new(Self::world_config(settings.seed)),
+            members: vec![UNLINKED; kuberack_protocol::tag::MAX_TAG as usize],
+            sample_rate,
+            counter: 0,
+            ticks: 0,
+            clock: SchmittTrigger::default(),
+            clock_steps: 0,
+            heard_revision: 0,
+            heard_scheduled: 0,
+            heard_failed: 0,
+            blips: BlipBank::new(sample_rate, 0.012),
+            blip_rng: Rng::new(settings.seed ^ 0xb1195),
+            blips_to_start: 0,
+            blip_spacing: 1,
+            blip_countdown: 0,
+            bind_pulses: PulseTrain::new(sample_rate),
+            fail_pulses: PulseTrain::new(sample_rate),
+        })
+    }
+
+    fn world_config(seed: u64) -> WorldConfig {
+        WorldConfig {
+            seed,
+            max_pods: HUB_MAX_PODS,
+            max_nodes: HUB_MAX_NODES,
+            event_capacity: 16_384,
+        }
+    }
+
+    /// The simulated cluster.
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// This hub's reference tag.
+    pub fn tag(&self) -> u32 {
+        self.slot.tag()
+    }
+
+    /// The saved settings.
+    pub fn settings(&self) -> ClusterSettings {
+        self.settings
+    }
+
+    /// Starts a fresh world with the current settings (off the audio path: allocates).
+    fn rebuild(&mut self) {
+        self.world = World::new(Self::world_config(self.settings.seed));
+        self.members.fill(UNLINKED);
+        self.blip_rng = Rng::new(self.settings.seed ^ 0xb1195);
+        self.counter = 0;
+        self.ticks = 0;
+        self.clock_steps = 0;
+        self.heard_revision = 0;
+        self.heard_scheduled = 0;
+        self.heard_failed = 0;
+        self.blips.reset();
+        self.blips_to_start = 0;
+        self.bind_pulses.reset();
+        self.fail_pulses.reset();
+    }
+
+    /// Reads every joined member's desired state into the world; deletes what left.
+    fn sync_members(&mut self) {
+        let me = self.slot.tag();
+        let registry = self.slot.registry();
+        for i in 0..registry.high_water() {
+            let Some(slot) = registry.slot(i) else { break };
+            let tag = i as u32 + 1;
+            let kind = slot.kind();
+            let joined =
+                slot.hub() == me && matches!(kind, SlotKind::NodePool | SlotKind::Deployment);
+            let link = self.members[i];
+            let current = MemberLink {
+                kind,
+                generation: slot.generation(),
+            };
+            if link.kind != SlotKind::Free && (!joined || link != current) {
+                match link.kind {
+                    SlotKind::NodePool => self.world.delete_node_pool(tag),
+                    SlotKind::Deployment => self.world.delete_deployment(tag),
+                    _ => {}
+                }
+                self.members[i] = UNLINKED;
+            }
+            if !joined {
+                continue;
+            }
+            self.members[i] = current;
+            match kind {
+                SlotKind::NodePool => self.world.apply_node_pool(tag, pool_spec(slot)),
+                SlotKind::Deployment => self.world.apply_deployment(tag, deployment_spec(slot)),
+                _ => {}
+            }
+        }
+    }
+
+    /// Writes what each member observes into its slot.
+    fn publish(&self) {
+        let registry = self.slot.registry();
+        for (i, link) in self.members.iter().enumerate().take(registry.high_water()) {
+            let Some(slot) = registry.slot(i) else { break };
+            let tag = i as u32 + 1;
+            match link.kind {
+                SlotKind::NodePool => self.publish_pool(tag, slot),
+                SlotKind::Deployment => self.publish_deployment(tag, slot),
+                _ => {}
+            }
+        }
+        self.slot
+            .slot()
+            .heartbeat
+            .store(self.ticks, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn publish_pool(&self, tag: u32, slot: &Slot) {
+        let Some(pool) = self.world.pool(tag) else {
+            return;
+        };
+        let mut ready_nodes = 0;
+        let mut cordoned = 0;
+        let mut mask = 0u32;
+        let mut pods = 0usize;
+        for (ordinal, &index) in pool.nodes[..pool.len as usize].iter().enumerate() {
+            let Some(node) = self.world.node(index) else {
+                continue;
+            };
+            ready_nodes += u32::from(node.ready);
+            cordoned += u32::from(node.unschedulable);
+            slot.set_channel(ordinal, node.cpu_utilisation());
+            for pod in self.world.node_pods(index) {
+                if pods >= 16 {
+                    break;
+                }
+                if pod.ready {
+                    mask |= 1 << pods;
+                }
+                pods += 1;
+            }
+        }
+        slot.set_observed(po::NODES, pool.len);
+        slot.set_observed(po::READY_NODES, ready_nodes);
+        slot.set_observed(po::POD_READY_MASK, mask);
+        slot.set_observed(po::POD_CHANNELS, pods as u32);
+        slot.set_observed(po::CORDONED_NODES, cordoned);
+    }
+
+    fn publish_deployment(&self, tag: u32, slot: &Slot) {
+        let Some(d) = self.world.deployment(tag) else {
+            return;
+        };
+        let mut masks = 0u32;
+        let mut pods = 0u32;
+        for pod in self.world.deployment_pods(tag).take(16) {
+            masks |= 1 << (16 + pods);
+            if pod.ready {
+                masks |= 1 << pods;
+            }
+            pods += 1;
+        }
+        slot.set_observed(dobs::READY, d.ready);
+        slot.set_observed(dobs::ACTIVE, d.active);
+        slot.set_observed(dobs::CREATED_TOTAL, d.created_total);
+        slot.set_observed(dobs::READY_TOTAL, d.ready_total);
+        slot.set_observed(dobs::DELETED_TOTAL, d.deleted_total);
+        slot.set_observed(dobs::POD_MASKS, masks);
+        slot.set_observed(dobs::POD_CHANNELS, pods);
+        slot.set_observed(dobs::REPLICAS, d.spec.replicas);
+    }
+
+    /// One control tick: members in, world forward, observations out, sounds queued.
+    fn tick(&mut self, dt: f64, steps: u32) {
+        self.ticks = self.ticks.wrapping_add(1);
+        self.sync_members();
+        for _ in 0..steps {
+            self.world.step(dt);
+        }
+        self.publish();
+        let revision = self.world.revision();
+        let new_revisions = revision - self.heard_revision;
+        self.heard_revision = revision;
+        if new_revisions > 0 {
+            self.blips_to_start = (self.blips_to_start
+                + new_revisions.min(u64::from(MAX_BLIPS_PER_TICK)) as u32)
+                .min(MAX_BLIPS_PER_TICK);
+            self.blip_spacing = (self.settings.control_period / self.blips_to_start.max(1)).max(1);
+        }
+        let stats = *self.world.stats();
+        self.bind_pulses
+            .add((stats.pods_scheduled - self.heard_scheduled).min(16) as u32);
+        self.fail_pulses
+            .add((stats.failed_attempts - self.heard_failed).min(16) as u32);
+        self.heard_scheduled = stats.pods_scheduled;
+        self.heard_failed = stats.failed_attempts;
+    }
+
+    fn etcd_sample(&mut self, io: &ProcessIo<'_>) -> f32 {
+        if self.blips_to_start > 0 {
+            if self.blip_countdown == 0 {
+                self.blips_to_start -= 1;
+                self.blip_countdown = self.blip_spacing;
+                let tone = io.param(param::TONE).clamp(-2.0, 2.0);
+                // Pitch jitter: up to a semitone either way around the TONE pitch.
+                let jitter = (self.blip_rng.uniform() as f32 * 2.0 - 1.0) / 12.0;
+                let freq = 880.0 * (tone + jitter).exp2();
+                self.blips.trigger(freq, 1.0);
+            }
+            self.blip_countdown -= 1;
+        }
+        let level = io.param(param::LEVEL).clamp(0.0, 1.0);
+        crate::dsp::soft_clip(self.blips.process() * 0.6) * 5.0 * level
+    }
+}
+
+fn pool_spec(slot: &Slot) -> NodePoolSpec {
+    NodePoolSpec {
+        count: slot.desired(pd::COUNT),
+        cpu_m: slot.desired(pd::CPU_M),
+        memory_mib: slot.desired(pd::MEMORY_MIB),
+        pods: NODE_MAX_PODS,
+        cordoned: slot.desired(pd::CORDONED) != 0,
+    }
+}
+
+fn deployment_spec(slot: &Slot) -> DeploymentSpec {
+    DeploymentSpec {
+        replicas: slot.desired(dd::REPLICAS),
+        cpu_m: slot.desired(dd::CPU_M),
+        memory_mib: slot.desired(dd::MEMORY_MIB),
+    }
+}
+
+impl Module for ClusterModule {
+    fn descriptor(&self) -> &'static ModuleDescriptor {
+        &DESCRIPTOR
+    }
+
+    fn set_sample_rate(&mut self, sample_rate: f32) {
+        if !(sample_rate.is_finite() && sample_rate > 0.0) {
+            return;
+        }
+        self.sample_rate = sample_rate;
+        self.blips.set_sample_rate(sample_rate, 0.012);
+        self.bind_pulses.set_sample_rate(sample_rate);
+        self.fail_pulses.set_sample_rate(sample_rate);
+    }
+
+    fn process(&mut self, io: &mut ProcessIo<'_>) {
+        let warp = 10f64.powf(f64::from(io.param(param::WARP).clamp(-1.0, 2.0)));
+        let clocked = io.connected(input::CLOCK);
+        if clocked && self.clock.process(io.input(input::CLOCK, 0)) {
+            self.clock_steps = (self.clock_steps + 1).min(4);
+        }
+        self.counter += 1;
+        if self.counter >= self.settings.control_period {
+            self.counter = 0;
+            if clocked {
+                let steps = std::mem::take(&mut self.clock_steps);
+                self.tick(warp, steps);
+            } else {
+                let dt =
+                    warp * f64::from(self.settings.control_period) / f64::from(self.sample_rate);
+                self.tick(dt, 1);
+            }
+        }
+        let etcd = self.etcd_sample(io);
+        io.set_mono(output::ETCD, etcd);
+        let bind = self.bind_pulses.process();
+        io.set_mono(output::BIND, bind);
+        let fail = self.fail_pulses.process();
+        io.set_mono(output::FAIL, fail);
+        io.set_mono(
+            output::PENDING,
+            (self.world.pending_pods() as f32 * 0.1).min(10.0),
+        );
+        io.set_mono(output::UTIL, self.world.cpu_utilisation() * 10.0);
+        io.set_mono(output::API, tag_to_volts(self.slot.tag()));
+        io.set_light(light::RUN, 1.0);
+        io.set_light(light::CLOCKED, if clocked { 1.0 } else { 0.0 });
+        let unschedulable = self.world.unschedulable_pods() > 0;
+        io.set_light(light::UNSCHEDULABLE, if unschedulable { 1.0 } else { 0.0 });
+    }
+
+    fn reset(&mut self) {
+        self.settings = ClusterSettings::default();
+        self.rebuild();
+    }
+
+    fn save(&self) -> serde_json::Value {
+        serde_json::to_value(self.settings).unwrap_or(serde_json::Value::Null)
+    }
+
+    fn load(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
+        let result = ClusterSettings::deserialize(state)
+            .map_err(|e| LoadError(format!("CLUSTER settings: {e}; using defaults")));
+        let settings = result.clone().unwrap_or_default();
+        self.settings = ClusterSettings {
+            control_period: settings.control_period.clamp(1, 1024),
+            ..settings
+        };
+        self.rebuild();
+        result.map(|_| ())
+    }
+
+    fn set_seed(&mut self, seed: u64) {
+        self.settings.seed = seed;
+        self.rebuild();
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}

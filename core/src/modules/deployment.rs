@@ -1,0 +1,203 @@
+//! DEPLOYMENT: publishes spec.replicas and the pod template's requests; shows ready pods as a
+//! pitch, gates and lights, and fires triggers as pods are created, become Ready and go.
+
+use std::sync::Arc;
+
+use kuberack_protocol::modules::deployment::{input, light, output, param, DESCRIPTOR};
+use kuberack_protocol::ModuleDescriptor;
+
+use super::membership::{CounterWatch, Membership};
+use super::words::{deployment_desired as dd, deployment_observed as dobs};
+use crate::dsp::PulseTrain;
+use crate::rack::{LoadError, Module, ProcessIo};
+use crate::registry::{Registry, SlotHandle, SlotKind};
+
+/// Most replicas knob plus CV can ask for.
+pub const MAX_REPLICAS: u32 = 64;
+/// Extra distance past the half-way point before replicas change: keeps an LFO from chattering.
+pub const REPLICAS_HYSTERESIS: f32 = 0.15;
+
+/// The DEPLOYMENT module.
+pub struct DeploymentModule {
+    slot: SlotHandle,
+    membership: Membership,
+    replicas: u32,
+    created: CounterWatch,
+    became_ready: CounterWatch,
+    deleted: CounterWatch,
+    created_pulses: PulseTrain,
+    ready_pulses: PulseTrain,
+    deleted_pulses: PulseTrain,
+}
+
+impl DeploymentModule {
+    /// A Deployment not yet in any cluster; `None` when the registry is full.
+    pub fn new(registry: &Arc<Registry>) -> Option<DeploymentModule> {
+        Some(DeploymentModule {
+            slot: registry.claim(SlotKind::Deployment)?,
+            membership: Membership::default(),
+            replicas: DESCRIPTOR.params[param::REPLICAS].default as u32,
+            created: CounterWatch::default(),
+            became_ready: CounterWatch::default(),
+            deleted: CounterWatch::default(),
+            created_pulses: PulseTrain::new(48_000.0),
+            ready_pulses: PulseTrain::new(48_000.0),
+            deleted_pulses: PulseTrain::new(48_000.0),
+        })
+    }
+
+    /// The replicas currently asked for (knob plus CV, after hysteresis).
+    pub fn replicas(&self) -> u32 {
+        self.replicas
+    }
+}
+
+/// Quantises knob + CV to replicas with hysteresis around each step.
+pub fn quantise_replicas(current: u32, wanted: f32) -> u32 {
+    let wanted = wanted.clamp(0.0, MAX_REPLICAS as f32);
+    if (wanted - current as f32).abs() > 0.5 + REPLICAS_HYSTERESIS {
+        wanted.round() as u32
+    } else {
+        current
+    }
+}
+
+fn knob(io: &ProcessIo<'_>, index: usize) -> f32 {
+    let p = &DESCRIPTOR.params[index];
+    io.param(index).clamp(p.min, p.max)
+}
+
+impl Module for DeploymentModule {
+    fn descriptor(&self) -> &'static ModuleDescriptor {
+        &DESCRIPTOR
+    }
+
+    fn set_sample_rate(&mut self, sample_rate: f32) {
+        if sample_rate.is_finite() && sample_rate > 0.0 {
+            for p in [
+                &mut self.created_pulses,
+                &mut self.ready_pulses,
+                &mut self.deleted_pulses,
+            ] {
+                p.set_sample_rate(sample_rate);
+            }
+        }
+    }
+
+    fn process(&mut self, io: &mut ProcessIo<'_>) {
+        let slot = self.slot.slot();
+        if self.membership.update(&self.slot, io.input_raw(input::API)) {
+            self.created.resync(0);
+            self.became_ready.resync(0);
+            self.deleted.resync(0);
+        }
+        let wanted = knob(io, param::REPLICAS) + io.input(input::REPLICAS, 0);
+        self.replicas = quantise_replicas(self.replicas, wanted);
+        slot.set_desired(dd::REPLICAS, self.replicas);
+        slot.set_desired(dd::CPU_M, (knob(io, param::CPU).round() * 10.0) as u32);
+        slot.set_desired(
+            dd::MEMORY_MIB,
+            (knob(io, param::MEMORY).round() * 16.0) as u32,
+        );
+
+        let joined = self.membership.hub() != 0;
+        self.created_pulses
+            .add(self.created.new_events(slot.observed(dobs::CREATED_TOTAL)));
+        self.ready_pulses.add(
+            self.became_ready
+                .new_events(slot.observed(dobs::READY_TOTAL)),
+        );
+        self.deleted_pulses
+            .add(self.deleted.new_events(slot.observed(dobs::DELETED_TOTAL)));
+        let ready = slot.observed(dobs::READY);
+        io.set_mono(output::READY, (ready as f32 / 12.0).min(10.0));
+        let pods = (slot.observed(dobs::POD_CHANNELS) as usize).min(16);
+        let masks = slot.observed(dobs::POD_MASKS);
+        for ch in 0..16 {
+            let high = ch < pods && masks & (1 << ch) != 0;
+            io.set_output(output::GATES, ch, if high { 10.0 } else { 0.0 });
+        }
+        io.set_channels(output::GATES, pods.max(1));
+        let created = self.created_pulses.process();
+        io.set_mono(output::CREATED, created);
+        let became_ready = self.ready_pulses.process();
+        io.set_mono(output::BECAME_READY, became_ready);
+        let deleted = self.deleted_pulses.process();
+        io.set_mono(output::DELETED, deleted);
+
+        let desired = slot.observed(dobs::REPLICAS);
+        let available = joined && ready == desired && slot.observed(dobs::ACTIVE) == desired;
+        io.set_light(light::AVAILABLE, if available { 1.0 } else { 0.0 });
+        io.set_light(
+            light::PROGRESSING,
+            if joined && !available { 1.0 } else { 0.0 },
+        );
+        for i in 0..light::POD_COUNT {
+            let b = if masks & (1 << i) != 0 {
+                1.0
+            } else if masks & (1 << (16 + i)) != 0 {
+                0.2
+            } else {
+                0.0
+            };
+            io.set_light(light::POD_FIRST + i, b);
+        }
+    }
+
+    fn reset(&mut self) {
+        self.membership.reset();
+        self.replicas = DESCRIPTOR.params[param::REPLICAS].default as u32;
+        for p in [
+            &mut self.created_pulses,
+            &mut self.ready_pulses,
+            &mut self.deleted_pulses,
+        ] {
+            p.reset();
+        }
+    }
+
+    fn save(&self) -> serde_json::Value {
+        serde_json::json!({})
+    }
+
+    fn load(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
+        if state.is_object() || state.is_null() {
+            Ok(())
+        } else {
+            Err(LoadError(
+                "DEPLOYMENT settings: expected an object; using defaults".into(),
+            ))
+        }
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replicas_step_cleanly_under_a_slow_sweep() {
+        let mut r = 3;
+        let mut changes = 0;
+        let mut last = r;
+        // A noisy sweep around 3.5 must not chatter between 3 and 4.
+        for i in 0..1000 {
+            let wobble = if i % 2 == 0 { 0.1 } else { -0.1 };
+            r = quantise_replicas(r, 3.5 + wobble);
+            if r != last {
+                changes += 1;
+                last = r;
+            }
+        }
+        assert_eq!(changes, 0);
+        assert_eq!(quantise_replicas(3, 4.7), 5);
+        assert_eq!(quantise_replicas(3, 4.0), 4);
+        assert_eq!(quantise_replicas(3, -20.0), 0);
+        assert_eq!(quantise_replicas(3, 1e9), MAX_REPLICAS);
+        assert_eq!(quantise_replicas(3, f32::NAN.max(0.0)), 0);
+    }
+}

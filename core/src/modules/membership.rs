@@ -1,0 +1,77 @@
+//! How a member joins a hub: the API input's reference decides which hub's world it is in.
+
+use kuberack_protocol::tag::volts_to_tag;
+
+use crate::registry::{SlotHandle, SlotKind};
+
+/// Tracks a member's API input and keeps its slot's hub tag in step with the cable.
+#[derive(Debug, Default)]
+pub struct Membership {
+    last_volts_bits: u32,
+    hub: u32,
+}
+
+impl Membership {
+    /// Reads the API voltage; returns true when the member joined, left or changed hub
+    /// (the caller then forgets what it observed from the previous hub).
+    pub fn update(&mut self, slot: &SlotHandle, api_volts: f32) -> bool {
+        if api_volts.to_bits() == self.last_volts_bits {
+            return false;
+        }
+        self.last_volts_bits = api_volts.to_bits();
+        let hub = volts_to_tag(api_volts)
+            .filter(|&t| {
+                slot.registry()
+                    .by_tag(t)
+                    .is_some_and(|s| s.kind() == SlotKind::Cluster)
+            })
+            .unwrap_or(0);
+        if hub == self.hub {
+            return false;
+        }
+        self.hub = hub;
+        let s = slot.slot();
+        for i in 0..s.observed.len() {
+            s.set_observed(i, 0);
+        }
+        for ch in 0..s.channels.len() {
+            s.set_channel(ch, 0.0);
+        }
+        s.set_hub(hub);
+        true
+    }
+
+    /// Tag of the hub joined (0 = none).
+    pub fn hub(&self) -> u32 {
+        self.hub
+    }
+
+    /// Forgets the cable (the next sample re-reads it).
+    pub fn reset(&mut self) {
+        self.last_volts_bits = u32::MAX;
+    }
+}
+
+/// Counts new events from a hub-published running total.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CounterWatch {
+    last: u32,
+}
+
+impl CounterWatch {
+    /// New events since the last call (0 after a resync or an implausible jump).
+    pub fn new_events(&mut self, total: u32) -> u32 {
+        let diff = total.wrapping_sub(self.last);
+        self.last = total;
+        if diff > 1 << 16 {
+            0
+        } else {
+            diff
+        }
+    }
+
+    /// Starts counting from `total`.
+    pub fn resync(&mut self, total: u32) {
+        self.last = total;
+    }
+}

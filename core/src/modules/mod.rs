@@ -1,0 +1,42 @@
+//! The module types, one per descriptor, and the factory hosts create them with.
+
+pub mod cluster;
+pub mod deployment;
+mod membership;
+pub mod node;
+pub mod words;
+
+use std::sync::Arc;
+
+use crate::rack::Module;
+use crate::registry::Registry;
+
+pub use cluster::ClusterModule;
+pub use deployment::DeploymentModule;
+pub use node::NodeModule;
+
+/// A slug no KubeRack module has, or a registry with no free slot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownModel(pub String);
+
+impl std::fmt::Display for UnknownModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot create KubeRack module '{}'", self.0)
+    }
+}
+
+impl std::error::Error for UnknownModel {}
+
+/// Creates the module with this slug, claiming a slot in `registry`. Not for the audio path.
+pub fn create_module(
+    slug: &str,
+    registry: &Arc<Registry>,
+) -> Result<Box<dyn Module>, UnknownModel> {
+    let module: Option<Box<dyn Module>> = match slug {
+        "Cluster" => ClusterModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
+        "Node" => NodeModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
+        "Deployment" => DeploymentModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
+        _ => None,
+    };
+    module.ok_or_else(|| UnknownModel(slug.to_owned()))
+}

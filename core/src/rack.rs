@@ -1,0 +1,140 @@
+//! The contract between a host (Rack through the C ABI, or the headless player) and a module.
+
+use kuberack_protocol::{ModuleDescriptor, MAX_CHANNELS};
+
+/// Highest magnitude a voltage may have on a KubeRack port (Rack's ±12 V).
+pub const MAX_VOLTS: f32 = 12.0;
+
+/// One sample's worth of module I/O. Voltages are laid out as `MAX_CHANNELS` floats per port.
+pub struct ProcessIo<'a> {
+    /// Raw param values, in descriptor order.
+    pub params: &'a [f32],
+    /// Input voltages, `MAX_CHANNELS` per input.
+    pub inputs: &'a [f32],
+    /// Connected channel count per input (0 = not patched).
+    pub input_channels: &'a [u8],
+    /// Output voltages, `MAX_CHANNELS` per output.
+    pub outputs: &'a mut [f32],
+    /// Channel count per output, set by the module.
+    pub output_channels: &'a mut [u8],
+    /// Light brightnesses 0..1.
+    pub lights: &'a mut [f32],
+}
+
+impl ProcessIo<'_> {
+    /// Whether the input has a cable.
+    pub fn connected(&self, input: usize) -> bool {
+        self.input_channels.get(input).is_some_and(|&c| c > 0)
+    }
+
+    /// Channels on an input (0 when unpatched).
+    pub fn channels(&self, input: usize) -> usize {
+        usize::from(self.input_channels.get(input).copied().unwrap_or(0)).min(MAX_CHANNELS)
+    }
+
+    /// An input voltage, sanitised: NaN and unpatched read 0 V, infinities clamp to ±12 V.
+    pub fn input(&self, input: usize, channel: usize) -> f32 {
+        if channel >= self.channels(input) {
+            return 0.0;
+        }
+        let v = self
+            .inputs
+            .get(input * MAX_CHANNELS + channel)
+            .copied()
+            .unwrap_or(0.0);
+        sanitize(v)
+    }
+
+    /// The raw (unsanitised) voltage of channel 0, for reference tags that must arrive exact.
+    pub fn input_raw(&self, input: usize) -> f32 {
+        if !self.connected(input) {
+            return 0.0;
+        }
+        self.inputs
+            .get(input * MAX_CHANNELS)
+            .copied()
+            .unwrap_or(0.0)
+    }
+
+    /// A param's raw value, sanitised to the param's range by the caller's descriptor.
+    pub fn param(&self, param: usize) -> f32 {
+        sanitize(self.params.get(param).copied().unwrap_or(0.0))
+    }
+
+    /// Sets an output voltage.
+    pub fn set_output(&mut self, output: usize, channel: usize, volts: f32) {
+        if channel < MAX_CHANNELS {
+            if let Some(slot) = self.outputs.get_mut(output * MAX_CHANNELS + channel) {
+                *slot = volts;
+            }
+        }
+    }
+
+    /// Sets a monophonic output: one channel.
+    pub fn set_mono(&mut self, output: usize, volts: f32) {
+        self.set_output(output, 0, volts);
+        self.set_channels(output, 1);
+    }
+
+    /// Sets an output's channel count.
+    pub fn set_channels(&mut self, output: usize, channels: usize) {
+        if let Some(c) = self.output_channels.get_mut(output) {
+            *c = channels.min(MAX_CHANNELS) as u8;
+        }
+    }
+
+    /// Sets a light's brightness.
+    pub fn set_light(&mut self, light: usize, brightness: f32) {
+        if let Some(l) = self.lights.get_mut(light) {
+            *l = brightness.clamp(0.0, 1.0);
+        }
+    }
+
+    /// Zeroes every output and light (a silent module).
+    pub fn silence(&mut self) {
+        self.outputs.fill(0.0);
+        self.output_channels.fill(0);
+        self.lights.fill(0.0);
+    }
+}
+
+/// NaN reads as 0 V; anything else is clamped to ±12 V.
+pub fn sanitize(v: f32) -> f32 {
+    if v.is_nan() {
+        0.0
+    } else {
+        v.clamp(-MAX_VOLTS, MAX_VOLTS)
+    }
+}
+
+/// Why a module's saved state could not be loaded; the module keeps safe defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError(pub String);
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// A KubeRack module as a host drives it. Everything but `process` may allocate.
+pub trait Module: Send {
+    /// The module's descriptor.
+    fn descriptor(&self) -> &'static ModuleDescriptor;
+    /// Called before processing and whenever the host's sample rate changes.
+    fn set_sample_rate(&mut self, sample_rate: f32);
+    /// Processes one sample. Never allocates, locks or blocks.
+    fn process(&mut self, io: &mut ProcessIo<'_>);
+    /// Returns the module's settings and internal state to their initial values.
+    fn reset(&mut self);
+    /// The module's own settings, saved with the patch (never credentials).
+    fn save(&self) -> serde_json::Value;
+    /// Restores saved settings; on error the module keeps defaults for what it could not read.
+    fn load(&mut self, state: &serde_json::Value) -> Result<(), LoadError>;
+    /// Overrides the random seed (only meaningful for a hub).
+    fn set_seed(&mut self, _seed: u64) {}
+    /// Downcasting for hosts that need a concrete module (the player reads a hub's world).
+    fn as_any(&self) -> &dyn std::any::Any;
+}

@@ -1,0 +1,180 @@
+//! The etcd-like revision log: a bounded ring of the last writes to the world.
+
+use serde_json::{json, Value};
+
+use super::names::ObjectName;
+use super::scheduler::{failure_message, FailureCounts};
+
+/// What happened in one write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// A node joined the cluster.
+    NodeAdded,
+    /// A node's Ready condition became True.
+    NodeReady,
+    /// A node was cordoned (spec.unschedulable = true).
+    NodeCordoned,
+    /// A node was uncordoned.
+    NodeUncordoned,
+    /// A node's allocatable resources changed.
+    NodeUpdated,
+    /// A node was deleted.
+    NodeDeleted,
+    /// A Deployment was created.
+    DeploymentCreated,
+    /// A Deployment's spec.replicas changed.
+    DeploymentScaled,
+    /// A Deployment was deleted.
+    DeploymentDeleted,
+    /// A ReplicaSet was created for a Deployment.
+    ReplicaSetCreated,
+    /// A pod was created.
+    PodCreated,
+    /// The scheduler bound a pod to a node.
+    PodScheduled,
+    /// A scheduling attempt found no feasible node.
+    PodFailedScheduling,
+    /// The kubelet began creating the pod's containers.
+    PodContainerCreating,
+    /// The pod's containers started (phase Running).
+    PodRunning,
+    /// The pod's Ready condition became True.
+    PodReady,
+    /// The pod got a deletionTimestamp and is terminating gracefully.
+    PodTerminating,
+    /// The pod was evicted because its node went away.
+    PodEvicted,
+    /// The pod object was removed.
+    PodDeleted,
+}
+
+impl EventKind {
+    /// The name written in event traces.
+    pub const fn name(self) -> &'static str {
+        match self {
+            EventKind::NodeAdded => "NodeAdded",
+            EventKind::NodeReady => "NodeReady",
+            EventKind::NodeCordoned => "NodeCordoned",
+            EventKind::NodeUncordoned => "NodeUncordoned",
+            EventKind::NodeUpdated => "NodeUpdated",
+            EventKind::NodeDeleted => "NodeDeleted",
+            EventKind::DeploymentCreated => "DeploymentCreated",
+            EventKind::DeploymentScaled => "DeploymentScaled",
+            EventKind::DeploymentDeleted => "DeploymentDeleted",
+            EventKind::ReplicaSetCreated => "ReplicaSetCreated",
+            EventKind::PodCreated => "PodCreated",
+            EventKind::PodScheduled => "Scheduled",
+            EventKind::PodFailedScheduling => "FailedScheduling",
+            EventKind::PodContainerCreating => "ContainerCreating",
+            EventKind::PodRunning => "Started",
+            EventKind::PodReady => "Ready",
+            EventKind::PodTerminating => "Killing",
+            EventKind::PodEvicted => "Evicted",
+            EventKind::PodDeleted => "PodDeleted",
+        }
+    }
+}
+
+/// One write to the world, at one revision.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Event {
+    /// The cluster-wide revision this write produced (etcd's mod_revision).
+    pub revision: u64,
+    /// Simulated time of the write, in seconds.
+    pub time: f64,
+    /// What happened.
+    pub kind: EventKind,
+    /// The object written.
+    pub object: ObjectName,
+    /// The node involved, if any (the bind target, the evicting node).
+    pub node: Option<ObjectName>,
+    /// A number that goes with the event (replicas for scaling, nodes considered for a
+    /// failed scheduling attempt).
+    pub value: i64,
+    /// Packed detail (per-reason node counts of a failed scheduling attempt).
+    pub detail: u64,
+}
+
+impl Event {
+    /// The event as one JSON object for a trace line.
+    pub fn to_json(&self) -> Value {
+        let mut v = json!({
+            "revision": self.revision,
+            "time": (self.time * 1e6).round() / 1e6,
+            "reason": self.kind.name(),
+            "kind": self.object.kind_name(),
+            "name": self.object.to_string(),
+        });
+        if let Some(node) = self.node {
+            v["node"] = json!(node.to_string());
+        }
+        if self.kind == EventKind::PodFailedScheduling {
+            let message = failure_message(self.value as u64, FailureCounts(self.detail));
+            v["message"] = json!(message);
+        } else if self.value != 0 {
+            v["value"] = json!(self.value);
+        }
+        v
+    }
+}
+
+/// A ring holding the last `capacity` events; allocation happens only at construction.
+pub struct EventLog {
+    ring: Vec<Event>,
+    capacity: usize,
+    /// Revision of the newest event (0 = none yet).
+    newest: u64,
+}
+
+impl EventLog {
+    /// An empty log keeping the last `capacity` events.
+    pub fn with_capacity(capacity: usize) -> EventLog {
+        EventLog {
+            ring: Vec::with_capacity(capacity),
+            capacity: capacity.max(1),
+            newest: 0,
+        }
+    }
+
+    /// Appends an event; its revision must be the next one.
+    pub fn push(&mut self, event: Event) {
+        debug_assert_eq!(event.revision, self.newest + 1);
+        self.newest = event.revision;
+        if self.ring.len() < self.capacity {
+            self.ring.push(event);
+        } else {
+            let i = ((event.revision - 1) % self.capacity as u64) as usize;
+            self.ring[i] = event;
+        }
+    }
+
+    /// Revision of the newest event.
+    pub fn newest_revision(&self) -> u64 {
+        self.newest
+    }
+
+    /// Oldest revision still held.
+    pub fn oldest_revision(&self) -> u64 {
+        if self.newest == 0 {
+            0
+        } else {
+            self.newest + 1 - self.ring.len() as u64
+        }
+    }
+
+    /// The event at a revision, if still held.
+    pub fn get(&self, revision: u64) -> Option<&Event> {
+        if revision == 0 || revision > self.newest || revision < self.oldest_revision() {
+            return None;
+        }
+        let i = ((revision - 1) % self.capacity as u64) as usize;
+        self.ring.get(i)
+    }
+
+    /// Events after `revision`, oldest first; also how many were already overwritten.
+    pub fn since(&self, revision: u64) -> (u64, impl Iterator<Item = &Event> + '_) {
+        let first = (revision + 1).max(self.oldest_revision().max(1));
+        let lost = first.saturating_sub(revision + 1);
+        (lost, (first..=self.newest).filter_map(move |r| self.get(r)))
+    }
+}

@@ -1,0 +1,317 @@
+//! The simulated cluster: API objects, the revision log, controllers, the scheduler and the
+//! kubelets, stepped in simulated time. Every container is sized at construction, so stepping
+//! never allocates.
+
+mod controllers;
+pub mod events;
+mod kubelet;
+pub mod names;
+pub mod objects;
+pub mod scheduler;
+mod slab;
+mod timers;
+
+use kuberack_protocol::tag::MAX_TAG;
+
+use crate::rng::Rng;
+use events::{Event, EventKind, EventLog};
+use names::ObjectName;
+pub use objects::*;
+use scheduler::SchedulingQueue;
+use slab::Slab;
+use timers::{TimerAction, Timers};
+
+/// Sizes and seed of a world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorldConfig {
+    /// Seed of every random draw (latencies, tie-breaks).
+    pub seed: u64,
+    /// Most pods that can exist at once.
+    pub max_pods: usize,
+    /// Most nodes that can exist at once.
+    pub max_nodes: usize,
+    /// Events kept in the revision log.
+    pub event_capacity: usize,
+}
+
+impl Default for WorldConfig {
+    fn default() -> Self {
+        WorldConfig {
+            seed: 1,
+            max_pods: 4096,
+            max_nodes: 1024,
+            event_capacity: 8192,
+        }
+    }
+}
+
+/// Running totals for summaries and CVs.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct WorldStats {
+    /// Successful bindings.
+    pub pods_scheduled: u64,
+    /// Scheduling attempts that found no feasible node.
+    pub failed_attempts: u64,
+    /// Pods created.
+    pub pods_created: u64,
+    /// Pods removed.
+    pub pods_deleted: u64,
+    /// Pods evicted (node removed or shrunk).
+    pub evictions: u64,
+    /// Pods that could not be created because the world is full.
+    pub pods_refused: u64,
+    /// Highest cluster CPU utilisation seen (requested over allocatable).
+    pub peak_cpu_utilisation: f32,
+}
+
+/// The world: one simulated Kubernetes cluster.
+pub struct World {
+    config: WorldConfig,
+    time: f64,
+    rng: Rng,
+    next_uid: u64,
+    events: EventLog,
+    stats: WorldStats,
+    nodes: Slab<Node>,
+    pods: Slab<Pod>,
+    /// Pools by owner tag.
+    pools: Vec<Option<NodePool>>,
+    /// Deployments by owner tag.
+    deployments: Vec<Option<Deployment>>,
+    /// Tags of existing Deployments, ascending (reconcile order).
+    deployment_tags: Vec<u32>,
+    /// Tags of existing pools, ascending.
+    pool_tags: Vec<u32>,
+    queue: SchedulingQueue,
+    timers: Timers,
+    /// Scratch for ranking scale-down victims.
+    ranking: Vec<controllers::Rank>,
+    /// Cluster-wide sums over nodes.
+    allocatable_cpu_m: u64,
+    requested_cpu_m: u64,
+    pending: u32,
+}
+
+impl World {
+    /// A world with nothing in it.
+    pub fn new(config: WorldConfig) -> World {
+        let slots = MAX_TAG as usize + 1;
+        World {
+            config,
+            time: 0.0,
+            rng: Rng::new(config.seed),
+            next_uid: 1,
+            events: EventLog::with_capacity(config.event_capacity),
+            stats: WorldStats::default(),
+            nodes: Slab::with_capacity(config.max_nodes),
+            pods: Slab::with_capacity(config.max_pods),
+            pools: vec![None; slots],
+            deployments: vec![None; slots],
+            deployment_tags: Vec::with_capacity(slots),
+            pool_tags: Vec::with_capacity(slots),
+            queue: SchedulingQueue::with_capacity(config.max_pods),
+            timers: Timers::with_capacity(config.max_pods * 2 + config.max_nodes),
+            ranking: Vec::with_capacity(config.max_pods),
+            allocatable_cpu_m: 0,
+            requested_cpu_m: 0,
+            pending: 0,
+        }
+    }
+
+    /// The configuration the world was built with.
+    pub fn config(&self) -> &WorldConfig {
+        &self.config
+    }
+
+    /// Simulated seconds since the world began.
+    pub fn time(&self) -> f64 {
+        self.time
+    }
+
+    /// The revision log.
+    pub fn events(&self) -> &EventLog {
+        &self.events
+    }
+
+    /// The current revision (etcd's header revision).
+    pub fn revision(&self) -> u64 {
+        self.events.newest_revision()
+    }
+
+    /// Running totals.
+    pub fn stats(&self) -> &WorldStats {
+        &self.stats
+    }
+
+    /// Pods not yet bound (and not terminating).
+    pub fn pending_pods(&self) -> u32 {
+        self.pending
+    }
+
+    /// Pods waiting as unschedulable.
+    pub fn unschedulable_pods(&self) -> usize {
+        self.queue.unschedulable_len()
+    }
+
+    /// CPU requested by bound pods over allocatable CPU of all nodes, 0..1.
+    pub fn cpu_utilisation(&self) -> f32 {
+        if self.allocatable_cpu_m == 0 {
+            0.0
+        } else {
+            (self.requested_cpu_m as f64 / self.allocatable_cpu_m as f64).min(1.0) as f32
+        }
+    }
+
+    /// Pods that exist (terminating ones included).
+    pub fn pod_count(&self) -> usize {
+        self.pods.len()
+    }
+
+    /// Nodes that exist.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Every node, in slab order.
+    pub fn nodes(&self) -> impl Iterator<Item = (u32, &Node)> {
+        self.nodes.iter()
+    }
+
+    /// Every pod, in slab order.
+    pub fn pods(&self) -> impl Iterator<Item = (u32, &Pod)> {
+        self.pods.iter()
+    }
+
+    /// A node by index.
+    pub fn node(&self, index: u32) -> Option<&Node> {
+        self.nodes.get(index)
+    }
+
+    /// A pod by index.
+    pub fn pod(&self, index: u32) -> Option<&Pod> {
+        self.pods.get(index)
+    }
+
+    /// The pool a NODE module with this tag stands for.
+    pub fn pool(&self, tag: u32) -> Option<&NodePool> {
+        self.pools.get(tag as usize)?.as_ref()
+    }
+
+    /// The Deployment a DEPLOYMENT module with this tag stands for.
+    pub fn deployment(&self, tag: u32) -> Option<&Deployment> {
+        self.deployments.get(tag as usize)?.as_ref()
+    }
+
+    /// Pods of a Deployment, oldest first.
+    pub fn deployment_pods(&self, tag: u32) -> impl Iterator<Item = &Pod> + '_ {
+        let first = self.deployment(tag).map_or(NONE, |d| d.first_pod);
+        self.list(first, |p| p.owner_next)
+    }
+
+    /// Pods bound to a node, in binding order.
+    pub fn node_pods(&self, node: u32) -> impl Iterator<Item = &Pod> + '_ {
+        let first = self.nodes.get(node).map_or(NONE, |n| n.first_pod);
+        self.list(first, |p| p.node_next)
+    }
+
+    fn list(&self, first: u32, next: fn(&Pod) -> u32) -> impl Iterator<Item = &Pod> + '_ {
+        let mut cur = first;
+        std::iter::from_fn(move || {
+            let pod = self.pods.get(cur)?;
+            cur = next(pod);
+            Some(pod)
+        })
+    }
+
+    /// Advances simulated time by `dt` seconds: controllers reconcile, the scheduler places
+    /// pods, kubelets run their timers.
+    pub fn step(&mut self, dt: f64) {
+        let dt = if dt.is_finite() {
+            dt.clamp(0.0, 3600.0)
+        } else {
+            0.0
+        };
+        let end = self.time + dt;
+        // Fire due timers in time order, so a long step plays out every transition in turn.
+        while let Some(timer) = self.timers.pop_due(end) {
+            self.time = self.time.max(timer.due());
+            self.fire(timer);
+        }
+        self.time = end;
+        self.reconcile_pools();
+        self.reconcile_deployments();
+        self.schedule_pending();
+        let util = self.cpu_utilisation();
+        if util > self.stats.peak_cpu_utilisation {
+            self.stats.peak_cpu_utilisation = util;
+        }
+    }
+
+    fn fire(&mut self, timer: timers::Timer) {
+        match timer.action {
+            TimerAction::NodeReady => self.node_became_ready(timer.target, timer.uid),
+            TimerAction::BackoffDone => self.queue_backoff_done(timer.target, timer.uid),
+            _ => self.kubelet_timer(timer),
+        }
+    }
+
+    /// Records a write: the next revision, and the event for it. Returns the revision.
+    fn write(
+        &mut self,
+        kind: EventKind,
+        object: ObjectName,
+        node: Option<ObjectName>,
+        value: i64,
+    ) -> u64 {
+        self.write_detail(kind, object, node, value, 0)
+    }
+
+    /// [`World::write`] with a packed detail word.
+    fn write_detail(
+        &mut self,
+        kind: EventKind,
+        object: ObjectName,
+        node: Option<ObjectName>,
+        value: i64,
+        detail: u64,
+    ) -> u64 {
+        let revision = self.events.newest_revision() + 1;
+        self.events.push(Event {
+            revision,
+            time: self.time,
+            kind,
+            object,
+            node,
+            value,
+            detail,
+        });
+        revision
+    }
+
+    fn new_meta(&mut self) -> ObjectMeta {
+        let uid = self.next_uid;
+        self.next_uid += 1;
+        ObjectMeta {
+            uid,
+            resource_version: self.events.newest_revision() + 1,
+            creation_time: self.time,
+        }
+    }
+
+    fn schedule_timer(&mut self, delay: f64, target: u32, uid: u64, seq: u32, action: TimerAction) {
+        let pods = &self.pods;
+        let nodes = &self.nodes;
+        let due = self.time + delay;
+        self.timers
+            .schedule(due, target, uid, seq, action, |t| match t.action {
+                TimerAction::NodeReady => nodes.get(t.target).is_some_and(|n| n.meta.uid == t.uid),
+                TimerAction::BackoffDone => pods.get(t.target).is_some_and(|p| p.meta.uid == t.uid),
+                _ => pods
+                    .get(t.target)
+                    .is_some_and(|p| p.meta.uid == t.uid && p.timer_seq == t.target_seq),
+            });
+    }
+}
+
+#[cfg(test)]
+mod tests;

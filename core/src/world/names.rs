@@ -1,0 +1,113 @@
+//! Kubernetes-style object names, formatted on demand (the world stores no strings).
+
+use std::fmt;
+
+/// The API kind of an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ObjectKind {
+    /// core/v1 Node.
+    Node,
+    /// core/v1 Pod.
+    Pod,
+    /// apps/v1 Deployment.
+    Deployment,
+    /// apps/v1 ReplicaSet.
+    ReplicaSet,
+}
+
+/// Identifies an object: enough to print the name Kubernetes would show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ObjectName {
+    /// API kind.
+    pub kind: ObjectKind,
+    /// Tag of the module the object comes from (the pool or the Deployment).
+    pub owner: u32,
+    /// Template revision for ReplicaSets and pods; 0 otherwise.
+    pub revision: u32,
+    /// Node ordinal within its pool, or the pod's uid.
+    pub id: u64,
+}
+
+impl ObjectName {
+    /// The API kind as Kubernetes spells it.
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            ObjectKind::Node => "Node",
+            ObjectKind::Pod => "Pod",
+            ObjectKind::Deployment => "Deployment",
+            ObjectKind::ReplicaSet => "ReplicaSet",
+        }
+    }
+}
+
+/// Characters Kubernetes uses for generated name suffixes (no vowels, no confusables).
+const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+
+fn mix(mut x: u64) -> u64 {
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    x ^ (x >> 33)
+}
+
+fn write_suffix(f: &mut fmt::Formatter<'_>, seed: u64, len: usize) -> fmt::Result {
+    let mut h = mix(seed);
+    for _ in 0..len {
+        let c = ALPHANUMS[(h % ALPHANUMS.len() as u64) as usize];
+        fmt::Write::write_char(f, c as char)?;
+        h /= ALPHANUMS.len() as u64;
+    }
+    Ok(())
+}
+
+impl fmt::Display for ObjectName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            ObjectKind::Node => write!(f, "node-{}-{}", self.owner, self.id),
+            ObjectKind::Deployment => write!(f, "deployment-{}", self.owner),
+            ObjectKind::ReplicaSet | ObjectKind::Pod => {
+                write!(f, "deployment-{}-", self.owner)?;
+                let template = (u64::from(self.owner) << 32) | u64::from(self.revision);
+                write_suffix(f, template, 10)?;
+                if self.kind == ObjectKind::Pod {
+                    f.write_str("-")?;
+                    write_suffix(f, self.id ^ 0x5bd1_e995, 5)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_look_like_kubernetes_names() {
+        let pod = ObjectName {
+            kind: ObjectKind::Pod,
+            owner: 3,
+            revision: 1,
+            id: 42,
+        };
+        let s = pod.to_string();
+        assert!(s.starts_with("deployment-3-"), "{s}");
+        assert_eq!(s.len(), "deployment-3-".len() + 10 + 1 + 5);
+        let rs = ObjectName {
+            kind: ObjectKind::ReplicaSet,
+            ..pod
+        };
+        assert!(s.starts_with(&rs.to_string()));
+        let other = ObjectName { id: 43, ..pod };
+        assert_ne!(s, other.to_string());
+        let node = ObjectName {
+            kind: ObjectKind::Node,
+            owner: 2,
+            revision: 0,
+            id: 0,
+        };
+        assert_eq!(node.to_string(), "node-2-0");
+    }
+}

@@ -1,0 +1,151 @@
+//! DEPLOYMENT: a Deployment whose ReplicaSet keeps `replicas` pods running.
+
+use crate::types::*;
+
+/// Param indices.
+pub mod param {
+    /// Desired replicas.
+    pub const REPLICAS: usize = 0;
+    /// CPU request per pod, in units of 10 millicores.
+    pub const CPU: usize = 1;
+    /// Memory request per pod, in units of 16 MiB.
+    pub const MEMORY: usize = 2;
+}
+
+/// Input indices.
+pub mod input {
+    /// The cluster reference.
+    pub const API: usize = 0;
+    /// Replicas CV.
+    pub const REPLICAS: usize = 1;
+}
+
+/// Output indices.
+pub mod output {
+    /// Ready pods CV.
+    pub const READY: usize = 0;
+    /// Ready gates per pod (poly).
+    pub const GATES: usize = 1;
+    /// Trigger per pod created.
+    pub const CREATED: usize = 2;
+    /// Trigger per pod that became Ready.
+    pub const BECAME_READY: usize = 3;
+    /// Trigger per pod deleted.
+    pub const DELETED: usize = 4;
+}
+
+/// Light indices.
+pub mod light {
+    /// Ready replicas equal desired replicas.
+    pub const AVAILABLE: usize = 0;
+    /// The ReplicaSet is still converging.
+    pub const PROGRESSING: usize = 1;
+    /// First per-pod light; eight follow in order.
+    pub const POD_FIRST: usize = 2;
+    /// Number of per-pod lights.
+    pub const POD_COUNT: usize = 8;
+}
+
+const L: f32 = 10.16;
+const R: f32 = 30.48;
+const fn pod_x(i: usize) -> f32 {
+    20.32 + (i as f32 - 3.5) * 4.0
+}
+
+/// The DEPLOYMENT descriptor.
+pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
+    slug: "Deployment",
+    name: "DEPLOYMENT",
+    description: "A Kubernetes Deployment: its ReplicaSet keeps the replicas you dial running, and you hear them come and go",
+    tags: &["Sequencer", "Polyphonic", "Random"],
+    role: ModuleRole::Member,
+    hp: 8,
+    params: &[
+        knob("REPLICAS", "Replicas", "Desired number of pods (spec.replicas)", 0.0, 32.0, 3.0, " pods", at(20.32, 36.0)).snapped(),
+        knob("CPU", "CPU request", "CPU each pod requests", 1.0, 400.0, 25.0, "m", at(L, 54.0))
+            .snapped()
+            .display(0.0, 10.0, 0.0),
+        knob("MEMORY", "Memory request", "Memory each pod requests", 1.0, 512.0, 16.0, " MiB", at(R, 54.0))
+            .snapped()
+            .display(0.0, 16.0, 0.0),
+    ],
+    inputs: &[
+        port(
+            "API",
+            "API server",
+            "Reference from a CLUSTER's API output; unplugging it deletes the Deployment and its pods terminate gracefully",
+            SignalKind::Reference,
+            "tag / 512 V",
+            1,
+            at(L, 72.0),
+        ),
+        port(
+            "REPLICAS",
+            "Replicas CV",
+            "Added to the REPLICAS knob, with hysteresis so an LFO steps cleanly",
+            SignalKind::BipolarCv,
+            "1 V per replica",
+            1,
+            at(R, 72.0),
+        ),
+    ],
+    outputs: &[
+        port(
+            "READY",
+            "Ready replicas",
+            "Number of Ready pods as a pitch: a semitone per pod",
+            SignalKind::UnipolarCv,
+            "1/12 V per Ready pod, 10 V at 120",
+            1,
+            at(L, 90.0),
+        ),
+        port(
+            "GATES",
+            "Pod ready gates",
+            "A gate per pod (oldest first), high while the pod is Ready",
+            SignalKind::Gate,
+            "10 V while Ready, a channel per pod, up to 16",
+            16,
+            at(R, 90.0),
+        ),
+        port(
+            "CREATED",
+            "Pod created",
+            "A trigger per pod the ReplicaSet creates",
+            SignalKind::Trigger,
+            "10 V, 1 ms per pod",
+            1,
+            at(8.0, 108.0),
+        ),
+        port(
+            "BECAME_READY",
+            "Pod ready",
+            "A trigger per pod that becomes Ready",
+            SignalKind::Trigger,
+            "10 V, 1 ms per pod",
+            1,
+            at(20.32, 108.0),
+        ),
+        port(
+            "DELETED",
+            "Pod deleted",
+            "A trigger per pod that is deleted (scale-down, eviction, Deployment removed)",
+            SignalKind::Trigger,
+            "10 V, 1 ms per pod",
+            1,
+            at(32.64, 108.0),
+        ),
+    ],
+    lights: &[
+        light("AVAILABLE", "Available", "Lit when Ready replicas equal desired replicas", LightColor::Green, at(L, 16.0)),
+        light("PROGRESSING", "Progressing", "Lit while the ReplicaSet converges", LightColor::Yellow, at(R, 16.0)),
+        light("POD1", "Pod 1", "Bright when pod 1 is Ready, dim while it starts", LightColor::Green, at(pod_x(0), 22.0)),
+        light("POD2", "Pod 2", "Bright when pod 2 is Ready, dim while it starts", LightColor::Green, at(pod_x(1), 22.0)),
+        light("POD3", "Pod 3", "Bright when pod 3 is Ready, dim while it starts", LightColor::Green, at(pod_x(2), 22.0)),
+        light("POD4", "Pod 4", "Bright when pod 4 is Ready, dim while it starts", LightColor::Green, at(pod_x(3), 22.0)),
+        light("POD5", "Pod 5", "Bright when pod 5 is Ready, dim while it starts", LightColor::Green, at(pod_x(4), 22.0)),
+        light("POD6", "Pod 6", "Bright when pod 6 is Ready, dim while it starts", LightColor::Green, at(pod_x(5), 22.0)),
+        light("POD7", "Pod 7", "Bright when pod 7 is Ready, dim while it starts", LightColor::Green, at(pod_x(6), 22.0)),
+        light("POD8", "Pod 8", "Bright when pod 8 is Ready, dim while it starts", LightColor::Green, at(pod_x(7), 22.0)),
+    ],
+};

@@ -1,0 +1,91 @@
+//! Presentation hints: where a component's label text or side differs from the default.
+//!
+//! By default a label is the component's id (underscores as spaces) set above it; the per-unit
+//! lights of a row (NODE1..NODE8) are numbered below instead. These hints cover the rest: a
+//! shorter or clearer word, or the side that keeps a module's rows uncluttered. They change
+//! nothing about the descriptors; the panel tests check that every hint still names a
+//! component.
+
+/// Which list of a descriptor a component comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Part {
+    /// A param (knob, switch, button).
+    Param,
+    /// An input port.
+    Input,
+    /// An output port.
+    Output,
+    /// A light.
+    Light,
+}
+
+/// Which side of its component a label sits on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// Above the component.
+    Above,
+    /// Below the component.
+    Below,
+}
+
+/// One hint for one component of one module.
+#[derive(Debug, Clone, Copy)]
+pub struct Hint {
+    /// Module slug.
+    pub slug: &'static str,
+    /// Which list the component is in.
+    pub part: Part,
+    /// The component's id.
+    pub id: &'static str,
+    /// Label text instead of the id.
+    pub text: Option<&'static str>,
+    /// Side instead of the default.
+    pub side: Option<Side>,
+}
+
+const fn text(slug: &'static str, part: Part, id: &'static str, t: &'static str) -> Hint {
+    Hint {
+        slug,
+        part,
+        id,
+        text: Some(t),
+        side: None,
+    }
+}
+
+const fn below(slug: &'static str, part: Part, id: &'static str) -> Hint {
+    Hint {
+        slug,
+        part,
+        id,
+        text: None,
+        side: Some(Side::Below),
+    }
+}
+
+/// Every hint. NODE's lights row sits right above its first knobs, so NODE labels its
+/// knobs and its CORDON row below them.
+pub static HINTS: &[Hint] = &[
+    Hint {
+        slug: "Node",
+        part: Part::Param,
+        id: "COUNT",
+        text: Some("NODES"),
+        side: Some(Side::Below),
+    },
+    below("Node", Part::Param, "CPU"),
+    below("Node", Part::Param, "MEMORY"),
+    below("Node", Part::Param, "PITCH"),
+    below("Node", Part::Param, "CORDON"),
+    below("Node", Part::Input, "CORDON"),
+    text("Node", Part::Output, "READY", "GATES"),
+    text("Deployment", Part::Output, "READY", "#READY"),
+    text("Deployment", Part::Output, "BECAME_READY", "READY"),
+];
+
+/// The hint for a component, if any.
+pub fn hint(slug: &str, part: Part, id: &str) -> Option<&'static Hint> {
+    HINTS
+        .iter()
+        .find(|h| h.slug == slug && h.part == part && h.id == id)
+}
