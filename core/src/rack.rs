@@ -56,9 +56,17 @@ impl ProcessIo<'_> {
             .unwrap_or(0.0)
     }
 
-    /// A param's raw value, sanitised to the param's range by the caller's descriptor.
-    pub fn param(&self, param: usize) -> f32 {
-        sanitize(self.params.get(param).copied().unwrap_or(0.0))
+    /// A param's raw value clamped to its descriptor's range; NaN reads as the default.
+    pub fn param_in(&self, descriptor: &ModuleDescriptor, param: usize) -> f32 {
+        let Some(d) = descriptor.params.get(param) else {
+            return 0.0;
+        };
+        let v = self.params.get(param).copied().unwrap_or(d.default);
+        if v.is_nan() {
+            d.default
+        } else {
+            v.clamp(d.min, d.max)
+        }
     }
 
     /// Sets an output voltage.

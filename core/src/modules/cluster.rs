@@ -288,7 +288,7 @@ impl ClusterModule {
             if self.blip_countdown == 0 {
                 self.blips_to_start -= 1;
                 self.blip_countdown = self.blip_spacing;
-                let tone = io.param(param::TONE).clamp(-2.0, 2.0);
+                let tone = io.param_in(&DESCRIPTOR, param::TONE);
                 // Pitch jitter: up to a semitone either way around the TONE pitch.
                 let jitter = (self.blip_rng.uniform() as f32 * 2.0 - 1.0) / 12.0;
                 let freq = 880.0 * (tone + jitter).exp2();
@@ -296,7 +296,7 @@ impl ClusterModule {
             }
             self.blip_countdown -= 1;
         }
-        let level = io.param(param::LEVEL).clamp(0.0, 1.0);
+        let level = io.param_in(&DESCRIPTOR, param::LEVEL);
         crate::dsp::soft_clip(self.blips.process() * 0.6) * 5.0 * level
     }
 }
@@ -335,7 +335,7 @@ impl Module for ClusterModule {
     }
 
     fn process(&mut self, io: &mut ProcessIo<'_>) {
-        let warp = 10f64.powf(f64::from(io.param(param::WARP).clamp(-1.0, 2.0)));
+        let warp = 10f64.powf(f64::from(io.param_in(&DESCRIPTOR, param::WARP)));
         let clocked = io.connected(input::CLOCK);
         if clocked && self.clock.process(io.input(input::CLOCK, 0)) {
             self.clock_steps = (self.clock_steps + 1).min(4);

@@ -63,8 +63,7 @@ pub fn quantise_replicas(current: u32, wanted: f32) -> u32 {
 }
 
 fn knob(io: &ProcessIo<'_>, index: usize) -> f32 {
-    let p = &DESCRIPTOR.params[index];
-    io.param(index).clamp(p.min, p.max)
+    io.param_in(&DESCRIPTOR, index)
 }
 
 impl Module for DeploymentModule {
@@ -86,7 +85,11 @@ impl Module for DeploymentModule {
 
     fn process(&mut self, io: &mut ProcessIo<'_>) {
         let slot = self.slot.slot();
-        if self.membership.update(&self.slot, io.input_raw(input::API)) {
+        if self.membership.update(
+            &self.slot,
+            io.connected(input::API),
+            io.input_raw(input::API),
+        ) {
             self.created.resync(0);
             self.became_ready.resync(0);
             self.deleted.resync(0);

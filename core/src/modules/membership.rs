@@ -12,20 +12,29 @@ pub struct Membership {
 }
 
 impl Membership {
-    /// Reads the API voltage; returns true when the member joined, left or changed hub
-    /// (the caller then forgets what it observed from the previous hub).
-    pub fn update(&mut self, slot: &SlotHandle, api_volts: f32) -> bool {
-        if api_volts.to_bits() == self.last_volts_bits {
+    /// Reads the API input; returns true when the member joined, left or changed hub (the
+    /// caller then forgets what it observed from the previous hub).
+    ///
+    /// An unpatched input leaves the hub. A patched input that carries no reference keeps
+    /// the current hub: that is what a bypassed hub looks like (Rack zeroes a bypassed
+    /// module's outputs), and a control plane that is down must not delete its members.
+    pub fn update(&mut self, slot: &SlotHandle, connected: bool, api_volts: f32) -> bool {
+        let volts = if connected { api_volts } else { 0.0 };
+        let bits = volts.to_bits() ^ u32::from(!connected);
+        if bits == self.last_volts_bits {
             return false;
         }
-        self.last_volts_bits = api_volts.to_bits();
-        let hub = volts_to_tag(api_volts)
-            .filter(|&t| {
-                slot.registry()
-                    .by_tag(t)
-                    .is_some_and(|s| s.kind() == SlotKind::Cluster)
-            })
-            .unwrap_or(0);
+        self.last_volts_bits = bits;
+        let tag = volts_to_tag(volts).filter(|&t| {
+            slot.registry()
+                .by_tag(t)
+                .is_some_and(|s| s.kind() == SlotKind::Cluster)
+        });
+        let hub = match tag {
+            Some(t) => t,
+            None if connected => self.hub,
+            None => 0,
+        };
         if hub == self.hub {
             return false;
         }

@@ -38,8 +38,7 @@ impl NodeModule {
 }
 
 fn knob(io: &ProcessIo<'_>, index: usize) -> f32 {
-    let p = &DESCRIPTOR.params[index];
-    io.param(index).clamp(p.min, p.max)
+    io.param_in(&DESCRIPTOR, index)
 }
 
 impl Module for NodeModule {
@@ -54,7 +53,11 @@ impl Module for NodeModule {
     }
 
     fn process(&mut self, io: &mut ProcessIo<'_>) {
-        self.membership.update(&self.slot, io.input_raw(input::API));
+        self.membership.update(
+            &self.slot,
+            io.connected(input::API),
+            io.input_raw(input::API),
+        );
         self.cordon_gate.process(io.input(input::CORDON, 0));
         let cordoned = knob(io, param::CORDON) >= 0.5 || self.cordon_gate.is_high();
         let slot = self.slot.slot();

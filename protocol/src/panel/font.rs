@@ -152,7 +152,7 @@ pub enum Token {
 pub fn tokens(path: &str) -> Vec<Token> {
     let mut out = Vec::new();
     let mut number = String::new();
-    let mut flush = |number: &mut String, out: &mut Vec<Token>| {
+    let flush = |number: &mut String, out: &mut Vec<Token>| {
         if !number.is_empty() {
             out.push(Token::Number(number.parse().unwrap_or(f32::NAN)));
             number.clear();

@@ -26,6 +26,10 @@ pub enum Side {
     Above,
     /// Below the component.
     Below,
+    /// Left of the component, centred on it.
+    Left,
+    /// Right of the component, centred on it.
+    Right,
 }
 
 /// One hint for one component of one module.
@@ -63,9 +67,24 @@ const fn below(slug: &'static str, part: Part, id: &'static str) -> Hint {
     }
 }
 
-/// Every hint. NODE's lights row sits right above its first knobs, so NODE labels its
-/// knobs and its CORDON row below them.
+const fn right(slug: &'static str, part: Part, id: &'static str) -> Hint {
+    Hint {
+        slug,
+        part,
+        id,
+        text: None,
+        side: Some(Side::Right),
+    }
+}
+
+/// Every hint. CLUSTER's lights sit right above its knobs, so its knobs are labelled
+/// below and its lone CLOCK jack beside itself. NODE's row of node lights sits right above
+/// its first knobs, so NODE labels its knobs and its CORDON row below them.
 pub static HINTS: &[Hint] = &[
+    below("Cluster", Part::Param, "WARP"),
+    below("Cluster", Part::Param, "TONE"),
+    below("Cluster", Part::Param, "LEVEL"),
+    right("Cluster", Part::Input, "CLOCK"),
     Hint {
         slug: "Node",
         part: Part::Param,

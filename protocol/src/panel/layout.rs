@@ -2,10 +2,12 @@
 //! rings, light strips, the title and the brand.
 
 use super::components::{components, numbered, Component, ComponentKind, RING_RADIUS};
+use super::decor::{Emblem, Heptagon};
 use super::font::{ink_box, measure, MissingGlyph, TextStyle};
 use super::geometry::Rect;
 use super::hints::{hint, Part, Side};
-use crate::{ModuleDescriptor, HP_MM, PANEL_HEIGHT_MM};
+use super::plates::{merge, Plates};
+use crate::{ModuleDescriptor, ModuleRole, HP_MM, PANEL_HEIGHT_MM};
 
 /// Cap height of component labels, in millimetres.
 pub const LABEL_CAP: f32 = 2.0;
@@ -23,6 +25,12 @@ pub const BRAND: &str = "KubeRack";
 pub const EDGE_MARGIN: f32 = 1.2;
 /// Padding of an output plate around its jacks and labels.
 pub const PLATE_PAD: f32 = 1.0;
+/// Space between the brand's heptagon and its name.
+const BRAND_MARK_GAP: f32 = 0.9;
+/// Room kept around the hub emblem.
+const EMBLEM_MARGIN: f32 = 3.0;
+/// Largest radius of the hub emblem's ring.
+const EMBLEM_MAX_RADIUS: f32 = 13.0;
 /// Padding of a light strip around its lights.
 pub const STRIP_PAD: f32 = 0.8;
 /// Height of the rail zones at the top and bottom, where Rack's screws sit.
@@ -62,6 +70,8 @@ pub struct Label {
     pub tone: Tone,
     /// The index (in [`PanelLayout::components`]) of the component it names.
     pub owner: Option<usize>,
+    /// The side of its component it sits on.
+    pub side: Option<Side>,
 }
 
 impl Label {
@@ -80,6 +90,7 @@ impl Label {
             ink: ink_box(text, left, top, style)?,
             tone,
             owner: None,
+            side: None,
         })
     }
 
@@ -115,18 +126,23 @@ pub struct PanelLayout {
     /// Every label, the title and the brand included.
     pub labels: Vec<Label>,
     /// Output plates.
-    pub plates: Vec<Rect>,
+    pub plates: Plates,
     /// Reference rings.
     pub rings: Vec<Ring>,
     /// Recessed strips behind rows of per-unit lights.
     pub strips: Vec<Rect>,
+    /// The heptagon beside the brand.
+    pub brand_mark: Heptagon,
+    /// The hub emblem, on hubs with room for it.
+    pub emblem: Option<Emblem>,
 }
 
 /// Lays out the panel of a module.
 pub fn layout(m: &ModuleDescriptor) -> Result<PanelLayout, MissingGlyph> {
     let width = m.width_mm();
     let comps = components(m);
-    let mut labels = vec![title(m, width)?, brand(width)?];
+    let (brand, brand_mark) = brand(width)?;
+    let mut labels = vec![title(m, width)?, brand];
     let mut groups: Vec<(&str, Vec<usize>)> = Vec::new();
     for (i, c) in comps.iter().enumerate() {
         let mut label = component_label(m, c, &comps, width)?;
@@ -153,15 +169,16 @@ pub fn layout(m: &ModuleDescriptor) -> Result<PanelLayout, MissingGlyph> {
         .collect();
     let strips = groups
         .iter()
-        .map(|(_, members)| {
-            members
-                .iter()
-                .map(|&i| comps[i].body())
-                .reduce(|a, b| a.union(&b))
-                .map(|r| r.inflate(STRIP_PAD))
-                .unwrap_or(Rect::centered(0.0, 0.0, 0.0, 0.0))
+        .filter_map(|(_, members)| {
+            let mut bodies = members.iter().map(|&i| comps[i].body());
+            let first = bodies.next()?;
+            Some(bodies.fold(first, |a, b| a.union(&b)).inflate(STRIP_PAD))
         })
         .collect();
+    let emblem = match m.role {
+        ModuleRole::Hub => emblem(width, &comps, &labels),
+        ModuleRole::Member => None,
+    };
     Ok(PanelLayout {
         width,
         height: PANEL_HEIGHT_MM,
@@ -170,6 +187,8 @@ pub fn layout(m: &ModuleDescriptor) -> Result<PanelLayout, MissingGlyph> {
         plates,
         rings,
         strips,
+        brand_mark,
+        emblem,
     })
 }
 
@@ -193,12 +212,46 @@ fn title(m: &ModuleDescriptor, width: f32) -> Result<Label, MissingGlyph> {
     )
 }
 
-/// The brand, centred in the bottom rail zone.
-fn brand(width: f32) -> Result<Label, MissingGlyph> {
+/// The brand and its heptagon, centred together in the bottom rail zone.
+fn brand(width: f32) -> Result<(Label, Heptagon), MissingGlyph> {
     let style = TextStyle::new(BRAND_CAP).with_stroke(BRAND_CAP * 0.15);
+    let r = BRAND_CAP * 0.62;
     let w = measure(BRAND, style)?;
-    let top = PANEL_HEIGHT_MM - RAIL_ZONE / 2.0 - BRAND_CAP / 2.0;
-    Label::new(BRAND, style, (width - w) / 2.0, top, Tone::Brand)
+    let total = 2.0 * r + BRAND_MARK_GAP + w;
+    let left = (width - total) / 2.0;
+    let cy = PANEL_HEIGHT_MM - RAIL_ZONE / 2.0;
+    let mark = Heptagon {
+        x: left + r,
+        y: cy,
+        r,
+    };
+    let text_left = left + 2.0 * r + BRAND_MARK_GAP;
+    let label = Label::new(BRAND, style, text_left, cy - BRAND_CAP / 2.0, Tone::Brand)?;
+    Ok((label, mark))
+}
+
+/// The hub emblem, centred in the free band between the title and the first component or
+/// label, when that band is tall enough.
+fn emblem(width: f32, comps: &[Component], labels: &[Label]) -> Option<Emblem> {
+    let top = RAIL_ZONE + EMBLEM_MARGIN;
+    let first = comps
+        .iter()
+        .map(Component::clearance)
+        .chain(labels.iter().filter(|l| l.owner.is_some()).map(|l| l.ink))
+        .map(|r| r.y0)
+        .fold(PANEL_HEIGHT_MM, f32::min);
+    let bottom = first - EMBLEM_MARGIN;
+    // The ring's radius r plus a node disc of 0.1 r must fit on every side.
+    let r = ((bottom - top) / 2.2)
+        .min((width - 2.0 * EMBLEM_MARGIN) / 2.2)
+        .min(EMBLEM_MAX_RADIUS);
+    (r >= 5.0).then(|| Emblem {
+        ring: Heptagon {
+            x: width / 2.0,
+            y: (top + bottom) / 2.0,
+            r,
+        },
+    })
 }
 
 /// The prefix and number of a light that is one of a numbered row.
@@ -240,10 +293,14 @@ fn component_label(
     let w = measure(&text, style)?;
     let mut label = Label::new(&text, style, c.x - w / 2.0, 0.0, tone)?;
     let room = c.clearance();
-    let dy = match side {
-        Side::Above => room.y0 - LABEL_GAP - label.ink.y1,
-        Side::Below => room.y1 + LABEL_GAP - label.ink.y0,
+    let middle = c.y - cap / 2.0 - label.top;
+    let (dx, dy) = match side {
+        Side::Above => (0.0, room.y0 - LABEL_GAP - label.ink.y1),
+        Side::Below => (0.0, room.y1 + LABEL_GAP - label.ink.y0),
+        Side::Left => (room.x0 - LABEL_GAP - label.ink.x1, middle),
+        Side::Right => (room.x1 + LABEL_GAP - label.ink.x0, middle),
     };
+    label.shift(dx, dy);
     let dx = if label.ink.x0 < EDGE_MARGIN {
         EDGE_MARGIN - label.ink.x0
     } else if label.ink.x1 > width - EDGE_MARGIN {
@@ -251,7 +308,8 @@ fn component_label(
     } else {
         0.0
     };
-    label.shift(dx, dy);
+    label.shift(dx, 0.0);
+    label.side = Some(side);
     Ok(label)
 }
 
@@ -283,45 +341,20 @@ fn align_rows(labels: &mut [Label], comps: &[Component]) {
     }
 }
 
-/// The dark plates behind outputs: one per output, merged with its neighbours wherever
-/// the merged plate covers nothing else.
-fn plates(comps: &[Component], labels: &[Label]) -> Vec<Rect> {
-    let is_output = |i: usize| comps[i].part == Part::Output;
-    let mut plates: Vec<Rect> = Vec::new();
-    let mut obstacles: Vec<Rect> = Vec::new();
+/// The plates behind outputs, kept clear of every other component and label.
+fn plates(comps: &[Component], labels: &[Label]) -> Plates {
+    let mut singles = Vec::new();
+    let mut obstacles = Vec::new();
     for (i, c) in comps.iter().enumerate() {
-        let own: Vec<Rect> = labels
-            .iter()
-            .filter(|l| l.owner == Some(i))
-            .map(|l| l.ink)
-            .collect();
-        if is_output(i) {
-            let r = own.iter().fold(c.clearance(), |a, b| a.union(b));
-            plates.push(r.inflate(PLATE_PAD));
+        let own = labels.iter().filter(|l| l.owner == Some(i)).map(|l| l.ink);
+        if c.part == Part::Output {
+            let r = own.fold(c.clearance(), |a, b| a.union(&b));
+            singles.push(r.inflate(PLATE_PAD));
         } else {
             obstacles.push(c.clearance());
             obstacles.extend(own);
         }
     }
     obstacles.extend(labels.iter().filter(|l| l.owner.is_none()).map(|l| l.ink));
-    let clear = |r: &Rect| obstacles.iter().all(|o| !o.inflate(0.5).intersects(r));
-    loop {
-        let mut merged = None;
-        'search: for a in 0..plates.len() {
-            for b in a + 1..plates.len() {
-                let u = plates[a].union(&plates[b]);
-                if clear(&u) {
-                    merged = Some((a, b, u));
-                    break 'search;
-                }
-            }
-        }
-        match merged {
-            Some((a, b, u)) => {
-                plates[a] = u;
-                plates.remove(b);
-            }
-            None => return plates,
-        }
-    }
+    merge(singles, &obstacles)
 }

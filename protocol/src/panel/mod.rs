@@ -5,12 +5,14 @@
 //! the panel leaves their spots clear and labels each one beside it.
 
 pub mod components;
+pub mod decor;
 pub mod files;
 pub mod font;
 pub mod geometry;
 pub mod glyphs;
 pub mod hints;
 pub mod layout;
+pub mod plates;
 pub mod preview;
 pub mod svg;
 pub mod theme;

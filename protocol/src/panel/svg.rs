@@ -1,13 +1,12 @@
 //! Writes a laid-out panel as SVG that Rack's renderer (nanosvg) draws: rectangles, circles
 //! and stroked paths only, sizes in millimetres.
 
+use super::decor::Emblem;
 use super::font::{path_data, MissingGlyph};
 use super::geometry::num;
 use super::layout::{Label, PanelLayout};
+use super::plates::PLATE_RADIUS;
 use super::theme::Theme;
-
-/// Corner radius of output plates and light strips.
-const PLATE_RADIUS: f32 = 1.2;
 
 /// The SVG document of a panel in a theme.
 pub fn render(name: &str, layout: &PanelLayout, theme: Theme) -> Result<String, MissingGlyph> {
@@ -46,7 +45,7 @@ pub fn render(name: &str, layout: &PanelLayout, theme: Theme) -> Result<String, 
             p.strip,
         ));
     }
-    for r in &layout.plates {
+    for r in &layout.plates.rects {
         s.push_str(&rounded_rect(
             r.x0,
             r.y0,
@@ -56,6 +55,25 @@ pub fn render(name: &str, layout: &PanelLayout, theme: Theme) -> Result<String, 
             p.plate,
         ));
     }
+    for r in &layout.plates.bridges {
+        s.push_str(&rounded_rect(
+            r.x0,
+            r.y0,
+            r.width(),
+            r.height(),
+            0.0,
+            p.plate,
+        ));
+    }
+    if let Some(e) = &layout.emblem {
+        s.push_str(&emblem(e, p.rule));
+    }
+    s.push_str(&format!(
+        "<path d=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"{}\" stroke-linejoin=\"round\"/>\n",
+        layout.brand_mark.path_data(),
+        p.accent,
+        num(layout.brand_mark.r * 0.26)
+    ));
     for ring in &layout.rings {
         let color = if ring.on_plate {
             p.plate_accent
@@ -75,6 +93,40 @@ pub fn render(name: &str, layout: &PanelLayout, theme: Theme) -> Result<String, 
     }
     s.push_str("</svg>\n");
     Ok(s)
+}
+
+/// The hub emblem: spokes from the hub to seven nodes, then the discs.
+fn emblem(e: &Emblem, color: &str) -> String {
+    let r = e.ring.r;
+    let (cx, cy) = (e.ring.x, e.ring.y);
+    let stroke = num(r * 0.03);
+    let mut spokes = String::new();
+    for (x, y) in e.ring.corners() {
+        spokes.push_str(&format!("M{} {} L{} {} ", num(cx), num(cy), num(x), num(y)));
+    }
+    let mut s = format!(
+        "<path d=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"{stroke}\" stroke-linecap=\"round\"/>\n",
+        spokes.trim_end()
+    );
+    s.push_str(&format!(
+        "<path d=\"{}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"{stroke}\" stroke-linejoin=\"round\"/>\n",
+        e.ring.path_data()
+    ));
+    s.push_str(&format!(
+        "<circle cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"{color}\"/>\n",
+        num(cx),
+        num(cy),
+        num(e.hub_radius())
+    ));
+    for (x, y) in e.ring.corners() {
+        s.push_str(&format!(
+            "<circle cx=\"{}\" cy=\"{}\" r=\"{}\" fill=\"{color}\"/>\n",
+            num(x),
+            num(y),
+            num(e.node_radius())
+        ));
+    }
+    s
 }
 
 fn rounded_rect(x: f32, y: f32, w: f32, h: f32, r: f32, fill: &str) -> String {
