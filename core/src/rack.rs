@@ -133,7 +133,9 @@ pub trait Module: Send {
     fn descriptor(&self) -> &'static ModuleDescriptor;
     /// Called before processing and whenever the host's sample rate changes.
     fn set_sample_rate(&mut self, sample_rate: f32);
-    /// Processes one sample. Never allocates, locks or blocks.
+    /// Processes one sample. Never allocates, locks or blocks. Hosts keep the output and
+    /// light buffers between calls (as Rack keeps its ports' voltages), so a module may
+    /// rewrite slow-changing outputs only when they change.
     fn process(&mut self, io: &mut ProcessIo<'_>);
     /// Returns the module's settings and internal state to their initial values.
     fn reset(&mut self);

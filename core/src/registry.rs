@@ -53,7 +53,7 @@ pub struct Slot {
     pub observed: [AtomicU32; OBSERVED_WORDS],
     /// Per-channel values written by the hub (f32 bits), for poly outputs.
     pub channels: [AtomicU32; MAX_CHANNELS],
-    /// Hub: its tick counter (a heartbeat). Member: the hub tick it last saw published.
+    /// Hub: its tick counter. Member: the hub's tick when it last published to this slot.
     pub heartbeat: AtomicU32,
 }
 

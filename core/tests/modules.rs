@@ -229,6 +229,14 @@ fn saved_settings_round_trip_and_bad_json_keeps_defaults() {
         m.save(),
         serde_json::json!({"seed": 1, "controlPeriod": 32})
     );
+    assert!(
+        m.load(&serde_json::json!([7, 64])).is_err(),
+        "an array is not settings"
+    );
+    assert_eq!(
+        m.save(),
+        serde_json::json!({"seed": 1, "controlPeriod": 32})
+    );
     m.load(&serde_json::json!({"controlPeriod": 0})).unwrap();
     assert_eq!(m.save()["controlPeriod"], 1);
     assert!(rig.modules[node]

@@ -4,6 +4,7 @@
 //! `plugin.json`, the panels and the tables of `PROTOCOL.md` are generated from these
 //! descriptors or checked against them by tests.
 
+pub mod doc;
 pub mod manifest;
 pub mod modules;
 pub mod panel;

@@ -1,6 +1,6 @@
 //! A bank of decaying sine blips: the sound of etcd revisions.
 
-use std::f32::consts::TAU;
+use super::sine_turns;
 
 const VOICES: usize = 8;
 
@@ -60,7 +60,7 @@ impl BlipBank {
         let mut sum = 0.0;
         for v in &mut self.voices {
             if v.amplitude > 1e-4 {
-                sum += (v.phase * TAU).sin() * v.amplitude;
+                sum += sine_turns(v.phase) * v.amplitude;
                 v.phase += v.increment;
                 if v.phase >= 1.0 {
                     v.phase -= 1.0;

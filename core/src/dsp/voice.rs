@@ -1,8 +1,6 @@
 //! The NODE load voice: a drone whose brightness and loudness follow utilisation.
 
-use std::f32::consts::TAU;
-
-use super::{soft_clip, Smoother};
+use super::{sine_turns, soft_clip, Smoother};
 
 /// Two slightly detuned sines through a drive that grows with load.
 #[derive(Debug, Clone, Copy)]
@@ -50,7 +48,7 @@ impl LoadVoice {
         // Detuning widens with load: a busy node beats faster.
         self.phase_detuned =
             (self.phase_detuned + inc * (1.0 + 0.004 * (1.0 + 4.0 * load))).fract();
-        let x = (self.phase * TAU).sin() + 0.6 * (self.phase_detuned * TAU).sin();
+        let x = sine_turns(self.phase) + 0.6 * sine_turns(self.phase_detuned);
         let drive = 0.4 + 2.2 * load;
         let y = soft_clip(x * drive) / soft_clip(1.6 * drive);
         5.0 * level * (0.2 + 0.8 * load) * y.clamp(-1.0, 1.0)

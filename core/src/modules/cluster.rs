@@ -20,7 +20,7 @@ use crate::world::{DeploymentSpec, NodePoolSpec, World, WorldConfig};
 /// Allocatable pods per node (the kubelet's default maxPods).
 pub const NODE_MAX_PODS: u32 = 110;
 /// Most pods a hub's world holds.
-pub const HUB_MAX_PODS: usize = 8192;
+pub const HUB_MAX_PODS: usize = 16_384;
 /// Most nodes a hub's world holds.
 pub const HUB_MAX_NODES: usize = 1024;
 /// Most etcd blips started per control tick.
@@ -193,8 +193,10 @@ impl ClusterModule {
             match link.kind {
                 SlotKind::NodePool => self.publish_pool(tag, slot),
                 SlotKind::Deployment => self.publish_deployment(tag, slot),
-                _ => {}
+                _ => continue,
             }
+            slot.heartbeat
+                .store(self.ticks, std::sync::atomic::Ordering::Relaxed);
         }
         self.slot
             .slot()
@@ -380,8 +382,14 @@ impl Module for ClusterModule {
     }
 
     fn load(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
-        let result = ClusterSettings::deserialize(state)
-            .map_err(|e| LoadError(format!("CLUSTER settings: {e}; using defaults")));
+        let result = if state.is_object() {
+            ClusterSettings::deserialize(state)
+                .map_err(|e| LoadError(format!("CLUSTER settings: {e}; using defaults")))
+        } else {
+            Err(LoadError(
+                "CLUSTER settings: expected an object; using defaults".into(),
+            ))
+        };
         let settings = result.clone().unwrap_or_default();
         self.settings = ClusterSettings {
             control_period: settings.control_period.clamp(1, 1024),

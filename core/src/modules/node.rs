@@ -18,6 +18,13 @@ pub struct NodeModule {
     membership: Membership,
     cordon_gate: SchmittTrigger,
     voice: LoadVoice,
+    /// Publish count of the hub's last observation shown on the outputs.
+    seen_publish: u32,
+    cordoned: bool,
+    nodes: usize,
+    load: f32,
+    pitch_bits: u32,
+    frequency: f32,
 }
 
 impl NodeModule {
@@ -28,12 +35,61 @@ impl NodeModule {
             membership: Membership::default(),
             cordon_gate: SchmittTrigger::default(),
             voice: LoadVoice::new(48_000.0),
+            seen_publish: u32::MAX,
+            cordoned: false,
+            nodes: 0,
+            load: 0.0,
+            pitch_bits: u32::MAX,
+            frequency: 110.0,
         })
     }
 
     /// Tag of the hub this pool joined (0 = none).
     pub fn hub(&self) -> u32 {
         self.membership.hub()
+    }
+}
+
+impl NodeModule {
+    /// Rewrites the outputs and lights that follow the hub's observations (once per tick).
+    fn refresh(&mut self, io: &mut ProcessIo<'_>, joined: bool) {
+        let slot = self.slot.slot();
+        let nodes = if joined {
+            (slot.observed(po::NODES) as usize).min(16)
+        } else {
+            0
+        };
+        let mut total = 0.0;
+        for ch in 0..16 {
+            let u = if ch < nodes {
+                slot.channel(ch).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            total += u;
+            io.set_output(output::UTIL, ch, u * 10.0);
+            if ch < light::NODE_COUNT {
+                let b = if ch < nodes { 0.15 + 0.85 * u } else { 0.0 };
+                io.set_light(light::NODE_FIRST + ch, b);
+            }
+        }
+        io.set_channels(output::UTIL, nodes.max(1));
+        let pods = if joined {
+            (slot.observed(po::POD_CHANNELS) as usize).min(16)
+        } else {
+            0
+        };
+        let mask = slot.observed(po::POD_READY_MASK);
+        for ch in 0..16 {
+            let high = ch < pods && mask & (1 << ch) != 0;
+            io.set_output(output::READY, ch, if high { 10.0 } else { 0.0 });
+        }
+        io.set_channels(output::READY, pods.max(1));
+        let all_ready = nodes > 0 && slot.observed(po::READY_NODES) as usize == nodes;
+        io.set_light(light::READY, if all_ready { 1.0 } else { 0.0 });
+        io.set_light(light::CORDONED, if self.cordoned { 1.0 } else { 0.0 });
+        self.nodes = nodes;
+        self.load = if nodes > 0 { total / nodes as f32 } else { 0.0 };
     }
 }
 
@@ -53,7 +109,7 @@ impl Module for NodeModule {
     }
 
     fn process(&mut self, io: &mut ProcessIo<'_>) {
-        self.membership.update(
+        let changed = self.membership.update(
             &self.slot,
             io.connected(input::API),
             io.input_raw(input::API),
@@ -70,56 +126,27 @@ impl Module for NodeModule {
         slot.set_desired(pd::CORDONED, u32::from(cordoned));
 
         let joined = self.membership.hub() != 0;
-        let nodes = if joined {
-            (slot.observed(po::NODES) as usize).min(16)
-        } else {
-            0
-        };
-        let mut total = 0.0;
-        for ch in 0..nodes {
-            let u = slot.channel(ch).clamp(0.0, 1.0);
-            total += u;
-            io.set_output(output::UTIL, ch, u * 10.0);
+        let published = slot.heartbeat.load(std::sync::atomic::Ordering::Relaxed);
+        if changed || published != self.seen_publish || self.cordoned != cordoned {
+            self.seen_publish = published;
+            self.cordoned = cordoned;
+            self.refresh(io, joined);
         }
-        io.set_channels(output::UTIL, nodes.max(1));
-        if nodes == 0 {
-            io.set_output(output::UTIL, 0, 0.0);
+        let pitch = knob(io, param::PITCH);
+        if pitch.to_bits() != self.pitch_bits {
+            self.pitch_bits = pitch.to_bits();
+            self.frequency = 110.0 * pitch.exp2();
         }
-        let pods = (slot.observed(po::POD_CHANNELS) as usize).min(16);
-        let mask = slot.observed(po::POD_READY_MASK);
-        for ch in 0..16 {
-            let high = joined && ch < pods && mask & (1 << ch) != 0;
-            io.set_output(output::READY, ch, if high { 10.0 } else { 0.0 });
-        }
-        io.set_channels(output::READY, if joined { pods.max(1) } else { 1 });
-        let load = if nodes > 0 { total / nodes as f32 } else { 0.0 };
-        let freq = 110.0 * knob(io, param::PITCH).exp2();
-        let voice = self.voice.process(freq, load, nodes > 0);
+        let voice = self
+            .voice
+            .process(self.frequency, self.load, self.nodes > 0);
         io.set_mono(output::VOICE, voice);
-
-        let ready_nodes = slot.observed(po::READY_NODES) as usize;
-        io.set_light(
-            light::READY,
-            if nodes > 0 && ready_nodes == nodes {
-                1.0
-            } else {
-                0.0
-            },
-        );
-        io.set_light(light::CORDONED, if cordoned { 1.0 } else { 0.0 });
-        for i in 0..light::NODE_COUNT {
-            let b = if i < nodes {
-                0.15 + 0.85 * slot.channel(i).clamp(0.0, 1.0)
-            } else {
-                0.0
-            };
-            io.set_light(light::NODE_FIRST + i, b);
-        }
     }
 
     fn reset(&mut self) {
         self.membership.reset();
         self.voice.reset();
+        self.seen_publish = u32::MAX;
     }
 
     fn save(&self) -> serde_json::Value {

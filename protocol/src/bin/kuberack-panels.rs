@@ -2,13 +2,16 @@
 //! (`res/<Slug>.svg`, `res/<Slug>-dark.svg`) and `plugin/plugin.json` under ROOT (default:
 //! the current directory), generated from the module descriptors.
 //!
+//! It also refreshes the generated module tables inside `protocol/PROTOCOL.md`.
+//!
 //! `--check` writes nothing and fails when a file on disk differs from what would be
 //! written. `--preview DIR` also writes panels with widget stand-ins into DIR, for review.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use kuberack_protocol::panel::{generated_files, preview::preview_svg, THEMES};
+use kuberack_protocol::doc;
+use kuberack_protocol::panel::{generated_files, preview::preview_svg, GeneratedFile, THEMES};
 use kuberack_protocol::MODULES;
 
 struct Args {
@@ -53,7 +56,20 @@ fn write(path: &Path, contents: &str) -> Result<(), String> {
 }
 
 fn run(args: &Args) -> Result<bool, String> {
-    let files = generated_files().map_err(|e| e.to_string())?;
+    let mut files = generated_files().map_err(|e| e.to_string())?;
+    let protocol_path = args.root.join(doc::PROTOCOL_PATH);
+    let protocol = std::fs::read_to_string(&protocol_path)
+        .map_err(|e| format!("{}: {e}", protocol_path.display()))?;
+    let spliced = doc::splice_tables(&protocol).ok_or_else(|| {
+        format!(
+            "{}: the module-table markers are missing",
+            doc::PROTOCOL_PATH
+        )
+    })?;
+    files.push(GeneratedFile {
+        path: doc::PROTOCOL_PATH.to_string(),
+        contents: spliced,
+    });
     let mut fresh = true;
     for f in &files {
         let path = args.root.join(&f.path);

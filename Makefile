@@ -1,0 +1,59 @@
+# KubeRack — build, test, demo, benchmarks, panels, and the Rack plugin.
+#
+#   make demo     render the bundled demo patch headless (WAV + event trace in out/)
+#   make test     every test: formatting, lints, Rust, the C ABI program, generated files
+#   make bench    criterion benchmarks
+#   make panels   regenerate panels, plugin.json and PROTOCOL.md's tables from the descriptors
+#   make plugin   build plugin.so with a Rack 2 SDK (RACK_DIR=/path/to/Rack-SDK)
+#   make install  build and install into Rack 2's user plugin folder
+#   make dist     build the .vcvplugin package
+
+CARGO ?= cargo
+OUT ?= out
+DEMO_SECONDS ?= 30
+
+.PHONY: all build demo test lint test-rust plugin-check bench panels header plugin install dist clean
+
+all: build
+
+build:
+	$(CARGO) build --release --workspace
+
+demo:
+	@mkdir -p $(OUT)
+	$(CARGO) run --release -q -p kuberack-cli -- play patches/demo.vcv --seconds $(DEMO_SECONDS) \
+		--wav $(OUT)/demo.wav $(DEMO_RECORD) --events $(OUT)/demo-events.jsonl
+	@echo "demo: $(OUT)/demo.wav and $(OUT)/demo-events.jsonl"
+
+test: lint test-rust plugin-check
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+test-rust:
+	$(CARGO) test --workspace --locked
+
+# The plugin's C++ needs a Rack 2 SDK, which no package registry provides.
+plugin-check:
+	@if [ -n "$(RACK_DIR)" ] && [ -f "$(RACK_DIR)/plugin.mk" ]; then \
+		$(MAKE) -C plugin RACK_DIR="$(abspath $(RACK_DIR))"; \
+	else \
+		echo "plugin build skipped: no Rack 2 SDK (download it from https://vcvrack.com/downloads and run make test RACK_DIR=/path/to/Rack-SDK)"; \
+	fi
+
+bench:
+	$(CARGO) bench -p kuberack-core
+
+panels:
+	$(CARGO) run -q -p kuberack-protocol --bin kuberack-panels
+
+header:
+	KUBERACK_BLESS=1 $(CARGO) test -q -p kuberack-ffi --test header
+
+plugin install dist:
+	$(MAKE) -C plugin $@ RACK_DIR="$(abspath $(RACK_DIR))"
+
+clean:
+	$(CARGO) clean
+	rm -rf $(OUT)

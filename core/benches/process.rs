@@ -1,0 +1,206 @@
+//! Per-sample cost of every module's process(), and of the hub stepping large worlds under
+//! churn. Each benchmark iteration processes BLOCK samples; divide by BLOCK for per-sample.
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use kuberack_core::{create_module, Module, ProcessIo, Registry};
+use kuberack_protocol::{tag::tag_to_volts, MAX_CHANNELS};
+
+const BLOCK: usize = 1024;
+const SAMPLE_RATE: f32 = 48_000.0;
+
+/// A module with its own buffers.
+struct Bench {
+    module: Box<dyn Module>,
+    params: Vec<f32>,
+    inputs: Vec<f32>,
+    input_channels: Vec<u8>,
+    outputs: Vec<f32>,
+    output_channels: Vec<u8>,
+    lights: Vec<f32>,
+}
+
+impl Bench {
+    fn new(slug: &str, registry: &Arc<Registry>) -> Bench {
+        let mut module = create_module(slug, registry).unwrap();
+        module.set_sample_rate(SAMPLE_RATE);
+        let d = module.descriptor();
+        Bench {
+            params: d.default_params(),
+            inputs: vec![0.0; d.inputs.len() * MAX_CHANNELS],
+            input_channels: vec![0; d.inputs.len()],
+            outputs: vec![0.0; d.outputs.len() * MAX_CHANNELS],
+            output_channels: vec![0; d.outputs.len()],
+            lights: vec![0.0; d.lights.len()],
+            module,
+        }
+    }
+
+    fn param(&mut self, id: &str, v: f32) {
+        let i = self.module.descriptor().param_index(id).unwrap();
+        self.params[i] = v;
+    }
+
+    /// Patches the hub's API reference into this member's API input.
+    fn join(&mut self, hub_tag: u32) {
+        let i = self.module.descriptor().input_index("API").unwrap();
+        self.inputs[i * MAX_CHANNELS] = tag_to_volts(hub_tag);
+        self.input_channels[i] = 1;
+    }
+
+    fn process(&mut self) {
+        let mut io = ProcessIo {
+            params: &self.params,
+            inputs: &self.inputs,
+            input_channels: &self.input_channels,
+            outputs: &mut self.outputs,
+            output_channels: &mut self.output_channels,
+            lights: &mut self.lights,
+        };
+        self.module.process(&mut io);
+    }
+}
+
+/// A hub with `pools` NODE pools of `per_pool` nodes and `deployments` Deployments of
+/// `replicas` pods each, converged.
+struct Cluster {
+    hub: Bench,
+    members: Vec<Bench>,
+    deployments: std::ops::Range<usize>,
+}
+
+impl Cluster {
+    fn new(pools: usize, per_pool: u32, deployments: usize, replicas: f32) -> Cluster {
+        let registry = Registry::new();
+        let mut hub = Bench::new("Cluster", &registry);
+        let tag = hub
+            .module
+            .as_any()
+            .downcast_ref::<kuberack_core::modules::ClusterModule>()
+            .unwrap()
+            .tag();
+        let mut members = Vec::new();
+        for _ in 0..pools {
+            let mut n = Bench::new("Node", &registry);
+            n.param("COUNT", per_pool as f32);
+            n.param("CPU", 8.0);
+            n.param("MEMORY", 32.0);
+            n.join(tag);
+            members.push(n);
+        }
+        for _ in 0..deployments {
+            let mut d = Bench::new("Deployment", &registry);
+            d.param("REPLICAS", replicas.min(32.0));
+            d.param("CPU", 20.0);
+            d.param("MEMORY", 8.0);
+            d.join(tag);
+            // Beyond the knob's 32, the CV adds the rest (1 V per replica).
+            let cv = d.module.descriptor().input_index("REPLICAS").unwrap();
+            d.inputs[cv * MAX_CHANNELS] = (replicas - 32.0).max(0.0);
+            d.input_channels[cv] = 1;
+            members.push(d);
+        }
+        hub.param("WARP", 1.0); // 10x: converge quickly
+        let mut c = Cluster {
+            hub,
+            deployments: pools..pools + deployments,
+            members,
+        };
+        for m in &mut c.members {
+            m.process();
+        }
+        for _ in 0..(SAMPLE_RATE as usize * 6) {
+            c.hub.process();
+        }
+        c.hub.param("WARP", 0.0); // measure at real time
+        c
+    }
+
+    fn pods(&self) -> usize {
+        self.hub
+            .module
+            .as_any()
+            .downcast_ref::<kuberack_core::modules::ClusterModule>()
+            .unwrap()
+            .world()
+            .pod_count()
+    }
+}
+
+fn members(c: &mut Criterion) {
+    let mut group = c.benchmark_group("process per sample");
+    group.throughput(Throughput::Elements(BLOCK as u64));
+    let mut cluster = Cluster::new(2, 4, 2, 8.0);
+    for slug in ["Node", "Deployment"] {
+        let index = cluster
+            .members
+            .iter()
+            .position(|m| m.module.descriptor().slug == slug)
+            .unwrap();
+        group.bench_function(slug, |b| {
+            b.iter(|| {
+                for _ in 0..BLOCK {
+                    cluster.members[index].process();
+                }
+                black_box(&cluster.members[index].outputs);
+            })
+        });
+    }
+    group.bench_function("Cluster (small world)", |b| {
+        b.iter(|| {
+            for _ in 0..BLOCK {
+                cluster.hub.process();
+            }
+            black_box(&cluster.hub.outputs);
+        })
+    });
+    group.finish();
+}
+
+/// The hub stepping a big world while Deployments scale up and down in turn.
+fn hub_under_churn(
+    c: &mut Criterion,
+    name: &str,
+    pools: usize,
+    per_pool: u32,
+    deployments: usize,
+    replicas: f32,
+) {
+    let mut cluster = Cluster::new(pools, per_pool, deployments, replicas);
+    let pods = cluster.pods();
+    let mut group = c.benchmark_group("hub per sample under churn");
+    group.throughput(Throughput::Elements(BLOCK as u64));
+    group.sample_size(20);
+    let mut turn = 0usize;
+    group.bench_function(format!("{name} ({pods} pods)"), |b| {
+        b.iter(|| {
+            // Churn: one Deployment moves between replicas and replicas - 5 every block.
+            let d = cluster.deployments.start + turn % cluster.deployments.len();
+            let member = &mut cluster.members[d];
+            let knob = member.module.descriptor().param_index("REPLICAS").unwrap();
+            let low = (replicas - 5.0).min(32.0);
+            member.params[knob] = if member.params[knob] == low {
+                replicas.min(32.0)
+            } else {
+                low
+            };
+            member.process();
+            turn += 1;
+            for _ in 0..BLOCK {
+                cluster.hub.process();
+            }
+            black_box(&cluster.hub.outputs);
+        })
+    });
+    group.finish();
+}
+
+fn worlds(c: &mut Criterion) {
+    hub_under_churn(c, "100 nodes", 10, 10, 25, 40.0);
+    hub_under_churn(c, "1000 nodes", 63, 16, 250, 40.0);
+}
+
+criterion_group!(benches, members, worlds);
+criterion_main!(benches);
