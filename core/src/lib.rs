@@ -8,6 +8,7 @@ pub mod modules;
 pub mod rack;
 pub mod registry;
 pub mod rng;
+pub mod view;
 pub mod world;
 
 pub use modules::{create_module, UnknownModel};

@@ -145,6 +145,10 @@ pub trait Module: Send {
     fn load(&mut self, state: &serde_json::Value) -> Result<(), LoadError>;
     /// Overrides the random seed (only meaningful for a hub).
     fn set_seed(&mut self, _seed: u64) {}
+    /// The display snapshot a hub publishes, shared with the host's UI thread.
+    fn view(&self) -> Option<std::sync::Arc<crate::view::ViewCell>> {
+        None
+    }
     /// Downcasting for hosts that need a concrete module (the player reads a hub's world).
     fn as_any(&self) -> &dyn std::any::Any;
 }

@@ -27,6 +27,51 @@
 #define KR_MAX_CHANNELS 16
 
 /**
+ * Most nodes a view shows.
+ */
+#define KR_VIEW_MAX_NODES 32
+
+/**
+ * Most pods a view shows per node.
+ */
+#define KR_VIEW_MAX_PODS 32
+
+/**
+ * Pod state codes in `KrClusterView::pod_state`: not bound to a node.
+ */
+#define KR_POD_UNSCHEDULED 0
+
+/**
+ * Bound, not yet picked up by the kubelet.
+ */
+#define KR_POD_BOUND 1
+
+/**
+ * ContainerCreating.
+ */
+#define KR_POD_CREATING 2
+
+/**
+ * Running, not yet Ready.
+ */
+#define KR_POD_RUNNING 3
+
+/**
+ * Ready.
+ */
+#define KR_POD_READY 4
+
+/**
+ * Terminating gracefully.
+ */
+#define KR_POD_TERMINATING 5
+
+/**
+ * Failed.
+ */
+#define KR_POD_FAILED 6
+
+/**
  * Result of a `kr_` call. Functions return it as an `int32_t`; zero is success and every
  * error is negative.
  */
@@ -77,6 +122,56 @@ typedef int32_t KrStatus;
  * with `kr_module_free`.
  */
 typedef struct KrModule KrModule;
+
+/**
+ * A snapshot of a CLUSTER's world for its display.
+ */
+typedef struct KrClusterView {
+  /**
+   * etcd revision.
+   */
+  uint64_t revision;
+  /**
+   * Simulated seconds.
+   */
+  double time_s;
+  /**
+   * Cluster CPU utilisation 0..1.
+   */
+  float cpu_utilisation;
+  /**
+   * Pods not yet bound.
+   */
+  uint32_t pending;
+  /**
+   * Nodes shown (at most `KR_VIEW_MAX_NODES`).
+   */
+  uint32_t num_nodes;
+  /**
+   * Tag of each node's NODE module.
+   */
+  uint32_t node_pool[KR_VIEW_MAX_NODES];
+  /**
+   * 1 when the node is Ready.
+   */
+  uint8_t node_ready[KR_VIEW_MAX_NODES];
+  /**
+   * 1 when the node is cordoned.
+   */
+  uint8_t node_cordoned[KR_VIEW_MAX_NODES];
+  /**
+   * CPU requested over allocatable, 0..1.
+   */
+  float node_cpu_utilisation[KR_VIEW_MAX_NODES];
+  /**
+   * Pods bound to each node (may exceed `KR_VIEW_MAX_PODS`).
+   */
+  uint32_t node_num_pods[KR_VIEW_MAX_NODES];
+  /**
+   * `KR_POD_*` state of each node's first pods.
+   */
+  uint8_t pod_state[KR_VIEW_MAX_NODES][KR_VIEW_MAX_PODS];
+} KrClusterView;
 
 /**
  * A module model: what Rack's module browser and the shim's constructor need.
@@ -318,6 +413,16 @@ extern "C" {
  * The ABI version this library implements: `KR_ABI_VERSION`.
  */
 uint32_t kr_abi_version(void);
+
+/**
+ * Copies the latest snapshot a CLUSTER published into `out`. Lock-free and safe from the
+ * UI thread while the audio thread processes. `KR_ERR_INVALID` when `m` is not a CLUSTER,
+ * `KR_ERR_FAULTED` when the snapshot could not be read consistently (try again next frame).
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `out` is NULL or valid for writing one `KrClusterView`.
+ */
+int32_t kr_cluster_view(const struct KrModule *m, struct KrClusterView *out);
 
 /**
  * Number of module models; valid model indices are `0..kr_model_count()`.

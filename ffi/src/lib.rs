@@ -18,6 +18,7 @@ mod models;
 mod module;
 mod process;
 mod status;
+mod view;
 
 pub use json::{kr_module_load_json, kr_module_save_json, kr_string_free};
 pub use models::{
@@ -30,6 +31,10 @@ pub use module::{
 };
 pub use process::{kr_module_process, KrProcessArgs};
 pub use status::KrStatus;
+pub use view::{
+    kr_cluster_view, KrClusterView, KR_POD_BOUND, KR_POD_CREATING, KR_POD_FAILED, KR_POD_READY,
+    KR_POD_RUNNING, KR_POD_TERMINATING, KR_POD_UNSCHEDULED, KR_VIEW_MAX_NODES, KR_VIEW_MAX_PODS,
+};
 
 /// Version of this C ABI. A host built against another version must not use the library.
 pub const KR_ABI_VERSION: u32 = 1;

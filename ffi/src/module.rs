@@ -2,8 +2,9 @@
 
 use std::ffi::c_char;
 use std::ptr;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
+use kuberack_core::view::ViewCell;
 use kuberack_core::Module;
 use kuberack_protocol::ModuleDescriptor;
 
@@ -23,6 +24,8 @@ pub struct KrModule {
     fault: OnceLock<Box<str>>,
     /// The Rust module and its scratch buffers, one thread at a time.
     state: Exclusive<State>,
+    /// A hub's display snapshot, readable without touching `state`.
+    view: Option<Arc<ViewCell>>,
 }
 
 // The ABI lets any thread call into a module, so a handle must be shareable.
@@ -49,6 +52,7 @@ impl KrModule {
         let descriptor = module.descriptor();
         KrModule {
             descriptor,
+            view: module.view(),
             fault: OnceLock::new(),
             state: Exclusive::new(State {
                 params: descriptor.default_params().into_boxed_slice(),
@@ -57,6 +61,11 @@ impl KrModule {
                 module,
             }),
         }
+    }
+
+    /// A hub's display snapshot (`None` for members).
+    pub(crate) fn view(&self) -> Option<&ViewCell> {
+        self.view.as_deref()
     }
 
     /// The model's descriptor.

@@ -496,6 +496,26 @@ static void test_cluster_scenario(void) {
   CHECK_EQ(kr_module_is_faulted(node.m), 0);
   CHECK_EQ(kr_module_is_faulted(deployment.m), 0);
 
+  /* The display snapshot: one node holding the three Ready pods. */
+  {
+    KrClusterView view;
+    uint32_t p, ready_pods = 0;
+    memset(&view, 0xAB, sizeof view);
+    CHECK_EQ(kr_cluster_view(cluster.m, &view), KR_OK);
+    CHECK_EQ(view.num_nodes, 1);
+    CHECK_EQ(view.node_num_pods[0], 3);
+    CHECK_EQ(view.node_ready[0], 1);
+    CHECK_EQ(view.pending, 0);
+    CHECK(view.revision > 0 && view.time_s > 9.0);
+    for (p = 0; p < 3; p++) {
+      ready_pods += view.pod_state[0][p] == KR_POD_READY;
+    }
+    CHECK_EQ(ready_pods, 3);
+    CHECK_EQ(kr_cluster_view(node.m, &view), KR_ERR_INVALID);
+    CHECK_EQ(kr_cluster_view(NULL, &view), KR_ERR_NULL);
+    CHECK_EQ(kr_cluster_view(cluster.m, NULL), KR_ERR_NULL);
+  }
+
   rig_close(&deployment);
   rig_close(&node);
   rig_close(&cluster);

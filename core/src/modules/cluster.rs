@@ -15,6 +15,7 @@ use crate::dsp::{BlipBank, PulseTrain, SchmittTrigger};
 use crate::rack::{LoadError, Module, ProcessIo};
 use crate::registry::{Registry, Slot, SlotHandle, SlotKind};
 use crate::rng::Rng;
+use crate::view::{ClusterView, ViewCell};
 use crate::world::{DeploymentSpec, NodePoolSpec, World, WorldConfig};
 
 /// Allocatable pods per node (the kubelet's default maxPods).
@@ -77,6 +78,9 @@ pub struct ClusterModule {
     blip_countdown: u32,
     bind_pulses: PulseTrain,
     fail_pulses: PulseTrain,
+    view: Arc<ViewCell>,
+    view_scratch: Box<ClusterView>,
+    ticks_since_view: u32,
 }
 
 impl ClusterModule {
@@ -105,6 +109,9 @@ impl ClusterModule {
             blip_countdown: 0,
             bind_pulses: PulseTrain::new(sample_rate),
             fail_pulses: PulseTrain::new(sample_rate),
+            view: Arc::new(ViewCell::default()),
+            view_scratch: Box::default(),
+            ticks_since_view: 0,
         })
     }
 
@@ -276,6 +283,7 @@ impl ClusterModule {
                 .min(MAX_BLIPS_PER_TICK);
             self.blip_spacing = (self.settings.control_period / self.blips_to_start.max(1)).max(1);
         }
+        self.publish_view();
         let stats = *self.world.stats();
         self.bind_pulses
             .add((stats.pods_scheduled - self.heard_scheduled).min(16) as u32);
@@ -283,6 +291,17 @@ impl ClusterModule {
             .add((stats.failed_attempts - self.heard_failed).min(16) as u32);
         self.heard_scheduled = stats.pods_scheduled;
         self.heard_failed = stats.failed_attempts;
+    }
+
+    /// Publishes the display snapshot about 60 times a second of real time.
+    fn publish_view(&mut self) {
+        let every = (self.sample_rate / 60.0 / self.settings.control_period as f32).max(1.0) as u32;
+        self.ticks_since_view += 1;
+        if self.ticks_since_view >= every {
+            self.ticks_since_view = 0;
+            self.view_scratch.capture(&self.world);
+            self.view.publish(&self.view_scratch);
+        }
     }
 
     fn etcd_sample(&mut self, io: &ProcessIo<'_>) -> f32 {
@@ -402,6 +421,10 @@ impl Module for ClusterModule {
     fn set_seed(&mut self, seed: u64) {
         self.settings.seed = seed;
         self.rebuild();
+    }
+
+    fn view(&self) -> Option<Arc<ViewCell>> {
+        Some(Arc::clone(&self.view))
     }
 
     fn as_any(&self) -> &dyn std::any::Any {
