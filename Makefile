@@ -11,6 +11,7 @@
 CARGO ?= cargo
 OUT ?= out
 DEMO_SECONDS ?= 30
+DEMO_RECORD ?= --record Cluster:ETCD --record 5729140385501862:VOICE --record 7912367028457510:VOICE
 
 .PHONY: all build demo test lint test-rust plugin-check bench panels header plugin install dist clean
 

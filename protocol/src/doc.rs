@@ -167,11 +167,11 @@ mod tests {
 
     #[test]
     fn splicing_replaces_only_the_region() {
-        let doc = format!("intro\n{BEGIN_MARKER}\nold\n{END_MARKER}\noutro\n");
+        let doc = format!("intro\n{BEGIN_MARKER}\nSTALE-ROW\n{END_MARKER}\noutro\n");
         let new = splice_tables(&doc).unwrap();
         assert!(new.starts_with("intro\n"));
         assert!(new.ends_with(&format!("{END_MARKER}\noutro\n")));
-        assert!(!new.contains("old"));
+        assert!(!new.contains("STALE-ROW"));
         assert_eq!(splice_tables(&new).unwrap(), new);
         assert!(splice_tables("no markers").is_none());
     }

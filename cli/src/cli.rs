@@ -1,0 +1,71 @@
+//! The command line of `kuberack`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::record::RecordSpec;
+
+/// KubeRack's headless player: runs VCV Rack 2 patches of KubeRack modules.
+#[derive(Debug, Parser)]
+#[command(name = "kuberack", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Play a Rack patch (.vcv or patch.json) headless, with Rack's cable semantics.
+    Play(PlayArgs),
+    /// List every module with its params, inputs, outputs and lights.
+    Models {
+        /// Print the descriptors as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a patch.json as a Rack 2 .vcv archive (zstd-compressed tar).
+    Pack {
+        /// The patch.json to pack.
+        input: PathBuf,
+        /// The .vcv file to write.
+        output: PathBuf,
+    },
+}
+
+/// Options of `kuberack play`.
+#[derive(Debug, Args)]
+pub struct PlayArgs {
+    /// The patch: a Rack 2 .vcv file or a bare patch.json.
+    pub patch: PathBuf,
+    /// Seconds to render.
+    #[arg(
+        long,
+        default_value_t = 10.0,
+        value_name = "S",
+        allow_negative_numbers = true
+    )]
+    pub seconds: f64,
+    /// Sample rate in Hz.
+    #[arg(long, default_value_t = 48_000, value_name = "R")]
+    pub sample_rate: u32,
+    /// Seed every module with N instead of the seed saved in the patch.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Write the recorded outputs to this 32-bit float WAV file.
+    #[arg(long, value_name = "OUT.wav")]
+    pub wav: Option<PathBuf>,
+    /// Record channel 0 of an output as one WAV channel; repeat for more channels.
+    /// MODULE is a module id (or a model name that is unique in the patch),
+    /// OUTPUT an output id such as ETCD or an output index.
+    #[arg(long, value_name = "MODULE_ID:OUTPUT")]
+    pub record: Vec<RecordSpec>,
+    /// Write every hub's events as JSON lines to this file.
+    #[arg(long, value_name = "OUT.jsonl")]
+    pub events: Option<PathBuf>,
+    /// Never show the progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}

@@ -1,0 +1,51 @@
+//! Carrying out a parsed command line.
+
+use crate::cli::{Cli, Command, PlayArgs};
+use crate::error::Result;
+use crate::models::{describe_all, describe_all_json};
+use crate::patch::pack;
+use crate::play::{play, PlayOptions};
+
+/// Runs a command; output goes to stdout, warnings to stderr.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Play(args) => run_play(args),
+        Command::Models { json } => {
+            if json {
+                println!("{}", describe_all_json());
+            } else {
+                print!("{}", describe_all());
+            }
+            Ok(())
+        }
+        Command::Pack { input, output } => {
+            let patch = pack(&input, &output)?;
+            for w in &patch.warnings {
+                eprintln!("kuberack: warning: {w}");
+            }
+            println!(
+                "wrote {} ({} modules, {} cables)",
+                output.display(),
+                patch.modules.len(),
+                patch.cables.len()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn run_play(args: PlayArgs) -> Result<()> {
+    let options = PlayOptions {
+        patch: args.patch,
+        seconds: args.seconds,
+        sample_rate: args.sample_rate,
+        seed: args.seed,
+        wav: args.wav,
+        records: args.record,
+        events: args.events,
+        progress: !args.no_progress,
+    };
+    let summary = play(&options, &mut |w| eprintln!("kuberack: warning: {w}"))?;
+    print!("{summary}");
+    Ok(())
+}

@@ -1,0 +1,19 @@
+//! Reaching a hub's world from the player (for its event log, statistics and seed).
+
+use kuberack_core::modules::ClusterModule;
+use kuberack_core::world::World;
+use kuberack_core::Module;
+
+fn cluster(module: &dyn Module) -> Option<&ClusterModule> {
+    module.as_any().downcast_ref::<ClusterModule>()
+}
+
+/// The world a CLUSTER module owns, or `None` for any other module.
+pub fn world_of(module: &dyn Module) -> Option<&World> {
+    cluster(module).map(ClusterModule::world)
+}
+
+/// The seed a CLUSTER module's world runs with, or `None` for any other module.
+pub fn seed_of(module: &dyn Module) -> Option<u64> {
+    cluster(module).map(|c| c.settings().seed)
+}
