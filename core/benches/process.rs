@@ -5,7 +5,7 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use kuberack_core::{create_module, Module, ProcessIo, Registry};
+use kuberack_core::{create_module, Module, PortBuffers, Registry};
 use kuberack_protocol::{tag::tag_to_volts, MAX_CHANNELS};
 
 const BLOCK: usize = 1024;
@@ -14,52 +14,31 @@ const SAMPLE_RATE: f32 = 48_000.0;
 /// A module with its own buffers.
 struct Bench {
     module: Box<dyn Module>,
-    params: Vec<f32>,
-    inputs: Vec<f32>,
-    input_channels: Vec<u8>,
-    outputs: Vec<f32>,
-    output_channels: Vec<u8>,
-    lights: Vec<f32>,
+    bufs: PortBuffers,
 }
 
 impl Bench {
     fn new(slug: &str, registry: &Arc<Registry>) -> Bench {
         let mut module = create_module(slug, registry).unwrap();
         module.set_sample_rate(SAMPLE_RATE);
-        let d = module.descriptor();
-        Bench {
-            params: d.default_params(),
-            inputs: vec![0.0; d.inputs.len() * MAX_CHANNELS],
-            input_channels: vec![0; d.inputs.len()],
-            outputs: vec![0.0; d.outputs.len() * MAX_CHANNELS],
-            output_channels: vec![0; d.outputs.len()],
-            lights: vec![0.0; d.lights.len()],
-            module,
-        }
+        let bufs = PortBuffers::new(module.descriptor());
+        Bench { module, bufs }
     }
 
     fn param(&mut self, id: &str, v: f32) {
         let i = self.module.descriptor().param_index(id).unwrap();
-        self.params[i] = v;
+        self.bufs.params[i] = v;
     }
 
     /// Patches the hub's API reference into this member's API input.
     fn join(&mut self, hub_tag: u32) {
         let i = self.module.descriptor().input_index("API").unwrap();
-        self.inputs[i * MAX_CHANNELS] = tag_to_volts(hub_tag);
-        self.input_channels[i] = 1;
+        self.bufs.inputs[i * MAX_CHANNELS] = tag_to_volts(hub_tag);
+        self.bufs.input_channels[i] = 1;
     }
 
     fn process(&mut self) {
-        let mut io = ProcessIo {
-            params: &self.params,
-            inputs: &self.inputs,
-            input_channels: &self.input_channels,
-            outputs: &mut self.outputs,
-            output_channels: &mut self.output_channels,
-            lights: &mut self.lights,
-        };
-        self.module.process(&mut io);
+        self.module.process(&mut self.bufs.io());
     }
 }
 
@@ -98,8 +77,8 @@ impl Cluster {
             d.join(tag);
             // Beyond the knob's 32, the CV adds the rest (1 V per replica).
             let cv = d.module.descriptor().input_index("REPLICAS").unwrap();
-            d.inputs[cv * MAX_CHANNELS] = (replicas - 32.0).max(0.0);
-            d.input_channels[cv] = 1;
+            d.bufs.inputs[cv * MAX_CHANNELS] = (replicas - 32.0).max(0.0);
+            d.bufs.input_channels[cv] = 1;
             members.push(d);
         }
         hub.param("WARP", 1.0); // 10x: converge quickly
@@ -144,7 +123,7 @@ fn members(c: &mut Criterion) {
                 for _ in 0..BLOCK {
                     cluster.members[index].process();
                 }
-                black_box(&cluster.members[index].outputs);
+                black_box(&cluster.members[index].bufs.outputs);
             })
         });
     }
@@ -153,7 +132,7 @@ fn members(c: &mut Criterion) {
             for _ in 0..BLOCK {
                 cluster.hub.process();
             }
-            black_box(&cluster.hub.outputs);
+            black_box(&cluster.hub.bufs.outputs);
         })
     });
     group.finish();
@@ -181,7 +160,7 @@ fn hub_under_churn(
             let member = &mut cluster.members[d];
             let knob = member.module.descriptor().param_index("REPLICAS").unwrap();
             let low = (replicas - 5.0).min(32.0);
-            member.params[knob] = if member.params[knob] == low {
+            member.bufs.params[knob] = if member.bufs.params[knob] == low {
                 replicas.min(32.0)
             } else {
                 low
@@ -191,7 +170,7 @@ fn hub_under_churn(
             for _ in 0..BLOCK {
                 cluster.hub.process();
             }
-            black_box(&cluster.hub.outputs);
+            black_box(&cluster.hub.bufs.outputs);
         })
     });
     group.finish();

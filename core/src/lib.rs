@@ -12,5 +12,5 @@ pub mod view;
 pub mod world;
 
 pub use modules::{create_module, UnknownModel};
-pub use rack::{LoadError, Module, ProcessIo};
+pub use rack::{LoadError, Module, PortBuffers, ProcessIo};
 pub use registry::Registry;

@@ -106,6 +106,60 @@ impl ProcessIo<'_> {
     }
 }
 
+/// The buffers a host keeps for one module, sized from its descriptor: what Rack holds in a
+/// module's params, ports and lights.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PortBuffers {
+    /// Raw param values.
+    pub params: Vec<f32>,
+    /// Input voltages, `MAX_CHANNELS` per input.
+    pub inputs: Vec<f32>,
+    /// Channel count per input.
+    pub input_channels: Vec<u8>,
+    /// Output voltages, `MAX_CHANNELS` per output.
+    pub outputs: Vec<f32>,
+    /// Channel count per output.
+    pub output_channels: Vec<u8>,
+    /// Light brightnesses.
+    pub lights: Vec<f32>,
+}
+
+impl PortBuffers {
+    /// Buffers for a model: params at their defaults, everything else at zero.
+    pub fn new(d: &ModuleDescriptor) -> PortBuffers {
+        PortBuffers {
+            params: d.default_params(),
+            inputs: vec![0.0; d.inputs.len() * MAX_CHANNELS],
+            input_channels: vec![0; d.inputs.len()],
+            outputs: vec![0.0; d.outputs.len() * MAX_CHANNELS],
+            output_channels: vec![0; d.outputs.len()],
+            lights: vec![0.0; d.lights.len()],
+        }
+    }
+
+    /// The one-sample view a module processes.
+    pub fn io(&mut self) -> ProcessIo<'_> {
+        ProcessIo {
+            params: &self.params,
+            inputs: &self.inputs,
+            input_channels: &self.input_channels,
+            outputs: &mut self.outputs,
+            output_channels: &mut self.output_channels,
+            lights: &mut self.lights,
+        }
+    }
+
+    /// Voltages of an input's channels.
+    pub fn input_mut(&mut self, input: usize) -> &mut [f32] {
+        &mut self.inputs[input * MAX_CHANNELS..(input + 1) * MAX_CHANNELS]
+    }
+
+    /// Voltages of an output's channels.
+    pub fn output(&self, output: usize) -> &[f32] {
+        &self.outputs[output * MAX_CHANNELS..(output + 1) * MAX_CHANNELS]
+    }
+}
+
 /// NaN reads as 0 V; anything else is clamped to ±12 V.
 pub fn sanitize(v: f32) -> f32 {
     if v.is_nan() {

@@ -3,7 +3,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use kuberack_core::{Module, ProcessIo};
+use kuberack_core::{Module, PortBuffers};
 use kuberack_protocol::{ModuleDescriptor, MAX_CHANNELS};
 
 /// A module placed in the engine, with Rack's per-port state.
@@ -13,15 +13,10 @@ pub struct Instance {
     descriptor: &'static ModuleDescriptor,
     bypassed: bool,
     faulted: bool,
-    params: Vec<f32>,
-    pub(super) inputs: Vec<f32>,
-    pub(super) input_channels: Vec<u8>,
-    outputs: Vec<f32>,
-    /// Channel counts as the module last set them.
-    output_channels: Vec<u8>,
+    /// Params, ports (output channel counts as the module last set them) and lights.
+    pub(super) bufs: PortBuffers,
     input_connected: Vec<bool>,
     output_connected: Vec<bool>,
-    lights: Vec<f32>,
 }
 
 impl Instance {
@@ -34,14 +29,9 @@ impl Instance {
             module,
             bypassed: false,
             faulted: false,
-            params: d.default_params(),
-            inputs: vec![0.0; d.inputs.len() * MAX_CHANNELS],
-            input_channels: vec![0; d.inputs.len()],
-            outputs: vec![0.0; d.outputs.len() * MAX_CHANNELS],
-            output_channels: vec![0; d.outputs.len()],
+            bufs: PortBuffers::new(d),
             input_connected: vec![false; d.inputs.len()],
             output_connected: vec![false; d.outputs.len()],
-            lights: vec![0.0; d.lights.len()],
         }
     }
 
@@ -75,8 +65,8 @@ impl Instance {
     /// routes, so a bypassed module's outputs stay there until it is processed again.
     pub fn set_bypassed(&mut self, bypassed: bool) {
         if self.bypassed != bypassed {
-            self.outputs.fill(0.0);
-            self.output_channels.fill(0);
+            self.bufs.outputs.fill(0.0);
+            self.bufs.output_channels.fill(0);
             self.bypassed = bypassed;
         }
     }
@@ -88,7 +78,7 @@ impl Instance {
 
     /// Raw param values, in descriptor order.
     pub fn params(&self) -> &[f32] {
-        &self.params
+        &self.bufs.params
     }
 
     /// Sets a param as Rack's ParamQuantity::setImmediateValue does: clamped to the range,
@@ -107,13 +97,13 @@ impl Instance {
                 v
             }
         };
-        self.params[index] = v;
+        self.bufs.params[index] = v;
         Some(v)
     }
 
     /// Light brightnesses, in descriptor order.
     pub fn lights(&self) -> &[f32] {
-        &self.lights
+        &self.bufs.lights
     }
 
     /// Whether an input has a cable.
@@ -128,7 +118,7 @@ impl Instance {
 
     /// An input's channel count as the module sees it (0 when unpatched).
     pub fn input_channels(&self, input: usize) -> usize {
-        usize::from(self.input_channels.get(input).copied().unwrap_or(0))
+        usize::from(self.bufs.input_channels.get(input).copied().unwrap_or(0))
     }
 
     /// An input voltage as the module sees it.
@@ -136,7 +126,8 @@ impl Instance {
         if channel >= MAX_CHANNELS {
             return 0.0;
         }
-        self.inputs
+        self.bufs
+            .inputs
             .get(input * MAX_CHANNELS + channel)
             .copied()
             .unwrap_or(0.0)
@@ -148,7 +139,7 @@ impl Instance {
         if !self.output_connected(output) {
             return 0;
         }
-        usize::from(self.output_channels[output]).clamp(1, MAX_CHANNELS)
+        usize::from(self.bufs.output_channels[output]).clamp(1, MAX_CHANNELS)
     }
 
     /// An output voltage as the module wrote it.
@@ -156,7 +147,8 @@ impl Instance {
         if channel >= MAX_CHANNELS {
             return 0.0;
         }
-        self.outputs
+        self.bufs
+            .outputs
             .get(output * MAX_CHANNELS + channel)
             .copied()
             .unwrap_or(0.0)
@@ -165,7 +157,7 @@ impl Instance {
     pub(super) fn mark_input_connected(&mut self, input: usize) {
         self.input_connected[input] = true;
         // Rack's Port_setConnected: a freshly cabled port has one channel.
-        self.input_channels[input] = self.input_channels[input].max(1);
+        self.bufs.input_channels[input] = self.bufs.input_channels[input].max(1);
     }
 
     pub(super) fn mark_output_connected(&mut self, output: usize) {
@@ -178,20 +170,12 @@ impl Instance {
         if self.bypassed || self.faulted {
             return Ok(());
         }
-        let mut io = ProcessIo {
-            params: &self.params,
-            inputs: &self.inputs,
-            input_channels: &self.input_channels,
-            outputs: &mut self.outputs,
-            output_channels: &mut self.output_channels,
-            lights: &mut self.lights,
-        };
-        let module = &mut self.module;
-        let result = catch_unwind(AssertUnwindSafe(|| module.process(&mut io)));
+        let (module, bufs) = (&mut self.module, &mut self.bufs);
+        let result = catch_unwind(AssertUnwindSafe(|| module.process(&mut bufs.io())));
         result.map_err(|payload| {
-            self.outputs.fill(0.0);
-            self.output_channels.fill(0);
-            self.lights.fill(0.0);
+            self.bufs.outputs.fill(0.0);
+            self.bufs.output_channels.fill(0);
+            self.bufs.lights.fill(0.0);
             self.faulted = true;
             panic_message(payload.as_ref())
         })

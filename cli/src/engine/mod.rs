@@ -189,8 +189,8 @@ impl Engine {
         }
         let dst = &mut self.modules[input.module];
         let base = input.port * MAX_CHANNELS;
-        dst.inputs[base..base + MAX_CHANNELS].copy_from_slice(&volts);
-        dst.input_channels[input.port] = channels as u8;
+        dst.bufs.inputs[base..base + MAX_CHANNELS].copy_from_slice(&volts);
+        dst.bufs.input_channels[input.port] = channels as u8;
     }
 
     /// Frames stepped so far.

@@ -164,13 +164,7 @@ impl Module for DeploymentModule {
     }
 
     fn load(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
-        if state.is_object() || state.is_null() {
-            Ok(())
-        } else {
-            Err(LoadError(
-                "DEPLOYMENT settings: expected an object; using defaults".into(),
-            ))
-        }
+        super::expect_no_settings("DEPLOYMENT", state)
     }
 
     fn as_any(&self) -> &dyn std::any::Any {

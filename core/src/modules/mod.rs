@@ -27,6 +27,20 @@ impl std::fmt::Display for UnknownModel {
 
 impl std::error::Error for UnknownModel {}
 
+/// A member with no settings of its own accepts an object (or nothing) and ignores it.
+pub(crate) fn expect_no_settings(
+    module: &str,
+    state: &serde_json::Value,
+) -> Result<(), crate::LoadError> {
+    if state.is_object() || state.is_null() {
+        Ok(())
+    } else {
+        Err(crate::LoadError(format!(
+            "{module} settings: expected an object; using defaults"
+        )))
+    }
+}
+
 /// Creates the module with this slug, claiming a slot in `registry`. Not for the audio path.
 pub fn create_module(
     slug: &str,

@@ -154,13 +154,7 @@ impl Module for NodeModule {
     }
 
     fn load(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
-        if state.is_object() || state.is_null() {
-            Ok(())
-        } else {
-            Err(LoadError(
-                "NODE settings: expected an object; using defaults".into(),
-            ))
-        }
+        super::expect_no_settings("NODE", state)
     }
 
     fn as_any(&self) -> &dyn std::any::Any {

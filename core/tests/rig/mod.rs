@@ -5,17 +5,12 @@
 
 use std::sync::Arc;
 
-use kuberack_core::{create_module, Module, ProcessIo, Registry};
+use kuberack_core::{create_module, Module, PortBuffers, Registry};
 use kuberack_protocol::MAX_CHANNELS;
 
 pub struct Slot {
     pub module: Box<dyn Module>,
-    pub params: Vec<f32>,
-    pub inputs: Vec<f32>,
-    pub input_channels: Vec<u8>,
-    pub outputs: Vec<f32>,
-    pub output_channels: Vec<u8>,
-    pub lights: Vec<f32>,
+    pub bufs: PortBuffers,
     pub bypassed: bool,
 }
 
@@ -39,14 +34,9 @@ impl Rig {
     pub fn add(&mut self, slug: &str) -> usize {
         let mut module = create_module(slug, &self.registry).unwrap();
         module.set_sample_rate(self.sample_rate);
-        let d = module.descriptor();
+        let bufs = PortBuffers::new(module.descriptor());
         self.modules.push(Slot {
-            params: d.default_params(),
-            inputs: vec![0.0; d.inputs.len() * MAX_CHANNELS],
-            input_channels: vec![0; d.inputs.len()],
-            outputs: vec![0.0; d.outputs.len() * MAX_CHANNELS],
-            output_channels: vec![0; d.outputs.len()],
-            lights: vec![0.0; d.lights.len()],
+            bufs,
             bypassed: false,
             module,
         });
@@ -55,7 +45,7 @@ impl Rig {
 
     pub fn param(&mut self, m: usize, id: &str, value: f32) {
         let i = self.modules[m].module.descriptor().param_index(id).unwrap();
-        self.modules[m].params[i] = value;
+        self.modules[m].bufs.params[i] = value;
     }
 
     pub fn connect(&mut self, from: usize, output: &str, to: usize, input: &str) {
@@ -79,8 +69,8 @@ impl Rig {
             .input_index(input)
             .unwrap();
         self.cables.retain(|&(_, _, b, j)| !(b == to && j == i));
-        self.modules[to].input_channels[i] = 0;
-        self.modules[to].inputs[i * MAX_CHANNELS..(i + 1) * MAX_CHANNELS].fill(0.0);
+        self.modules[to].bufs.input_channels[i] = 0;
+        self.modules[to].bufs.inputs[i * MAX_CHANNELS..(i + 1) * MAX_CHANNELS].fill(0.0);
     }
 
     /// Drives an input from outside the rack (an unconnected input with one channel).
@@ -90,8 +80,8 @@ impl Rig {
             .descriptor()
             .input_index(input)
             .unwrap();
-        self.modules[m].inputs[i * MAX_CHANNELS] = volts;
-        self.modules[m].input_channels[i] = 1;
+        self.modules[m].bufs.inputs[i * MAX_CHANNELS] = volts;
+        self.modules[m].bufs.input_channels[i] = 1;
     }
 
     pub fn step(&mut self) {
@@ -103,24 +93,16 @@ impl Rig {
                 let (a, b) = self.modules.split_at_mut(from);
                 (&b[0], &mut a[to])
             };
-            let ch = src.output_channels[o];
-            dst.input_channels[i] = ch;
-            dst.inputs[i * MAX_CHANNELS..(i + 1) * MAX_CHANNELS]
-                .copy_from_slice(&src.outputs[o * MAX_CHANNELS..(o + 1) * MAX_CHANNELS]);
+            let ch = src.bufs.output_channels[o];
+            dst.bufs.input_channels[i] = ch;
+            dst.bufs.inputs[i * MAX_CHANNELS..(i + 1) * MAX_CHANNELS]
+                .copy_from_slice(&src.bufs.outputs[o * MAX_CHANNELS..(o + 1) * MAX_CHANNELS]);
         }
         for s in &mut self.modules {
             if s.bypassed {
                 continue;
             }
-            let mut io = ProcessIo {
-                params: &s.params,
-                inputs: &s.inputs,
-                input_channels: &s.input_channels,
-                outputs: &mut s.outputs,
-                output_channels: &mut s.output_channels,
-                lights: &mut s.lights,
-            };
-            s.module.process(&mut io);
+            s.module.process(&mut s.bufs.io());
         }
     }
 
@@ -129,11 +111,11 @@ impl Rig {
         let s = &mut self.modules[m];
         s.bypassed = bypassed;
         if bypassed {
-            s.outputs.fill(0.0);
-            for c in &mut s.output_channels {
+            s.bufs.outputs.fill(0.0);
+            for c in &mut s.bufs.output_channels {
                 *c = (*c).min(1);
             }
-            s.lights.fill(0.0);
+            s.bufs.lights.fill(0.0);
         }
     }
 
@@ -157,7 +139,7 @@ impl Rig {
             .descriptor()
             .output_index(id)
             .unwrap();
-        self.modules[m].outputs[o * MAX_CHANNELS + ch]
+        self.modules[m].bufs.outputs[o * MAX_CHANNELS + ch]
     }
 
     pub fn channels(&self, m: usize, id: &str) -> usize {
@@ -166,12 +148,12 @@ impl Rig {
             .descriptor()
             .output_index(id)
             .unwrap();
-        usize::from(self.modules[m].output_channels[o])
+        usize::from(self.modules[m].bufs.output_channels[o])
     }
 
     pub fn light(&self, m: usize, id: &str) -> f32 {
         let l = self.modules[m].module.descriptor().light_index(id).unwrap();
-        self.modules[m].lights[l]
+        self.modules[m].bufs.lights[l]
     }
 
     pub fn hub_world(&self, m: usize) -> &kuberack_core::world::World {
