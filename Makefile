@@ -38,7 +38,7 @@ test-rust:
 # The plugin's C++ needs a Rack 2 SDK, which no package registry provides.
 plugin-check:
 	@if [ -n "$(RACK_DIR)" ] && [ -f "$(RACK_DIR)/plugin.mk" ]; then \
-		$(MAKE) -C plugin RACK_DIR="$(abspath $(RACK_DIR))"; \
+		$(MAKE) -C plugin all check-symbols RACK_DIR="$(abspath $(RACK_DIR))"; \
 	else \
 		echo "plugin build skipped: no Rack 2 SDK (download it from https://vcvrack.com/downloads and run make test RACK_DIR=/path/to/Rack-SDK)"; \
 	fi

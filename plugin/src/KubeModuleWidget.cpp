@@ -1,0 +1,274 @@
+// KubeRack: the generic ModuleWidget, laid out from the descriptor positions, and the fault
+// overlay every module carries.
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "plugin.hpp"
+
+namespace kuberack {
+
+using rack::math::Vec;
+using rack::window::mm2px;
+
+namespace {
+
+// The CLUSTER's area for its display, in panel millimetres: between the title rail and the
+// labels of the first light row (descriptors keep y 10..50 mm free on the 12 HP hub).
+const float DISPLAY_X_MM = 4.0f;
+const float DISPLAY_Y_MM = 8.0f;
+const float DISPLAY_W_MM = 52.96f;
+const float DISPLAY_H_MM = 40.0f;
+
+// The hub's saved settings, as the core names them.
+const char* const SEED_KEY = "seed";
+const char* const CONTROL_PERIOD_KEY = "controlPeriod";
+const json_int_t DEFAULT_SEED = 1;
+const json_int_t DEFAULT_CONTROL_PERIOD = 32;
+const json_int_t SEED_PRESETS[] = {1, 2, 3, 42, 1234};
+const json_int_t CONTROL_PERIODS[] = {8, 16, 32, 64, 128};
+// Random seeds stay below 2^53, exact in every JSON reader.
+const uint64_t SEED_MASK = (uint64_t(1) << 53) - 1;
+
+json_int_t settingValue(json_t* settingsJ, const char* key) {
+	json_t* valueJ = settingsJ ? json_object_get(settingsJ, key) : NULL;
+	return json_is_integer(valueJ) ? json_integer_value(valueJ) : -1;
+}
+
+} // namespace
+
+KubeModuleWidget::KubeModuleWidget(KubeModel* model, KubeModule* module)
+	: kubeModel(model), kubeModule(module) {
+	setModule(module);
+
+	const std::string slug = model->slug;
+	setPanel(rack::createPanel(
+		rack::asset::plugin(pluginInstance, "res/" + slug + ".svg"),
+		rack::asset::plugin(pluginInstance, "res/" + slug + "-dark.svg")));
+	// A missing panel file leaves the width at zero: fall back to the descriptor's width.
+	const float widthPx = model->info.hp * rack::app::RACK_GRID_WIDTH;
+	if (getPanel() && getPanel()->box.size.x <= 0.f && widthPx > 0.f)
+		box.size.x = widthPx;
+
+	// Screws sit in the top and bottom rails, one HP in from each edge; the panels leave
+	// those spots free from 6 HP up (narrower panels use the whole rail for their title).
+	if (model->info.hp >= 6) {
+		const float w = rack::app::RACK_GRID_WIDTH;
+		const float bottom = rack::app::RACK_GRID_HEIGHT - w;
+		addChild(rack::createWidget<rack::componentlibrary::ThemedScrew>(Vec(w, 0)));
+		addChild(rack::createWidget<rack::componentlibrary::ThemedScrew>(Vec(box.size.x - 2 * w, 0)));
+		addChild(rack::createWidget<rack::componentlibrary::ThemedScrew>(Vec(w, bottom)));
+		addChild(rack::createWidget<rack::componentlibrary::ThemedScrew>(Vec(box.size.x - 2 * w, bottom)));
+	}
+
+	if (model->isCluster) {
+		ClusterDisplay* display = rack::createWidget<ClusterDisplay>(mm2px(Vec(DISPLAY_X_MM, DISPLAY_Y_MM)));
+		display->box.size = mm2px(Vec(DISPLAY_W_MM, DISPLAY_H_MM));
+		display->module = module;
+		addChild(display);
+	}
+
+	for (size_t i = 0; i < model->params.size(); i++)
+		addParamWidget((int) i, model->params[i]);
+	for (size_t i = 0; i < model->inputs.size(); i++) {
+		const KrPortInfo& p = model->inputs[i];
+		addInput(rack::createInputCentered<rack::componentlibrary::ThemedPJ301MPort>(
+			mm2px(Vec(p.x_mm, p.y_mm)), module, (int) i));
+	}
+	for (size_t i = 0; i < model->outputs.size(); i++) {
+		const KrPortInfo& p = model->outputs[i];
+		addOutput(rack::createOutputCentered<rack::componentlibrary::ThemedPJ301MPort>(
+			mm2px(Vec(p.x_mm, p.y_mm)), module, (int) i));
+	}
+	for (size_t i = 0; i < model->lights.size(); i++)
+		addLightWidget((int) i, model->lights[i]);
+
+	// On top of everything, drawn only when the core reports a fault.
+	FaultOverlay* overlay = rack::createWidget<FaultOverlay>(Vec(0, 0));
+	overlay->box.size = box.size;
+	overlay->module = module;
+	addChild(overlay);
+}
+
+void KubeModuleWidget::addParamWidget(int index, const KrParamInfo& p) {
+	using namespace rack::componentlibrary;
+	const Vec pos = mm2px(Vec(p.x_mm, p.y_mm));
+	KubeModule* m = kubeModule;
+	const int positions = (int) (p.max - p.min) + 1;
+
+	if (p.kind == PARAM_BUTTON) {
+		addParam(rack::createParamCentered<VCVButton>(pos, m, index));
+	}
+	else if (p.kind == PARAM_SWITCH && positions == 2) {
+		addParam(rack::createParamCentered<CKSS>(pos, m, index));
+	}
+	else if (p.kind == PARAM_SWITCH && positions == 3) {
+		addParam(rack::createParamCentered<CKSSThree>(pos, m, index));
+	}
+	else {
+		// Knobs, and switches with more positions than a toggle has: a snapping knob.
+		RoundBlackKnob* knob = rack::createParamCentered<RoundBlackKnob>(pos, m, index);
+		knob->snap = p.snap != 0 || p.kind == PARAM_SWITCH;
+		addParam(knob);
+	}
+}
+
+void KubeModuleWidget::addLightWidget(int index, const KrLightInfo& l) {
+	using namespace rack::componentlibrary;
+	const Vec pos = mm2px(Vec(l.x_mm, l.y_mm));
+	KubeModule* m = kubeModule;
+	switch (l.color) {
+		case LIGHT_YELLOW:
+			addChild(rack::createLightCentered<SmallLight<YellowLight>>(pos, m, index));
+			break;
+		case LIGHT_RED:
+			addChild(rack::createLightCentered<SmallLight<RedLight>>(pos, m, index));
+			break;
+		case LIGHT_BLUE:
+			addChild(rack::createLightCentered<SmallLight<BlueLight>>(pos, m, index));
+			break;
+		case LIGHT_GREEN:
+		default:
+			addChild(rack::createLightCentered<SmallLight<GreenLight>>(pos, m, index));
+			break;
+	}
+}
+
+void KubeModuleWidget::appendContextMenu(rack::ui::Menu* menu) {
+	if (!kubeModule)
+		return;
+	if (kubeModule->isFaulted()) {
+		menu->addChild(new rack::ui::MenuSeparator);
+		menu->addChild(rack::createMenuLabel("Faulted: " + rack::string::ellipsize(kubeModule->lastError(), 80)));
+	}
+	if (kubeModel->isCluster)
+		appendClusterMenu(menu);
+}
+
+void KubeModuleWidget::appendClusterMenu(rack::ui::Menu* menu) {
+	// Read the settings once, when the menu opens: saving while the engine runs makes the
+	// core skip a sample, so the menu must not poll it every frame.
+	json_t* settingsJ = kubeModule->settingsObject();
+	const json_int_t seed = settingValue(settingsJ, SEED_KEY);
+	const json_int_t period = settingValue(settingsJ, CONTROL_PERIOD_KEY);
+	if (settingsJ)
+		json_decref(settingsJ);
+
+	menu->addChild(new rack::ui::MenuSeparator);
+	menu->addChild(rack::createMenuLabel("Cluster"));
+
+	const std::string seedText = seed >= 0 ? std::to_string((long long) seed) : "?";
+	menu->addChild(rack::createSubmenuItem("Seed", seedText, [=](rack::ui::Menu* sub) {
+		for (json_int_t preset : SEED_PRESETS) {
+			std::string label = std::to_string((long long) preset);
+			if (preset == DEFAULT_SEED)
+				label += " (default)";
+			sub->addChild(rack::createCheckMenuItem(label, "",
+				[=]() { return seed == preset; },
+				[=]() { changeClusterSetting(SEED_KEY, preset, "set cluster seed"); }));
+		}
+		sub->addChild(new rack::ui::MenuSeparator);
+		sub->addChild(rack::createMenuItem("Randomize seed", "", [=]() {
+			const json_int_t value = (json_int_t) (rack::random::u64() & SEED_MASK);
+			changeClusterSetting(SEED_KEY, value, "randomize cluster seed");
+		}));
+	}));
+
+	const std::string periodText = period > 0 ? std::to_string((long long) period) + " samples" : "?";
+	menu->addChild(rack::createSubmenuItem("Control rate", periodText, [=](rack::ui::Menu* sub) {
+		for (json_int_t samples : CONTROL_PERIODS) {
+			std::string label = std::to_string((long long) samples) + " samples";
+			if (samples == DEFAULT_CONTROL_PERIOD)
+				label += " (default)";
+			sub->addChild(rack::createCheckMenuItem(label, "",
+				[=]() { return period == samples; },
+				[=]() { changeClusterSetting(CONTROL_PERIOD_KEY, samples, "set cluster control rate"); }));
+		}
+	}));
+}
+
+void KubeModuleWidget::changeClusterSetting(const char* key, json_int_t value, const std::string& actionName) {
+	if (!kubeModule)
+		return;
+	// Modify the core's own saved settings, so that whatever else they hold is kept.
+	json_t* settingsJ = kubeModule->settingsObject();
+	if (!settingsJ) {
+		WARN("KubeRack Cluster: current settings unreadable; changing %s from the defaults", key);
+		settingsJ = json_object();
+	}
+	json_object_set_new(settingsJ, key, json_integer(value));
+
+	json_t* oldModuleJ = toJson();
+	const bool applied = kubeModule->applySettings(settingsJ);
+	json_decref(settingsJ);
+	if (!applied) {
+		json_decref(oldModuleJ);
+		return;
+	}
+	// Undoable like any other module change: undo reloads the old settings.
+	rack::history::ModuleChange* h = new rack::history::ModuleChange;
+	h->name = actionName;
+	h->moduleId = kubeModule->id;
+	h->oldModuleJ = oldModuleJ;
+	h->newModuleJ = toJson();
+	APP->history->push(h);
+}
+
+void FaultOverlay::step() {
+	TransparentWidget::step();
+	if (!module)
+		return;
+	const int32_t status = module->lastStatus.load(std::memory_order_relaxed);
+	const bool faulted = module->isFaulted();
+	// A status other than OK/FAULTED/PANIC means the plugin broke the ABI's contract; the
+	// module is silent then too, so say so.
+	const bool broken = !faulted && status != KR_OK;
+	if ((faulted || broken) && !shown) {
+		message = faulted ? module->lastError()
+			: rack::string::f("kr_module_process refused the call (status %d)", (int) status);
+		if (message.empty())
+			message = "the module stopped after an internal error";
+	}
+	shown = faulted || broken;
+}
+
+void FaultOverlay::drawLayer(const DrawArgs& args, int layer) {
+	if (layer == 1 && shown) {
+		NVGcontext* vg = args.vg;
+		const float pad = mm2px(2.f);
+		const rack::math::Rect r = box.zeroPos();
+
+		// Dim the whole panel, then a red band with the word and the message.
+		nvgBeginPath(vg);
+		nvgRect(vg, RECT_ARGS(r));
+		nvgFillColor(vg, nvgRGBA(0x10, 0x00, 0x00, 0xa0));
+		nvgFill(vg);
+
+		const float bandY = box.size.y * 0.3f;
+		const float bandH = box.size.y * 0.4f;
+		nvgBeginPath(vg);
+		nvgRoundedRect(vg, pad, bandY, box.size.x - 2 * pad, bandH, mm2px(1.f));
+		nvgFillColor(vg, nvgRGBA(0x3a, 0x06, 0x08, 0xf0));
+		nvgFill(vg);
+		nvgStrokeColor(vg, nvgRGB(0xed, 0x2c, 0x24));
+		nvgStrokeWidth(vg, 1.5f);
+		nvgStroke(vg);
+
+		std::shared_ptr<rack::window::Font> font = APP->window->uiFont;
+		if (font && font->handle >= 0) {
+			nvgFontFaceId(vg, font->handle);
+			nvgTextAlign(vg, NVG_ALIGN_CENTER | NVG_ALIGN_TOP);
+			nvgFillColor(vg, nvgRGB(0xff, 0x5a, 0x50));
+			nvgFontSize(vg, 20.f);
+			nvgText(vg, box.size.x / 2, bandY + pad, "FAULT", NULL);
+
+			nvgFontSize(vg, 10.f);
+			nvgTextLineHeight(vg, 1.2f);
+			nvgFillColor(vg, nvgRGB(0xff, 0xe0, 0xdc));
+			nvgSave(vg);
+			nvgIntersectScissor(vg, pad, bandY, box.size.x - 2 * pad, bandH - pad);
+			nvgTextBox(vg, 2 * pad, bandY + pad + 26.f, box.size.x - 4 * pad, message.c_str(), NULL);
+			nvgRestore(vg);
+		}
+	}
+	TransparentWidget::drawLayer(args, layer);
+}
+
+} // namespace kuberack
