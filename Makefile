@@ -8,6 +8,7 @@
 #   make install  build and install into Rack 2's user plugin folder
 #   make dist     build the .vcvplugin package
 
+SHELL := /bin/bash
 CARGO ?= cargo
 OUT ?= out
 DEMO_SECONDS ?= 30
@@ -26,14 +27,17 @@ demo:
 		--wav $(OUT)/demo.wav $(DEMO_RECORD) --events $(OUT)/demo-events.jsonl
 	@echo "demo: $(OUT)/demo.wav and $(OUT)/demo-events.jsonl"
 
-test: lint test-rust plugin-check
+test: lint plugin-check test-rust
 
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
+# Ends with one line totalling every test binary's results.
 test-rust:
-	$(CARGO) test --workspace --locked
+	@mkdir -p $(OUT)
+	set -o pipefail; $(CARGO) test --workspace --locked --lib --bins --tests 2>&1 | tee $(OUT)/test.log
+	@awk '/^test result:/ {p += $$4; f += $$6} END {printf "%d passed, %d failed\n", p, f}' $(OUT)/test.log
 
 # The plugin's C++ needs a Rack 2 SDK, which no package registry provides.
 plugin-check:
