@@ -142,10 +142,10 @@ fn services_ingress_pod_and_etcd_play_as_kubernetes_would() {
     let mut counts = [0usize; 4];
     let mut last = [0.0f32; 4];
     for frame in samples.chunks_exact(4) {
-        for ch in 0..4 {
-            counts[ch] += usize::from(frame[ch] > 0.5 && last[ch] <= 0.5);
-            last[ch] = frame[ch];
+        for ((count, &now), before) in counts.iter_mut().zip(frame).zip(&last) {
+            *count += usize::from(now > 0.5 && *before <= 0.5);
         }
+        last.copy_from_slice(frame);
     }
     let eps = &counts[..3];
     assert!(eps.iter().all(|&n| n > 100), "{counts:?}");
