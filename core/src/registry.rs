@@ -28,6 +28,14 @@ pub enum SlotKind {
     NodePool = 2,
     /// A DEPLOYMENT.
     Deployment = 3,
+    /// A POD.
+    Pod = 5,
+    /// A SERVICE.
+    Service = 6,
+    /// An INGRESS.
+    Ingress = 7,
+    /// An ETCD.
+    Etcd = 8,
 }
 
 impl SlotKind {
@@ -36,6 +44,10 @@ impl SlotKind {
             1 => SlotKind::Cluster,
             2 => SlotKind::NodePool,
             3 => SlotKind::Deployment,
+            5 => SlotKind::Pod,
+            6 => SlotKind::Service,
+            7 => SlotKind::Ingress,
+            8 => SlotKind::Etcd,
             _ => SlotKind::Free,
         }
     }

@@ -68,6 +68,22 @@ fn process_allocates_nothing_after_warm_up() {
     rig.param(hub, "WARP", 1.0); // 10x: lots of lifecycle in little time
     rig.param(dep2, "REPLICAS", 20.0);
     rig.param(dep2, "CPU", 100.0);
+    // A hand-held pod, a Service over a Deployment and that pod, an Ingress in front of it,
+    // and an etcd taking external writes; a lone pod and a lone etcd beside them.
+    let pod = rig.add("Pod");
+    let lone_pod = rig.add("Pod");
+    let svc = rig.add("Service");
+    let ingress = rig.add("Ingress");
+    let etcd = rig.add("Etcd");
+    let lone_etcd = rig.add("Etcd");
+    rig.connect(hub, "API", pod, "API");
+    rig.connect(hub, "API", svc, "API");
+    rig.connect(hub, "API", etcd, "API");
+    rig.connect(ingress, "ROUTE1", svc, "REQUEST");
+    rig.drive(ingress, "PATH", 1.25); // /api: rule 1 by default
+    rig.run(0.01);
+    let selector = [rig.out(dep, "SELECTOR", 0), rig.out(pod, "REF", 0)];
+    rig.drive_poly(svc, "SELECTOR", &selector);
     rig.run(5.0);
     let sr = rig.sample_rate;
     let n = count_allocations(&mut rig, 30.0, |r, i| {
@@ -76,11 +92,22 @@ fn process_allocates_nothing_after_warm_up() {
         r.param(pool2, "COUNT", if (t as u32) % 6 < 3 { 2.0 } else { 4.0 });
         r.param(node, "CORDON", if (t as u32) % 8 == 5 { 1.0 } else { 0.0 });
         r.param(dep2, "CPU", if (t as u32) % 10 < 5 { 100.0 } else { 150.0 });
+        // Requests at 300 Hz; writes at 20 Hz; the pods' gates flip every 3 s.
+        let square = |hz: f32| if (t * hz).fract() < 0.5 { 5.0 } else { 0.0 };
+        r.drive(ingress, "REQUEST", square(300.0));
+        r.drive(etcd, "WRITE", square(20.0));
+        r.drive(lone_etcd, "WRITE", square(20.0));
+        let gate = if (t as u32) % 6 < 3 { 10.0 } else { 0.0 };
+        r.drive(pod, "GATE", gate);
+        r.drive(lone_pod, "GATE", gate);
+        r.param(svc, "MODE", if (t as u32) % 4 < 2 { 0.0 } else { 1.0 });
         if i == (12.0 * sr) as usize {
             r.disconnect(dep2, "API");
+            r.disconnect(svc, "API");
         }
         if i == (16.0 * sr) as usize {
             r.connect(hub, "API", dep2, "API");
+            r.connect(hub, "API", svc, "API");
         }
     });
     let world = rig.hub_world(hub);
@@ -93,6 +120,20 @@ fn process_allocates_nothing_after_warm_up() {
         world.stats().evictions > 0,
         "no pool resize happened: {:?}",
         world.stats()
+    );
+    let kinds = |name: &str| {
+        world
+            .events()
+            .since(0)
+            .1
+            .filter(|e| e.kind.name() == name)
+            .count()
+    };
+    assert!(kinds("EndpointSliceUpdated") > 4, "endpoints never churned");
+    assert!(kinds("ExternalWrite") > 100, "no external writes");
+    assert!(
+        rig.out(svc, "COUNT", 0) > 0.0,
+        "the Service has no endpoints"
     );
     assert_eq!(n, 0, "process() allocated {n} times after warm-up");
     // Every model took part.

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use kuberack_protocol::modules::deployment::{input, light, output, param, DESCRIPTOR};
+use kuberack_protocol::tag::tag_to_volts;
 use kuberack_protocol::ModuleDescriptor;
 
 use super::membership::{CounterWatch, Membership};
@@ -127,6 +128,7 @@ impl Module for DeploymentModule {
         io.set_mono(output::BECAME_READY, became_ready);
         let deleted = self.deleted_pulses.process();
         io.set_mono(output::DELETED, deleted);
+        io.set_mono(output::SELECTOR, tag_to_volts(self.slot.tag()));
 
         let desired = slot.observed(dobs::REPLICAS);
         let available = joined && ready == desired && slot.observed(dobs::ACTIVE) == desired;

@@ -49,7 +49,7 @@ fn deletion_order(a: &Rank, b: &Rank) -> Ordering {
         .then(b.uid.cmp(&a.uid))
 }
 
-fn insert_sorted(tags: &mut Vec<u32>, tag: u32) {
+pub(super) fn insert_sorted(tags: &mut Vec<u32>, tag: u32) {
     if let Err(at) = tags.binary_search(&tag) {
         if tags.len() < tags.capacity() {
             tags.insert(at, tag);
@@ -57,7 +57,7 @@ fn insert_sorted(tags: &mut Vec<u32>, tag: u32) {
     }
 }
 
-fn remove_sorted(tags: &mut Vec<u32>, tag: u32) {
+pub(super) fn remove_sorted(tags: &mut Vec<u32>, tag: u32) {
     if let Ok(at) = tags.binary_search(&tag) {
         tags.remove(at);
     }

@@ -46,6 +46,18 @@ pub enum EventKind {
     PodEvicted,
     /// The pod object was removed.
     PodDeleted,
+    /// A Service was created.
+    ServiceCreated,
+    /// A Service's selector changed.
+    ServiceUpdated,
+    /// A Service was deleted.
+    ServiceDeleted,
+    /// The EndpointSlice controller rewrote a Service's endpoints (value: Ready endpoints).
+    EndpointsUpdated,
+    /// A client outside the control plane wrote a key.
+    ExternalWrite,
+    /// The API server compacted etcd's history (value: the compacted revision).
+    Compaction,
 }
 
 impl EventKind {
@@ -71,6 +83,12 @@ impl EventKind {
             EventKind::PodTerminating => "Killing",
             EventKind::PodEvicted => "Evicted",
             EventKind::PodDeleted => "PodDeleted",
+            EventKind::ServiceCreated => "ServiceCreated",
+            EventKind::ServiceUpdated => "ServiceUpdated",
+            EventKind::ServiceDeleted => "ServiceDeleted",
+            EventKind::EndpointsUpdated => "EndpointSliceUpdated",
+            EventKind::ExternalWrite => "ExternalWrite",
+            EventKind::Compaction => "Compaction",
         }
     }
 }
@@ -124,6 +142,8 @@ pub struct EventLog {
     capacity: usize,
     /// Revision of the newest event (0 = none yet).
     newest: u64,
+    /// History up to this revision is compacted away.
+    compacted: u64,
 }
 
 impl EventLog {
@@ -133,6 +153,7 @@ impl EventLog {
             ring: Vec::with_capacity(capacity),
             capacity: capacity.max(1),
             newest: 0,
+            compacted: 0,
         }
     }
 
@@ -153,13 +174,23 @@ impl EventLog {
         self.newest
     }
 
-    /// Oldest revision still held.
+    /// Oldest revision still held (the ring's bound, or the compaction's).
     pub fn oldest_revision(&self) -> u64 {
         if self.newest == 0 {
             0
         } else {
-            self.newest + 1 - self.ring.len() as u64
+            (self.newest + 1 - self.ring.len() as u64).max(self.compacted + 1)
         }
+    }
+
+    /// Drops the history up to and including `revision`, as etcd's compaction does.
+    pub fn compact(&mut self, revision: u64) {
+        self.compacted = self.compacted.max(revision.min(self.newest));
+    }
+
+    /// The revision history was compacted to (0 = never).
+    pub fn compacted_revision(&self) -> u64 {
+        self.compacted
     }
 
     /// The event at a revision, if still held.

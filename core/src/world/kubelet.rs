@@ -9,11 +9,11 @@ use super::World;
 /// Median watch latency before a kubelet sees a bound pod, seconds.
 const KUBELET_SYNC_MEDIAN: f64 = 0.02;
 /// Median image pull plus container start, seconds.
-const CONTAINER_START_MEDIAN: f64 = 1.2;
+pub const CONTAINER_START_MEDIAN: f64 = 1.2;
 /// Median time from container start to a passing readiness probe, seconds.
-const READINESS_MEDIAN: f64 = 0.4;
+pub const READINESS_MEDIAN: f64 = 0.4;
 /// Median time containers take to exit after SIGTERM, seconds.
-const SHUTDOWN_MEDIAN: f64 = 0.5;
+pub const SHUTDOWN_MEDIAN: f64 = 0.5;
 /// terminationGracePeriodSeconds (the default): SIGKILL after this.
 pub const TERMINATION_GRACE_PERIOD: f64 = 30.0;
 

@@ -2,22 +2,29 @@
 //! kubelets, stepped in simulated time. Every container is sized at construction, so stepping
 //! never allocates.
 
+mod bare_pods;
 mod controllers;
+mod etcd;
 pub mod events;
 mod kubelet;
 pub mod names;
 pub mod objects;
 pub mod scheduler;
+mod services;
 mod slab;
 mod timers;
 
 use kuberack_protocol::tag::MAX_TAG;
 
 use crate::rng::Rng;
+pub use bare_pods::{BarePod, BarePodSpec, BarePodStatus};
+pub use etcd::COMPACTION_INTERVAL;
 use events::{Event, EventKind, EventLog};
+pub use kubelet::{CONTAINER_START_MEDIAN, READINESS_MEDIAN, SHUTDOWN_MEDIAN};
 use names::ObjectName;
 pub use objects::*;
 use scheduler::SchedulingQueue;
+pub use services::{Service, ServiceSpec, MAX_ENDPOINTS, MAX_SELECTED};
 use slab::Slab;
 use timers::{TimerAction, Timers};
 
@@ -82,6 +89,13 @@ pub struct World {
     deployment_tags: Vec<u32>,
     /// Tags of existing pools, ascending.
     pool_tags: Vec<u32>,
+    /// Bare pods by POD module tag.
+    bare_pods: Vec<Option<BarePod>>,
+    /// Services by SERVICE module tag.
+    services: Vec<Option<Service>>,
+    /// Tags of existing Services, ascending.
+    service_tags: Vec<u32>,
+    compactor: etcd::Compactor,
     queue: SchedulingQueue,
     timers: Timers,
     /// Scratch for ranking scale-down victims.
@@ -109,6 +123,10 @@ impl World {
             deployments: vec![None; slots],
             deployment_tags: Vec::with_capacity(slots),
             pool_tags: Vec::with_capacity(slots),
+            bare_pods: vec![None; slots],
+            services: vec![None; slots],
+            service_tags: Vec::with_capacity(slots),
+            compactor: etcd::Compactor::new(),
             queue: SchedulingQueue::with_capacity(config.max_pods),
             timers: Timers::with_capacity(config.max_pods * 2 + config.max_nodes),
             ranking: Vec::with_capacity(config.max_pods),
@@ -241,6 +259,8 @@ impl World {
         self.reconcile_pools();
         self.reconcile_deployments();
         self.schedule_pending();
+        self.reconcile_services();
+        self.compact_if_due();
         let util = self.cpu_utilisation();
         if util > self.stats.peak_cpu_utilisation {
             self.stats.peak_cpu_utilisation = util;

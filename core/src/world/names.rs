@@ -13,6 +13,14 @@ pub enum ObjectKind {
     Deployment,
     /// apps/v1 ReplicaSet.
     ReplicaSet,
+    /// core/v1 Service.
+    Service,
+    /// discovery.k8s.io/v1 EndpointSlice.
+    EndpointSlice,
+    /// core/v1 ConfigMap (the key an external client writes).
+    ConfigMap,
+    /// etcd itself (its compaction key).
+    Etcd,
 }
 
 /// Identifies an object: enough to print the name Kubernetes would show.
@@ -36,6 +44,10 @@ impl ObjectName {
             ObjectKind::Pod => "Pod",
             ObjectKind::Deployment => "Deployment",
             ObjectKind::ReplicaSet => "ReplicaSet",
+            ObjectKind::Service => "Service",
+            ObjectKind::EndpointSlice => "EndpointSlice",
+            ObjectKind::ConfigMap => "ConfigMap",
+            ObjectKind::Etcd => "Etcd",
         }
     }
 }
@@ -66,6 +78,15 @@ impl fmt::Display for ObjectName {
         match self.kind {
             ObjectKind::Node => write!(f, "node-{}-{}", self.owner, self.id),
             ObjectKind::Deployment => write!(f, "deployment-{}", self.owner),
+            // A bare pod (POD module): no ReplicaSet, no template revision.
+            ObjectKind::Pod if self.revision == 0 => write!(f, "pod-{}", self.owner),
+            ObjectKind::Service => write!(f, "service-{}", self.owner),
+            ObjectKind::EndpointSlice => {
+                write!(f, "service-{}-", self.owner)?;
+                write_suffix(f, u64::from(self.owner) ^ 0xe5, 5)
+            }
+            ObjectKind::ConfigMap => write!(f, "external-{}", self.owner),
+            ObjectKind::Etcd => f.write_str("compact_rev_key"),
             ObjectKind::ReplicaSet | ObjectKind::Pod => {
                 write!(f, "deployment-{}-", self.owner)?;
                 let template = (u64::from(self.owner) << 32) | u64::from(self.revision);
@@ -109,5 +130,21 @@ mod tests {
             id: 0,
         };
         assert_eq!(node.to_string(), "node-2-0");
+        let bare = ObjectName {
+            kind: ObjectKind::Pod,
+            owner: 7,
+            revision: 0,
+            id: 9,
+        };
+        assert_eq!(bare.to_string(), "pod-7");
+        let slice = ObjectName {
+            kind: ObjectKind::EndpointSlice,
+            ..bare
+        };
+        let s = slice.to_string();
+        assert!(
+            s.starts_with("service-7-") && s.len() == "service-7-".len() + 5,
+            "{s}"
+        );
     }
 }

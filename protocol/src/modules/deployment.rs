@@ -32,6 +32,8 @@ pub mod output {
     pub const BECAME_READY: usize = 3;
     /// Trigger per pod deleted.
     pub const DELETED: usize = 4;
+    /// Reference to the Deployment's selector, for SERVICE.
+    pub const SELECTOR: usize = 5;
 }
 
 /// Light indices.
@@ -97,7 +99,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             SignalKind::UnipolarCv,
             "1/12 V per Ready pod, 10 V at 120",
             1,
-            at(L, 90.0),
+            at(8.0, 90.0),
         ),
         port(
             "GATES",
@@ -106,7 +108,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             SignalKind::Gate,
             "10 V while Ready, a channel per pod, up to 16",
             16,
-            at(R, 90.0),
+            at(32.64, 90.0),
         ),
         port(
             "CREATED",
@@ -134,6 +136,15 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             "10 V, 1 ms per pod",
             1,
             at(32.64, 108.0),
+        ),
+        port(
+            "SELECTOR",
+            "Selector",
+            "The Deployment's label selector (app=<deployment>), for a SERVICE's SELECTOR input",
+            SignalKind::Reference,
+            "tag / 512 V",
+            1,
+            at(20.32, 90.0),
         ),
     ],
     lights: &[
