@@ -249,11 +249,7 @@ mod tests {
         );
         w.apply_deployment(
             5,
-            DeploymentSpec {
-                replicas: 7,
-                cpu_m: 500,
-                memory_mib: 128,
-            },
+            DeploymentSpec::new(7, 500, 128),
         );
         for _ in 0..1000 {
             w.step(0.01);

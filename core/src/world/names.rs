@@ -13,6 +13,10 @@ pub enum ObjectKind {
     Deployment,
     /// apps/v1 ReplicaSet.
     ReplicaSet,
+    /// batch/v1 Job.
+    Job,
+    /// core/v1 Pod owned by a Job.
+    JobPod,
 }
 
 /// Identifies an object: enough to print the name Kubernetes would show.
@@ -20,9 +24,9 @@ pub enum ObjectKind {
 pub struct ObjectName {
     /// API kind.
     pub kind: ObjectKind,
-    /// Tag of the module the object comes from (the pool or the Deployment).
+    /// Tag of the module the object comes from (the pool or the Deployment), or a Job's id.
     pub owner: u32,
-    /// Template revision for ReplicaSets and pods; 0 otherwise.
+    /// pod-template-hash for ReplicaSets and a Deployment's pods; 0 otherwise.
     pub revision: u32,
     /// Node ordinal within its pool, or the pod's uid.
     pub id: u64,
@@ -33,7 +37,8 @@ impl ObjectName {
     pub fn kind_name(&self) -> &'static str {
         match self.kind {
             ObjectKind::Node => "Node",
-            ObjectKind::Pod => "Pod",
+            ObjectKind::Pod | ObjectKind::JobPod => "Pod",
+            ObjectKind::Job => "Job",
             ObjectKind::Deployment => "Deployment",
             ObjectKind::ReplicaSet => "ReplicaSet",
         }
@@ -61,15 +66,40 @@ fn write_suffix(f: &mut fmt::Formatter<'_>, seed: u64, len: usize) -> fmt::Resul
     Ok(())
 }
 
+/// The pod-template-hash as upstream prints it: each decimal digit of the hash mapped into
+/// the safe alphabet (`rand.SafeEncodeString(fmt.Sprint(hash))`).
+fn write_hash(f: &mut fmt::Formatter<'_>, hash: u32) -> fmt::Result {
+    let mut digits = [0u8; 10];
+    let mut n = hash;
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in digits[..len].iter().rev() {
+        let c = ALPHANUMS[d as usize % ALPHANUMS.len()];
+        fmt::Write::write_char(f, c as char)?;
+    }
+    Ok(())
+}
+
 impl fmt::Display for ObjectName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
             ObjectKind::Node => write!(f, "node-{}-{}", self.owner, self.id),
             ObjectKind::Deployment => write!(f, "deployment-{}", self.owner),
+            ObjectKind::Job => write!(f, "job-{}", self.owner),
+            ObjectKind::JobPod => {
+                write!(f, "job-{}-", self.owner)?;
+                write_suffix(f, self.id ^ 0x5bd1_e995, 5)
+            }
             ObjectKind::ReplicaSet | ObjectKind::Pod => {
                 write!(f, "deployment-{}-", self.owner)?;
-                let template = (u64::from(self.owner) << 32) | u64::from(self.revision);
-                write_suffix(f, template, 10)?;
+                write_hash(f, self.revision)?;
                 if self.kind == ObjectKind::Pod {
                     f.write_str("-")?;
                     write_suffix(f, self.id ^ 0x5bd1_e995, 5)?;
@@ -89,12 +119,14 @@ mod tests {
         let pod = ObjectName {
             kind: ObjectKind::Pod,
             owner: 3,
-            revision: 1,
+            revision: 3_845_729_416,
             id: 42,
         };
         let s = pod.to_string();
         assert!(s.starts_with("deployment-3-"), "{s}");
         assert_eq!(s.len(), "deployment-3-".len() + 10 + 1 + 5);
+        // Digit 3 is byte 51, 51 % 27 = 24: '7'; digit 8 is byte 56, 56 % 27 = 2: 'd'.
+        assert!(s.starts_with("deployment-3-7d"), "{s}");
         let rs = ObjectName {
             kind: ObjectKind::ReplicaSet,
             ..pod
