@@ -247,10 +247,7 @@ mod tests {
                 cordoned: false,
             },
         );
-        w.apply_deployment(
-            5,
-            DeploymentSpec::new(7, 500, 128),
-        );
+        w.apply_deployment(5, DeploymentSpec::new(7, 500, 128));
         for _ in 0..1000 {
             w.step(0.01);
         }

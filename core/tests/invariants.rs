@@ -85,10 +85,7 @@ fn apply(w: &mut World, op: &Op) {
             replicas,
             cpu_m,
             memory_mib,
-        } => w.apply_deployment(
-            tag,
-            DeploymentSpec::new(replicas, cpu_m, memory_mib),
-        ),
+        } => w.apply_deployment(tag, DeploymentSpec::new(replicas, cpu_m, memory_mib)),
         Op::DeleteDeployment { tag } => w.delete_deployment(tag),
         Op::Step { seconds } => {
             let mut t = 0.0;
@@ -135,12 +132,24 @@ fn check_invariants(w: &World) {
             assert_eq!(active, d.active, "active bookkeeping of {tag}");
             assert_eq!(ready, d.ready, "ready bookkeeping of {tag}");
             for rs in d.replica_sets() {
-                let mine = || w.deployment_pods(tag).filter(|p| p.template_hash == rs.hash);
+                let mine = || {
+                    w.deployment_pods(tag)
+                        .filter(|p| p.template_hash == rs.hash)
+                };
                 let active = mine().filter(|p| p.is_active()).count() as u32;
                 let ready = mine().filter(|p| p.is_active() && p.ready).count() as u32;
-                assert_eq!(active, rs.active, "active bookkeeping of {tag} rs {}", rs.hash);
+                assert_eq!(
+                    active, rs.active,
+                    "active bookkeeping of {tag} rs {}",
+                    rs.hash
+                );
                 assert_eq!(ready, rs.ready, "ready bookkeeping of {tag} rs {}", rs.hash);
-                assert_eq!(mine().count() as u32, rs.pods, "pods of {tag} rs {}", rs.hash);
+                assert_eq!(
+                    mine().count() as u32,
+                    rs.pods,
+                    "pods of {tag} rs {}",
+                    rs.hash
+                );
             }
         }
     }

@@ -115,7 +115,10 @@ fn a_rollout_scales_replica_sets_with_upstream_events() {
         .collect();
     // 4 replicas, 25%: surge 1, unavailable 1. Up from 0 to 4, then the new set to 1 and the
     // old one down to 3 first.
-    assert!(scaling[0].starts_with("Scaled up replica set deployment-5-"), "{scaling:?}");
+    assert!(
+        scaling[0].starts_with("Scaled up replica set deployment-5-"),
+        "{scaling:?}"
+    );
     assert!(scaling[0].ends_with("from 0 to 4"), "{scaling:?}");
     assert!(scaling[1].ends_with("from 0 to 1"), "{scaling:?}");
     assert!(scaling[2].starts_with("Scaled down"), "{scaling:?}");
@@ -133,7 +136,14 @@ fn changing_a_request_is_a_new_template() {
     assert_eq!(d.replica_sets().len(), 2);
     assert!(w.deployment_pods(TAG).all(|p| p.cpu_m == 200));
     // Scaling alone is no new template.
-    w.apply_deployment(TAG, DeploymentSpec { cpu_m: 200, replicas: 5, ..spec });
+    w.apply_deployment(
+        TAG,
+        DeploymentSpec {
+            cpu_m: 200,
+            replicas: 5,
+            ..spec
+        },
+    );
     run(&mut w, 30.0);
     assert_eq!(w.deployment(TAG).unwrap().replica_sets().len(), 2);
     assert_eq!(w.deployment(TAG).unwrap().ready, 5);
@@ -154,7 +164,10 @@ fn recreate_deletes_every_old_pod_before_creating_new_ones() {
         // Every pod object counts, terminating ones too.
         let pods: Vec<u32> = w.deployment_pods(TAG).map(|p| p.template_hash).collect();
         let olds = pods.iter().filter(|&&h| h == old).count();
-        assert!(olds == 0 || olds == pods.len(), "old and new pods together: {pods:?}");
+        assert!(
+            olds == 0 || olds == pods.len(),
+            "old and new pods together: {pods:?}"
+        );
     });
     // In the revision log too: the last old pod went before the first new one came.
     let after = |kind, hash: u32| -> Vec<u64> {
@@ -242,5 +255,8 @@ fn a_rollout_during_a_rollout_converges_on_the_newest_template() {
     assert!(hashes_of_active_pods(&w).iter().all(|&h| h == newest));
     let d = w.deployment(TAG).unwrap();
     assert_eq!((d.ready, d.updated_replicas()), (6, 6));
-    assert!(d.replica_sets().iter().all(|rs| rs.hash == newest || rs.replicas == 0));
+    assert!(d
+        .replica_sets()
+        .iter()
+        .all(|rs| rs.hash == newest || rs.replicas == 0));
 }

@@ -5,8 +5,8 @@ use std::cmp::Ordering;
 
 use super::events::EventKind;
 use super::objects::*;
-use super::workloads::ReplicaSet;
 use super::timers::TimerAction;
+use super::workloads::ReplicaSet;
 use super::World;
 
 /// Most pods the ReplicaSet controller creates or deletes in one sync (upstream burstReplicas).
@@ -489,7 +489,11 @@ impl World {
                 }
             }
             OwnerKind::Job => {
-                if let Some(j) = self.jobs.get_mut(pod.owner as usize).and_then(Option::as_mut) {
+                if let Some(j) = self
+                    .jobs
+                    .get_mut(pod.owner as usize)
+                    .and_then(Option::as_mut)
+                {
                     j.active = j.active.saturating_sub(1);
                     if pod.ready {
                         j.ready = j.ready.saturating_sub(1);
@@ -528,7 +532,11 @@ impl World {
                 }
             }
             OwnerKind::Job => {
-                if let Some(j) = self.jobs.get_mut(pod.owner as usize).and_then(Option::as_mut) {
+                if let Some(j) = self
+                    .jobs
+                    .get_mut(pod.owner as usize)
+                    .and_then(Option::as_mut)
+                {
                     add(&mut j.ready);
                 }
             }

@@ -341,7 +341,10 @@ impl World {
                 scaled = true;
             }
         }
-        let old_pods = d.replica_sets().iter().any(|rs| rs.hash != hash && rs.pods > 0);
+        let old_pods = d
+            .replica_sets()
+            .iter()
+            .any(|rs| rs.hash != hash && rs.pods > 0);
         if scaled || old_pods {
             return false;
         }
@@ -397,7 +400,11 @@ impl World {
 }
 
 /// Indices of the old ReplicaSets (all but `new`), oldest first; returns how many.
-fn old_by_creation(sets: &[ReplicaSet], new: usize, order: &mut [usize; MAX_REPLICA_SETS]) -> usize {
+fn old_by_creation(
+    sets: &[ReplicaSet],
+    new: usize,
+    order: &mut [usize; MAX_REPLICA_SETS],
+) -> usize {
     let mut n = 0;
     for i in (0..sets.len()).filter(|&i| i != new) {
         order[n] = i;

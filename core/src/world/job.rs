@@ -82,7 +82,11 @@ impl World {
             return;
         }
         let spec = job.spec;
-        let restarts: u32 = self.job_pods(id).filter(|p| p.is_active()).map(|p| p.restarts).sum();
+        let restarts: u32 = self
+            .job_pods(id)
+            .filter(|p| p.is_active())
+            .map(|p| p.restarts)
+            .sum();
         // Upstream: failed > backoffLimit, or (OnFailure) restarts of active pods reach it.
         let past_on_failure = spec.restart_policy != RestartPolicy::Never
             && if spec.backoff_limit == 0 {

@@ -159,9 +159,7 @@ impl World {
             TimerAction::ContainersStarted if pod.state == PodState::ContainerCreating => {
                 self.start_container(index);
             }
-            TimerAction::ReadinessPassed
-                if running && pod.container == ContainerState::Running =>
-            {
+            TimerAction::ReadinessPassed if running && pod.container == ContainerState::Running => {
                 self.set_ready(index, true);
             }
             TimerAction::ContainerSucceeded | TimerAction::ContainerCrashed
@@ -170,7 +168,9 @@ impl World {
                 let code = i64::from(timer.action == TimerAction::ContainerCrashed);
                 self.container_exited(index, code);
             }
-            TimerAction::RestartContainer if running && pod.container == ContainerState::Waiting => {
+            TimerAction::RestartContainer
+                if running && pod.container == ContainerState::Waiting =>
+            {
                 self.restart_container(index);
             }
             TimerAction::TerminationDone if pod.terminating => self.remove_pod(index),
@@ -205,7 +205,12 @@ impl World {
         let node = self.nodes.get(pod.node).map(Node::name);
         if self.owner_faulty(&pod) {
             let failures = pod.start_failures + 1;
-            self.write(EventKind::FailedStart, pod.name(), node, i64::from(failures));
+            self.write(
+                EventKind::FailedStart,
+                pod.name(),
+                node,
+                i64::from(failures),
+            );
             if let Some(p) = self.pods.get_mut(index) {
                 p.start_failures = failures;
             }
@@ -380,7 +385,8 @@ impl World {
         while let Some(pod) = self.pods.get(cur).copied() {
             let next = pod.owner_next;
             let silent = self.nodes.get(pod.node).is_some_and(|n| n.kubelet_silent);
-            let running = pod.state == PodState::Running && pod.container == ContainerState::Running;
+            let running =
+                pod.state == PodState::Running && pod.container == ContainerState::Running;
             if running && !pod.terminating && !silent {
                 self.container_exited(cur, 1);
             }

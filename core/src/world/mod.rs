@@ -7,8 +7,8 @@ mod deployment;
 pub mod events;
 mod job;
 mod kubelet;
-mod node_lifecycle;
 pub mod names;
+mod node_lifecycle;
 pub mod objects;
 pub mod scheduler;
 mod slab;
@@ -18,19 +18,19 @@ pub mod workloads;
 use kuberack_protocol::tag::MAX_TAG;
 
 use crate::rng::Rng;
-use events::{Event, EventKind, EventLog};
-use names::ObjectName;
 pub use deployment::resolve_fenceposts;
+use events::{Event, EventKind, EventLog};
 pub use kubelet::{
     crash_loop_backoff, CRASH_LOOP_BACKOFF_INITIAL, CRASH_LOOP_BACKOFF_MAX,
     CRASH_LOOP_BACKOFF_RESET, START_RETRY_DELAYS,
 };
+use names::ObjectName;
 pub use node_lifecycle::NODE_MONITOR_GRACE_PERIOD;
 pub use objects::*;
-pub use workloads::*;
 use scheduler::SchedulingQueue;
 use slab::Slab;
 use timers::{TimerAction, Timers};
+pub use workloads::*;
 
 /// Sizes and seed of a world.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

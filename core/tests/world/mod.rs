@@ -42,5 +42,10 @@ pub fn run(w: &mut World, seconds: f64) {
 
 /// Every event of a kind, oldest first.
 pub fn events(w: &World, kind: EventKind) -> Vec<Event> {
-    w.events().since(0).1.filter(|e| e.kind == kind).copied().collect()
+    w.events()
+        .since(0)
+        .1
+        .filter(|e| e.kind == kind)
+        .copied()
+        .collect()
 }
