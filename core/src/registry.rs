@@ -14,7 +14,7 @@ use kuberack_protocol::{tag::MAX_TAG, MAX_CHANNELS};
 /// Number of desired-state words a member publishes.
 pub const DESIRED_WORDS: usize = 8;
 /// Number of observed-state words a hub publishes to a member.
-pub const OBSERVED_WORDS: usize = 8;
+pub const OBSERVED_WORDS: usize = 12;
 
 /// What kind of module occupies a slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

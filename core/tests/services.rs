@@ -32,11 +32,7 @@ fn world() -> World {
 }
 
 fn web(replicas: u32) -> DeploymentSpec {
-    DeploymentSpec {
-        replicas,
-        cpu_m: 250,
-        memory_mib: 128,
-    }
+    DeploymentSpec::new(replicas, 250, 128)
 }
 
 fn selecting(tags: &[u32]) -> ServiceSpec {

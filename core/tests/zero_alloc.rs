@@ -6,6 +6,8 @@ mod rig;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use kuberack_core::world::events::EventKind;
+use kuberack_core::world::{JobSpec, NodePoolSpec, RestartPolicy, World, WorldConfig};
 use kuberack_protocol::MODULES;
 use rig::Rig;
 
@@ -101,6 +103,31 @@ fn process_allocates_nothing_after_warm_up() {
         r.drive(pod, "GATE", gate);
         r.drive(lone_pod, "GATE", gate);
         r.param(svc, "MODE", if (t as u32) % 4 < 2 { 0.0 } else { 1.0 });
+        r.param(
+            dep2,
+            "STRATEGY",
+            if (t as u32) % 14 < 7 { 0.0 } else { 1.0 },
+        );
+        // Rollouts, rollbacks and crashes on the first Deployment.
+        r.drive(
+            dep,
+            "ROLLOUT",
+            if i % (3 * sr as usize) < 48 {
+                10.0
+            } else {
+                0.0
+            },
+        );
+        r.drive(
+            dep,
+            "ROLLBACK",
+            if i % (7 * sr as usize) < 48 {
+                10.0
+            } else {
+                0.0
+            },
+        );
+        r.drive(dep, "FAULT", if (t as u32) % 9 == 4 { 10.0 } else { 0.0 });
         if i == (12.0 * sr) as usize {
             r.disconnect(dep2, "API");
             r.disconnect(svc, "API");
@@ -135,6 +162,17 @@ fn process_allocates_nothing_after_warm_up() {
         rig.out(svc, "COUNT", 0) > 0.0,
         "the Service has no endpoints"
     );
+    assert!(
+        (1..16)
+            .filter_map(|tag| world.deployment(tag))
+            .map(|d| d.revision())
+            .max()
+            > Some(3),
+        "no rollouts happened"
+    );
+    let seen = |kind| world.events().since(0).1.filter(|e| e.kind == kind).count();
+    assert!(seen(EventKind::ContainerDied) > 0, "no crash happened");
+    assert!(seen(EventKind::ScalingReplicaSet) > 0);
     assert_eq!(n, 0, "process() allocated {n} times after warm-up");
     // Every model took part.
     let slugs: Vec<&str> = rig
@@ -145,4 +183,63 @@ fn process_allocates_nothing_after_warm_up() {
     for model in MODULES {
         assert!(slugs.contains(&model.slug), "{} not exercised", model.slug);
     }
+    jobs_and_kubelets_allocate_nothing();
+}
+
+/// The Job controller, container restarts and silent kubelets, stepped through the World API.
+fn jobs_and_kubelets_allocate_nothing() {
+    let mut w = World::new(WorldConfig::default());
+    w.apply_node_pool(
+        1,
+        NodePoolSpec {
+            count: 4,
+            cpu_m: 8000,
+            memory_mib: 32768,
+            pods: 110,
+            cordoned: false,
+        },
+    );
+    for _ in 0..100 {
+        w.step(0.05);
+    }
+    ALLOCATIONS.store(0, Ordering::SeqCst);
+    ARMED.store(true, Ordering::SeqCst);
+    for i in 0..20_000u32 {
+        if i % 500 == 0 {
+            let policy = if i % 1000 == 0 {
+                RestartPolicy::Never
+            } else {
+                RestartPolicy::OnFailure
+            };
+            let id = w.create_job(JobSpec {
+                completions: 4,
+                parallelism: 2,
+                backoff_limit: 3,
+                active_deadline_seconds: Some(60.0),
+                restart_policy: policy,
+                run_seconds: 3.0,
+                ..JobSpec::default()
+            });
+            if let Some(id) = id {
+                w.set_job_fault(id, i % 1500 == 0);
+                if id > 8 {
+                    w.delete_job(id - 8);
+                }
+            }
+        }
+        if i % 3000 == 100 {
+            w.stop_kubelet(0);
+        }
+        if i % 3000 == 900 {
+            w.start_kubelet(0);
+        }
+        w.step(0.05);
+    }
+    ARMED.store(false, Ordering::SeqCst);
+    let n = ALLOCATIONS.load(Ordering::SeqCst);
+    assert!(w.stats().pods_created > 40, "{:?}", w.stats());
+    let seen = |kind| w.events().since(0).1.filter(|e| e.kind == kind).count();
+    assert!(seen(EventKind::JobCompleted) > 0);
+    assert!(seen(EventKind::NodeNotReady) > 0);
+    assert_eq!(n, 0, "World::step allocated {n} times with Jobs");
 }

@@ -19,7 +19,8 @@ use crate::rack::{LoadError, Module, ProcessIo};
 use crate::registry::{Registry, Slot, SlotHandle, SlotKind};
 use crate::view::{ClusterView, ViewCell};
 use crate::world::{
-    BarePodSpec, DeploymentSpec, NodePoolSpec, ServiceSpec, World, WorldConfig, MAX_SELECTED,
+    BarePodSpec, DeploymentSpec, DeploymentStrategy, IntOrPercent, NodePoolSpec, ServiceSpec,
+    World, WorldConfig, MAX_SELECTED, REVISION_HISTORY_LIMIT,
 };
 
 /// Allocatable pods per node (the kubelet's default maxPods).
@@ -59,12 +60,20 @@ const UNLINKED: MemberLink = MemberLink {
     generation: 0,
 };
 
+/// What the hub remembers of a member between ticks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct MemberState {
+    /// The member's ROLLBACK count already acted on.
+    rollbacks: u32,
+}
+
 /// The CLUSTER module.
 pub struct ClusterModule {
     slot: SlotHandle,
     settings: ClusterSettings,
     world: World,
     members: Vec<MemberLink>,
+    member_state: Vec<MemberState>,
     sample_rate: f32,
     counter: u32,
     ticks: u32,
@@ -92,6 +101,7 @@ impl ClusterModule {
             settings,
             world: World::new(Self::world_config(settings.seed)),
             members: vec![UNLINKED; kuberack_protocol::tag::MAX_TAG as usize],
+            member_state: vec![MemberState::default(); kuberack_protocol::tag::MAX_TAG as usize],
             sample_rate,
             counter: 0,
             ticks: 0,
@@ -137,6 +147,7 @@ impl ClusterModule {
     fn rebuild(&mut self) {
         self.world = World::new(Self::world_config(self.settings.seed));
         self.members.fill(UNLINKED);
+        self.member_state.fill(MemberState::default());
         self.counter = 0;
         self.ticks = 0;
         self.clock_steps = 0;
@@ -183,10 +194,19 @@ impl ClusterModule {
             if !joined {
                 continue;
             }
+            let new_link = self.members[i] != current;
             self.members[i] = current;
             match kind {
                 SlotKind::NodePool => self.world.apply_node_pool(tag, pool_spec(slot)),
-                SlotKind::Deployment => self.world.apply_deployment(tag, deployment_spec(slot)),
+                SlotKind::Deployment => {
+                    self.world.apply_deployment(tag, deployment_spec(slot));
+                    let rollbacks = slot.desired(dd::ROLLBACKS);
+                    let seen = &mut self.member_state[i].rollbacks;
+                    if !new_link && rollbacks != *seen {
+                        self.world.rollback_deployment(tag);
+                    }
+                    *seen = rollbacks;
+                }
                 SlotKind::Pod if slot.desired(podd::GATE) != 0 => {
                     self.world.apply_pod(tag, bare_pod_spec(slot));
                 }
@@ -274,6 +294,8 @@ impl ClusterModule {
         slot.set_observed(dobs::POD_MASKS, masks);
         slot.set_observed(dobs::POD_CHANNELS, pods);
         slot.set_observed(dobs::REPLICAS, d.spec.replicas);
+        slot.set_observed(dobs::UPDATED, d.updated_replicas());
+        slot.set_observed(dobs::REVISION, d.revision());
     }
 
     fn publish_pod(&self, tag: u32, slot: &Slot) {
@@ -363,10 +385,23 @@ fn pool_spec(slot: &Slot) -> NodePoolSpec {
 }
 
 fn deployment_spec(slot: &Slot) -> DeploymentSpec {
+    let flags = slot.desired(dd::FLAGS);
+    let strategy = if flags & dd::FLAG_RECREATE != 0 {
+        DeploymentStrategy::Recreate
+    } else {
+        DeploymentStrategy::RollingUpdate {
+            max_surge: IntOrPercent::Percent(slot.desired(dd::MAX_SURGE_PCT).min(100)),
+            max_unavailable: IntOrPercent::Percent(slot.desired(dd::MAX_UNAVAILABLE_PCT).min(100)),
+        }
+    };
     DeploymentSpec {
         replicas: slot.desired(dd::REPLICAS),
         cpu_m: slot.desired(dd::CPU_M),
         memory_mib: slot.desired(dd::MEMORY_MIB),
+        image: slot.desired(dd::IMAGE),
+        strategy,
+        revision_history_limit: REVISION_HISTORY_LIMIT,
+        fault: flags & dd::FLAG_FAULT != 0,
     }
 }
 

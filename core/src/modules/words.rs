@@ -34,6 +34,20 @@ pub mod deployment_desired {
     pub const CPU_M: usize = 1;
     /// Memory request, MiB.
     pub const MEMORY_MIB: usize = 2;
+    /// The image tag: ROLLOUT triggers counted.
+    pub const IMAGE: usize = 3;
+    /// ROLLBACK triggers counted (the hub rolls back once per new count).
+    pub const ROLLBACKS: usize = 4;
+    /// Flag bits: [`FLAG_RECREATE`], [`FLAG_FAULT`].
+    pub const FLAGS: usize = 5;
+    /// maxSurge, percent.
+    pub const MAX_SURGE_PCT: usize = 6;
+    /// maxUnavailable, percent.
+    pub const MAX_UNAVAILABLE_PCT: usize = 7;
+    /// FLAGS bit: strategy Recreate.
+    pub const FLAG_RECREATE: u32 = 1;
+    /// FLAGS bit: FAULT is high.
+    pub const FLAG_FAULT: u32 = 2;
 }
 
 /// DEPLOYMENT: observed words (hub -> member).
@@ -54,6 +68,10 @@ pub mod deployment_observed {
     pub const POD_CHANNELS: usize = 6;
     /// spec.replicas as the hub last applied it.
     pub const REPLICAS: usize = 7;
+    /// status.updatedReplicas: active pods of the newest template.
+    pub const UPDATED: usize = 8;
+    /// The newest ReplicaSet's revision.
+    pub const REVISION: usize = 9;
 }
 
 /// POD: desired words (member -> hub).

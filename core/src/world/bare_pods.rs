@@ -65,14 +65,20 @@ impl World {
         let meta = self.new_meta();
         let pod = Pod {
             meta,
+            owner_kind: OwnerKind::Bare,
             owner: tag,
-            // Revision 0 marks a pod no ReplicaSet owns.
-            template_revision: 0,
+            template_hash: 0,
+            restart_policy: RestartPolicy::Always,
             cpu_m: spec.cpu_m,
             memory_mib: spec.memory_mib,
             state: PodState::Unscheduled,
             ready: false,
             ready_since: 0.0,
+            container: ContainerState::Waiting,
+            restarts: 0,
+            crash_backoff: 0.0,
+            container_started: 0.0,
+            start_failures: 0,
             terminating: false,
             node: NONE,
             attempts: 0,
