@@ -27,17 +27,18 @@ fn set_fault(w: &mut World, fault: bool) {
 }
 
 #[test]
-fn crash_loop_backoff_doubles_from_ten_seconds_to_five_minutes() {
-    let delays: Vec<f64> = (0..8)
-        .scan(0.0, |prev, _| {
-            *prev = crash_loop_backoff(*prev, 1.0);
-            Some(*prev)
-        })
-        .collect();
-    assert_eq!(delays, [10.0, 20.0, 40.0, 80.0, 160.0, 300.0, 300.0, 300.0]);
-    // Ten minutes of running resets it.
-    assert_eq!(crash_loop_backoff(300.0, 600.0), 10.0);
-    assert_eq!(crash_loop_backoff(300.0, 599.0), 300.0);
+fn crash_loop_backoff_restarts_at_once_then_waits_ten_seconds_doubling_to_five_minutes() {
+    let mut entry = 0.0;
+    let mut delays = Vec::new();
+    for _ in 0..8 {
+        let (delay, next) = crash_loop_backoff(entry, 1.0);
+        delays.push(delay);
+        entry = next;
+    }
+    assert_eq!(delays, [0.0, 10.0, 20.0, 40.0, 80.0, 160.0, 300.0, 300.0]);
+    // More than ten minutes of running: the entry has expired, as if it never crashed.
+    assert_eq!(crash_loop_backoff(300.0, 600.5), (0.0, 10.0));
+    assert_eq!(crash_loop_backoff(300.0, 599.0), (300.0, 300.0));
 }
 
 #[test]
@@ -56,16 +57,17 @@ fn a_crashing_container_restarts_in_place_under_crash_loop_backoff() {
     };
     let backoffs: Vec<i64> = mine(EventKind::BackOff).iter().map(|b| b.1).collect();
     assert_eq!(&backoffs[..7], &[10, 20, 40, 80, 160, 300, 300]);
-    // Each restart comes exactly one backoff after the exit, with the restart count.
+    // The first restart comes at once; each later one a back-off after the exit, and each
+    // counts in restartCount.
     let died = mine(EventKind::ContainerDied);
     let started = mine(EventKind::PodRunning);
-    for i in 0..6 {
+    for i in 0..7 {
         assert_eq!(died[i].1, 1, "exit code");
         let waited = started[i].0 - died[i].0;
+        let want = if i == 0 { 0.0 } else { backoffs[i - 1] as f64 };
         assert!(
-            (waited - backoffs[i] as f64).abs() < 1e-6,
-            "{waited} vs {}",
-            backoffs[i]
+            (waited - want).abs() < 1e-6,
+            "restart {i}: {waited} vs {want}"
         );
         assert_eq!(started[i].1, i as i64 + 1, "restartCount");
     }
@@ -82,7 +84,7 @@ fn a_crashing_container_restarts_in_place_under_crash_loop_backoff() {
 fn the_backoff_resets_after_ten_minutes_of_running() {
     let mut w = one_replica(2);
     set_fault(&mut w, true);
-    run(&mut w, 200.0); // backoffs 10, 20, 40, 80: the fifth restart is 160 s away
+    run(&mut w, 200.0); // restarts after 0, 10, 20, 40, 80 s: the next waits 160 s
     set_fault(&mut w, false);
     run(&mut w, 400.0); // restarted, and running cleanly
     assert_eq!(w.deployment(TAG).unwrap().ready, 1);
@@ -95,10 +97,21 @@ fn the_backoff_resets_after_ten_minutes_of_running() {
     set_fault(&mut w, false);
     run(&mut w, 300.0 + 700.0);
     assert_eq!(w.deployment(TAG).unwrap().ready, 1);
-    // Ten minutes and more of running: back to 10 s.
+    // More than ten minutes of running: restarted at once, then 10 s again.
+    let crash = w.revision();
     set_fault(&mut w, true);
-    run(&mut w, 2.0);
-    assert_eq!(last(&w), 10);
+    run(&mut w, 5.0);
+    let after = |kind| -> Vec<(f64, i64)> {
+        events(&w, kind)
+            .iter()
+            .filter(|e| e.revision > crash)
+            .map(|e| (e.time, e.value))
+            .collect()
+    };
+    let died = after(EventKind::ContainerDied);
+    let started = after(EventKind::PodRunning);
+    assert!((started[0].0 - died[0].0).abs() < 1e-9, "restarted at once");
+    assert_eq!(after(EventKind::BackOff)[0].1, 10);
 }
 
 #[test]

@@ -575,3 +575,34 @@ pub(super) struct PodOwner {
     pub cpu_m: u32,
     pub memory_mib: u32,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rank(index: u32, restarts: u32, created: f64) -> Rank {
+        Rank {
+            index,
+            assigned: true,
+            phase: 2,
+            ready: true,
+            related_on_node: 1,
+            ready_since: 5.0,
+            restarts,
+            created,
+            uid: u64::from(index),
+        }
+    }
+
+    #[test]
+    fn more_restarts_go_first_before_the_age_rule() {
+        // Pod 0 is newer (rule 8 would pick it), pod 1 restarted more (rule 7 picks it).
+        let mut ranks = [rank(0, 0, 2.0), rank(1, 3, 1.0)];
+        ranks.sort_unstable_by(deletion_order);
+        assert_eq!(ranks[0].index, 1);
+        // Equal restarts: newer first.
+        let mut ranks = [rank(0, 1, 1.0), rank(1, 1, 2.0)];
+        ranks.sort_unstable_by(deletion_order);
+        assert_eq!(ranks[0].index, 1);
+    }
+}

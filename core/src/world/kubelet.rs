@@ -32,16 +32,21 @@ pub const START_RETRY_DELAYS: [f64; 3] = [2.0, 4.0, 8.0];
 pub const CRASH_LOOP_BACKOFF_INITIAL: f64 = 10.0;
 /// The kubelet's longest restart backoff, seconds.
 pub const CRASH_LOOP_BACKOFF_MAX: f64 = 300.0;
-/// A container that ran this long restarts with the initial backoff again, seconds.
+/// A container that ran longer than this restarts as if it had never crashed, seconds
+/// (upstream: the back-off entry expires after twice the longest back-off).
 pub const CRASH_LOOP_BACKOFF_RESET: f64 = 600.0;
 
-/// The restart delay after a container exit: 10 s doubling to 300 s, back to 10 s when the
-/// container had run for 10 minutes. `previous` is the last delay (0 before any restart).
-pub fn crash_loop_backoff(previous: f64, ran: f64) -> f64 {
-    if previous <= 0.0 || ran >= CRASH_LOOP_BACKOFF_RESET || !previous.is_finite() {
-        CRASH_LOOP_BACKOFF_INITIAL
+/// The kubelet's restart back-off after a container exit, as upstream's `doBackOff` and
+/// `flowcontrol.Backoff` decide it. `entry` is the container's back-off entry (0 = none yet)
+/// and `ran` how long the container ran. Returns the delay before the restart and the
+/// entry after it: the first exit restarts at once and starts the entry at 10 s; each later
+/// exit waits the entry, which then doubles up to 5 minutes; a container that ran for more
+/// than 10 minutes starts over.
+pub fn crash_loop_backoff(entry: f64, ran: f64) -> (f64, f64) {
+    if entry <= 0.0 || !entry.is_finite() || ran > CRASH_LOOP_BACKOFF_RESET {
+        (0.0, CRASH_LOOP_BACKOFF_INITIAL)
     } else {
-        (previous * 2.0).min(CRASH_LOOP_BACKOFF_MAX)
+        (entry, (entry * 2.0).min(CRASH_LOOP_BACKOFF_MAX))
     }
 }
 
@@ -302,12 +307,18 @@ impl World {
             self.pod_finished(index, phase);
             return;
         }
-        let delay = crash_loop_backoff(pod.crash_backoff, self.time - pod.container_started);
-        let rv = self.write(EventKind::BackOff, pod.name(), node, delay as i64);
+        let ran = self.time - pod.container_started;
+        let (delay, entry) = crash_loop_backoff(pod.crash_backoff, ran);
+        if delay > 0.0 {
+            // "Back-off restarting failed container": the pod shows CrashLoopBackOff.
+            let rv = self.write(EventKind::BackOff, pod.name(), node, delay as i64);
+            if let Some(p) = self.pods.get_mut(index) {
+                p.meta.resource_version = rv;
+            }
+        }
         if let Some(p) = self.pods.get_mut(index) {
             p.container = ContainerState::Waiting;
-            p.crash_backoff = delay;
-            p.meta.resource_version = rv;
+            p.crash_backoff = entry;
         }
         self.pod_timer(index, delay, TimerAction::RestartContainer);
     }

@@ -174,7 +174,7 @@ pub struct Pod {
     pub container: ContainerState,
     /// restartCount of the container.
     pub restarts: u32,
-    /// The last CrashLoopBackOff delay, seconds (0 before the first restart).
+    /// The container's restart back-off entry, seconds (0 before the first exit).
     pub crash_backoff: f64,
     /// When the container last started.
     pub container_started: f64,
