@@ -266,20 +266,24 @@ mod property {
             .collect()
     }
 
+    /// The selected serving pods in selector order, each workload's oldest first, at most
+    /// `MAX_ENDPOINTS` (the one EndpointSlice's capacity here).
     fn expected(w: &World, mask: u8) -> BTreeSet<u64> {
-        let mut uids = BTreeSet::new();
+        let mut uids: Vec<u64> = Vec::new();
         for tag in selector(mask) {
-            if tag == BARE {
-                uids.extend(
-                    w.bare_pod(BARE)
-                        .filter(|p| p.ready && !p.terminating)
-                        .map(|p| p.meta.uid),
-                );
+            let pods: Vec<&Pod> = if tag == BARE {
+                w.bare_pod(BARE).into_iter().collect()
             } else {
-                uids.extend(serving_uids(w, tag));
+                w.deployment_pods(tag).collect()
+            };
+            for p in pods {
+                if p.ready && !p.terminating && !uids.contains(&p.meta.uid) {
+                    uids.push(p.meta.uid);
+                }
             }
         }
-        uids
+        uids.truncate(MAX_ENDPOINTS);
+        uids.into_iter().collect()
     }
 
     proptest! {
