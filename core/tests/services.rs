@@ -224,3 +224,114 @@ fn the_api_server_compacts_etcd_every_five_minutes_up_to_the_previous_compaction
     assert!(w.events().get(compactions[0].revision).is_none());
     assert!(w.events().get(compactions[1].revision).is_some());
 }
+
+mod property {
+    use super::*;
+    use proptest::prelude::*;
+
+    const DEPLOYMENTS: [u32; 2] = [10, 11];
+    const BARE: u32 = 20;
+    const SERVICE: u32 = 30;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Nodes(u32),
+        Scale(usize, u32),
+        Gate(bool),
+        Select(u8),
+        Step(f64),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (0u32..4).prop_map(Op::Nodes),
+            (0usize..2, 0u32..12).prop_map(|(d, r)| Op::Scale(d, r)),
+            any::<bool>().prop_map(Op::Gate),
+            (0u8..8).prop_map(Op::Select),
+            (0.0f64..3.0).prop_map(Op::Step),
+        ]
+    }
+
+    /// The selector a bit mask stands for: Deployment 10, Deployment 11, the bare pod.
+    fn selector(mask: u8) -> Vec<u32> {
+        [DEPLOYMENTS[0], DEPLOYMENTS[1], BARE]
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, t)| t)
+            .collect()
+    }
+
+    /// The selected serving pods in selector order, each workload's oldest first, at most
+    /// `MAX_ENDPOINTS` (the one EndpointSlice's capacity here).
+    fn expected(w: &World, mask: u8) -> BTreeSet<u64> {
+        let mut uids: Vec<u64> = Vec::new();
+        for tag in selector(mask) {
+            let pods: Vec<&Pod> = if tag == BARE {
+                w.bare_pod(BARE).into_iter().collect()
+            } else {
+                w.deployment_pods(tag).collect()
+            };
+            for p in pods {
+                if p.ready && !p.terminating && !uids.contains(&p.meta.uid) {
+                    uids.push(p.meta.uid);
+                }
+            }
+        }
+        uids.truncate(MAX_ENDPOINTS);
+        uids.into_iter().collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn endpoints_are_always_exactly_the_ready_non_terminating_selected_pods(
+            ops in prop::collection::vec(op(), 1..40)
+        ) {
+            let mut w = world();
+            let mut mask = 0b111;
+            let mut gate = true;
+            let mut incarnation = 1;
+            for d in DEPLOYMENTS {
+                w.apply_deployment(d, web(3));
+            }
+            w.apply_service(SERVICE, selecting(&selector(mask)));
+            for op in &ops {
+                match *op {
+                    Op::Nodes(n) => w.apply_node_pool(POOL, NodePoolSpec {
+                        count: n,
+                        cpu_m: 2000,
+                        memory_mib: 8192,
+                        pods: 110,
+                        cordoned: false,
+                    }),
+                    Op::Scale(d, r) => w.apply_deployment(DEPLOYMENTS[d], web(r)),
+                    Op::Gate(g) => {
+                        incarnation += u32::from(g && !gate);
+                        gate = g;
+                    }
+                    Op::Select(m) => {
+                        mask = m;
+                        w.apply_service(SERVICE, selecting(&selector(mask)));
+                    }
+                    Op::Step(s) => {
+                        for _ in 0..(s / 0.05) as usize {
+                            if gate {
+                                w.apply_pod(BARE, BarePodSpec { cpu_m: 300, memory_mib: 64, incarnation });
+                            } else {
+                                w.delete_pod(BARE);
+                            }
+                            w.step(0.05);
+                            prop_assert_eq!(endpoint_uids(&w, SERVICE), expected(&w, mask));
+                        }
+                    }
+                }
+            }
+            w.step(0.05);
+            prop_assert_eq!(endpoint_uids(&w, SERVICE), expected(&w, mask));
+            let s = w.service(SERVICE).unwrap();
+            prop_assert_eq!(count(&w, EventKind::EndpointsUpdated), s.updates as usize);
+        }
+    }
+}

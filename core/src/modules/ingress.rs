@@ -50,6 +50,8 @@ pub struct IngressModule {
     request: SchmittTrigger,
     route_pulses: [PulseTrain; ROUTES],
     not_found_pulses: PulseTrain,
+    /// The rules and path last routed, and the rule they chose.
+    cached: ([usize; ROUTES], usize, Option<usize>),
 }
 
 impl IngressModule {
@@ -60,6 +62,7 @@ impl IngressModule {
             request: SchmittTrigger::default(),
             route_pulses: [PulseTrain::new(48_000.0); ROUTES],
             not_found_pulses: PulseTrain::new(48_000.0),
+            cached: ([usize::MAX; ROUTES], 0, None),
         })
     }
 }
@@ -83,8 +86,11 @@ impl Module for IngressModule {
 
     fn process(&mut self, io: &mut ProcessIo<'_>) {
         let rules = ROUTE_PARAMS.map(|p| io.param_in(&DESCRIPTOR, p).round() as usize);
-        let path = PATHS[path_index(io.input(input::PATH, 0))];
-        let chosen = route(path, rules);
+        let path = path_index(io.input(input::PATH, 0));
+        if (rules, path) != (self.cached.0, self.cached.1) {
+            self.cached = (rules, path, route(PATHS[path], rules));
+        }
+        let chosen = self.cached.2;
         if self.request.process(io.input(input::REQUEST, 0)) {
             match chosen {
                 Some(i) => self.route_pulses[i].add(1),
@@ -103,6 +109,7 @@ impl Module for IngressModule {
 
     fn reset(&mut self) {
         self.request = SchmittTrigger::default();
+        self.cached = ([usize::MAX; ROUTES], 0, None);
         for p in &mut self.route_pulses {
             p.reset();
         }

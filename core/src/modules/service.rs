@@ -70,8 +70,12 @@ pub struct ServiceModule {
     request: SchmittTrigger,
     balancer: Balancer,
     endpoint_pulses: [PulseTrain; MAX_CHANNELS],
+    /// Endpoint pulse trains with something to play, a bit per channel.
+    busy: u16,
     unavailable_pulses: PulseTrain,
     latency_volts: f32,
+    /// The SELECTOR voltages last published (bits, and the channel count in the last word).
+    selector_seen: [u32; MAX_CHANNELS + 1],
 }
 
 fn seed(tag: u32) -> u64 {
@@ -88,15 +92,26 @@ impl ServiceModule {
             membership: Membership::default(),
             request: SchmittTrigger::default(),
             endpoint_pulses: [PulseTrain::new(48_000.0); MAX_CHANNELS],
+            busy: 0,
             unavailable_pulses: PulseTrain::new(48_000.0),
             latency_volts: 0.0,
+            selector_seen: [u32::MAX; MAX_CHANNELS + 1],
         })
     }
 
-    /// Writes the selected tags, two per word.
-    fn publish_selector(&self, io: &ProcessIo<'_>) {
-        let slot = self.slot.slot();
+    /// Writes the selected tags, two per word, when the SELECTOR input changed.
+    fn publish_selector(&mut self, io: &ProcessIo<'_>) {
         let channels = io.channels(input::SELECTOR);
+        let mut seen = [0u32; MAX_CHANNELS + 1];
+        for (ch, bits) in seen[..channels].iter_mut().enumerate() {
+            *bits = io.inputs[input::SELECTOR * MAX_CHANNELS + ch].to_bits();
+        }
+        seen[MAX_CHANNELS] = channels as u32;
+        if seen == self.selector_seen {
+            return;
+        }
+        self.selector_seen = seen;
+        let slot = self.slot.slot();
         let tag = |ch: usize| -> u32 {
             if ch >= channels {
                 return 0;
@@ -144,6 +159,7 @@ impl Module for ServiceModule {
             match self.balancer.pick(count, random) {
                 Some(ep) => {
                     self.endpoint_pulses[ep].add(1);
+                    self.busy |= 1 << ep;
                     let base = io.param_in(&DESCRIPTOR, param::LATENCY);
                     let ms = request_latency_ms(base, slot.channel(ep));
                     self.latency_volts = (ms / 10.0).min(10.0);
@@ -151,12 +167,24 @@ impl Module for ServiceModule {
                 None => self.unavailable_pulses.add(1),
             }
         }
-        for (ch, pulses) in self.endpoint_pulses.iter_mut().enumerate() {
+        // Only trains with something to play run; idle channels stay at the 0 V they last
+        // wrote (hosts keep output buffers between calls).
+        let mut busy = self.busy;
+        while busy != 0 {
+            let ch = busy.trailing_zeros() as usize;
+            busy &= busy - 1;
+            let pulses = &mut self.endpoint_pulses[ch];
             let v = pulses.process();
             io.set_output(output::ENDPOINTS, ch, v);
             if let Some(&out) = ENDPOINT_OUTPUTS.get(ch) {
-                io.set_mono(out, v);
+                io.set_output(out, 0, v);
             }
+            if pulses.is_idle() {
+                self.busy &= !(1 << ch);
+            }
+        }
+        for out in ENDPOINT_OUTPUTS {
+            io.set_channels(out, 1);
         }
         io.set_channels(output::ENDPOINTS, count.max(1));
         let unavailable = self.unavailable_pulses.process();
@@ -174,8 +202,11 @@ impl Module for ServiceModule {
         for p in &mut self.endpoint_pulses {
             p.reset();
         }
+        // Let every channel write its 0 V once more.
+        self.busy = u16::MAX;
         self.unavailable_pulses.reset();
         self.latency_volts = 0.0;
+        self.selector_seen = [u32::MAX; MAX_CHANNELS + 1];
     }
 
     fn save(&self) -> serde_json::Value {
