@@ -2,6 +2,7 @@
 //! A bare pod that the system removes (eviction) stays gone, as in Kubernetes: nothing
 //! recreates it until its module asks again.
 
+use super::controllers::PodOwner;
 use super::events::EventKind;
 use super::objects::*;
 use super::World;
@@ -63,34 +64,15 @@ impl World {
             return;
         }
         let meta = self.new_meta();
-        let pod = Pod {
-            meta,
-            owner_kind: OwnerKind::Bare,
-            owner: tag,
+        let owner = PodOwner {
+            kind: OwnerKind::Bare,
+            id: tag,
             template_hash: 0,
             restart_policy: RestartPolicy::Always,
             cpu_m: spec.cpu_m,
             memory_mib: spec.memory_mib,
-            state: PodState::Unscheduled,
-            ready: false,
-            ready_since: 0.0,
-            container: ContainerState::Waiting,
-            restarts: 0,
-            crash_backoff: 0.0,
-            container_started: 0.0,
-            start_failures: 0,
-            terminating: false,
-            node: NONE,
-            attempts: 0,
-            queue: QueueState::None,
-            backoff_until: 0.0,
-            queued_at: 0.0,
-            timer_seq: 0,
-            owner_prev: NONE,
-            owner_next: NONE,
-            node_prev: NONE,
-            node_next: NONE,
         };
+        let pod = owner.new_pod(meta, NONE);
         let Some(index) = self.pods.insert(pod) else {
             return;
         };

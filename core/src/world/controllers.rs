@@ -326,34 +326,7 @@ impl World {
             return false;
         }
         let meta = self.new_meta();
-        let pod = Pod {
-            meta,
-            owner_kind: owner.kind,
-            owner: owner.id,
-            template_hash: owner.template_hash,
-            restart_policy: owner.restart_policy,
-            cpu_m: owner.cpu_m,
-            memory_mib: owner.memory_mib,
-            state: PodState::Unscheduled,
-            ready: false,
-            ready_since: 0.0,
-            container: ContainerState::Waiting,
-            restarts: 0,
-            crash_backoff: 0.0,
-            container_started: 0.0,
-            start_failures: 0,
-            terminating: false,
-            node: NONE,
-            attempts: 0,
-            queue: QueueState::None,
-            backoff_until: 0.0,
-            queued_at: 0.0,
-            timer_seq: 0,
-            owner_prev: last,
-            owner_next: NONE,
-            node_prev: NONE,
-            node_next: NONE,
-        };
+        let pod = owner.new_pod(meta, last);
         let Some(index) = self.pods.insert(pod) else {
             return false;
         };
@@ -574,6 +547,40 @@ pub(super) struct PodOwner {
     pub restart_policy: RestartPolicy,
     pub cpu_m: u32,
     pub memory_mib: u32,
+}
+
+impl PodOwner {
+    /// A new, unscheduled pod of this owner, appended after `owner_prev` in its list.
+    pub(super) fn new_pod(&self, meta: ObjectMeta, owner_prev: u32) -> Pod {
+        Pod {
+            meta,
+            owner_kind: self.kind,
+            owner: self.id,
+            template_hash: self.template_hash,
+            restart_policy: self.restart_policy,
+            cpu_m: self.cpu_m,
+            memory_mib: self.memory_mib,
+            state: PodState::Unscheduled,
+            ready: false,
+            ready_since: 0.0,
+            container: ContainerState::Waiting,
+            restarts: 0,
+            crash_backoff: 0.0,
+            container_started: 0.0,
+            start_failures: 0,
+            terminating: false,
+            node: NONE,
+            attempts: 0,
+            queue: QueueState::None,
+            backoff_until: 0.0,
+            queued_at: 0.0,
+            timer_seq: 0,
+            owner_prev,
+            owner_next: NONE,
+            node_prev: NONE,
+            node_next: NONE,
+        }
+    }
 }
 
 #[cfg(test)]
