@@ -52,6 +52,14 @@ fn deletion_order(a: &Rank, b: &Rank) -> Ordering {
         .then(b.uid.cmp(&a.uid))
 }
 
+/// An owner's counts when one of its active pods stops counting.
+fn lose_active(active: &mut u32, ready: &mut u32, was_ready: bool) {
+    *active = active.saturating_sub(1);
+    if was_ready {
+        *ready = ready.saturating_sub(1);
+    }
+}
+
 pub(super) fn insert_sorted(tags: &mut Vec<u32>, tag: u32) {
     if let Err(at) = tags.binary_search(&tag) {
         if tags.len() < tags.capacity() {
@@ -446,10 +454,7 @@ impl World {
     /// Adjusts the owner's counts when an active pod stops counting.
     pub(super) fn owner_lost_active(&mut self, pod: &Pod) {
         if let Some(rs) = self.replica_set_of(pod) {
-            rs.active = rs.active.saturating_sub(1);
-            if pod.ready {
-                rs.ready = rs.ready.saturating_sub(1);
-            }
+            lose_active(&mut rs.active, &mut rs.ready, pod.ready);
         }
         match pod.owner_kind {
             OwnerKind::Deployment => {
@@ -458,10 +463,7 @@ impl World {
                     .get_mut(pod.owner as usize)
                     .and_then(Option::as_mut)
                 {
-                    d.active = d.active.saturating_sub(1);
-                    if pod.ready {
-                        d.ready = d.ready.saturating_sub(1);
-                    }
+                    lose_active(&mut d.active, &mut d.ready, pod.ready);
                     d.deleted_total = d.deleted_total.wrapping_add(1);
                 }
             }
@@ -471,10 +473,7 @@ impl World {
                     .get_mut(pod.owner as usize)
                     .and_then(Option::as_mut)
                 {
-                    j.active = j.active.saturating_sub(1);
-                    if pod.ready {
-                        j.ready = j.ready.saturating_sub(1);
-                    }
+                    lose_active(&mut j.active, &mut j.ready, pod.ready);
                 }
             }
             OwnerKind::Bare => {}
