@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use kuberack_protocol::{tag::MAX_TAG, MAX_CHANNELS};
 
 /// Number of desired-state words a member publishes.
-pub const DESIRED_WORDS: usize = 8;
+pub const DESIRED_WORDS: usize = 16;
 /// Number of observed-state words a hub publishes to a member.
 pub const OBSERVED_WORDS: usize = 8;
 

@@ -245,6 +245,7 @@ mod tests {
                 memory_mib: 4096,
                 pods: 110,
                 cordoned: false,
+                ..Default::default()
             },
         );
         w.apply_deployment(
@@ -253,6 +254,7 @@ mod tests {
                 replicas: 7,
                 cpu_m: 500,
                 memory_mib: 128,
+                ..Default::default()
             },
         );
         for _ in 0..1000 {

@@ -16,6 +16,7 @@ use crate::rack::{LoadError, Module, ProcessIo};
 use crate::registry::{Registry, Slot, SlotHandle, SlotKind};
 use crate::rng::Rng;
 use crate::view::{ClusterView, ViewCell};
+use crate::world::constraints::{SchedulingSpec, TaintEffect};
 use crate::world::{DeploymentSpec, NodePoolSpec, World, WorldConfig};
 
 /// Allocatable pods per node (the kubelet's default maxPods).
@@ -329,6 +330,10 @@ fn pool_spec(slot: &Slot) -> NodePoolSpec {
         memory_mib: slot.desired(pd::MEMORY_MIB),
         pods: NODE_MAX_PODS,
         cordoned: slot.desired(pd::CORDONED) != 0,
+        zone: slot
+            .desired(pd::ZONE)
+            .min(crate::world::constraints::ZONES as u32) as u8,
+        taint: TaintEffect::from_index(slot.desired(pd::TAINT)),
     }
 }
 
@@ -337,6 +342,10 @@ fn deployment_spec(slot: &Slot) -> DeploymentSpec {
         replicas: slot.desired(dd::REPLICAS),
         cpu_m: slot.desired(dd::CPU_M),
         memory_mib: slot.desired(dd::MEMORY_MIB),
+        scheduling: SchedulingSpec::unpack(
+            slot.desired(dd::PRIORITY),
+            slot.desired(dd::SCHEDULING),
+        ),
     }
 }
 

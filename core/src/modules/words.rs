@@ -10,6 +10,10 @@ pub mod pool_desired {
     pub const MEMORY_MIB: usize = 2;
     /// 1 when cordoned.
     pub const CORDONED: usize = 3;
+    /// Zone label, 1-based (zone-a = 1); 0 = unlabelled.
+    pub const ZONE: usize = 4;
+    /// The `kuberack.io/dedicated` taint: 0 none, 1 NoSchedule, 2 PreferNoSchedule, 3 NoExecute.
+    pub const TAINT: usize = 5;
 }
 
 /// NODE pool: observed words (hub -> member). Channels carry per-node utilisation.
@@ -34,6 +38,10 @@ pub mod deployment_desired {
     pub const CPU_M: usize = 1;
     /// Memory request, MiB.
     pub const MEMORY_MIB: usize = 2;
+    /// Pod priority (i32 bits), resolved from the settings' priorityClassName.
+    pub const PRIORITY: usize = 14;
+    /// Packed scheduling constraints (`SchedulingSpec::pack_flags`); 0 = defaults.
+    pub const SCHEDULING: usize = 15;
 }
 
 /// DEPLOYMENT: observed words (hub -> member).

@@ -232,6 +232,8 @@ impl World {
             pod_count: 0,
             ready: false,
             unschedulable: spec.cordoned,
+            zone: spec.zone,
+            taint: spec.taint,
             first_pod: NONE,
             last_pod: NONE,
         };
@@ -262,6 +264,7 @@ impl World {
                 self.queue.cluster_changed();
             }
         }
+        self.update_node_labels_and_taints(index, spec);
         let resized = node.allocatable_cpu_m != spec.cpu_m
             || node.allocatable_memory_mib != spec.memory_mib
             || node.allocatable_pods != spec.pods;
@@ -408,6 +411,12 @@ impl World {
             node: NONE,
             attempts: 0,
             queue: QueueState::None,
+            // Owned by a ReplicaSet: the system default spread constraints apply.
+            scheduling: super::constraints::SchedulingSpec {
+                default_spread: true,
+                ..d.spec.scheduling
+            },
+            nominated_node: NONE,
             backoff_until: 0.0,
             queued_at: 0.0,
             timer_seq: 0,

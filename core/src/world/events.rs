@@ -46,6 +46,12 @@ pub enum EventKind {
     PodEvicted,
     /// The pod object was removed.
     PodDeleted,
+    /// The pod was chosen as a preemption victim (reason Preempted; value: the preemptor's uid).
+    PodPreempted,
+    /// Preemption nominated a node for the pod (status.nominatedNodeName).
+    PodNominated,
+    /// The taint manager deleted the pod for an untolerated NoExecute taint.
+    TaintManagerEviction,
 }
 
 impl EventKind {
@@ -71,6 +77,9 @@ impl EventKind {
             EventKind::PodTerminating => "Killing",
             EventKind::PodEvicted => "Evicted",
             EventKind::PodDeleted => "PodDeleted",
+            EventKind::PodPreempted => "Preempted",
+            EventKind::PodNominated => "Preempting",
+            EventKind::TaintManagerEviction => "TaintManagerEviction",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! kubelets, stepped in simulated time. Every container is sized at construction, so stepping
 //! never allocates.
 
+pub mod constraints;
 mod controllers;
 pub mod events;
 mod kubelet;
@@ -9,6 +10,7 @@ pub mod names;
 pub mod objects;
 pub mod scheduler;
 mod slab;
+mod taint_eviction;
 mod timers;
 
 use kuberack_protocol::tag::MAX_TAG;
@@ -17,7 +19,9 @@ use crate::rng::Rng;
 use events::{Event, EventKind, EventLog};
 use names::ObjectName;
 pub use objects::*;
-use scheduler::SchedulingQueue;
+use scheduler::{
+    AppPods, CandidateNode, Framework, NodeTopology, Reservation, SchedulerConfig, SchedulingQueue,
+};
 use slab::Slab;
 use timers::{TimerAction, Timers};
 
@@ -58,6 +62,10 @@ pub struct WorldStats {
     pub pods_deleted: u64,
     /// Pods evicted (node removed or shrunk).
     pub evictions: u64,
+    /// Preemptions: scheduling attempts that deleted victims and nominated a node.
+    pub preemptions: u64,
+    /// Pods the taint manager deleted for an untolerated NoExecute taint.
+    pub taint_evictions: u64,
     /// Pods that could not be created because the world is full.
     pub pods_refused: u64,
     /// Highest cluster CPU utilisation seen (requested over allocatable).
@@ -83,6 +91,13 @@ pub struct World {
     /// Tags of existing pools, ascending.
     pool_tags: Vec<u32>,
     queue: SchedulingQueue,
+    framework: Framework,
+    app_pods: AppPods,
+    topology: NodeTopology,
+    reservations: Vec<Reservation>,
+    preemption_candidates: Vec<CandidateNode>,
+    potential: Vec<scheduler::Potential>,
+    victims: Vec<u32>,
     timers: Timers,
     /// Scratch for ranking scale-down victims.
     ranking: Vec<controllers::Rank>,
@@ -110,6 +125,13 @@ impl World {
             deployment_tags: Vec::with_capacity(slots),
             pool_tags: Vec::with_capacity(slots),
             queue: SchedulingQueue::with_capacity(config.max_pods),
+            framework: Framework::with_capacity(config.max_nodes),
+            app_pods: AppPods::with_capacity(config.max_nodes),
+            topology: NodeTopology::with_capacity(config.max_nodes),
+            reservations: Vec::with_capacity(config.max_pods),
+            preemption_candidates: Vec::with_capacity(config.max_nodes),
+            potential: Vec::with_capacity(config.max_pods),
+            victims: Vec::with_capacity(config.max_pods),
             timers: Timers::with_capacity(config.max_pods * 2 + config.max_nodes),
             ranking: Vec::with_capacity(config.max_pods),
             allocatable_cpu_m: 0,
@@ -151,6 +173,16 @@ impl World {
     /// Pods waiting as unschedulable.
     pub fn unschedulable_pods(&self) -> usize {
         self.queue.unschedulable_len()
+    }
+
+    /// The scheduler's configuration.
+    pub fn scheduler_config(&self) -> SchedulerConfig {
+        self.framework.config
+    }
+
+    /// Sets the scheduler's configuration (a SCHEDULER module's params, or the defaults).
+    pub fn set_scheduler_config(&mut self, config: SchedulerConfig) {
+        self.framework.config = config;
     }
 
     /// CPU requested by bound pods over allocatable CPU of all nodes, 0..1.

@@ -19,6 +19,7 @@ fn pool(count: u32, cores: u32) -> NodePoolSpec {
         memory_mib: 16 * 1024,
         pods: 110,
         cordoned: false,
+        ..Default::default()
     }
 }
 
@@ -27,6 +28,7 @@ fn deploy(replicas: u32, cpu_m: u32) -> DeploymentSpec {
         replicas,
         cpu_m,
         memory_mib: 256,
+        ..Default::default()
     }
 }
 
