@@ -44,13 +44,25 @@ pub struct Candidate {
     /// Node slab index.
     pub node: u32,
     zone: u8,
-    taint: i64,
-    affinity: i64,
+    taint: bool,
+    spread_ignored: bool,
+    fit: i32,
+    balanced: i32,
+    affinity: i32,
     ipa: i64,
     spread: i64,
-    spread_ignored: bool,
     /// The weighted, normalised scores.
     pub scores: NodeScores,
+}
+
+/// NodeResourcesFit and BalancedAllocation scores of a node, valid while the node's requests,
+/// the pod's requests and the strategy stay the same (a batch of like pods reuses them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct ResourceScores {
+    key: [u32; 6],
+    generation: u32,
+    fit: i32,
+    balanced: i32,
 }
 
 /// The outcome of one scheduling cycle.
@@ -140,6 +152,9 @@ pub struct Framework {
     next_start_node_index: usize,
     candidates: Vec<Candidate>,
     failed: Vec<(u32, FilterReason)>,
+    resource_scores: Vec<ResourceScores>,
+    scored_strategy: ScoringStrategy,
+    generation: u32,
 }
 
 impl Framework {
@@ -150,6 +165,9 @@ impl Framework {
             next_start_node_index: 0,
             candidates: Vec::with_capacity(max_nodes),
             failed: Vec::with_capacity(max_nodes),
+            resource_scores: vec![ResourceScores::default(); max_nodes],
+            scored_strategy: ScoringStrategy::LeastAllocated,
+            generation: 1,
         }
     }
 
@@ -185,7 +203,10 @@ impl Framework {
         }
         let to_find = num_feasible_nodes_to_find(self.config.percentage_of_nodes_to_score, all);
         let spec = pod.scheduling;
-        let strategy = self.config.strategy;
+        if self.config.strategy != self.scored_strategy {
+            self.scored_strategy = self.config.strategy;
+            self.generation = self.generation.wrapping_add(1).max(1);
+        }
         let mut reasons = ReasonCounts::default();
         let mut processed = 0;
         let start = self.next_start_node_index % all;
@@ -215,26 +236,21 @@ impl Framework {
                 }
                 continue;
             }
-            let cpu_req = i64::from(node.requested_cpu_m) + i64::from(pod.cpu_m);
-            let mem_req = i64::from(node.requested_memory_mib) + i64::from(pod.memory_mib);
-            let cpu_cap = i64::from(node.allocatable_cpu_m);
-            let mem_cap = i64::from(node.allocatable_memory_mib);
+            let (fit, balanced) = self.resource_scores(index, node, pod);
+            let taint = taint_toleration::score(node, &spec);
+            let affinity = node_affinity::score(node, &spec);
+            let ipa = inter_pod_affinity::score(index, node, &spec, app);
             self.candidates.push(Candidate {
                 node: index,
                 zone: node.zone,
-                taint: taint_toleration::score(node, &spec),
-                affinity: node_affinity::score(node, &spec),
-                ipa: inter_pod_affinity::score(index, node, &spec, app),
-                spread: 0,
+                taint: taint != 0,
                 spread_ignored: false,
-                scores: NodeScores {
-                    resources_fit: strategy.score(cpu_req, cpu_cap, mem_req, mem_cap)
-                        * WEIGHT_RESOURCES_FIT,
-                    balanced_allocation: balanced_allocation::score(
-                        cpu_req, cpu_cap, mem_req, mem_cap,
-                    ) * WEIGHT_BALANCED_ALLOCATION,
-                    ..NodeScores::default()
-                },
+                fit,
+                balanced,
+                affinity: affinity as i32,
+                ipa,
+                spread: 0,
+                scores: NodeScores::default(),
             });
         }
         self.next_start_node_index = (start + processed) % all;
@@ -244,31 +260,61 @@ impl Framework {
                 reasons,
             };
         }
-        self.score(&spec, app);
         if self.candidates.len() == 1 {
+            // A single feasible node is chosen without drawing a tie-break.
+            let mut ignore = Rng::new(0);
+            self.score_and_select(&spec, app, &mut ignore);
             return Decision::Bind(self.candidates[0].node);
         }
-        Decision::Bind(self.select_host(rng))
+        Decision::Bind(self.score_and_select(&spec, app, rng))
+    }
+
+    /// NodeResourcesFit and BalancedAllocation of a node, from the cache when still valid.
+    #[inline]
+    fn resource_scores(&mut self, index: u32, node: &Node, pod: &PodInfo) -> (i32, i32) {
+        let key = [
+            node.requested_cpu_m,
+            node.requested_memory_mib,
+            node.allocatable_cpu_m,
+            node.allocatable_memory_mib,
+            pod.cpu_m,
+            pod.memory_mib,
+        ];
+        let generation = self.generation;
+        let Some(entry) = self.resource_scores.get_mut(index as usize) else {
+            return compute_resource_scores(&self.config.strategy, key);
+        };
+        if entry.generation != generation || entry.key != key {
+            let (fit, balanced) = compute_resource_scores(&self.config.strategy, key);
+            *entry = ResourceScores {
+                key,
+                generation,
+                fit,
+                balanced,
+            };
+        }
+        (entry.fit, entry.balanced)
     }
 
     /// PreScore, Score and NormalizeScore of the plugins whose raw scores need every
-    /// feasible node, then the weighted sums.
-    fn score(&mut self, spec: &SchedulingSpec, app: &AppPods) {
+    /// feasible node, then the weighted sums and selectHost (ties by reservoir sampling).
+    fn score_and_select(&mut self, spec: &SchedulingSpec, app: &AppPods, rng: &mut Rng) -> u32 {
         let cands = &mut self.candidates;
+        let (mut any_taint, mut max_affinity) = (false, 0i32);
+        let (mut min_ipa, mut max_ipa) = (i64::MAX, i64::MIN);
+        for c in cands.iter() {
+            any_taint |= c.taint;
+            max_affinity = max_affinity.max(c.affinity);
+            min_ipa = min_ipa.min(c.ipa);
+            max_ipa = max_ipa.max(c.ipa);
+        }
         // TaintToleration: DefaultNormalizeScore, reversed.
-        let max_taint = cands.iter().map(|c| c.taint).max().unwrap_or(0);
-        let taint = normalize::Normalizer::new(max_taint, true);
+        let taint = normalize::Normalizer::new(i64::from(any_taint), true);
         // NodeAffinity: DefaultNormalizeScore when the pod has a preferred term.
-        let affinity = (!node_affinity::skip_score(spec)).then(|| {
-            let max = cands.iter().map(|c| c.affinity).max().unwrap_or(0);
-            normalize::Normalizer::new(max, false)
-        });
+        let affinity = (!node_affinity::skip_score(spec))
+            .then(|| normalize::Normalizer::new(i64::from(max_affinity), false));
         // InterPodAffinity: between min and max.
-        let ipa = (!inter_pod_affinity::skip_score(spec, app)).then(|| {
-            let min = cands.iter().map(|c| c.ipa).min().unwrap_or(0);
-            let max = cands.iter().map(|c| c.ipa).max().unwrap_or(0);
-            (min, max)
-        });
+        let ipa = !inter_pod_affinity::skip_score(spec, app);
         // PodTopologySpread: weights from the feasible nodes, then its own normalisation.
         let spread = SoftSpread::new(spec).map(|mut soft| {
             soft.set_weights(cands.iter().map(|c| c.zone));
@@ -284,29 +330,41 @@ impl Framework {
             }
             (min, max)
         });
+        let mut best = (i64::MIN, u32::MAX);
+        let mut ties = 0u64;
+        // Neighbouring nodes mostly share raw scores: remember the last normalisation of each
+        // plugin instead of dividing again.
+        let mut memo_affinity = Memo::default();
+        let mut memo_ipa = Memo::default();
+        let mut memo_spread = Memo::default();
+        let taint_scores = [taint.apply(0), taint.apply(1)];
         for c in cands.iter_mut() {
-            c.scores.taint_toleration = taint.apply(c.taint) * WEIGHT_TAINT_TOLERATION;
+            let mut s = NodeScores {
+                resources_fit: i64::from(c.fit) * WEIGHT_RESOURCES_FIT,
+                balanced_allocation: i64::from(c.balanced) * WEIGHT_BALANCED_ALLOCATION,
+                taint_toleration: taint_scores[usize::from(c.taint)] * WEIGHT_TAINT_TOLERATION,
+                ..NodeScores::default()
+            };
             if let Some(n) = affinity {
-                c.scores.node_affinity = n.apply(c.affinity) * WEIGHT_NODE_AFFINITY;
+                s.node_affinity =
+                    memo_affinity.get(i64::from(c.affinity), |r| n.apply(r)) * WEIGHT_NODE_AFFINITY;
             }
-            if let Some((min, max)) = ipa {
-                c.scores.inter_pod_affinity =
-                    inter_pod_affinity::normalize(c.ipa, min, max) * WEIGHT_INTER_POD_AFFINITY;
+            if ipa {
+                s.inter_pod_affinity = memo_ipa.get(c.ipa, |r| {
+                    inter_pod_affinity::normalize(r, min_ipa, max_ipa)
+                }) * WEIGHT_INTER_POD_AFFINITY;
             }
             if let Some((min, max)) = spread {
-                c.scores.pod_topology_spread =
-                    pod_topology_spread::normalize(c.spread, c.spread_ignored, min, max)
-                        * WEIGHT_POD_TOPOLOGY_SPREAD;
+                s.pod_topology_spread = if c.spread_ignored {
+                    0
+                } else {
+                    memo_spread.get(c.spread, |r| {
+                        pod_topology_spread::normalize(r, false, min, max)
+                    }) * WEIGHT_POD_TOPOLOGY_SPREAD
+                };
             }
-        }
-    }
-
-    /// selectHost: the highest total, ties by reservoir sampling.
-    fn select_host(&self, rng: &mut Rng) -> u32 {
-        let mut best = (i64::MIN, NONE_NODE);
-        let mut ties = 0u64;
-        for c in &self.candidates {
-            let total = c.scores.total();
+            c.scores = s;
+            let total = s.total();
             if total > best.0 {
                 best = (total, c.node);
                 ties = 1;
@@ -321,4 +379,40 @@ impl Framework {
     }
 }
 
-const NONE_NODE: u32 = u32::MAX;
+/// The last raw score normalised and its result.
+#[derive(Debug, Clone, Copy)]
+struct Memo {
+    raw: i64,
+    score: i64,
+}
+
+impl Default for Memo {
+    fn default() -> Self {
+        Memo {
+            raw: i64::MIN,
+            score: 0,
+        }
+    }
+}
+
+impl Memo {
+    #[inline]
+    fn get(&mut self, raw: i64, f: impl FnOnce(i64) -> i64) -> i64 {
+        if raw != self.raw {
+            self.raw = raw;
+            self.score = f(raw);
+        }
+        self.score
+    }
+}
+
+fn compute_resource_scores(strategy: &ScoringStrategy, key: [u32; 6]) -> (i32, i32) {
+    let cpu_req = i64::from(key[0]) + i64::from(key[4]);
+    let mem_req = i64::from(key[1]) + i64::from(key[5]);
+    let cpu_cap = i64::from(key[2]);
+    let mem_cap = i64::from(key[3]);
+    (
+        strategy.score(cpu_req, cpu_cap, mem_req, mem_cap) as i32,
+        balanced_allocation::score(cpu_req, cpu_cap, mem_req, mem_cap) as i32,
+    )
+}

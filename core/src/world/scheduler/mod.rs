@@ -110,3 +110,14 @@ impl NodeScores {
             + self.balanced_allocation
     }
 }
+
+/// Go's math.Round for non-negative finite values (half away from zero), without a libm call.
+#[inline]
+pub(crate) fn round_half_away(x: f64) -> i64 {
+    let t = x as i64;
+    if x - t as f64 >= 0.5 {
+        t + 1
+    } else {
+        t
+    }
+}

@@ -96,7 +96,7 @@ impl ScoringStrategy {
                 if weights == 0 {
                     0
                 } else {
-                    (sum as f64 / weights as f64).round() as i64
+                    super::round_half_away(sum as f64 / weights as f64)
                 }
             }
         }

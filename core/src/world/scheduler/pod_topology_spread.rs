@@ -179,7 +179,7 @@ impl SoftSpread {
             };
             score += f64::from(count) * w + f64::from(c.max_skew) - 1.0;
         }
-        score.round() as i64
+        super::round_half_away(score)
     }
 }
 
