@@ -28,6 +28,8 @@ pub enum SlotKind {
     NodePool = 2,
     /// A DEPLOYMENT.
     Deployment = 3,
+    /// A SCHEDULER.
+    Scheduler = 4,
 }
 
 impl SlotKind {
@@ -36,6 +38,7 @@ impl SlotKind {
             1 => SlotKind::Cluster,
             2 => SlotKind::NodePool,
             3 => SlotKind::Deployment,
+            4 => SlotKind::Scheduler,
             _ => SlotKind::Free,
         }
     }

@@ -8,8 +8,10 @@ use kuberack_protocol::tag::tag_to_volts;
 use kuberack_protocol::ModuleDescriptor;
 use serde::{Deserialize, Serialize};
 
+use super::scheduler::scheduler_config;
 use super::words::{
     deployment_desired as dd, deployment_observed as dobs, pool_desired as pd, pool_observed as po,
+    scheduler_observed as so,
 };
 use crate::dsp::{BlipBank, PulseTrain, SchmittTrigger};
 use crate::rack::{LoadError, Module, ProcessIo};
@@ -17,6 +19,7 @@ use crate::registry::{Registry, Slot, SlotHandle, SlotKind};
 use crate::rng::Rng;
 use crate::view::{ClusterView, ViewCell};
 use crate::world::constraints::{SchedulingSpec, TaintEffect};
+use crate::world::scheduler::SchedulerConfig;
 use crate::world::{DeploymentSpec, NodePoolSpec, World, WorldConfig};
 
 /// Allocatable pods per node (the kubelet's default maxPods).
@@ -64,6 +67,8 @@ pub struct ClusterModule {
     settings: ClusterSettings,
     world: World,
     members: Vec<MemberLink>,
+    /// Tag of the SCHEDULER in force (0 = none: the defaults).
+    scheduler_tag: u32,
     sample_rate: f32,
     counter: u32,
     ticks: u32,
@@ -95,6 +100,7 @@ impl ClusterModule {
             settings,
             world: World::new(Self::world_config(settings.seed)),
             members: vec![UNLINKED; kuberack_protocol::tag::MAX_TAG as usize],
+            scheduler_tag: 0,
             sample_rate,
             counter: 0,
             ticks: 0,
@@ -161,12 +167,16 @@ impl ClusterModule {
     fn sync_members(&mut self) {
         let me = self.slot.tag();
         let registry = self.slot.registry();
+        let mut scheduler = None;
         for i in 0..registry.high_water() {
             let Some(slot) = registry.slot(i) else { break };
             let tag = i as u32 + 1;
             let kind = slot.kind();
-            let joined =
-                slot.hub() == me && matches!(kind, SlotKind::NodePool | SlotKind::Deployment);
+            let joined = slot.hub() == me
+                && matches!(
+                    kind,
+                    SlotKind::NodePool | SlotKind::Deployment | SlotKind::Scheduler
+                );
             let link = self.members[i];
             let current = MemberLink {
                 kind,
@@ -187,9 +197,16 @@ impl ClusterModule {
             match kind {
                 SlotKind::NodePool => self.world.apply_node_pool(tag, pool_spec(slot)),
                 SlotKind::Deployment => self.world.apply_deployment(tag, deployment_spec(slot)),
+                // Slots are scanned in tag order: the lowest-tagged SCHEDULER wins.
+                SlotKind::Scheduler if scheduler.is_none() => {
+                    scheduler = Some((tag, scheduler_config(slot)));
+                }
                 _ => {}
             }
         }
+        self.scheduler_tag = scheduler.map_or(0, |(tag, _)| tag);
+        let config = scheduler.map_or_else(SchedulerConfig::default, |(_, c)| c);
+        self.world.set_scheduler_config(config);
     }
 
     /// Writes what each member observes into its slot.
@@ -201,6 +218,7 @@ impl ClusterModule {
             match link.kind {
                 SlotKind::NodePool => self.publish_pool(tag, slot),
                 SlotKind::Deployment => self.publish_deployment(tag, slot),
+                SlotKind::Scheduler => self.publish_scheduler(tag, slot),
                 _ => continue,
             }
             slot.heartbeat
@@ -242,6 +260,15 @@ impl ClusterModule {
         slot.set_observed(po::POD_READY_MASK, mask);
         slot.set_observed(po::POD_CHANNELS, pods as u32);
         slot.set_observed(po::CORDONED_NODES, cordoned);
+    }
+
+    fn publish_scheduler(&self, tag: u32, slot: &Slot) {
+        let stats = self.world.stats();
+        slot.set_observed(so::ACTIVE, u32::from(tag == self.scheduler_tag));
+        slot.set_observed(so::SCHEDULED_TOTAL, stats.pods_scheduled as u32);
+        slot.set_observed(so::PREEMPTIONS_TOTAL, stats.preemptions as u32);
+        slot.set_observed(so::UNSCHEDULABLE, self.world.unschedulable_pods() as u32);
+        slot.set_observed(so::QUEUE_DEPTH, self.world.pending_pods());
     }
 
     fn publish_deployment(&self, tag: u32, slot: &Slot) {

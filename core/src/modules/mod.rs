@@ -4,6 +4,8 @@ pub mod cluster;
 pub mod deployment;
 mod membership;
 pub mod node;
+pub mod scheduler;
+pub mod scheduling_settings;
 pub mod words;
 
 use std::sync::Arc;
@@ -14,6 +16,7 @@ use crate::registry::Registry;
 pub use cluster::ClusterModule;
 pub use deployment::DeploymentModule;
 pub use node::NodeModule;
+pub use scheduler::SchedulerModule;
 
 /// A slug no KubeRack module has, or a registry with no free slot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +53,7 @@ pub fn create_module(
         "Cluster" => ClusterModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Node" => NodeModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Deployment" => DeploymentModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
+        "Scheduler" => SchedulerModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         _ => None,
     };
     module.ok_or_else(|| UnknownModel(slug.to_owned()))

@@ -63,3 +63,27 @@ pub mod deployment_observed {
     /// spec.replicas as the hub last applied it.
     pub const REPLICAS: usize = 7;
 }
+
+/// SCHEDULER: desired words (member -> hub).
+pub mod scheduler_desired {
+    /// Scoring knob position, f32 bits (0 LeastAllocated .. 1 MostAllocated).
+    pub const STRATEGY_BITS: usize = 0;
+    /// 1 when DefaultPreemption is on.
+    pub const PREEMPTION: usize = 1;
+    /// percentageOfNodesToScore (0 = adaptive).
+    pub const PERCENT: usize = 2;
+}
+
+/// SCHEDULER: observed words (hub -> member).
+pub mod scheduler_observed {
+    /// 1 while this SCHEDULER's configuration is in force (the lowest tag on its hub).
+    pub const ACTIVE: usize = 0;
+    /// Pods bound so far.
+    pub const SCHEDULED_TOTAL: usize = 1;
+    /// Preemptions so far.
+    pub const PREEMPTIONS_TOTAL: usize = 2;
+    /// Pods waiting as unschedulable.
+    pub const UNSCHEDULABLE: usize = 3;
+    /// activeQ + backoffQ + unschedulable pods.
+    pub const QUEUE_DEPTH: usize = 4;
+}

@@ -3,6 +3,7 @@
 pub mod cluster;
 pub mod deployment;
 pub mod node;
+pub mod scheduler;
 
 use crate::ModuleDescriptor;
 
@@ -11,6 +12,7 @@ pub static MODULES: &[&ModuleDescriptor] = &[
     &cluster::DESCRIPTOR,
     &node::DESCRIPTOR,
     &deployment::DESCRIPTOR,
+    &scheduler::DESCRIPTOR,
 ];
 
 /// The descriptor with this slug.
