@@ -82,6 +82,23 @@ fn process_allocates_nothing_after_warm_up() {
     rig.connect(hub, "API", svc, "API");
     rig.connect(hub, "API", etcd, "API");
     rig.connect(ingress, "ROUTE1", svc, "REQUEST");
+    // A SCHEDULER whose knobs move, and a high-priority Deployment with spread and
+    // anti-affinity, so scoring strategies, constraints and preemption all run.
+    let sched = rig.add("Scheduler");
+    rig.connect(hub, "API", sched, "API");
+    let urgent = rig.add("Deployment");
+    rig.connect(hub, "API", urgent, "API");
+    rig.modules[urgent]
+        .module
+        .load(&serde_json::json!({"scheduling": {
+            "priorityClassName": "high",
+            "topologySpreadMaxSkew": 1,
+            "topologySpreadKey": "kubernetes.io/hostname",
+            "whenUnsatisfiable": "ScheduleAnyway",
+            "antiAffinity": "preferred"
+        }}))
+        .unwrap();
+    rig.param(urgent, "CPU", 1000.0);
     rig.drive(ingress, "PATH", 1.25); // /api: rule 1 by default
     rig.run(0.01);
     let selector = [rig.out(dep, "SELECTOR", 0), rig.out(pod, "REF", 0)];
@@ -94,6 +111,22 @@ fn process_allocates_nothing_after_warm_up() {
         r.param(pool2, "COUNT", if (t as u32) % 6 < 3 { 2.0 } else { 4.0 });
         r.param(node, "CORDON", if (t as u32) % 8 == 5 { 1.0 } else { 0.0 });
         r.param(dep2, "CPU", if (t as u32) % 10 < 5 { 100.0 } else { 150.0 });
+        r.param(sched, "STRATEGY", (t * 0.1).fract());
+        r.param(
+            sched,
+            "PERCENT",
+            if (t as u32) % 10 < 5 { 0.0 } else { 50.0 },
+        );
+        r.param(
+            sched,
+            "PREEMPTION",
+            if (t as u32) % 12 < 8 { 1.0 } else { 0.0 },
+        );
+        r.param(
+            urgent,
+            "REPLICAS",
+            if (t as u32) % 8 < 4 { 12.0 } else { 2.0 },
+        );
         // Requests at 300 Hz; writes at 20 Hz; the pods' gates flip every 3 s.
         let square = |hz: f32| if (t * hz).fract() < 0.5 { 5.0 } else { 0.0 };
         r.drive(ingress, "REQUEST", square(300.0));
@@ -173,6 +206,7 @@ fn process_allocates_nothing_after_warm_up() {
     let seen = |kind| world.events().since(0).1.filter(|e| e.kind == kind).count();
     assert!(seen(EventKind::ContainerDied) > 0, "no crash happened");
     assert!(seen(EventKind::ScalingReplicaSet) > 0);
+    assert!(seen(EventKind::PodPreempted) > 0, "no preemption happened");
     assert_eq!(n, 0, "process() allocated {n} times after warm-up");
     // Every model took part.
     let slugs: Vec<&str> = rig
@@ -197,6 +231,7 @@ fn jobs_and_kubelets_allocate_nothing() {
             memory_mib: 32768,
             pods: 110,
             cordoned: false,
+            ..Default::default()
         },
     );
     for _ in 0..100 {

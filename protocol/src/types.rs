@@ -289,6 +289,11 @@ impl ParamDescriptor {
         ParamDescriptor { snap: true, ..self }
     }
 
+    /// The same param with another default.
+    pub const fn with_default(self, default: f32) -> Self {
+        ParamDescriptor { default, ..self }
+    }
+
     /// The same param with Rack's display base, multiplier and offset.
     pub const fn display(self, base: f32, multiplier: f32, offset: f32) -> Self {
         ParamDescriptor {

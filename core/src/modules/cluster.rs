@@ -9,15 +9,18 @@ use kuberack_protocol::ModuleDescriptor;
 use serde::{Deserialize, Serialize};
 
 use super::pod::PodPhase;
+use super::scheduler::scheduler_config;
 use super::words::{
     deployment_desired as dd, deployment_observed as dobs, etcd_desired as ed,
     etcd_observed as eobs, pod_desired as podd, pod_observed as podo, pool_desired as pd,
-    pool_observed as po, service_desired as sd, service_observed as so,
+    pool_observed as po, scheduler_observed as scho, service_desired as sd, service_observed as so,
 };
 use crate::dsp::{PulseTrain, RevisionTicks, SchmittTrigger};
 use crate::rack::{LoadError, Module, ProcessIo};
 use crate::registry::{Registry, Slot, SlotHandle, SlotKind};
 use crate::view::{ClusterView, ViewCell};
+use crate::world::constraints::{SchedulingSpec, TaintEffect};
+use crate::world::scheduler::SchedulerConfig;
 use crate::world::{
     BarePodSpec, DeploymentSpec, DeploymentStrategy, IntOrPercent, NodePoolSpec, ServiceSpec,
     World, WorldConfig, MAX_SELECTED, REVISION_HISTORY_LIMIT,
@@ -74,6 +77,8 @@ pub struct ClusterModule {
     world: World,
     members: Vec<MemberLink>,
     member_state: Vec<MemberState>,
+    /// Tag of the SCHEDULER in force (0 = none: the defaults).
+    scheduler_tag: u32,
     sample_rate: f32,
     counter: u32,
     ticks: u32,
@@ -102,6 +107,7 @@ impl ClusterModule {
             world: World::new(Self::world_config(settings.seed)),
             members: vec![UNLINKED; kuberack_protocol::tag::MAX_TAG as usize],
             member_state: vec![MemberState::default(); kuberack_protocol::tag::MAX_TAG as usize],
+            scheduler_tag: 0,
             sample_rate,
             counter: 0,
             ticks: 0,
@@ -163,6 +169,7 @@ impl ClusterModule {
     fn sync_members(&mut self) {
         let me = self.slot.tag();
         let registry = self.slot.registry();
+        let mut scheduler = None;
         for i in 0..registry.high_water() {
             let Some(slot) = registry.slot(i) else { break };
             let tag = i as u32 + 1;
@@ -213,9 +220,16 @@ impl ClusterModule {
                 SlotKind::Pod => self.world.delete_pod(tag),
                 SlotKind::Service => self.world.apply_service(tag, service_spec(slot)),
                 SlotKind::Etcd => apply_external_writes(&mut self.world, tag, slot),
+                // Slots are scanned in tag order: the lowest-tagged SCHEDULER wins.
+                SlotKind::Scheduler if scheduler.is_none() => {
+                    scheduler = Some((tag, scheduler_config(slot)));
+                }
                 _ => {}
             }
         }
+        self.scheduler_tag = scheduler.map_or(0, |(tag, _)| tag);
+        let config = scheduler.map_or_else(SchedulerConfig::default, |(_, c)| c);
+        self.world.set_scheduler_config(config);
     }
 
     /// Writes what each member observes into its slot.
@@ -230,6 +244,7 @@ impl ClusterModule {
                 SlotKind::Pod => self.publish_pod(tag, slot),
                 SlotKind::Service => self.publish_service(tag, slot),
                 SlotKind::Etcd => self.publish_etcd(slot),
+                SlotKind::Scheduler => self.publish_scheduler(tag, slot),
                 _ => continue,
             }
             slot.heartbeat
@@ -271,6 +286,15 @@ impl ClusterModule {
         slot.set_observed(po::POD_READY_MASK, mask);
         slot.set_observed(po::POD_CHANNELS, pods as u32);
         slot.set_observed(po::CORDONED_NODES, cordoned);
+    }
+
+    fn publish_scheduler(&self, tag: u32, slot: &Slot) {
+        let stats = self.world.stats();
+        slot.set_observed(scho::ACTIVE, u32::from(tag == self.scheduler_tag));
+        slot.set_observed(scho::SCHEDULED_TOTAL, stats.pods_scheduled as u32);
+        slot.set_observed(scho::PREEMPTIONS_TOTAL, stats.preemptions as u32);
+        slot.set_observed(scho::UNSCHEDULABLE, self.world.unschedulable_pods() as u32);
+        slot.set_observed(scho::QUEUE_DEPTH, self.world.pending_pods());
     }
 
     fn publish_deployment(&self, tag: u32, slot: &Slot) {
@@ -381,6 +405,10 @@ fn pool_spec(slot: &Slot) -> NodePoolSpec {
         memory_mib: slot.desired(pd::MEMORY_MIB),
         pods: NODE_MAX_PODS,
         cordoned: slot.desired(pd::CORDONED) != 0,
+        zone: slot
+            .desired(pd::ZONE)
+            .min(crate::world::constraints::ZONES as u32) as u8,
+        taint: TaintEffect::from_index(slot.desired(pd::TAINT)),
     }
 }
 
@@ -402,6 +430,10 @@ fn deployment_spec(slot: &Slot) -> DeploymentSpec {
         strategy,
         revision_history_limit: REVISION_HISTORY_LIMIT,
         fault: flags & dd::FLAG_FAULT != 0,
+        scheduling: SchedulingSpec::unpack(
+            slot.desired(dd::PRIORITY),
+            slot.desired(dd::SCHEDULING),
+        ),
     }
 }
 

@@ -7,6 +7,8 @@ pub mod ingress;
 mod membership;
 pub mod node;
 pub mod pod;
+pub mod scheduler;
+pub mod scheduling_settings;
 pub mod service;
 pub mod words;
 
@@ -21,6 +23,7 @@ pub use etcd::EtcdModule;
 pub use ingress::IngressModule;
 pub use node::NodeModule;
 pub use pod::PodModule;
+pub use scheduler::SchedulerModule;
 pub use service::ServiceModule;
 
 /// A slug no KubeRack module has, or a registry with no free slot.
@@ -58,6 +61,7 @@ pub fn create_module(
         "Cluster" => ClusterModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Node" => NodeModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Deployment" => DeploymentModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
+        "Scheduler" => SchedulerModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Pod" => PodModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Service" => ServiceModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Ingress" => IngressModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),

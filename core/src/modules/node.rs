@@ -124,6 +124,20 @@ impl Module for NodeModule {
             (knob(io, param::MEMORY).round() * 1024.0) as u32,
         );
         slot.set_desired(pd::CORDONED, u32::from(cordoned));
+        let zone = knob(io, param::ZONE);
+        let zone = if zone.is_finite() {
+            zone.clamp(0.0, 3.0)
+        } else {
+            0.0
+        };
+        slot.set_desired(pd::ZONE, zone.round() as u32 + 1);
+        let taint = knob(io, param::TAINT);
+        let taint = if taint.is_finite() {
+            taint.clamp(0.0, 3.0)
+        } else {
+            0.0
+        };
+        slot.set_desired(pd::TAINT, taint.round() as u32);
 
         let joined = self.membership.hub() != 0;
         let published = slot.heartbeat.load(std::sync::atomic::Ordering::Relaxed);

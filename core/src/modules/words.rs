@@ -10,6 +10,10 @@ pub mod pool_desired {
     pub const MEMORY_MIB: usize = 2;
     /// 1 when cordoned.
     pub const CORDONED: usize = 3;
+    /// Zone label, 1-based (zone-a = 1); 0 = unlabelled.
+    pub const ZONE: usize = 4;
+    /// The `kuberack.io/dedicated` taint: 0 none, 1 NoSchedule, 2 PreferNoSchedule, 3 NoExecute.
+    pub const TAINT: usize = 5;
 }
 
 /// NODE pool: observed words (hub -> member). Channels carry per-node utilisation.
@@ -48,6 +52,10 @@ pub mod deployment_desired {
     pub const FLAG_RECREATE: u32 = 1;
     /// FLAGS bit: FAULT is high.
     pub const FLAG_FAULT: u32 = 2;
+    /// Pod priority (i32 bits), resolved from the settings' priorityClassName.
+    pub const PRIORITY: usize = 14;
+    /// Packed scheduling constraints (`SchedulingSpec::pack_flags`); 0 = defaults.
+    pub const SCHEDULING: usize = 15;
 }
 
 /// DEPLOYMENT: observed words (hub -> member).
@@ -126,4 +134,28 @@ pub mod etcd_observed {
     pub const TIME_MS: usize = 2;
     /// Compactions so far.
     pub const COMPACTIONS: usize = 3;
+}
+
+/// SCHEDULER: desired words (member -> hub).
+pub mod scheduler_desired {
+    /// Scoring knob position, f32 bits (0 LeastAllocated .. 1 MostAllocated).
+    pub const STRATEGY_BITS: usize = 0;
+    /// 1 when DefaultPreemption is on.
+    pub const PREEMPTION: usize = 1;
+    /// percentageOfNodesToScore (0 = adaptive).
+    pub const PERCENT: usize = 2;
+}
+
+/// SCHEDULER: observed words (hub -> member).
+pub mod scheduler_observed {
+    /// 1 while this SCHEDULER's configuration is in force (the lowest tag on its hub).
+    pub const ACTIVE: usize = 0;
+    /// Pods bound so far.
+    pub const SCHEDULED_TOTAL: usize = 1;
+    /// Preemptions so far.
+    pub const PREEMPTIONS_TOTAL: usize = 2;
+    /// Pods waiting as unschedulable.
+    pub const UNSCHEDULABLE: usize = 3;
+    /// activeQ + backoffQ + unschedulable pods.
+    pub const QUEUE_DEPTH: usize = 4;
 }

@@ -2,6 +2,7 @@
 //! A bare pod that the system removes (eviction) stays gone, as in Kubernetes: nothing
 //! recreates it until its module asks again.
 
+use super::constraints::SchedulingSpec;
 use super::controllers::PodOwner;
 use super::events::EventKind;
 use super::objects::*;
@@ -71,6 +72,7 @@ impl World {
             restart_policy: RestartPolicy::Always,
             cpu_m: spec.cpu_m,
             memory_mib: spec.memory_mib,
+            scheduling: SchedulingSpec::default(),
         };
         let pod = owner.new_pod(meta, NONE);
         let Some(index) = self.pods.insert(pod) else {

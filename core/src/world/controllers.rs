@@ -3,6 +3,7 @@
 
 use std::cmp::Ordering;
 
+use super::constraints::SchedulingSpec;
 use super::events::EventKind;
 use super::objects::*;
 use super::timers::TimerAction;
@@ -164,6 +165,8 @@ impl World {
             kubelet_silent: false,
             last_heartbeat: 0.0,
             unschedulable: spec.cordoned,
+            zone: spec.zone,
+            taint: spec.taint,
             first_pod: NONE,
             last_pod: NONE,
         };
@@ -194,6 +197,7 @@ impl World {
                 self.queue.cluster_changed();
             }
         }
+        self.update_node_labels_and_taints(index, spec);
         let resized = node.allocatable_cpu_m != spec.cpu_m
             || node.allocatable_memory_mib != spec.memory_mib
             || node.allocatable_pods != spec.pods;
@@ -275,6 +279,11 @@ impl World {
                     restart_policy: RestartPolicy::Always,
                     cpu_m: set.template.cpu_m,
                     memory_mib: set.template.memory_mib,
+                    // Owned by a ReplicaSet: the system default spread constraints apply.
+                    scheduling: SchedulingSpec {
+                        default_spread: true,
+                        ..set.template.scheduling
+                    },
                 };
                 if !self.create_pod(owner) {
                     break;
@@ -546,6 +555,7 @@ pub(super) struct PodOwner {
     pub restart_policy: RestartPolicy,
     pub cpu_m: u32,
     pub memory_mib: u32,
+    pub scheduling: SchedulingSpec,
 }
 
 impl PodOwner {
@@ -571,6 +581,8 @@ impl PodOwner {
             node: NONE,
             attempts: 0,
             queue: QueueState::None,
+            scheduling: self.scheduling,
+            nominated_node: NONE,
             backoff_until: 0.0,
             queued_at: 0.0,
             timer_seq: 0,

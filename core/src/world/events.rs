@@ -88,6 +88,12 @@ pub enum EventKind {
     ExternalWrite,
     /// The API server compacted etcd's history (value: the compacted revision).
     Compaction,
+    /// The pod was chosen as a preemption victim (reason Preempted; value: the preemptor's uid).
+    PodPreempted,
+    /// Preemption nominated a node for the pod (status.nominatedNodeName).
+    PodNominated,
+    /// The taint manager deleted the pod for an untolerated NoExecute taint.
+    TaintManagerEviction,
 }
 
 impl EventKind {
@@ -134,6 +140,9 @@ impl EventKind {
             EventKind::EndpointsUpdated => "EndpointSliceUpdated",
             EventKind::ExternalWrite => "ExternalWrite",
             EventKind::Compaction => "Compaction",
+            EventKind::PodPreempted => "Preempted",
+            EventKind::PodNominated => "Preempting",
+            EventKind::TaintManagerEviction => "TaintManagerEviction",
         }
     }
 }

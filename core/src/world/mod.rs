@@ -3,6 +3,7 @@
 //! never allocates.
 
 mod bare_pods;
+pub mod constraints;
 mod controllers;
 mod deployment;
 mod etcd;
@@ -15,6 +16,7 @@ pub mod objects;
 pub mod scheduler;
 mod services;
 mod slab;
+mod taint_eviction;
 mod timers;
 pub mod workloads;
 
@@ -33,7 +35,9 @@ pub use kubelet::{CONTAINER_START_MEDIAN, READINESS_MEDIAN, SHUTDOWN_MEDIAN};
 use names::ObjectName;
 pub use node_lifecycle::NODE_MONITOR_GRACE_PERIOD;
 pub use objects::*;
-use scheduler::SchedulingQueue;
+use scheduler::{
+    AppPods, CandidateNode, Framework, NodeTopology, Reservation, SchedulerConfig, SchedulingQueue,
+};
 pub use services::{Service, ServiceSpec, MAX_ENDPOINTS, MAX_SELECTED};
 use slab::Slab;
 use timers::{TimerAction, Timers};
@@ -76,6 +80,10 @@ pub struct WorldStats {
     pub pods_deleted: u64,
     /// Pods evicted (node removed or shrunk).
     pub evictions: u64,
+    /// Preemptions: scheduling attempts that deleted victims and nominated a node.
+    pub preemptions: u64,
+    /// Pods the taint manager deleted for an untolerated NoExecute taint.
+    pub taint_evictions: u64,
     /// Pods that could not be created because the world is full.
     pub pods_refused: u64,
     /// Highest cluster CPU utilisation seen (requested over allocatable).
@@ -112,6 +120,13 @@ pub struct World {
     service_tags: Vec<u32>,
     compactor: etcd::Compactor,
     queue: SchedulingQueue,
+    framework: Framework,
+    app_pods: AppPods,
+    topology: NodeTopology,
+    reservations: Vec<Reservation>,
+    preemption_candidates: Vec<CandidateNode>,
+    potential: Vec<scheduler::Potential>,
+    victims: Vec<u32>,
     timers: Timers,
     /// Scratch for ranking scale-down victims.
     ranking: Vec<controllers::Rank>,
@@ -145,6 +160,13 @@ impl World {
             service_tags: Vec::with_capacity(slots),
             compactor: etcd::Compactor::new(),
             queue: SchedulingQueue::with_capacity(config.max_pods),
+            framework: Framework::with_capacity(config.max_nodes),
+            app_pods: AppPods::with_capacity(config.max_nodes),
+            topology: NodeTopology::with_capacity(config.max_nodes),
+            reservations: Vec::with_capacity(config.max_pods),
+            preemption_candidates: Vec::with_capacity(config.max_nodes),
+            potential: Vec::with_capacity(config.max_pods),
+            victims: Vec::with_capacity(config.max_pods),
             timers: Timers::with_capacity(config.max_pods * 2 + config.max_nodes),
             ranking: Vec::with_capacity(config.max_pods),
             allocatable_cpu_m: 0,
@@ -186,6 +208,16 @@ impl World {
     /// Pods waiting as unschedulable.
     pub fn unschedulable_pods(&self) -> usize {
         self.queue.unschedulable_len()
+    }
+
+    /// The scheduler's configuration.
+    pub fn scheduler_config(&self) -> SchedulerConfig {
+        self.framework.config
+    }
+
+    /// Sets the scheduler's configuration (a SCHEDULER module's params, or the defaults).
+    pub fn set_scheduler_config(&mut self, config: SchedulerConfig) {
+        self.framework.config = config;
     }
 
     /// CPU requested by bound pods over allocatable CPU of all nodes, 0..1.

@@ -6,6 +6,7 @@ pub mod etcd;
 pub mod ingress;
 pub mod node;
 pub mod pod;
+pub mod scheduler;
 pub mod service;
 
 use crate::ModuleDescriptor;
@@ -15,6 +16,7 @@ pub static MODULES: &[&ModuleDescriptor] = &[
     &cluster::DESCRIPTOR,
     &node::DESCRIPTOR,
     &deployment::DESCRIPTOR,
+    &scheduler::DESCRIPTOR,
     &pod::DESCRIPTOR,
     &service::DESCRIPTOR,
     &ingress::DESCRIPTOR,

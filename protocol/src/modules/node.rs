@@ -14,6 +14,11 @@ pub mod param {
     pub const PITCH: usize = 3;
     /// Cordon switch.
     pub const CORDON: usize = 4;
+    /// Zone switch: label topology.kubernetes.io/zone (zone-a..zone-d).
+    pub const ZONE: usize = 5;
+    /// Taint switch: kuberack.io/dedicated with no effect, NoSchedule, PreferNoSchedule or
+    /// NoExecute.
+    pub const TAINT: usize = 6;
 }
 
 /// Input indices.
@@ -48,6 +53,7 @@ pub mod light {
 
 const L: f32 = 10.16;
 const R: f32 = 30.48;
+const Z: f32 = 50.8;
 const fn node_x(i: usize) -> f32 {
     20.32 + (i as f32 - 3.5) * 4.0
 }
@@ -59,7 +65,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
     description: "A pool of identical Kubernetes nodes: capacity for pods, utilisation CVs and a load voice",
     tags: &["Oscillator", "Polyphonic", "Utility"],
     role: ModuleRole::Member,
-    hp: 8,
+    hp: 12,
     params: &[
         knob("COUNT", "Nodes", "Number of identical nodes in this pool", 1.0, 16.0, 1.0, " nodes", at(L, 34.0)).snapped(),
         knob("CPU", "CPU per node", "Allocatable CPU of each node", 1.0, 64.0, 4.0, " cores", at(R, 34.0)).snapped(),
@@ -71,6 +77,20 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             "Mark every node of the pool unschedulable (running pods stay)",
             &["Schedulable", "Cordoned"],
             at(L, 68.0),
+        ),
+        switch(
+            "ZONE",
+            "Zone",
+            "Label topology.kubernetes.io/zone of every node (each node is also labelled kubernetes.io/hostname)",
+            &["zone-a", "zone-b", "zone-c", "zone-d"],
+            at(Z, 34.0),
+        ),
+        switch(
+            "TAINT",
+            "Taint",
+            "Taint kuberack.io/dedicated on every node: NoExecute also evicts running pods that do not tolerate it",
+            &["None", "NoSchedule", "PreferNoSchedule", "NoExecute"],
+            at(Z, 56.0),
         ),
     ],
     inputs: &[

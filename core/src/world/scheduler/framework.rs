@@ -1,0 +1,418 @@
+//! One scheduling cycle of the default profile: PreFilter, Filter over the nodes from a
+//! round-robin start until enough feasible nodes are found (percentageOfNodesToScore),
+//! PreScore, Score, NormalizeScore, weights, and selectHost. No allocation: every buffer is
+//! sized at construction.
+
+use super::cycle::{AppCount, AppPods, NodeTopology, PodInfo, Reservation};
+use super::node_resources_fit::Extra;
+use super::pod_topology_spread::{HardSpread, SoftSpread};
+use super::*;
+use crate::rng::Rng;
+use crate::world::constraints::SchedulingSpec;
+use crate::world::objects::Node;
+
+/// Where the scheduler reads nodes from.
+pub trait NodeSource {
+    /// The node at a slab index.
+    fn node(&self, index: u32) -> Option<&Node>;
+}
+
+impl NodeSource for [Node] {
+    fn node(&self, index: u32) -> Option<&Node> {
+        self.get(index as usize)
+    }
+}
+
+/// Upstream's numFeasibleNodesToFind: every node below 100 nodes; else `percentage` of them
+/// (0 = adaptive: 50 % minus 1 % per 125 nodes, at least 5 %), and at least 100.
+pub fn num_feasible_nodes_to_find(percentage: u32, num_all: usize) -> usize {
+    const MIN_FEASIBLE_NODES: usize = 100;
+    if num_all < MIN_FEASIBLE_NODES {
+        return num_all;
+    }
+    let percentage = if percentage == 0 {
+        (50 - (num_all / 125) as i64).max(5) as usize
+    } else {
+        percentage.min(100) as usize
+    };
+    (num_all * percentage / 100).max(MIN_FEASIBLE_NODES)
+}
+
+/// A feasible node and its scores.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Candidate {
+    /// Node slab index.
+    pub node: u32,
+    zone: u8,
+    taint: bool,
+    spread_ignored: bool,
+    fit: i32,
+    balanced: i32,
+    affinity: i32,
+    ipa: i64,
+    spread: i64,
+    /// The weighted, normalised scores.
+    pub scores: NodeScores,
+}
+
+/// NodeResourcesFit and BalancedAllocation scores of a node, valid while the node's requests,
+/// the pod's requests and the strategy stay the same (a batch of like pods reuses them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct ResourceScores {
+    key: [u32; 6],
+    generation: u32,
+    fit: i32,
+    balanced: i32,
+}
+
+/// The outcome of one scheduling cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Bind to this node index.
+    Bind(u32),
+    /// No feasible node: how many nodes were considered, and why each failed.
+    Unschedulable {
+        /// Nodes considered.
+        nodes: u32,
+        /// Why.
+        reasons: ReasonCounts,
+    },
+}
+
+/// PreFilter results for one pod.
+#[derive(Debug, Clone, Copy)]
+pub struct CycleState {
+    pod: PodInfo,
+    hard_spread: Option<HardSpread>,
+}
+
+impl CycleState {
+    /// PreFilter for `pod`.
+    pub fn new<N: NodeSource + ?Sized>(
+        pod: &PodInfo,
+        app: &AppPods,
+        topo: &NodeTopology,
+        nodes: &N,
+    ) -> CycleState {
+        CycleState {
+            pod: *pod,
+            hard_spread: pod_topology_spread::pre_filter(pod, app, topo, nodes),
+        }
+    }
+}
+
+/// What a preemption dry run removes from a node: requests and the app's pods.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Removed {
+    /// Requests taken off (negative) or added (nominated pods).
+    pub extra: Extra,
+    /// The app's pods taken off.
+    pub app: AppCount,
+}
+
+/// Runs every filter plugin on one node, in the default profile's order.
+#[inline(always)]
+pub fn run_filters(
+    index: u32,
+    node: &Node,
+    state: &CycleState,
+    app: &AppPods,
+    removed: Removed,
+) -> Result<(), FilterReason> {
+    let pod = &state.pod;
+    let spec = &pod.scheduling;
+    node_unschedulable::filter(node)?;
+    taint_toleration::filter(node, spec)?;
+    node_affinity::filter(node, spec)?;
+    node_resources_fit::filter(node, pod.cpu_m, pod.memory_mib, removed.extra)?;
+    if let Some(hard) = &state.hard_spread {
+        pod_topology_spread::filter(index, node, hard, app, removed.app.live)?;
+    }
+    inter_pod_affinity::filter(index, node, spec, app, removed.app)
+}
+
+/// Requests that nominated pods of at least the pod's priority hold on a node.
+#[inline]
+pub fn reserved_on(node: u32, pod: &PodInfo, reservations: &[Reservation]) -> Extra {
+    let mut extra = Extra::default();
+    for r in reservations {
+        if r.node == node && r.pod != pod.index && r.priority >= pod.scheduling.priority {
+            extra.pods += 1;
+            extra.cpu_m += i64::from(r.cpu_m);
+            extra.memory_mib += i64::from(r.memory_mib);
+        }
+    }
+    extra
+}
+
+/// The scheduling framework with the default profile's plugins.
+pub struct Framework {
+    /// The configuration in force.
+    pub config: SchedulerConfig,
+    next_start_node_index: usize,
+    candidates: Vec<Candidate>,
+    failed: Vec<(u32, FilterReason)>,
+    resource_scores: Vec<ResourceScores>,
+    scored_strategy: ScoringStrategy,
+    generation: u32,
+}
+
+impl Framework {
+    /// A framework for clusters of up to `max_nodes` nodes.
+    pub fn with_capacity(max_nodes: usize) -> Framework {
+        Framework {
+            config: SchedulerConfig::default(),
+            next_start_node_index: 0,
+            candidates: Vec::with_capacity(max_nodes),
+            failed: Vec::with_capacity(max_nodes),
+            resource_scores: vec![ResourceScores::default(); max_nodes],
+            scored_strategy: ScoringStrategy::LeastAllocated,
+            generation: 1,
+        }
+    }
+
+    /// The feasible nodes of the last cycle with their scores.
+    pub fn candidates(&self) -> &[Candidate] {
+        &self.candidates
+    }
+
+    /// Nodes that failed a filter in the last cycle, and why.
+    pub fn failed_nodes(&self) -> &[(u32, FilterReason)] {
+        &self.failed
+    }
+
+    /// One cycle: filter, score, select. Ties among the best are broken by `rng`.
+    pub fn find_node<N: NodeSource + ?Sized>(
+        &mut self,
+        nodes: &N,
+        topo: &NodeTopology,
+        pod: &PodInfo,
+        app: &AppPods,
+        reservations: &[Reservation],
+        rng: &mut Rng,
+    ) -> Decision {
+        let state = CycleState::new(pod, app, topo, nodes);
+        self.candidates.clear();
+        self.failed.clear();
+        let all = topo.order.len();
+        if all == 0 {
+            return Decision::Unschedulable {
+                nodes: 0,
+                reasons: ReasonCounts::default(),
+            };
+        }
+        let to_find = num_feasible_nodes_to_find(self.config.percentage_of_nodes_to_score, all);
+        let spec = pod.scheduling;
+        if self.config.strategy != self.scored_strategy {
+            self.scored_strategy = self.config.strategy;
+            self.generation = self.generation.wrapping_add(1).max(1);
+        }
+        let mut reasons = ReasonCounts::default();
+        let mut processed = 0;
+        let start = self.next_start_node_index % all;
+        for k in 0..all {
+            if self.candidates.len() >= to_find {
+                break;
+            }
+            processed += 1;
+            let i = start + k;
+            let index = topo.order[if i >= all { i - all } else { i }];
+            let Some(node) = nodes.node(index) else {
+                continue;
+            };
+            let extra = if reservations.is_empty() {
+                Extra::default()
+            } else {
+                reserved_on(index, pod, reservations)
+            };
+            let removed = Removed {
+                extra,
+                app: AppCount::default(),
+            };
+            if let Err(reason) = run_filters(index, node, &state, app, removed) {
+                reasons.add(reason);
+                if self.failed.len() < self.failed.capacity() {
+                    self.failed.push((index, reason));
+                }
+                continue;
+            }
+            let (fit, balanced) = self.resource_scores(index, node, pod);
+            let taint = taint_toleration::score(node, &spec);
+            let affinity = node_affinity::score(node, &spec);
+            let ipa = inter_pod_affinity::score(index, node, &spec, app);
+            self.candidates.push(Candidate {
+                node: index,
+                zone: node.zone,
+                taint: taint != 0,
+                spread_ignored: false,
+                fit,
+                balanced,
+                affinity: affinity as i32,
+                ipa,
+                spread: 0,
+                scores: NodeScores::default(),
+            });
+        }
+        self.next_start_node_index = (start + processed) % all;
+        if self.candidates.is_empty() {
+            return Decision::Unschedulable {
+                nodes: all as u32,
+                reasons,
+            };
+        }
+        if self.candidates.len() == 1 {
+            // A single feasible node is chosen without drawing a tie-break.
+            let mut ignore = Rng::new(0);
+            self.score_and_select(&spec, app, &mut ignore);
+            return Decision::Bind(self.candidates[0].node);
+        }
+        Decision::Bind(self.score_and_select(&spec, app, rng))
+    }
+
+    /// NodeResourcesFit and BalancedAllocation of a node, from the cache when still valid.
+    #[inline]
+    fn resource_scores(&mut self, index: u32, node: &Node, pod: &PodInfo) -> (i32, i32) {
+        let key = [
+            node.requested_cpu_m,
+            node.requested_memory_mib,
+            node.allocatable_cpu_m,
+            node.allocatable_memory_mib,
+            pod.cpu_m,
+            pod.memory_mib,
+        ];
+        let generation = self.generation;
+        let Some(entry) = self.resource_scores.get_mut(index as usize) else {
+            return compute_resource_scores(&self.config.strategy, key);
+        };
+        if entry.generation != generation || entry.key != key {
+            let (fit, balanced) = compute_resource_scores(&self.config.strategy, key);
+            *entry = ResourceScores {
+                key,
+                generation,
+                fit,
+                balanced,
+            };
+        }
+        (entry.fit, entry.balanced)
+    }
+
+    /// PreScore, Score and NormalizeScore of the plugins whose raw scores need every
+    /// feasible node, then the weighted sums and selectHost (ties by reservoir sampling).
+    fn score_and_select(&mut self, spec: &SchedulingSpec, app: &AppPods, rng: &mut Rng) -> u32 {
+        let cands = &mut self.candidates;
+        let (mut any_taint, mut max_affinity) = (false, 0i32);
+        let (mut min_ipa, mut max_ipa) = (i64::MAX, i64::MIN);
+        for c in cands.iter() {
+            any_taint |= c.taint;
+            max_affinity = max_affinity.max(c.affinity);
+            min_ipa = min_ipa.min(c.ipa);
+            max_ipa = max_ipa.max(c.ipa);
+        }
+        // TaintToleration: DefaultNormalizeScore, reversed.
+        let taint = normalize::Normalizer::new(i64::from(any_taint), true);
+        // NodeAffinity: DefaultNormalizeScore when the pod has a preferred term.
+        let affinity = (!node_affinity::skip_score(spec))
+            .then(|| normalize::Normalizer::new(i64::from(max_affinity), false));
+        // InterPodAffinity: between min and max.
+        let ipa = !inter_pod_affinity::skip_score(spec, app);
+        // PodTopologySpread: weights from the feasible nodes, then its own normalisation.
+        let spread = SoftSpread::new(spec).map(|mut soft| {
+            soft.set_weights(cands.iter().map(|c| c.zone));
+            let (mut min, mut max) = (i64::MAX, 0i64);
+            for c in cands.iter_mut() {
+                c.spread_ignored = soft.ignored(c.zone);
+                if c.spread_ignored {
+                    continue;
+                }
+                c.spread = soft.score(c.node, c.zone, app);
+                min = min.min(c.spread);
+                max = max.max(c.spread);
+            }
+            (min, max)
+        });
+        let mut best = (i64::MIN, u32::MAX);
+        let mut ties = 0u64;
+        // Neighbouring nodes mostly share raw scores: remember the last normalisation of each
+        // plugin instead of dividing again.
+        let mut memo_affinity = Memo::default();
+        let mut memo_ipa = Memo::default();
+        let mut memo_spread = Memo::default();
+        let taint_scores = [taint.apply(0), taint.apply(1)];
+        for c in cands.iter_mut() {
+            let mut s = NodeScores {
+                resources_fit: i64::from(c.fit) * WEIGHT_RESOURCES_FIT,
+                balanced_allocation: i64::from(c.balanced) * WEIGHT_BALANCED_ALLOCATION,
+                taint_toleration: taint_scores[usize::from(c.taint)] * WEIGHT_TAINT_TOLERATION,
+                ..NodeScores::default()
+            };
+            if let Some(n) = affinity {
+                s.node_affinity =
+                    memo_affinity.get(i64::from(c.affinity), |r| n.apply(r)) * WEIGHT_NODE_AFFINITY;
+            }
+            if ipa {
+                s.inter_pod_affinity = memo_ipa.get(c.ipa, |r| {
+                    inter_pod_affinity::normalize(r, min_ipa, max_ipa)
+                }) * WEIGHT_INTER_POD_AFFINITY;
+            }
+            if let Some((min, max)) = spread {
+                s.pod_topology_spread = if c.spread_ignored {
+                    0
+                } else {
+                    memo_spread.get(c.spread, |r| {
+                        pod_topology_spread::normalize(r, false, min, max)
+                    }) * WEIGHT_POD_TOPOLOGY_SPREAD
+                };
+            }
+            c.scores = s;
+            let total = s.total();
+            if total > best.0 {
+                best = (total, c.node);
+                ties = 1;
+            } else if total == best.0 {
+                ties += 1;
+                if rng.below(ties) == 0 {
+                    best.1 = c.node;
+                }
+            }
+        }
+        best.1
+    }
+}
+
+/// The last raw score normalised and its result.
+#[derive(Debug, Clone, Copy)]
+struct Memo {
+    raw: i64,
+    score: i64,
+}
+
+impl Default for Memo {
+    fn default() -> Self {
+        Memo {
+            raw: i64::MIN,
+            score: 0,
+        }
+    }
+}
+
+impl Memo {
+    #[inline]
+    fn get(&mut self, raw: i64, f: impl FnOnce(i64) -> i64) -> i64 {
+        if raw != self.raw {
+            self.raw = raw;
+            self.score = f(raw);
+        }
+        self.score
+    }
+}
+
+fn compute_resource_scores(strategy: &ScoringStrategy, key: [u32; 6]) -> (i32, i32) {
+    let cpu_req = i64::from(key[0]) + i64::from(key[4]);
+    let mem_req = i64::from(key[1]) + i64::from(key[5]);
+    let cpu_cap = i64::from(key[2]);
+    let mem_cap = i64::from(key[3]);
+    (
+        strategy.score(cpu_req, cpu_cap, mem_req, mem_cap) as i32,
+        balanced_allocation::score(cpu_req, cpu_cap, mem_req, mem_cap) as i32,
+    )
+}
