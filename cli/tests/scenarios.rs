@@ -7,6 +7,12 @@
 //! - `replicaset-faults.patch.json`: every pod of 3 that becomes Ready (BECAME_READY) pulses 4's
 //!   FAULT: 4's running containers crash and the kubelet restarts them, at once the first
 //!   time, then after its back-off.
+//!
+//! `preemption.patch.json` is a CLUSTER, one node of 2 cores, a SCHEDULER (preemption on) and
+//! three DEPLOYMENTs: `deployment-4` (priority class low, 3 x 600m) fills the node,
+//! `deployment-6` (no priority, 12 x 10m) plays the timer: its READY CV reaches 1 V when its
+//! twelfth pod is Ready and scales `deployment-5` (priority class high, 500m) to one replica,
+//! which fits only if a low-priority pod goes.
 
 mod common;
 
@@ -226,4 +232,86 @@ fn a_replica_set_converges_after_its_containers_crash() {
     assert_eq!((alive(&last), ready(&last)), (3, 3));
     let last_fault = time(pods_of("Ready").last().unwrap());
     assert!(died.iter().all(|d| time(d) < last_fault));
+}
+
+/// CPU request, millicores, of the pods of each Deployment in the preemption patch.
+fn preemption_cpu(pod: &str) -> u32 {
+    match &pod[..12] {
+        "deployment-4" => 600,
+        "deployment-5" => 500,
+        "deployment-6" => 10,
+        other => panic!("unexpected pod of {other}"),
+    }
+}
+
+#[test]
+fn a_high_priority_pod_preempts_the_documented_victim() {
+    let trace = play("preemption.patch.json", 8);
+    let pod_events = |r: &str, prefix: &str| -> Vec<&Value> {
+        trace
+            .iter()
+            .filter(|e| e["kind"] == "Pod" && reason(e) == r && name(e).starts_with(prefix))
+            .collect()
+    };
+    // Exactly one preemption: one victim, of the low-priority Deployment.
+    let preempted = pod_events("Preempted", "");
+    assert_eq!(preempted.len(), 1, "one victim");
+    let victim = name(preempted[0]);
+    assert!(victim.starts_with("deployment-4-"), "victim {victim}");
+    // DefaultPreemption removes every lower-priority pod from the node, then reprieves the
+    // most important first (higher priority, then earlier status.startTime) while the
+    // preemptor still fits: the two earliest-started low pods and every timer pod (10m each)
+    // fit beside it, so the victim is the low pod the kubelet acknowledged last.
+    let started_last = pod_events("ContainerCreating", "deployment-4-")
+        .into_iter()
+        .filter(|e| time(e) < time(preempted[0]))
+        .max_by(|a, b| time(a).total_cmp(&time(b)))
+        .unwrap();
+    assert_eq!(victim, name(started_last));
+    // The preemptor is nominated to the victim's node, waits for the victim's graceful
+    // deletion, and is then bound there.
+    let preempting = pod_events("Preempting", "");
+    assert_eq!(preempting.len(), 1);
+    let preemptor = name(preempting[0]);
+    assert!(preemptor.starts_with("deployment-5-"));
+    assert_eq!(preempting[0]["node"], preempted[0]["node"]);
+    assert!(value(preempted[0]) > 0, "the preemptor's uid is recorded");
+    let victim_gone = pod_events("PodDeleted", victim);
+    assert_eq!(victim_gone.len(), 1);
+    let bound = pod_events("Scheduled", preemptor);
+    assert_eq!(bound.len(), 1);
+    assert_eq!(bound[0]["node"], preempting[0]["node"]);
+    assert!(time(bound[0]) >= time(victim_gone[0]));
+    assert_eq!(pod_events("Ready", preemptor).len(), 1);
+    // The ReplicaSet replaces its victim, but a low-priority pod cannot preempt a higher
+    // one: the replacement stays unschedulable.
+    let replacement: Vec<&Value> = pod_events("PodCreated", "deployment-4-")
+        .into_iter()
+        .filter(|e| time(e) >= time(preempted[0]))
+        .collect();
+    assert_eq!(replacement.len(), 1);
+    let replacement = name(replacement[0]);
+    assert!(pod_events("Scheduled", replacement).is_empty());
+    assert!(pod_events("FailedScheduling", replacement)
+        .iter()
+        .all(|e| e["message"] == "0/1 nodes are available: 1 Insufficient cpu."));
+    // The node is never over-committed: bound pods' requests stay within its 2 cores, until
+    // a pod's deletion completes.
+    let mut bound_cpu: HashMap<String, u32> = HashMap::new();
+    for e in &trace {
+        if e["kind"] != "Pod" {
+            continue;
+        }
+        match reason(e) {
+            "Scheduled" => {
+                bound_cpu.insert(name(e).to_string(), preemption_cpu(name(e)));
+            }
+            "PodDeleted" => {
+                bound_cpu.remove(name(e));
+            }
+            _ => {}
+        }
+        let total: u32 = bound_cpu.values().sum();
+        assert!(total <= 2000, "{total}m bound at {}", e["revision"]);
+    }
 }

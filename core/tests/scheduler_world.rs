@@ -69,12 +69,18 @@ fn preemption_deletes_the_documented_victim_and_nominates_the_node() {
     let low: Vec<Pod> = w.deployment_pods(10).copied().collect();
     assert!(low.iter().all(|p| p.ready));
     // One high-priority pod needing 1 core: removing both low pods fits it; reprieving the
-    // more important (earlier started) one still fits, so the newer one is the only victim.
+    // more important one (equal priority: the earlier status.startTime, upstream's
+    // GetPodStartTime) still fits, so the later-started one is the only victim.
+    let later = low
+        .iter()
+        .max_by(|a, b| a.start_time.unwrap().total_cmp(&b.start_time.unwrap()))
+        .unwrap();
+    assert_ne!(low[0].start_time, low[1].start_time);
     w.apply_deployment(20, deploy(1, 1000, priority(10_000)));
     run(&mut w, 0.05);
     let preempted = events(&w, EventKind::PodPreempted);
     assert_eq!(preempted.len(), 1);
-    assert_eq!(preempted[0].object, low[1].name());
+    assert_eq!(preempted[0].object, later.name());
     let high = *w.deployment_pods(20).next().unwrap();
     assert_eq!(preempted[0].value, high.meta.uid as i64);
     let nominated = events(&w, EventKind::PodNominated);

@@ -570,6 +570,7 @@ impl PodOwner {
             cpu_m: self.cpu_m,
             memory_mib: self.memory_mib,
             state: PodState::Unscheduled,
+            start_time: None,
             ready: false,
             ready_since: 0.0,
             container: ContainerState::Waiting,

@@ -152,6 +152,9 @@ impl World {
         let running = pod.state == PodState::Running && !pod.terminating;
         match timer.action {
             TimerAction::KubeletSync if pod.state == PodState::Bound => {
+                if let Some(p) = self.pods.get_mut(index) {
+                    p.start_time.get_or_insert(self.time);
+                }
                 self.set_pod_state(
                     index,
                     PodState::ContainerCreating,

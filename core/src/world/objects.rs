@@ -171,6 +171,8 @@ pub struct Pod {
     pub memory_mib: u32,
     /// Lifecycle state.
     pub state: PodState,
+    /// status.startTime: when the kubelet first acknowledged the pod (None before).
+    pub start_time: Option<f64>,
     /// The Ready condition.
     pub ready: bool,
     /// Simulated time the pod became Ready.
@@ -214,6 +216,11 @@ pub struct Pod {
 }
 
 impl Pod {
+    /// upstream `GetPodStartTime`: status.startTime, else the creation timestamp.
+    pub fn start_time_or_creation(&self) -> f64 {
+        self.start_time.unwrap_or(self.meta.creation_time)
+    }
+
     /// The pod's name.
     pub fn name(&self) -> ObjectName {
         let kind = match self.owner_kind {

@@ -211,7 +211,7 @@ impl World {
                 let v = Potential {
                     index: cur,
                     priority: p.scheduling.priority,
-                    start: p.meta.creation_time,
+                    start: p.start_time_or_creation(),
                     cpu_m: p.cpu_m,
                     memory_mib: p.memory_mib,
                     app_pod: (p.owner == info.app)
