@@ -134,6 +134,14 @@ fn process_allocates_nothing_after_warm_up() {
         r.drive(lone_etcd, "WRITE", square(20.0));
         let gate = if (t as u32) % 6 < 3 { 10.0 } else { 0.0 };
         r.drive(pod, "GATE", gate);
+        r.drive(pod, "FAULT", if (t as u32) % 5 == 2 { 10.0 } else { 0.0 });
+        r.drive(
+            lone_pod,
+            "FAULT",
+            if (t as u32) % 5 == 3 { 10.0 } else { 0.0 },
+        );
+        let down = if (t as u32) % 20 >= 16 { 10.0 } else { 0.0 };
+        r.drive_poly(pool2, "DOWN", &[0.0, down]);
         r.drive(lone_pod, "GATE", gate);
         r.param(svc, "MODE", if (t as u32) % 4 < 2 { 0.0 } else { 1.0 });
         r.param(
@@ -207,6 +215,7 @@ fn process_allocates_nothing_after_warm_up() {
     assert!(seen(EventKind::ContainerDied) > 0, "no crash happened");
     assert!(seen(EventKind::ScalingReplicaSet) > 0);
     assert!(seen(EventKind::PodPreempted) > 0, "no preemption happened");
+    assert!(seen(EventKind::NodeNotReady) > 0, "no kubelet went silent");
     assert_eq!(n, 0, "process() allocated {n} times after warm-up");
     // Every model took part.
     let slugs: Vec<&str> = rig

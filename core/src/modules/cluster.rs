@@ -204,7 +204,11 @@ impl ClusterModule {
             let new_link = self.members[i] != current;
             self.members[i] = current;
             match kind {
-                SlotKind::NodePool => self.world.apply_node_pool(tag, pool_spec(slot)),
+                SlotKind::NodePool => {
+                    self.world.apply_node_pool(tag, pool_spec(slot));
+                    self.world
+                        .set_pool_kubelets_down(tag, slot.desired(pd::KUBELETS_DOWN));
+                }
                 SlotKind::Deployment => {
                     self.world.apply_deployment(tag, deployment_spec(slot));
                     let rollbacks = slot.desired(dd::ROLLBACKS);
@@ -459,6 +463,7 @@ fn bare_pod_spec(slot: &Slot) -> BarePodSpec {
         cpu_m: slot.desired(podd::CPU_M),
         memory_mib: slot.desired(podd::MEMORY_MIB),
         incarnation: slot.desired(podd::INCARNATION),
+        fault: slot.desired(podd::FAULT) != 0,
     }
 }
 

@@ -7,6 +7,7 @@ pub mod ingress;
 mod membership;
 pub mod node;
 pub mod pod;
+mod pod_local;
 pub mod scheduler;
 pub mod scheduling_settings;
 pub mod service;

@@ -14,6 +14,8 @@ pub mod pool_desired {
     pub const ZONE: usize = 4;
     /// The `kuberack.io/dedicated` taint: 0 none, 1 NoSchedule, 2 PreferNoSchedule, 3 NoExecute.
     pub const TAINT: usize = 5;
+    /// Bit n set: node n's kubelet is silent (the DOWN gates).
+    pub const KUBELETS_DOWN: usize = 6;
 }
 
 /// NODE pool: observed words (hub -> member). Channels carry per-node utilisation.
@@ -92,6 +94,8 @@ pub mod pod_desired {
     pub const MEMORY_MIB: usize = 2;
     /// Rising edges of the gate so far (a new pod per edge).
     pub const INCARNATION: usize = 3;
+    /// 1 while the FAULT gate is high.
+    pub const FAULT: usize = 4;
 }
 
 /// POD: observed words (hub -> member). Channel 0 carries its node's utilisation.

@@ -28,10 +28,10 @@ pub use deployment::resolve_fenceposts;
 pub use etcd::COMPACTION_INTERVAL;
 use events::{Event, EventKind, EventLog};
 pub use kubelet::{
-    crash_loop_backoff, CRASH_LOOP_BACKOFF_INITIAL, CRASH_LOOP_BACKOFF_MAX,
-    CRASH_LOOP_BACKOFF_RESET, START_RETRY_DELAYS,
+    crash_loop_backoff, CONTAINER_START_MEDIAN, CRASH_AFTER_MEDIAN, CRASH_LOOP_BACKOFF_INITIAL,
+    CRASH_LOOP_BACKOFF_MAX, CRASH_LOOP_BACKOFF_RESET, READINESS_MEDIAN, SHUTDOWN_MEDIAN,
+    START_RETRY_DELAYS,
 };
-pub use kubelet::{CONTAINER_START_MEDIAN, READINESS_MEDIAN, SHUTDOWN_MEDIAN};
 use names::ObjectName;
 pub use node_lifecycle::NODE_MONITOR_GRACE_PERIOD;
 pub use objects::*;

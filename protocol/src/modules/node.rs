@@ -27,6 +27,8 @@ pub mod input {
     pub const API: usize = 0;
     /// Cordon gate.
     pub const CORDON: usize = 1;
+    /// Kubelet-down gates (poly: a channel per node; mono: every node).
+    pub const DOWN: usize = 2;
 }
 
 /// Output indices.
@@ -111,6 +113,15 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             "high >= 1 V, low <= 0.1 V",
             1,
             at(R, 68.0),
+        ),
+        port(
+            "DOWN",
+            "Kubelet down",
+            "While high the node's kubelet is silent (crashed, or the node lost its network): no heartbeats, its pods stand still, NotReady after 15 s, Ready again when it drops. Mono: every node of the pool; poly: channel n is node n",
+            SignalKind::Gate,
+            "high >= 1 V, low <= 0.1 V, a channel per node",
+            16,
+            at(Z, 76.0),
         ),
     ],
     outputs: &[
