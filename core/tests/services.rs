@@ -107,6 +107,7 @@ fn a_service_selects_several_workloads_and_a_deleted_one_leaves_its_endpoints() 
             cpu_m: 100,
             memory_mib: 64,
             incarnation: 1,
+            ..Default::default()
         },
     );
     // The same Deployment twice counts once.
@@ -136,6 +137,7 @@ fn a_bare_pod_lives_by_its_gate_and_nothing_recreates_it_after_eviction() {
         cpu_m: 500,
         memory_mib: 64,
         incarnation: 1,
+        ..Default::default()
     };
     assert_eq!(w.bare_pod_status(POD), BarePodStatus::None);
     let mut seen = Vec::new();
@@ -320,7 +322,7 @@ mod property {
                         Op::Step(s) => {
                             for _ in 0..(s / 0.05) as usize {
                                 if gate {
-                                    w.apply_pod(BARE, BarePodSpec { cpu_m: 300, memory_mib: 64, incarnation });
+                                    w.apply_pod(BARE, BarePodSpec { cpu_m: 300, memory_mib: 64, incarnation, fault: false });
                                 } else {
                                     w.delete_pod(BARE);
                                 }
