@@ -75,19 +75,18 @@ impl SchedulingSettings {
             "Never" => true,
             other => return Err(format!("preemptionPolicy: {other:?}")),
         };
-        let spread = if self.topology_spread_max_skew == 0 {
-            None
-        } else {
-            Some(SpreadConstraint {
-                max_skew: self.topology_spread_max_skew.min(255),
-                key: key("topologySpreadKey", &self.topology_spread_key)?,
-                when: match self.when_unsatisfiable.as_str() {
-                    "DoNotSchedule" => WhenUnsatisfiable::DoNotSchedule,
-                    "ScheduleAnyway" => WhenUnsatisfiable::ScheduleAnyway,
-                    other => return Err(format!("whenUnsatisfiable: {other:?}")),
-                },
-            })
+        // Every field is checked, also those a zero maxSkew leaves unused.
+        let spread_key = key("topologySpreadKey", &self.topology_spread_key)?;
+        let when = match self.when_unsatisfiable.as_str() {
+            "DoNotSchedule" => WhenUnsatisfiable::DoNotSchedule,
+            "ScheduleAnyway" => WhenUnsatisfiable::ScheduleAnyway,
+            other => return Err(format!("whenUnsatisfiable: {other:?}")),
         };
+        let spread = (self.topology_spread_max_skew > 0).then(|| SpreadConstraint {
+            max_skew: self.topology_spread_max_skew.min(255),
+            key: spread_key,
+            when,
+        });
         let anti_affinity = match self.anti_affinity.as_str() {
             "none" => AntiAffinity::None,
             "required" => AntiAffinity::Required,

@@ -179,4 +179,5 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             at(C3, 56.0),
         ),
     ],
+    settings: &[],
 };

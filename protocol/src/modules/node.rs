@@ -165,4 +165,5 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         light("NODE7", "Node 7", "Utilisation of node 7", LightColor::Green, at(node_x(6), 22.0)),
         light("NODE8", "Node 8", "Utilisation of node 8", LightColor::Green, at(node_x(7), 22.0)),
     ],
+    settings: &[],
 };

@@ -131,4 +131,5 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         light("ACTIVE", "In force", "Lit while this SCHEDULER configures its hub", LightColor::Green, at(L, 18.0)),
         light("UNSCHED", "Unschedulable", "Lit while pods wait as unschedulable", LightColor::Red, at(R, 18.0)),
     ],
+    settings: &[],
 };
