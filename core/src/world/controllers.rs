@@ -107,6 +107,7 @@ impl World {
             self.delete_node(node);
         }
         remove_sorted(&mut self.pool_tags, tag);
+        self.delete_autoscaler(tag);
     }
 
     pub(super) fn reconcile_pools(&mut self) {
@@ -121,9 +122,17 @@ impl World {
             return;
         };
         let spec = pool.spec;
+        if self.autoscaled(tag) {
+            // The autoscaler adds and removes the nodes; a node it drains stays cordoned.
+            for &node in &pool.nodes[..pool.len as usize] {
+                let cordoned = spec.cordoned || self.draining(tag, node);
+                self.update_node(node, &NodePoolSpec { cordoned, ..spec });
+            }
+            return;
+        }
         let mut len = pool.len;
         while len < spec.count {
-            let Some(node) = self.create_node(tag, len, &spec) else {
+            let Some(node) = self.create_node(tag, self.free_ordinal(tag), &spec) else {
                 break;
             };
             if let Some(p) = self.pools[tag as usize].as_mut() {
@@ -146,7 +155,25 @@ impl World {
         }
     }
 
-    fn create_node(&mut self, pool: u32, ordinal: u32, spec: &NodePoolSpec) -> Option<u32> {
+    /// The lowest ordinal no node of pool `tag` has (autoscaled nodes leave gaps).
+    fn free_ordinal(&self, tag: u32) -> u32 {
+        let Some(pool) = self.pools[tag as usize] else {
+            return 0;
+        };
+        let taken = |o: u32| {
+            pool.nodes[..pool.len as usize]
+                .iter()
+                .any(|&n| self.nodes.get(n).is_some_and(|n| n.ordinal == o))
+        };
+        (0..).find(|&o| !taken(o)).unwrap_or(0)
+    }
+
+    pub(super) fn create_node(
+        &mut self,
+        pool: u32,
+        ordinal: u32,
+        spec: &NodePoolSpec,
+    ) -> Option<u32> {
         if self.nodes.is_full() {
             return None;
         }
@@ -246,7 +273,7 @@ impl World {
         }
     }
 
-    fn delete_node(&mut self, index: u32) {
+    pub(super) fn delete_node(&mut self, index: u32) {
         let Some(node) = self.nodes.get(index).copied() else {
             return;
         };

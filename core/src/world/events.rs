@@ -2,6 +2,7 @@
 
 use serde_json::{json, Value};
 
+use super::autoscaler::ScaleUpBlock;
 use super::names::{ObjectKind, ObjectName};
 use super::scheduler::{failure_message, FailureCounts};
 
@@ -10,6 +11,21 @@ use super::scheduler::{failure_message, FailureCounts};
 pub enum EventKind {
     /// A node joined the cluster.
     NodeAdded,
+    /// An autoscaler asked for nodes (value: NodeClaims created).
+    TriggeredScaleUp,
+    /// An autoscaler could not add the nodes pending pods need (value: [`ScaleUpBlock`]).
+    NotTriggerScaleUp,
+    /// A NodeClaim's instance was requested from the cloud provider (value: attempt).
+    NodeClaimLaunched,
+    /// A NodeClaim's node joined the cluster.
+    NodeClaimRegistered,
+    /// A NodeClaim's node is Ready and its startup work done (the claim is Ready).
+    NodeClaimInitialized,
+    /// A NodeClaim's node never registered within the registration timeout.
+    NodeClaimRegistrationTimeout,
+    /// An autoscaler began removing an unneeded node: cordon and drain (value: pods
+    /// evicted).
+    ScaleDown,
     /// A node's Ready condition became True.
     NodeReady,
     /// A node was cordoned (spec.unschedulable = true).
@@ -101,6 +117,13 @@ impl EventKind {
     pub const fn name(self) -> &'static str {
         match self {
             EventKind::NodeAdded => "NodeAdded",
+            EventKind::TriggeredScaleUp => "TriggeredScaleUp",
+            EventKind::NotTriggerScaleUp => "NotTriggerScaleUp",
+            EventKind::NodeClaimLaunched => "Launched",
+            EventKind::NodeClaimRegistered => "Registered",
+            EventKind::NodeClaimInitialized => "Initialized",
+            EventKind::NodeClaimRegistrationTimeout => "RegistrationTimeout",
+            EventKind::ScaleDown => "ScaleDown",
             EventKind::NodeReady => "NodeReady",
             EventKind::NodeCordoned => "NodeCordoned",
             EventKind::NodeUncordoned => "NodeUncordoned",
@@ -183,6 +206,8 @@ impl Event {
         if self.kind == EventKind::PodFailedScheduling {
             let message = failure_message(self.value as u64, FailureCounts(self.detail));
             v["message"] = json!(message);
+        } else if self.kind == EventKind::NotTriggerScaleUp {
+            v["message"] = json!(ScaleUpBlock::from_i64(self.value).message());
         } else if self.kind == EventKind::ScalingReplicaSet {
             v["message"] = json!(self.scaling_message());
             v["value"] = json!(self.value);

@@ -2,6 +2,7 @@
 //! kubelets, stepped in simulated time. Every container is sized at construction, so stepping
 //! never allocates.
 
+pub mod autoscaler;
 mod bare_pods;
 pub mod constraints;
 mod controllers;
@@ -102,6 +103,12 @@ pub struct World {
     pods: Slab<Pod>,
     /// Pools by owner tag.
     pools: Vec<Option<NodePool>>,
+    /// Autoscalers, by the tag of the pool they manage.
+    autoscalers: Vec<Option<autoscaler::Autoscaler>>,
+    /// Scratch for autoscaler plans: pod requests.
+    plan_requests: Vec<autoscaler::Request>,
+    /// Scratch for autoscaler plans: node room.
+    plan_bins: Vec<autoscaler::Bin>,
     /// Deployments by owner tag.
     deployments: Vec<Option<Deployment>>,
     /// Tags of existing Deployments, ascending (reconcile order).
@@ -150,6 +157,9 @@ impl World {
             nodes: Slab::with_capacity(config.max_nodes),
             pods: Slab::with_capacity(config.max_pods),
             pools: vec![None; slots],
+            autoscalers: vec![None; slots],
+            plan_requests: Vec::with_capacity(autoscaler::MAX_PLAN_PODS),
+            plan_bins: Vec::with_capacity(2 * MAX_POOL_NODES),
             deployments: vec![None; slots],
             deployment_tags: Vec::with_capacity(slots),
             jobs: vec![None; MAX_JOBS],
@@ -317,6 +327,7 @@ impl World {
         }
         self.time = end;
         self.reconcile_pools();
+        self.reconcile_autoscalers();
         self.reconcile_deployments();
         self.reconcile_jobs();
         self.schedule_pending();

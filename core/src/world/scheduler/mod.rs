@@ -30,6 +30,10 @@ pub use preemption::{pick_one_node_for_preemption, CandidateNode};
 pub use queue::SchedulingQueue;
 pub use reasons::{failure_message, FailureCounts, FilterReason, ReasonCounts};
 pub use taint_toleration::tolerates_no_execute;
+pub(crate) use {
+    node_affinity::filter as node_affinity_filter,
+    taint_toleration::filter as taint_toleration_filter,
+};
 
 /// podInitialBackoffSeconds.
 pub const INITIAL_BACKOFF: f64 = 1.0;
