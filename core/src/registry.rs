@@ -38,6 +38,8 @@ pub enum SlotKind {
     Ingress = 7,
     /// An ETCD.
     Etcd = 8,
+    /// An AUTOSCALER (9..12 are kept for the queueing and device modules).
+    Autoscaler = 13,
 }
 
 impl SlotKind {
@@ -51,6 +53,7 @@ impl SlotKind {
             6 => SlotKind::Service,
             7 => SlotKind::Ingress,
             8 => SlotKind::Etcd,
+            13 => SlotKind::Autoscaler,
             _ => SlotKind::Free,
         }
     }

@@ -99,6 +99,15 @@ fn process_allocates_nothing_after_warm_up() {
         }}))
         .unwrap();
     rig.param(urgent, "CPU", 1000.0);
+    // An AUTOSCALER sizing the first pool, with short windows so it scales both ways.
+    let auto = rig.add("Autoscaler");
+    rig.connect(hub, "API", auto, "API");
+    rig.connect(node, "POOL", auto, "POOL");
+    rig.param(auto, "LAUNCH", 1.0);
+    rig.param(auto, "INIT", 0.0);
+    rig.param(auto, "UP_WINDOW", 0.0);
+    rig.param(auto, "DOWN_WINDOW", 2.0);
+    rig.param(auto, "TIMEOUT", 10.0);
     rig.drive(ingress, "PATH", 1.25); // /api: rule 1 by default
     rig.run(0.01);
     let selector = [rig.out(dep, "SELECTOR", 0), rig.out(pod, "REF", 0)];
@@ -142,6 +151,12 @@ fn process_allocates_nothing_after_warm_up() {
         );
         let down = if (t as u32) % 20 >= 16 { 10.0 } else { 0.0 };
         r.drive_poly(pool2, "DOWN", &[0.0, down]);
+        r.drive(
+            auto,
+            "FAULT",
+            if (t as u32) % 30 >= 26 { 10.0 } else { 0.0 },
+        );
+        r.param(auto, "MAX", if (t as u32) % 10 < 7 { 6.0 } else { 3.0 });
         r.drive(lone_pod, "GATE", gate);
         r.param(svc, "MODE", if (t as u32) % 4 < 2 { 0.0 } else { 1.0 });
         r.param(
@@ -216,6 +231,14 @@ fn process_allocates_nothing_after_warm_up() {
     assert!(seen(EventKind::ScalingReplicaSet) > 0);
     assert!(seen(EventKind::PodPreempted) > 0, "no preemption happened");
     assert!(seen(EventKind::NodeNotReady) > 0, "no kubelet went silent");
+    assert!(
+        seen(EventKind::NodeClaimInitialized) > 0,
+        "no autoscaled node came up"
+    );
+    assert!(
+        seen(EventKind::ScaleDown) > 0,
+        "no autoscaled node was drained"
+    );
     assert_eq!(n, 0, "process() allocated {n} times after warm-up");
     // Every model took part.
     let slugs: Vec<&str> = rig

@@ -26,6 +26,8 @@ use crate::world::{
     World, WorldConfig, MAX_SELECTED, REVISION_HISTORY_LIMIT,
 };
 
+mod autoscalers;
+
 /// Allocatable pods per node (the kubelet's default maxPods).
 pub const NODE_MAX_PODS: u32 = 110;
 /// Most pods a hub's world holds.
@@ -68,6 +70,8 @@ const UNLINKED: MemberLink = MemberLink {
 struct MemberState {
     /// The member's ROLLBACK count already acted on.
     rollbacks: u32,
+    /// An AUTOSCALER's pool, while the hub runs it (0: none).
+    autoscaled_pool: u32,
 }
 
 /// The CLUSTER module.
@@ -79,6 +83,8 @@ pub struct ClusterModule {
     member_state: Vec<MemberState>,
     /// Tag of the SCHEDULER in force (0 = none: the defaults).
     scheduler_tag: u32,
+    /// Which AUTOSCALER sizes which pool.
+    pool_owners: autoscalers::PoolOwners,
     sample_rate: f32,
     counter: u32,
     ticks: u32,
@@ -108,6 +114,7 @@ impl ClusterModule {
             members: vec![UNLINKED; kuberack_protocol::tag::MAX_TAG as usize],
             member_state: vec![MemberState::default(); kuberack_protocol::tag::MAX_TAG as usize],
             scheduler_tag: 0,
+            pool_owners: autoscalers::PoolOwners::new(),
             sample_rate,
             counter: 0,
             ticks: 0,
@@ -182,6 +189,8 @@ impl ClusterModule {
                         | SlotKind::Pod
                         | SlotKind::Service
                         | SlotKind::Etcd
+                        | SlotKind::Scheduler
+                        | SlotKind::Autoscaler
                 );
             let link = self.members[i];
             let current = MemberLink {
@@ -194,6 +203,10 @@ impl ClusterModule {
                     SlotKind::Deployment => self.world.delete_deployment(tag),
                     SlotKind::Pod => self.world.forget_pod(tag),
                     SlotKind::Service => self.world.delete_service(tag),
+                    SlotKind::Autoscaler => {
+                        let state = &mut self.member_state[i];
+                        self.pool_owners.release(&mut self.world, state, tag);
+                    }
                     _ => {}
                 }
                 self.members[i] = UNLINKED;
@@ -224,6 +237,13 @@ impl ClusterModule {
                 SlotKind::Pod => self.world.delete_pod(tag),
                 SlotKind::Service => self.world.apply_service(tag, service_spec(slot)),
                 SlotKind::Etcd => apply_external_writes(&mut self.world, tag, slot),
+                SlotKind::Autoscaler => self.pool_owners.sync(
+                    &mut self.world,
+                    &mut self.member_state[i],
+                    registry,
+                    me,
+                    (tag, slot),
+                ),
                 // Slots are scanned in tag order: the lowest-tagged SCHEDULER wins.
                 SlotKind::Scheduler if scheduler.is_none() => {
                     scheduler = Some((tag, scheduler_config(slot)));
@@ -249,6 +269,7 @@ impl ClusterModule {
                 SlotKind::Service => self.publish_service(tag, slot),
                 SlotKind::Etcd => self.publish_etcd(slot),
                 SlotKind::Scheduler => self.publish_scheduler(tag, slot),
+                SlotKind::Autoscaler => self.publish_autoscaler(i, slot),
                 _ => continue,
             }
             slot.heartbeat

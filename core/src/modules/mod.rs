@@ -1,5 +1,6 @@
 //! The module types, one per descriptor, and the factory hosts create them with.
 
+pub mod autoscaler;
 pub mod cluster;
 pub mod deployment;
 pub mod etcd;
@@ -18,6 +19,7 @@ use std::sync::Arc;
 use crate::rack::Module;
 use crate::registry::Registry;
 
+pub use autoscaler::AutoscalerModule;
 pub use cluster::ClusterModule;
 pub use deployment::DeploymentModule;
 pub use etcd::EtcdModule;
@@ -67,6 +69,7 @@ pub fn create_module(
         "Service" => ServiceModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Ingress" => IngressModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Etcd" => EtcdModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
+        "Autoscaler" => AutoscalerModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         _ => None,
     };
     module.ok_or_else(|| UnknownModel(slug.to_owned()))

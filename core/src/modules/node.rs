@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use kuberack_protocol::modules::node::{input, light, output, param, DESCRIPTOR};
+use kuberack_protocol::tag::tag_to_volts;
 use kuberack_protocol::ModuleDescriptor;
 
 use super::membership::Membership;
@@ -182,6 +183,8 @@ impl Module for NodeModule {
             .voice
             .process(self.frequency, self.load, self.nodes > 0);
         io.set_mono(output::VOICE, voice);
+        io.set_mono(output::POOL, tag_to_volts(self.slot.tag()));
+        io.set_mono(output::POOL, tag_to_volts(self.slot.tag()));
     }
 
     fn reset(&mut self) {

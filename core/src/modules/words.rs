@@ -163,3 +163,53 @@ pub mod scheduler_observed {
     /// activeQ + backoffQ + unschedulable pods.
     pub const QUEUE_DEPTH: usize = 4;
 }
+
+/// AUTOSCALER: desired words (member -> hub).
+pub mod autoscaler_desired {
+    /// Tag of the NODE pool it sizes (0 = none).
+    pub const POOL: usize = 0;
+    /// minNodes.
+    pub const MIN_NODES: usize = 1;
+    /// maxNodes.
+    pub const MAX_NODES: usize = 2;
+    /// Launch attempts per claim.
+    pub const ATTEMPTS: usize = 3;
+    /// cpu limit, cores (0 = none).
+    pub const CPU_LIMIT_CORES: usize = 4;
+    /// memory limit, GiB (0 = none).
+    pub const MEMORY_LIMIT_GIB: usize = 5;
+    /// Registration timeout, milliseconds.
+    pub const TIMEOUT_MS: usize = 6;
+    /// Launch latency, milliseconds.
+    pub const LAUNCH_MS: usize = 7;
+    /// Initialization latency, milliseconds.
+    pub const INIT_MS: usize = 8;
+    /// Scale-up window, milliseconds.
+    pub const UP_WINDOW_MS: usize = 9;
+    /// Scale-down window, milliseconds.
+    pub const DOWN_WINDOW_MS: usize = 10;
+    /// 1 while the FAULT gate is high (launches fail).
+    pub const LAUNCH_FAILS: usize = 11;
+}
+
+/// AUTOSCALER: observed words (hub -> member).
+pub mod autoscaler_observed {
+    /// 1 while the hub runs this autoscaler (its pool is joined to the same hub).
+    pub const ACTIVE: usize = 0;
+    /// Claims Launched.
+    pub const LAUNCHED: usize = 1;
+    /// Claims Registered.
+    pub const REGISTERED: usize = 2;
+    /// Claims Initialized.
+    pub const INITIALIZED: usize = 3;
+    /// Claims Draining.
+    pub const DRAINING: usize = 4;
+    /// Scale-ups so far.
+    pub const SCALE_UPS: usize = 5;
+    /// Nodes removed so far.
+    pub const SCALE_DOWNS: usize = 6;
+    /// Why scale-up falls short (`ScaleUpBlock`).
+    pub const BLOCKED: usize = 7;
+    /// Pending pods that target the pool.
+    pub const PENDING: usize = 8;
+}

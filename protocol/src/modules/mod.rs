@@ -1,5 +1,6 @@
 //! The descriptors of every module, with index constants the core uses.
 
+pub mod autoscaler;
 pub mod cluster;
 pub mod deployment;
 pub mod etcd;
@@ -21,6 +22,7 @@ pub static MODULES: &[&ModuleDescriptor] = &[
     &service::DESCRIPTOR,
     &ingress::DESCRIPTOR,
     &etcd::DESCRIPTOR,
+    &autoscaler::DESCRIPTOR,
 ];
 
 /// The descriptor with this slug.

@@ -39,6 +39,8 @@ pub mod output {
     pub const READY: usize = 1;
     /// Load voice.
     pub const VOICE: usize = 2;
+    /// Reference to this pool, for an AUTOSCALER.
+    pub const POOL: usize = 3;
 }
 
 /// Light indices.
@@ -151,6 +153,15 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             "±5 V",
             1,
             at(R, 104.0),
+        ),
+        port(
+            "POOL",
+            "Pool reference",
+            "This pool, for an AUTOSCALER's POOL input",
+            SignalKind::Reference,
+            "tag / 512 V",
+            1,
+            at(Z, 104.0),
         ),
     ],
     lights: &[

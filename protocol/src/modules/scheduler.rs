@@ -6,10 +6,10 @@ use crate::types::*;
 pub mod param {
     /// NodeResourcesFit scoring: 0 LeastAllocated (spread) .. 1 MostAllocated (bin-pack).
     pub const STRATEGY: usize = 0;
-    /// DefaultPreemption on or off.
-    pub const PREEMPTION: usize = 1;
     /// percentageOfNodesToScore (0 = adaptive).
-    pub const PERCENT: usize = 2;
+    pub const PERCENT: usize = 1;
+    /// DefaultPreemption on or off.
+    pub const PREEMPTION: usize = 2;
 }
 
 /// Input indices.
