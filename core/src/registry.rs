@@ -38,7 +38,9 @@ pub enum SlotKind {
     Ingress = 7,
     /// An ETCD.
     Etcd = 8,
-    /// An AUTOSCALER (9..12 are kept for the queueing and device modules).
+    /// A JOB.
+    Job = 10,
+    /// An AUTOSCALER (9, 11 and 12 are kept for the queueing and device modules).
     Autoscaler = 13,
 }
 
@@ -53,6 +55,7 @@ impl SlotKind {
             6 => SlotKind::Service,
             7 => SlotKind::Ingress,
             8 => SlotKind::Etcd,
+            10 => SlotKind::Job,
             13 => SlotKind::Autoscaler,
             _ => SlotKind::Free,
         }

@@ -108,6 +108,11 @@ fn process_allocates_nothing_after_warm_up() {
     rig.param(auto, "UP_WINDOW", 0.0);
     rig.param(auto, "DOWN_WINDOW", 2.0);
     rig.param(auto, "TIMEOUT", 10.0);
+    // A JOB submitting short Jobs, some of them faulty.
+    let job = rig.add("Job");
+    rig.connect(hub, "API", job, "API");
+    rig.param(job, "DURATION", 1.0);
+    rig.param(job, "BACKOFF", 1.0);
     rig.drive(ingress, "PATH", 1.25); // /api: rule 1 by default
     rig.run(0.01);
     let selector = [rig.out(dep, "SELECTOR", 0), rig.out(pod, "REF", 0)];
@@ -157,6 +162,12 @@ fn process_allocates_nothing_after_warm_up() {
             if (t as u32) % 30 >= 26 { 10.0 } else { 0.0 },
         );
         r.param(auto, "MAX", if (t as u32) % 10 < 7 { 6.0 } else { 3.0 });
+        r.drive(
+            job,
+            "SUBMIT",
+            if (t * 0.5).fract() < 0.1 { 10.0 } else { 0.0 },
+        );
+        r.drive(job, "FAULT", if (t as u32) % 9 == 1 { 10.0 } else { 0.0 });
         r.drive(lone_pod, "GATE", gate);
         r.param(svc, "MODE", if (t as u32) % 4 < 2 { 0.0 } else { 1.0 });
         r.param(
@@ -239,6 +250,8 @@ fn process_allocates_nothing_after_warm_up() {
         seen(EventKind::ScaleDown) > 0,
         "no autoscaled node was drained"
     );
+    assert!(seen(EventKind::JobCompleted) > 0, "no Job completed");
+    assert!(seen(EventKind::JobDeleted) > 0, "no Job reached its TTL");
     assert_eq!(n, 0, "process() allocated {n} times after warm-up");
     // Every model took part.
     let slugs: Vec<&str> = rig

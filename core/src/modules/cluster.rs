@@ -27,6 +27,7 @@ use crate::world::{
 };
 
 mod autoscalers;
+mod jobs;
 
 /// Allocatable pods per node (the kubelet's default maxPods).
 pub const NODE_MAX_PODS: u32 = 110;
@@ -85,6 +86,8 @@ pub struct ClusterModule {
     scheduler_tag: u32,
     /// Which AUTOSCALER sizes which pool.
     pool_owners: autoscalers::PoolOwners,
+    /// The Jobs each JOB submitted.
+    job_owners: jobs::JobOwners,
     sample_rate: f32,
     counter: u32,
     ticks: u32,
@@ -115,6 +118,7 @@ impl ClusterModule {
             member_state: vec![MemberState::default(); kuberack_protocol::tag::MAX_TAG as usize],
             scheduler_tag: 0,
             pool_owners: autoscalers::PoolOwners::new(),
+            job_owners: jobs::JobOwners::new(),
             sample_rate,
             counter: 0,
             ticks: 0,
@@ -161,6 +165,8 @@ impl ClusterModule {
         self.world = World::new(Self::world_config(self.settings.seed));
         self.members.fill(UNLINKED);
         self.member_state.fill(MemberState::default());
+        self.pool_owners = autoscalers::PoolOwners::new();
+        self.job_owners = jobs::JobOwners::new();
         self.counter = 0;
         self.ticks = 0;
         self.clock_steps = 0;
@@ -191,6 +197,7 @@ impl ClusterModule {
                         | SlotKind::Etcd
                         | SlotKind::Scheduler
                         | SlotKind::Autoscaler
+                        | SlotKind::Job
                 );
             let link = self.members[i];
             let current = MemberLink {
@@ -207,6 +214,7 @@ impl ClusterModule {
                         let state = &mut self.member_state[i];
                         self.pool_owners.release(&mut self.world, state, tag);
                     }
+                    SlotKind::Job => self.job_owners.release(&mut self.world, tag),
                     _ => {}
                 }
                 self.members[i] = UNLINKED;
@@ -237,6 +245,7 @@ impl ClusterModule {
                 SlotKind::Pod => self.world.delete_pod(tag),
                 SlotKind::Service => self.world.apply_service(tag, service_spec(slot)),
                 SlotKind::Etcd => apply_external_writes(&mut self.world, tag, slot),
+                SlotKind::Job => self.job_owners.sync(&mut self.world, tag, slot),
                 SlotKind::Autoscaler => self.pool_owners.sync(
                     &mut self.world,
                     &mut self.member_state[i],
@@ -257,7 +266,7 @@ impl ClusterModule {
     }
 
     /// Writes what each member observes into its slot.
-    fn publish(&self) {
+    fn publish(&mut self) {
         let registry = self.slot.registry();
         for (i, link) in self.members.iter().enumerate().take(registry.high_water()) {
             let Some(slot) = registry.slot(i) else { break };
@@ -270,6 +279,7 @@ impl ClusterModule {
                 SlotKind::Etcd => self.publish_etcd(slot),
                 SlotKind::Scheduler => self.publish_scheduler(tag, slot),
                 SlotKind::Autoscaler => self.publish_autoscaler(i, slot),
+                SlotKind::Job => self.job_owners.publish(&mut self.world, tag, slot),
                 _ => continue,
             }
             slot.heartbeat

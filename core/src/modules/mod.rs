@@ -5,6 +5,7 @@ pub mod cluster;
 pub mod deployment;
 pub mod etcd;
 pub mod ingress;
+pub mod job;
 mod membership;
 pub mod node;
 pub mod pod;
@@ -24,6 +25,7 @@ pub use cluster::ClusterModule;
 pub use deployment::DeploymentModule;
 pub use etcd::EtcdModule;
 pub use ingress::IngressModule;
+pub use job::JobModule;
 pub use node::NodeModule;
 pub use pod::PodModule;
 pub use scheduler::SchedulerModule;
@@ -70,6 +72,7 @@ pub fn create_module(
         "Ingress" => IngressModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Etcd" => EtcdModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Autoscaler" => AutoscalerModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
+        "Job" => JobModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         _ => None,
     };
     module.ok_or_else(|| UnknownModel(slug.to_owned()))

@@ -213,3 +213,51 @@ pub mod autoscaler_observed {
     /// Pending pods that target the pool.
     pub const PENDING: usize = 8;
 }
+
+/// JOB: desired words (member -> hub).
+pub mod job_desired {
+    /// SUBMIT triggers counted (a Job per new count).
+    pub const SUBMITS: usize = 0;
+    /// spec.parallelism.
+    pub const PARALLELISM: usize = 1;
+    /// spec.completions.
+    pub const COMPLETIONS: usize = 2;
+    /// Seconds each pod runs, milliseconds.
+    pub const DURATION_MS: usize = 3;
+    /// CPU request per pod, millicores.
+    pub const CPU_M: usize = 4;
+    /// Memory request per pod, MiB.
+    pub const MEMORY_MIB: usize = 5;
+    /// spec.backoffLimit.
+    pub const BACKOFF: usize = 6;
+    /// spec.activeDeadlineSeconds (0 = none).
+    pub const DEADLINE_S: usize = 7;
+    /// 1 for restartPolicy OnFailure.
+    pub const ON_FAILURE: usize = 8;
+    /// Pod priority (i32 bits).
+    pub const PRIORITY: usize = 9;
+    /// 1 while the FAULT gate is high.
+    pub const FAULT: usize = 10;
+}
+
+/// JOB: observed words (hub -> member).
+pub mod job_observed {
+    /// SUBMIT counts the hub has acted on.
+    pub const SUBMITS_SEEN: usize = 0;
+    /// Jobs whose first pod ran, so far.
+    pub const STARTED_TOTAL: usize = 1;
+    /// Jobs completed so far.
+    pub const COMPLETE_TOTAL: usize = 2;
+    /// Jobs failed so far.
+    pub const FAILED_TOTAL: usize = 3;
+    /// Active pods of the member's Jobs.
+    pub const ACTIVE: usize = 4;
+    /// Running pods of the member's Jobs.
+    pub const RUNNING: usize = 5;
+    /// Jobs submitted whose first pod has not run yet.
+    pub const WAITING: usize = 6;
+    /// Wait of the latest started Job, milliseconds.
+    pub const WAIT_MS: usize = 7;
+    /// The latest finished Job: 0 none, 1 Complete, 2 Failed.
+    pub const LAST: usize = 8;
+}

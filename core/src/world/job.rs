@@ -2,7 +2,6 @@
 //! parallelism at once, until completions succeed; failures count against backoffLimit,
 //! and activeDeadlineSeconds bounds the Job's life.
 
-use super::constraints::SchedulingSpec;
 use super::controllers::{insert_sorted, remove_sorted, PodOwner};
 use super::events::EventKind;
 use super::objects::*;
@@ -139,7 +138,7 @@ impl World {
                 restart_policy: spec.restart_policy,
                 cpu_m: spec.cpu_m,
                 memory_mib: spec.memory_mib,
-                scheduling: SchedulingSpec::default(),
+                scheduling: spec.scheduling,
             };
             for _ in job.active..want {
                 if !self.create_pod(owner) {

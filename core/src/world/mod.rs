@@ -284,6 +284,13 @@ impl World {
         self.jobs.get(id as usize)?.as_ref()
     }
 
+    /// Every Job with its id, by id.
+    pub fn jobs(&self) -> impl Iterator<Item = (u32, &Job)> + '_ {
+        self.job_ids
+            .iter()
+            .filter_map(|&id| self.job(id).map(|j| (id, j)))
+    }
+
     /// Pods of a Job, oldest first.
     pub fn job_pods(&self, id: u32) -> impl Iterator<Item = &Pod> + '_ {
         let first = self.job(id).map_or(NONE, |j| j.first_pod);

@@ -273,6 +273,8 @@ pub struct JobSpec {
     pub run_seconds: f64,
     /// The containers crash: they exit with code 1 shortly after starting.
     pub fault: bool,
+    /// The pod template's priority and constraints.
+    pub scheduling: SchedulingSpec,
 }
 
 impl Default for JobSpec {
@@ -288,6 +290,7 @@ impl Default for JobSpec {
             memory_mib: 128,
             run_seconds: 10.0,
             fault: false,
+            scheduling: SchedulingSpec::default(),
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod cluster;
 pub mod deployment;
 pub mod etcd;
 pub mod ingress;
+pub mod job;
 pub mod node;
 pub mod pod;
 pub mod scheduler;
@@ -23,6 +24,7 @@ pub static MODULES: &[&ModuleDescriptor] = &[
     &ingress::DESCRIPTOR,
     &etcd::DESCRIPTOR,
     &autoscaler::DESCRIPTOR,
+    &job::DESCRIPTOR,
 ];
 
 /// The descriptor with this slug.
