@@ -8,6 +8,12 @@
 //!   FAULT: 4's running containers crash and the kubelet restarts them, at once the first
 //!   time, then after its back-off.
 //!
+//! `autoscaler.patch.json` is a CLUSTER, a NODE pool (4 cores a node) sized by an
+//! AUTOSCALER (minNodes 1, launch 10 s, init 2 s, windows 2 s up and 20 s down), a timer
+//! `deployment-4` whose twelfth Ready pod submits a JOB once, and `deployment-6` (1 core a
+//! pod) whose REPLICAS CV is the JOB's RUNNING gate: ten replicas while the Job's 60 s pod
+//! runs, none after.
+//!
 //! `preemption.patch.json` is a CLUSTER, one node of 2 cores, a SCHEDULER (preemption on) and
 //! three DEPLOYMENTs: `deployment-4` (priority class low, 3 x 600m) fills the node,
 //! `deployment-6` (no priority, 12 x 10m) plays the timer: its READY CV reaches 1 V when its
@@ -314,4 +320,53 @@ fn a_high_priority_pod_preempts_the_documented_victim() {
         let total: u32 = bound_cpu.values().sum();
         assert!(total <= 2000, "{total}m bound at {}", e["revision"]);
     }
+}
+
+#[test]
+fn an_autoscaler_grows_the_pool_for_pending_pods_and_drains_it_when_idle() {
+    let trace = play("autoscaler.patch.json", 40);
+    let of = |r: &str, n: &str| -> Vec<&Value> {
+        trace
+            .iter()
+            .filter(|e| reason(e) == r && name(e).starts_with(n))
+            .collect()
+    };
+    // minNodes: one claim at once, no window.
+    let ups = of("TriggeredScaleUp", "nodepool-2");
+    assert_eq!(ups.iter().map(|e| value(e)).collect::<Vec<_>>(), [1, 2]);
+    assert!(time(ups[0]) < 0.1);
+    // Ten 1-core pods, three fit on the first node: two more nodes, after the 2 s window.
+    let scaled = of("DeploymentScaled", "deployment-6");
+    assert_eq!(value(scaled[0]), 10);
+    let unschedulable = of("FailedScheduling", "deployment-6-");
+    let first_unschedulable = time(unschedulable[0]);
+    assert!(time(ups[1]) - first_unschedulable >= 2.0);
+    // Each claim: Registered 10 s after Launched, Initialized 2 s or more after that.
+    for claim in ["node-2-1", "node-2-2"] {
+        let launched = time(of("Launched", claim)[0]);
+        let registered = time(of("Registered", claim)[0]);
+        let initialized = time(of("Initialized", claim)[0]);
+        assert!((registered - launched - 10.0).abs() < 0.01, "{claim}");
+        assert!(initialized - registered >= 2.0 - 1e-9, "{claim}");
+    }
+    // Every pod runs once the nodes are up.
+    let ready: Vec<&Value> = of("Ready", "deployment-6-");
+    assert_eq!(ready.len(), 10);
+    // The Job ends, the Deployment goes to zero; the idle nodes drain after the 20 s window,
+    // one per look, and the pool keeps its minNode.
+    let idle = time(of("Completed", "job-0")[0]);
+    let downs = of("ScaleDown", "node-2-");
+    assert_eq!(downs.len(), 2);
+    assert!(time(downs[0]) - idle >= 20.0);
+    assert!(time(downs[1]) > time(downs[0]));
+    let deleted: Vec<&str> = of("NodeDeleted", "node-2-")
+        .iter()
+        .map(|e| name(e))
+        .collect();
+    let drained: Vec<&str> = downs.iter().map(|e| name(e)).collect();
+    assert_eq!(deleted, drained);
+    assert!(
+        !drained.contains(&"node-2-0"),
+        "the first node stays: minNodes"
+    );
 }
