@@ -43,6 +43,8 @@ pub struct KueueEvent {
     pub cluster_queue: u32,
     /// The condition reason, as upstream words it.
     pub detail: &'static str,
+    /// For Preempted: the preemptor's uid (upstream puts it in the condition's message).
+    pub preemptor: u64,
 }
 
 /// A ring of the last events.
@@ -70,6 +72,19 @@ impl EventRing {
             self.buf[self.next] = e;
         }
         self.next = (self.next + 1) % self.buf.capacity();
+    }
+
+    /// Sets the preemptor of the last Preempted event.
+    pub fn set_last_preemptor(&mut self, uid: u64) {
+        let cap = self.buf.capacity();
+        let mut i = (self.next + cap - 1) % cap;
+        for _ in 0..self.buf.len() {
+            if self.buf[i].reason == KueueEventReason::Preempted {
+                self.buf[i].preemptor = uid;
+                return;
+            }
+            i = (i + cap - 1) % cap;
+        }
     }
 
     pub fn newest(&self) -> u64 {

@@ -122,6 +122,18 @@ pub(crate) struct Assignment {
     pub reason: &'static str,
 }
 
+impl Assignment {
+    /// No assignment yet.
+    pub const EMPTY: Assignment = Assignment {
+        flavors: [[NO_FLAVOR; NUM_RESOURCES]; MAX_POD_SETS],
+        mode: FlavorAssignmentMode::NoFit,
+        borrows: 0,
+        usage: ZERO_FLAVOR_QUANTITIES,
+        need_preemption: FlavorResourceSet(0),
+        reason: "Pending",
+    };
+}
+
 impl Kueue {
     /// Assigns flavors to every pod set of pending workload `id` in its ClusterQueue.
     pub(crate) fn assign_flavors(&mut self, id: u32) -> Assignment {

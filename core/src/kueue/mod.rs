@@ -248,6 +248,7 @@ impl Kueue {
             admission: None,
             requeue_state: RequeueState::default(),
             queue_order_time: self.time,
+            preemption_reservation: None,
             position: QueuePosition::None,
             list_prev: NIL,
             list_next: NIL,
@@ -290,6 +291,7 @@ impl Kueue {
             return false;
         }
         self.unqueue(id);
+        self.drop_reservation(id);
         self.release_quota(id);
         self.event(KueueEventReason::Deleted, id, "Deleted");
         self.workloads[id as usize] = None;
@@ -308,6 +310,7 @@ impl Kueue {
         }
         let reason = if succeeded { "Succeeded" } else { "Failed" };
         self.unqueue(id);
+        self.drop_reservation(id);
         self.release_quota(id);
         let now = self.time;
         if let Some(wl) = self.workloads[id as usize].as_mut() {
@@ -428,6 +431,7 @@ impl Kueue {
             uid,
             cluster_queue: cq as u32,
             detail,
+            preemptor: 0,
         });
     }
 }

@@ -14,8 +14,6 @@ pub(crate) struct Entry {
     id: u32,
     assignment: Assignment,
     done: bool,
-    /// Its usage is held in its queue until the cycle ends (it preempted).
-    reserved: bool,
 }
 
 /// What scheduling cycles did.
@@ -78,14 +76,16 @@ impl Kueue {
         self.entries.clear();
         for cq in 0..self.cluster_queues.len() {
             if let Some(id) = self.pop_head(cq) {
-                let assignment = self.assign_flavors(id);
+                self.drop_reservation(id);
                 self.entries.push(Entry {
                     id,
-                    assignment,
+                    assignment: Assignment::EMPTY,
                     done: false,
-                    reserved: false,
                 });
             }
+        }
+        for i in 0..self.entries.len() {
+            self.entries[i].assignment = self.assign_flavors(self.entries[i].id);
         }
         if !self.config.fair_sharing {
             self.sort_classical();
@@ -100,13 +100,6 @@ impl Kueue {
             self.entries[i].done = true;
             self.process_entry(i);
             self.stats.decisions += 1;
-        }
-        for i in 0..self.entries.len() {
-            if self.entries[i].reserved {
-                let e = self.entries[i];
-                let cq = self.wl(e.id).cluster_queue;
-                self.add_usage(cq, &e.assignment.usage, -1);
-            }
         }
         self.stats
     }
@@ -190,12 +183,15 @@ impl Kueue {
                 }
                 for t in 0..self.targets.len() {
                     let target = self.targets[t];
+
                     self.evict(target.id, "Preempted", Some(target.variant.reason()));
+                    let preemptor = self.wl(id).uid;
+                    self.events.set_last_preemptor(preemptor);
                     self.push_active(target.id);
                     self.stats.preempted += 1;
                 }
                 self.add_usage(cq, &assignment.usage, 1);
-                self.entries[i].reserved = true;
+                self.wl_mut(id).preemption_reservation = Some(assignment.flavors);
                 self.set_pending(id, "WaitingForPreemptedWorkloads");
                 self.requeue(id, true);
             }
@@ -208,6 +204,20 @@ impl Kueue {
                 }
             }
         }
+    }
+
+    /// Gives back the quota a preemptor held while its victims left.
+    pub(crate) fn drop_reservation(&mut self, id: u32) {
+        let wl = self.wl_mut(id);
+        let Some(flavors) = wl.preemption_reservation.take() else {
+            return;
+        };
+        let spec = wl.spec;
+        let cq = wl.cluster_queue;
+        let mut usage = self.scratch_usage;
+        usage.iter_mut().for_each(|row| row.fill(0));
+        super::workload::add_assigned_usage(&spec, &flavors, &mut usage);
+        self.add_usage(cq, &usage, -1);
     }
 
     /// Requeues a head that cannot be admitted, counting it when it is set aside.

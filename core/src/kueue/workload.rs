@@ -213,6 +213,9 @@ pub struct Workload {
     /// The timestamp that orders it in the queue (creation, or the last PodsReady-timeout
     /// eviction).
     pub queue_order_time: f64,
+    /// Flavors of the quota it holds after preempting, until it is evaluated again (the
+    /// victims' quota, which upstream they keep until their pods are gone).
+    pub(crate) preemption_reservation: Option<[[u8; NUM_RESOURCES]; MAX_POD_SETS]>,
     pub(crate) position: QueuePosition,
     pub(crate) list_prev: u32,
     pub(crate) list_next: u32,
@@ -227,6 +230,23 @@ impl Workload {
     /// Admitted is True.
     pub fn is_admitted(&self) -> bool {
         self.conditions.admitted.is_some_and(|c| c.status)
+    }
+
+    /// Holds the quota freed by its preemptions until it is evaluated again.
+    pub fn holds_preemption_reservation(&self) -> bool {
+        self.preemption_reservation.is_some()
+    }
+
+    /// The quota its preemptions freed for it, per (flavor, resource), if it holds any.
+    pub fn preemption_reservation(&self, out: &mut FlavorQuantities) -> bool {
+        *out = [[0; NUM_RESOURCES]; MAX_FLAVORS];
+        match &self.preemption_reservation {
+            Some(flavors) => {
+                add_assigned_usage(&self.spec, flavors, out);
+                true
+            }
+            None => false,
+        }
     }
 
     /// Finished is True.
@@ -250,8 +270,16 @@ impl Workload {
         }
     }
 
-    /// Queue order: higher priority first, then the older queue timestamp, then the uid.
+    /// Queue order: a preemptor holding its reservation first (upstream keeps it sticky at
+    /// the head), then higher priority, then the older queue timestamp, then the uid.
     pub(crate) fn queue_before(&self, other: &Workload) -> bool {
+        let (a, b) = (
+            self.preemption_reservation.is_some(),
+            other.preemption_reservation.is_some(),
+        );
+        if a != b {
+            return a;
+        }
         if self.priority != other.priority {
             return self.priority > other.priority;
         }
