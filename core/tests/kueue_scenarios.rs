@@ -427,3 +427,49 @@ fn conditions_and_events_follow_the_lifecycle() {
         ]
     );
 }
+
+/// Absurd input is safe: huge, negative and NaN quantities, times and weights.
+#[test]
+fn absurd_input_is_safe() {
+    let mut q = cpu_queue(
+        ResourceQuota {
+            nominal_quota: i64::MAX,
+            borrowing_limit: Some(-5),
+            lending_limit: Some(i64::MAX),
+        },
+        Some(0),
+    );
+    q.fair_sharing_weight = f64::NAN;
+    let other = cpu_queue(
+        ResourceQuota {
+            nominal_quota: -3,
+            borrowing_limit: Some(i64::MAX),
+            lending_limit: None,
+        },
+        Some(0),
+    );
+    for fair in [false, true] {
+        let mut k = kueue(&[q, other], fair);
+        let mut huge = PodSet::new(u32::MAX, &[(ResourceName::Cpu, i64::MAX)]);
+        let a = submit(&mut k, f64::NAN, WorkloadSpec::single(0, huge));
+        huge.requests[ResourceName::Cpu.index()] = -7;
+        let b = submit(&mut k, f64::INFINITY, WorkloadSpec::single(1, huge));
+        let c = submit(&mut k, -1.0, job(1, 1, None));
+        k.step(f64::NAN);
+        k.step(1e300);
+        let wa = k.workload(a).unwrap();
+        assert!(!wa.is_admitted());
+        assert_eq!(
+            wa.conditions.quota_reserved.unwrap().reason,
+            "ExceedsMaxQuota"
+        );
+        // No request at all fits anywhere; one CPU borrows from the huge queue.
+        assert!(k.workload(b).unwrap().is_admitted());
+        assert!(k.workload(c).unwrap().is_admitted());
+        assert!(
+            k.create_workload(job(7, 1, None)).is_none(),
+            "no such LocalQueue"
+        );
+        assert!(!k.delete_workload(9999));
+    }
+}

@@ -39,6 +39,11 @@ pub const MAX_FLAVORS: usize = 16;
 pub const MAX_COHORTS: usize = 64;
 /// The most WorkloadPriorityClasses.
 pub const MAX_PRIORITY_CLASSES: usize = 16;
+/// The largest quantity of a resource a quota, limit or per-pod request may state (larger
+/// ones are clamped, so sums over every workload never overflow).
+pub const MAX_QUANTITY: i64 = 1 << 30;
+/// The most pods one pod set may ask for.
+pub const MAX_POD_SET_COUNT: u32 = 1 << 16;
 /// Index meaning "none" in intrusive lists.
 const NIL: u32 = u32::MAX;
 
@@ -228,7 +233,13 @@ impl Kueue {
 
     /// Creates a workload; `None` when its LocalQueue or ClusterQueue does not exist or
     /// Kueue is full. It is queued at once.
-    pub fn create_workload(&mut self, spec: WorkloadSpec) -> Option<u32> {
+    pub fn create_workload(&mut self, mut spec: WorkloadSpec) -> Option<u32> {
+        for ps in spec.pod_sets.iter_mut().flatten() {
+            ps.count = ps.count.min(MAX_POD_SET_COUNT);
+            for q in ps.requests.iter_mut() {
+                *q = (*q).clamp(0, MAX_QUANTITY);
+            }
+        }
         let lq = (*self.local_queues.get(spec.queue)?)?;
         self.cluster_queues.get(lq.cluster_queue)?.as_ref()?;
         let id = self.free.pop()?;

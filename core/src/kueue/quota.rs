@@ -7,7 +7,7 @@ use super::cluster_queue::ClusterQueueSpec;
 use super::resources::{
     FlavorQuantities, FlavorResourceSet, ResourceName, NUM_RESOURCES, ZERO_FLAVOR_QUANTITIES,
 };
-use super::{Kueue, MAX_FLAVORS};
+use super::{Kueue, MAX_FLAVORS, MAX_QUANTITY};
 
 /// Quota limits and usage of one ClusterQueue, dense per (flavor, resource).
 #[derive(Debug, Clone)]
@@ -50,14 +50,14 @@ impl ClusterQueueQuota {
                 }
                 for r in group.covered_resources.iter() {
                     let q = fq.resources[r.index()];
-                    let nominal = q.nominal_quota.max(0);
+                    let nominal = q.nominal_quota.clamp(0, MAX_QUANTITY);
                     let (f, i) = (fq.flavor, r.index());
                     self.nominal[f][i] = nominal;
                     if let Some(b) = q.borrowing_limit {
-                        self.borrowing_limit[f][i] = b.max(0);
+                        self.borrowing_limit[f][i] = b.clamp(0, MAX_QUANTITY);
                     }
                     if let Some(l) = q.lending_limit {
-                        self.local[f][i] = (nominal - l.max(0)).max(0);
+                        self.local[f][i] = (nominal - l.clamp(0, MAX_QUANTITY)).max(0);
                     }
                     self.listed.insert(f, r);
                 }
