@@ -5,6 +5,7 @@
 
 pub mod dsp;
 pub mod forge;
+pub mod kueue;
 pub mod modules;
 pub mod rack;
 pub mod registry;
