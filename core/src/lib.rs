@@ -3,6 +3,7 @@
 //!
 //! No I/O, no threads, no FFI. Deterministic for a given seed, sample rate and patch.
 
+pub mod devices;
 pub mod dsp;
 pub mod forge;
 pub mod kueue;
