@@ -140,6 +140,8 @@ impl World {
     /// A world with nothing in it.
     pub fn new(config: WorldConfig) -> World {
         let slots = MAX_TAG as usize + 1;
+        let mut framework = Framework::with_capacity(config.max_nodes);
+        framework.record_scores(false);
         World {
             config,
             time: 0.0,
@@ -160,7 +162,7 @@ impl World {
             service_tags: Vec::with_capacity(slots),
             compactor: etcd::Compactor::new(),
             queue: SchedulingQueue::with_capacity(config.max_pods),
-            framework: Framework::with_capacity(config.max_nodes),
+            framework,
             app_pods: AppPods::with_capacity(config.max_nodes),
             topology: NodeTopology::with_capacity(config.max_nodes),
             reservations: Vec::with_capacity(config.max_pods),

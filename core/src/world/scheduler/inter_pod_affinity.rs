@@ -48,10 +48,14 @@ pub fn skip_score(pod: &SchedulingSpec, app: &AppPods) -> bool {
         && (0..=ZONES as u8).all(|z| app.zone(z).preferred == 0)
 }
 
-/// Raw score (0 or negative).
+/// Raw score (0 or negative) of a node in `zone` holding `node_pods` of the app.
 #[inline]
-pub fn score(index: u32, node: &Node, pod: &SchedulingSpec, app: &AppPods) -> i64 {
-    let c = domain(index, node, pod.anti_affinity_key, app);
+pub fn score(node_pods: AppCount, zone: u8, pod: &SchedulingSpec, app: &AppPods) -> i64 {
+    let c = match pod.anti_affinity_key {
+        TopologyKey::Hostname => node_pods,
+        TopologyKey::Zone if zone == 0 => AppCount::default(),
+        TopologyKey::Zone => app.zone(zone),
+    };
     let own = if pod.anti_affinity == AntiAffinity::Preferred {
         i64::from(c.all)
     } else {

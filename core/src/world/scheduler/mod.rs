@@ -16,6 +16,7 @@ mod preemption;
 mod queue;
 mod reasons;
 mod schedule_one;
+mod score_classes;
 mod taint_toleration;
 
 pub use cycle::{AppCount, AppPods, NodeTopology, PodInfo, Reservation};

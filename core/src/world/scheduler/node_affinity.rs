@@ -28,10 +28,10 @@ pub fn zone_matches(zone: u8, pod: &SchedulingSpec) -> bool {
     pod.node_selector_zone == 0 || zone == pod.node_selector_zone
 }
 
-/// Raw score: the summed weights of matching preferred terms.
+/// Raw score of a node in `zone`: the summed weights of matching preferred terms.
 #[inline]
-pub fn score(node: &Node, pod: &SchedulingSpec) -> i64 {
-    if pod.preferred_zone != 0 && node.zone == pod.preferred_zone {
+pub fn score(zone: u8, pod: &SchedulingSpec) -> i64 {
+    if pod.preferred_zone != 0 && zone == pod.preferred_zone {
         PREFERRED_WEIGHT
     } else {
         0
