@@ -36,7 +36,8 @@ use names::ObjectName;
 pub use node_lifecycle::NODE_MONITOR_GRACE_PERIOD;
 pub use objects::*;
 use scheduler::{
-    AppPods, CandidateNode, Framework, NodeTopology, Reservation, SchedulerConfig, SchedulingQueue,
+    AppPods, CandidateNode, Framework, NodeInfos, NodeTopology, Reservation, SchedulerConfig,
+    SchedulingQueue,
 };
 pub use services::{Service, ServiceSpec, MAX_ENDPOINTS, MAX_SELECTED};
 use slab::Slab;
@@ -123,6 +124,8 @@ pub struct World {
     framework: Framework,
     app_pods: AppPods,
     topology: NodeTopology,
+    /// The scheduler's node snapshot, taken per scheduling round.
+    node_infos: NodeInfos,
     reservations: Vec<Reservation>,
     preemption_candidates: Vec<CandidateNode>,
     potential: Vec<scheduler::Potential>,
@@ -165,6 +168,7 @@ impl World {
             framework,
             app_pods: AppPods::with_capacity(config.max_nodes),
             topology: NodeTopology::with_capacity(config.max_nodes),
+            node_infos: NodeInfos::with_capacity(config.max_nodes),
             reservations: Vec::with_capacity(config.max_pods),
             preemption_candidates: Vec::with_capacity(config.max_nodes),
             potential: Vec::with_capacity(config.max_pods),

@@ -4,24 +4,19 @@
 //! sized at construction.
 
 use super::cycle::{AppCount, AppPods, NodeTopology, PodInfo, Reservation};
+use super::node_info::NodeInfo;
 use super::node_resources_fit::Extra;
 use super::pod_topology_spread::{HardSpread, SoftSpread};
+use super::resource_scores::ResourceScores;
 use super::score_classes::{ClassKey, ScoreClasses};
 use super::*;
 use crate::rng::Rng;
 use crate::world::constraints::SchedulingSpec;
-use crate::world::objects::Node;
 
 /// Where the scheduler reads nodes from.
 pub trait NodeSource {
     /// The node at a slab index.
-    fn node(&self, index: u32) -> Option<&Node>;
-}
-
-impl NodeSource for [Node] {
-    fn node(&self, index: u32) -> Option<&Node> {
-        self.get(index as usize)
-    }
+    fn node(&self, index: u32) -> Option<NodeInfo>;
 }
 
 /// Upstream's numFeasibleNodesToFind: every node below 100 nodes; else `percentage` of them
@@ -53,16 +48,6 @@ pub struct Candidate {
 struct Feasible {
     node: u32,
     class: u32,
-    fit: i32,
-    balanced: i32,
-}
-
-/// NodeResourcesFit and BalancedAllocation scores of a node, valid while the node's requests,
-/// the pod's requests and the strategy stay the same (a batch of like pods reuses them).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct ResourceScores {
-    key: [u32; 6],
-    generation: u32,
     fit: i32,
     balanced: i32,
 }
@@ -116,7 +101,7 @@ pub struct Removed {
 #[inline(always)]
 pub fn run_filters(
     index: u32,
-    node: &Node,
+    node: &NodeInfo,
     state: &CycleState,
     app: &AppPods,
     removed: Removed,
@@ -156,10 +141,8 @@ pub struct Framework {
     record_scores: bool,
     candidates: Vec<Candidate>,
     failed: Vec<(u32, FilterReason)>,
-    resource_scores: Vec<ResourceScores>,
+    resource_scores: ResourceScores,
     classes: ScoreClasses,
-    scored_strategy: ScoringStrategy,
-    generation: u32,
 }
 
 impl Framework {
@@ -172,10 +155,8 @@ impl Framework {
             record_scores: true,
             candidates: Vec::with_capacity(max_nodes),
             failed: Vec::with_capacity(max_nodes),
-            resource_scores: vec![ResourceScores::default(); max_nodes],
+            resource_scores: ResourceScores::with_capacity(max_nodes),
             classes: ScoreClasses::with_capacity(max_nodes),
-            scored_strategy: ScoringStrategy::LeastAllocated,
-            generation: 1,
         }
     }
 
@@ -221,10 +202,8 @@ impl Framework {
             .min(self.classes.capacity());
         self.classes.clear();
         let spec = pod.scheduling;
-        if self.config.strategy != self.scored_strategy {
-            self.scored_strategy = self.config.strategy;
-            self.generation = self.generation.wrapping_add(1).max(1);
-        }
+        self.resource_scores
+            .begin(self.config.strategy, pod.cpu_m, pod.memory_mib);
         let mut reasons = ReasonCounts::default();
         let mut processed = 0;
         let start = self.next_start_node_index % all;
@@ -247,17 +226,17 @@ impl Framework {
                 extra,
                 app: AppCount::default(),
             };
-            if let Err(reason) = run_filters(index, node, &state, app, removed) {
+            if let Err(reason) = run_filters(index, &node, &state, app, removed) {
                 reasons.add(reason);
                 if self.failed.len() < self.failed.capacity() {
                     self.failed.push((index, reason));
                 }
                 continue;
             }
-            let (fit, balanced) = self.resource_scores(index, node, pod);
+            let (fit, balanced) = self.resource_scores.get(index, &node);
             let pods = app.node(index);
             let class = self.classes.add(ClassKey {
-                taint: taint_toleration::score(node, &spec) != 0,
+                taint: taint_toleration::score(&node, &spec) != 0,
                 zone: node.zone,
                 all: pods.all,
                 preferred: pods.preferred,
@@ -283,33 +262,6 @@ impl Framework {
             return Decision::Bind(self.feasible[0].node);
         }
         Decision::Bind(self.score_and_select(&spec, app, rng))
-    }
-
-    /// NodeResourcesFit and BalancedAllocation of a node, from the cache when still valid.
-    #[inline]
-    fn resource_scores(&mut self, index: u32, node: &Node, pod: &PodInfo) -> (i32, i32) {
-        let key = [
-            node.requested_cpu_m,
-            node.requested_memory_mib,
-            node.allocatable_cpu_m,
-            node.allocatable_memory_mib,
-            pod.cpu_m,
-            pod.memory_mib,
-        ];
-        let generation = self.generation;
-        let Some(entry) = self.resource_scores.get_mut(index as usize) else {
-            return compute_resource_scores(&self.config.strategy, key);
-        };
-        if entry.generation != generation || entry.key != key {
-            let (fit, balanced) = compute_resource_scores(&self.config.strategy, key);
-            *entry = ResourceScores {
-                key,
-                generation,
-                fit,
-                balanced,
-            };
-        }
-        (entry.fit, entry.balanced)
     }
 
     /// PreScore, Score and NormalizeScore of the plugins whose raw scores need every
@@ -414,15 +366,4 @@ impl Framework {
             c.total = s.total();
         });
     }
-}
-
-fn compute_resource_scores(strategy: &ScoringStrategy, key: [u32; 6]) -> (i32, i32) {
-    let cpu_req = i64::from(key[0]) + i64::from(key[4]);
-    let mem_req = i64::from(key[1]) + i64::from(key[5]);
-    let cpu_cap = i64::from(key[2]);
-    let mem_cap = i64::from(key[3]);
-    (
-        strategy.score(cpu_req, cpu_cap, mem_req, mem_cap) as i32,
-        balanced_allocation::score(cpu_req, cpu_cap, mem_req, mem_cap) as i32,
-    )
 }

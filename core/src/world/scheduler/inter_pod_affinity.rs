@@ -7,15 +7,15 @@
 //! count, as they are still in the node's pod list.
 
 use super::cycle::{AppCount, AppPods};
+use super::node_info::NodeInfo;
 use super::{FilterReason, MAX_NODE_SCORE};
 use crate::world::constraints::{
     AntiAffinity, SchedulingSpec, TopologyKey, PREFERRED_WEIGHT, ZONES,
 };
-use crate::world::objects::Node;
 
 /// The app's pods in the node's domain (nothing when the node lacks the label).
 #[inline]
-fn domain(index: u32, node: &Node, key: TopologyKey, app: &AppPods) -> AppCount {
+fn domain(index: u32, node: &NodeInfo, key: TopologyKey, app: &AppPods) -> AppCount {
     match key {
         TopologyKey::Hostname => app.node(index),
         TopologyKey::Zone if node.zone == 0 => AppCount::default(),
@@ -27,7 +27,7 @@ fn domain(index: u32, node: &Node, key: TopologyKey, app: &AppPods) -> AppCount 
 #[inline]
 pub fn filter(
     index: u32,
-    node: &Node,
+    node: &NodeInfo,
     pod: &SchedulingSpec,
     app: &AppPods,
     removed: AppCount,

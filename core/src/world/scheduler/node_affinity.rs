@@ -2,13 +2,13 @@
 //! 100) on the zone label scores, normalised by DefaultNormalizeScore. Without a preferred
 //! term the plugin skips scoring (0 on every node).
 
+use super::node_info::NodeInfo;
 use super::FilterReason;
 use crate::world::constraints::{SchedulingSpec, PREFERRED_WEIGHT};
-use crate::world::objects::Node;
 
 /// Filter: the nodeSelector `topology.kubernetes.io/zone`.
 #[inline]
-pub fn filter(node: &Node, pod: &SchedulingSpec) -> Result<(), FilterReason> {
+pub fn filter(node: &NodeInfo, pod: &SchedulingSpec) -> Result<(), FilterReason> {
     if matches_selector(node, pod) {
         Ok(())
     } else {
@@ -18,7 +18,7 @@ pub fn filter(node: &Node, pod: &SchedulingSpec) -> Result<(), FilterReason> {
 
 /// Whether the node matches the pod's required node affinity.
 #[inline]
-pub fn matches_selector(node: &Node, pod: &SchedulingSpec) -> bool {
+pub fn matches_selector(node: &NodeInfo, pod: &SchedulingSpec) -> bool {
     pod.node_selector_zone == 0 || node.zone == pod.node_selector_zone
 }
 

@@ -10,11 +10,11 @@
 use super::cycle::{AppPods, NodeTopology, PodInfo};
 use super::framework::NodeSource;
 use super::node_affinity::zone_matches;
+use super::node_info::NodeInfo;
 use super::{FilterReason, MAX_NODE_SCORE};
 use crate::world::constraints::{
     SchedulingSpec, SpreadConstraint, TopologyKey, WhenUnsatisfiable, ZONES,
 };
-use crate::world::objects::Node;
 
 /// The system default constraints (hostname maxSkew 3, zone maxSkew 5, ScheduleAnyway).
 pub const DEFAULT_CONSTRAINTS: [SpreadConstraint; 2] = [
@@ -83,7 +83,7 @@ pub fn pre_filter<N: NodeSource + ?Sized>(
 #[inline]
 pub fn filter(
     index: u32,
-    node: &Node,
+    node: &NodeInfo,
     hard: &HardSpread,
     app: &AppPods,
     removed_live: u32,
