@@ -37,7 +37,8 @@ use names::ObjectName;
 pub use node_lifecycle::NODE_MONITOR_GRACE_PERIOD;
 pub use objects::*;
 use scheduler::{
-    AppPods, CandidateNode, Framework, NodeTopology, Reservation, SchedulerConfig, SchedulingQueue,
+    AppPods, CandidateNode, Framework, NodeInfos, NodeTopology, Reservation, SchedulerConfig,
+    SchedulingQueue,
 };
 pub use services::{Service, ServiceSpec, MAX_ENDPOINTS, MAX_SELECTED};
 use slab::Slab;
@@ -130,6 +131,8 @@ pub struct World {
     framework: Framework,
     app_pods: AppPods,
     topology: NodeTopology,
+    /// The scheduler's node snapshot, taken per scheduling round.
+    node_infos: NodeInfos,
     reservations: Vec<Reservation>,
     preemption_candidates: Vec<CandidateNode>,
     potential: Vec<scheduler::Potential>,
@@ -147,6 +150,8 @@ impl World {
     /// A world with nothing in it.
     pub fn new(config: WorldConfig) -> World {
         let slots = MAX_TAG as usize + 1;
+        let mut framework = Framework::with_capacity(config.max_nodes);
+        framework.record_scores(false);
         World {
             config,
             time: 0.0,
@@ -170,9 +175,10 @@ impl World {
             service_tags: Vec::with_capacity(slots),
             compactor: etcd::Compactor::new(),
             queue: SchedulingQueue::with_capacity(config.max_pods),
-            framework: Framework::with_capacity(config.max_nodes),
+            framework,
             app_pods: AppPods::with_capacity(config.max_nodes),
             topology: NodeTopology::with_capacity(config.max_nodes),
+            node_infos: NodeInfos::with_capacity(config.max_nodes),
             reservations: Vec::with_capacity(config.max_pods),
             preemption_candidates: Vec::with_capacity(config.max_nodes),
             potential: Vec::with_capacity(config.max_pods),

@@ -4,23 +4,19 @@
 //! sized at construction.
 
 use super::cycle::{AppCount, AppPods, NodeTopology, PodInfo, Reservation};
+use super::node_info::NodeInfo;
 use super::node_resources_fit::Extra;
 use super::pod_topology_spread::{HardSpread, SoftSpread};
+use super::resource_scores::ResourceScores;
+use super::score_classes::{ClassKey, ScoreClasses};
 use super::*;
 use crate::rng::Rng;
 use crate::world::constraints::SchedulingSpec;
-use crate::world::objects::Node;
 
 /// Where the scheduler reads nodes from.
 pub trait NodeSource {
     /// The node at a slab index.
-    fn node(&self, index: u32) -> Option<&Node>;
-}
-
-impl NodeSource for [Node] {
-    fn node(&self, index: u32) -> Option<&Node> {
-        self.get(index as usize)
-    }
+    fn node(&self, index: u32) -> Option<NodeInfo>;
 }
 
 /// Upstream's numFeasibleNodesToFind: every node below 100 nodes; else `percentage` of them
@@ -43,24 +39,15 @@ pub fn num_feasible_nodes_to_find(percentage: u32, num_all: usize) -> usize {
 pub struct Candidate {
     /// Node slab index.
     pub node: u32,
-    zone: u8,
-    taint: bool,
-    spread_ignored: bool,
-    fit: i32,
-    balanced: i32,
-    affinity: i32,
-    ipa: i64,
-    spread: i64,
     /// The weighted, normalised scores.
     pub scores: NodeScores,
 }
 
-/// NodeResourcesFit and BalancedAllocation scores of a node, valid while the node's requests,
-/// the pod's requests and the strategy stay the same (a batch of like pods reuses them).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct ResourceScores {
-    key: [u32; 6],
-    generation: u32,
+/// A feasible node as the cycle keeps it: its score class and per-node scores.
+#[derive(Debug, Clone, Copy)]
+struct Feasible {
+    node: u32,
+    class: u32,
     fit: i32,
     balanced: i32,
 }
@@ -114,7 +101,7 @@ pub struct Removed {
 #[inline(always)]
 pub fn run_filters(
     index: u32,
-    node: &Node,
+    node: &NodeInfo,
     state: &CycleState,
     app: &AppPods,
     removed: Removed,
@@ -150,11 +137,12 @@ pub struct Framework {
     /// The configuration in force.
     pub config: SchedulerConfig,
     next_start_node_index: usize,
+    feasible: Vec<Feasible>,
+    record_scores: bool,
     candidates: Vec<Candidate>,
     failed: Vec<(u32, FilterReason)>,
-    resource_scores: Vec<ResourceScores>,
-    scored_strategy: ScoringStrategy,
-    generation: u32,
+    resource_scores: ResourceScores,
+    classes: ScoreClasses,
 }
 
 impl Framework {
@@ -163,17 +151,24 @@ impl Framework {
         Framework {
             config: SchedulerConfig::default(),
             next_start_node_index: 0,
+            feasible: Vec::with_capacity(max_nodes),
+            record_scores: true,
             candidates: Vec::with_capacity(max_nodes),
             failed: Vec::with_capacity(max_nodes),
-            resource_scores: vec![ResourceScores::default(); max_nodes],
-            scored_strategy: ScoringStrategy::LeastAllocated,
-            generation: 1,
+            resource_scores: ResourceScores::with_capacity(max_nodes),
+            classes: ScoreClasses::with_capacity(max_nodes),
         }
     }
 
-    /// The feasible nodes of the last cycle with their scores.
+    /// The feasible nodes of the last cycle with their scores (empty unless recording).
     pub fn candidates(&self) -> &[Candidate] {
         &self.candidates
+    }
+
+    /// Whether cycles record [`Framework::candidates`] (on by default; the world turns it
+    /// off, as only inspection reads them).
+    pub fn record_scores(&mut self, on: bool) {
+        self.record_scores = on;
     }
 
     /// Nodes that failed a filter in the last cycle, and why.
@@ -192,6 +187,7 @@ impl Framework {
         rng: &mut Rng,
     ) -> Decision {
         let state = CycleState::new(pod, app, topo, nodes);
+        self.feasible.clear();
         self.candidates.clear();
         self.failed.clear();
         let all = topo.order.len();
@@ -201,17 +197,18 @@ impl Framework {
                 reasons: ReasonCounts::default(),
             };
         }
-        let to_find = num_feasible_nodes_to_find(self.config.percentage_of_nodes_to_score, all);
+        // More feasible nodes than classes fit only if the node source outgrew the capacity.
+        let to_find = num_feasible_nodes_to_find(self.config.percentage_of_nodes_to_score, all)
+            .min(self.classes.capacity());
+        self.classes.clear();
         let spec = pod.scheduling;
-        if self.config.strategy != self.scored_strategy {
-            self.scored_strategy = self.config.strategy;
-            self.generation = self.generation.wrapping_add(1).max(1);
-        }
+        self.resource_scores
+            .begin(self.config.strategy, pod.cpu_m, pod.memory_mib);
         let mut reasons = ReasonCounts::default();
         let mut processed = 0;
         let start = self.next_start_node_index % all;
         for k in 0..all {
-            if self.candidates.len() >= to_find {
+            if self.feasible.len() >= to_find {
                 break;
             }
             processed += 1;
@@ -229,142 +226,66 @@ impl Framework {
                 extra,
                 app: AppCount::default(),
             };
-            if let Err(reason) = run_filters(index, node, &state, app, removed) {
+            if let Err(reason) = run_filters(index, &node, &state, app, removed) {
                 reasons.add(reason);
                 if self.failed.len() < self.failed.capacity() {
                     self.failed.push((index, reason));
                 }
                 continue;
             }
-            let (fit, balanced) = self.resource_scores(index, node, pod);
-            let taint = taint_toleration::score(node, &spec);
-            let affinity = node_affinity::score(node, &spec);
-            let ipa = inter_pod_affinity::score(index, node, &spec, app);
-            self.candidates.push(Candidate {
-                node: index,
+            let (fit, balanced) = self.resource_scores.get(index, &node);
+            let pods = app.node(index);
+            let class = self.classes.add(ClassKey {
+                taint: taint_toleration::score(&node, &spec) != 0,
                 zone: node.zone,
-                taint: taint != 0,
-                spread_ignored: false,
+                all: pods.all,
+                preferred: pods.preferred,
+            });
+            self.feasible.push(Feasible {
+                node: index,
+                class,
                 fit,
                 balanced,
-                affinity: affinity as i32,
-                ipa,
-                spread: 0,
-                scores: NodeScores::default(),
             });
         }
         self.next_start_node_index = (start + processed) % all;
-        if self.candidates.is_empty() {
+        if self.feasible.is_empty() {
             return Decision::Unschedulable {
                 nodes: all as u32,
                 reasons,
             };
         }
-        if self.candidates.len() == 1 {
+        if self.feasible.len() == 1 {
             // A single feasible node is chosen without drawing a tie-break.
             let mut ignore = Rng::new(0);
             self.score_and_select(&spec, app, &mut ignore);
-            return Decision::Bind(self.candidates[0].node);
+            return Decision::Bind(self.feasible[0].node);
         }
         Decision::Bind(self.score_and_select(&spec, app, rng))
     }
 
-    /// NodeResourcesFit and BalancedAllocation of a node, from the cache when still valid.
-    #[inline]
-    fn resource_scores(&mut self, index: u32, node: &Node, pod: &PodInfo) -> (i32, i32) {
-        let key = [
-            node.requested_cpu_m,
-            node.requested_memory_mib,
-            node.allocatable_cpu_m,
-            node.allocatable_memory_mib,
-            pod.cpu_m,
-            pod.memory_mib,
-        ];
-        let generation = self.generation;
-        let Some(entry) = self.resource_scores.get_mut(index as usize) else {
-            return compute_resource_scores(&self.config.strategy, key);
-        };
-        if entry.generation != generation || entry.key != key {
-            let (fit, balanced) = compute_resource_scores(&self.config.strategy, key);
-            *entry = ResourceScores {
-                key,
-                generation,
-                fit,
-                balanced,
-            };
-        }
-        (entry.fit, entry.balanced)
-    }
-
     /// PreScore, Score and NormalizeScore of the plugins whose raw scores need every
-    /// feasible node, then the weighted sums and selectHost (ties by reservoir sampling).
+    /// feasible node, computed once per score class, then the weighted sums and selectHost
+    /// (ties by reservoir sampling, in node order).
     fn score_and_select(&mut self, spec: &SchedulingSpec, app: &AppPods, rng: &mut Rng) -> u32 {
-        let cands = &mut self.candidates;
-        let (mut any_taint, mut max_affinity) = (false, 0i32);
-        let (mut min_ipa, mut max_ipa) = (i64::MAX, i64::MIN);
-        for c in cands.iter() {
-            any_taint |= c.taint;
-            max_affinity = max_affinity.max(c.affinity);
-            min_ipa = min_ipa.min(c.ipa);
-            max_ipa = max_ipa.max(c.ipa);
-        }
-        // TaintToleration: DefaultNormalizeScore, reversed.
-        let taint = normalize::Normalizer::new(i64::from(any_taint), true);
-        // NodeAffinity: DefaultNormalizeScore when the pod has a preferred term.
-        let affinity = (!node_affinity::skip_score(spec))
-            .then(|| normalize::Normalizer::new(i64::from(max_affinity), false));
-        // InterPodAffinity: between min and max.
-        let ipa = !inter_pod_affinity::skip_score(spec, app);
-        // PodTopologySpread: weights from the feasible nodes, then its own normalisation.
-        let spread = SoftSpread::new(spec).map(|mut soft| {
-            soft.set_weights(cands.iter().map(|c| c.zone));
-            let (mut min, mut max) = (i64::MAX, 0i64);
-            for c in cands.iter_mut() {
-                c.spread_ignored = soft.ignored(c.zone);
-                if c.spread_ignored {
-                    continue;
-                }
-                c.spread = soft.score(c.node, c.zone, app);
-                min = min.min(c.spread);
-                max = max.max(c.spread);
-            }
-            (min, max)
-        });
+        self.score_classes(spec, app);
         let mut best = (i64::MIN, u32::MAX);
         let mut ties = 0u64;
-        // Neighbouring nodes mostly share raw scores: remember the last normalisation of each
-        // plugin instead of dividing again.
-        let mut memo_affinity = Memo::default();
-        let mut memo_ipa = Memo::default();
-        let mut memo_spread = Memo::default();
-        let taint_scores = [taint.apply(0), taint.apply(1)];
-        for c in cands.iter_mut() {
-            let mut s = NodeScores {
-                resources_fit: i64::from(c.fit) * WEIGHT_RESOURCES_FIT,
-                balanced_allocation: i64::from(c.balanced) * WEIGHT_BALANCED_ALLOCATION,
-                taint_toleration: taint_scores[usize::from(c.taint)] * WEIGHT_TAINT_TOLERATION,
-                ..NodeScores::default()
-            };
-            if let Some(n) = affinity {
-                s.node_affinity =
-                    memo_affinity.get(i64::from(c.affinity), |r| n.apply(r)) * WEIGHT_NODE_AFFINITY;
+        for c in &self.feasible {
+            let class = self.classes.get(c.class);
+            let fit = i64::from(c.fit) * WEIGHT_RESOURCES_FIT;
+            let balanced = i64::from(c.balanced) * WEIGHT_BALANCED_ALLOCATION;
+            if self.record_scores {
+                self.candidates.push(Candidate {
+                    node: c.node,
+                    scores: NodeScores {
+                        resources_fit: fit,
+                        balanced_allocation: balanced,
+                        ..class.scores
+                    },
+                });
             }
-            if ipa {
-                s.inter_pod_affinity = memo_ipa.get(c.ipa, |r| {
-                    inter_pod_affinity::normalize(r, min_ipa, max_ipa)
-                }) * WEIGHT_INTER_POD_AFFINITY;
-            }
-            if let Some((min, max)) = spread {
-                s.pod_topology_spread = if c.spread_ignored {
-                    0
-                } else {
-                    memo_spread.get(c.spread, |r| {
-                        pod_topology_spread::normalize(r, false, min, max)
-                    }) * WEIGHT_POD_TOPOLOGY_SPREAD
-                };
-            }
-            c.scores = s;
-            let total = s.total();
+            let total = fit + balanced + class.total;
             if total > best.0 {
                 best = (total, c.node);
                 ties = 1;
@@ -377,42 +298,72 @@ impl Framework {
         }
         best.1
     }
-}
 
-/// The last raw score normalised and its result.
-#[derive(Debug, Clone, Copy)]
-struct Memo {
-    raw: i64,
-    score: i64,
-}
-
-impl Default for Memo {
-    fn default() -> Self {
-        Memo {
-            raw: i64::MIN,
-            score: 0,
-        }
+    /// Raw scores, their normalisation over the feasible nodes and the weighted scores of
+    /// every class, except the per-node NodeResourcesFit and BalancedAllocation.
+    fn score_classes(&mut self, spec: &SchedulingSpec, app: &AppPods) {
+        let classes = &mut self.classes;
+        let (mut any_taint, mut max_affinity) = (false, 0i64);
+        let (mut min_ipa, mut max_ipa) = (i64::MAX, i64::MIN);
+        classes.for_each_mut(|c| {
+            let k = c.key;
+            let pods = AppCount {
+                all: k.all,
+                preferred: k.preferred,
+                ..AppCount::default()
+            };
+            c.ipa = inter_pod_affinity::score(pods, k.zone, spec, app);
+            any_taint |= k.taint;
+            max_affinity = max_affinity.max(node_affinity::score(k.zone, spec));
+            min_ipa = min_ipa.min(c.ipa);
+            max_ipa = max_ipa.max(c.ipa);
+        });
+        // TaintToleration: DefaultNormalizeScore, reversed.
+        let taint = normalize::Normalizer::new(i64::from(any_taint), true);
+        // NodeAffinity: DefaultNormalizeScore when the pod has a preferred term.
+        let affinity = (!node_affinity::skip_score(spec))
+            .then(|| normalize::Normalizer::new(max_affinity, false));
+        // InterPodAffinity: between min and max.
+        let ipa = !inter_pod_affinity::skip_score(spec, app);
+        // PodTopologySpread: weights from the feasible nodes, then its own normalisation.
+        let spread = SoftSpread::new(spec).map(|mut soft| {
+            soft.set_weights(classes.iter().map(|c| (c.key.zone, c.count)));
+            let (mut min, mut max) = (i64::MAX, 0i64);
+            classes.for_each_mut(|c| {
+                c.spread_ignored = soft.ignored(c.key.zone);
+                if c.spread_ignored {
+                    return;
+                }
+                c.spread = soft.score(c.key.all, c.key.zone, app);
+                min = min.min(c.spread);
+                max = max.max(c.spread);
+            });
+            (min, max)
+        });
+        classes.for_each_mut(|c| {
+            let k = c.key;
+            let mut s = NodeScores {
+                taint_toleration: taint.apply(i64::from(k.taint)) * WEIGHT_TAINT_TOLERATION,
+                ..NodeScores::default()
+            };
+            if let Some(n) = affinity {
+                s.node_affinity =
+                    n.apply(node_affinity::score(k.zone, spec)) * WEIGHT_NODE_AFFINITY;
+            }
+            if ipa {
+                s.inter_pod_affinity = inter_pod_affinity::normalize(c.ipa, min_ipa, max_ipa)
+                    * WEIGHT_INTER_POD_AFFINITY;
+            }
+            if let Some((min, max)) = spread {
+                s.pod_topology_spread = if c.spread_ignored {
+                    0
+                } else {
+                    pod_topology_spread::normalize(c.spread, false, min, max)
+                        * WEIGHT_POD_TOPOLOGY_SPREAD
+                };
+            }
+            c.scores = s;
+            c.total = s.total();
+        });
     }
-}
-
-impl Memo {
-    #[inline]
-    fn get(&mut self, raw: i64, f: impl FnOnce(i64) -> i64) -> i64 {
-        if raw != self.raw {
-            self.raw = raw;
-            self.score = f(raw);
-        }
-        self.score
-    }
-}
-
-fn compute_resource_scores(strategy: &ScoringStrategy, key: [u32; 6]) -> (i32, i32) {
-    let cpu_req = i64::from(key[0]) + i64::from(key[4]);
-    let mem_req = i64::from(key[1]) + i64::from(key[5]);
-    let cpu_cap = i64::from(key[2]);
-    let mem_cap = i64::from(key[3]);
-    (
-        strategy.score(cpu_req, cpu_cap, mem_req, mem_cap) as i32,
-        balanced_allocation::score(cpu_req, cpu_cap, mem_req, mem_cap) as i32,
-    )
 }

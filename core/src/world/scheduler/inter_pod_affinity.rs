@@ -7,15 +7,15 @@
 //! count, as they are still in the node's pod list.
 
 use super::cycle::{AppCount, AppPods};
+use super::node_info::NodeInfo;
 use super::{FilterReason, MAX_NODE_SCORE};
 use crate::world::constraints::{
     AntiAffinity, SchedulingSpec, TopologyKey, PREFERRED_WEIGHT, ZONES,
 };
-use crate::world::objects::Node;
 
 /// The app's pods in the node's domain (nothing when the node lacks the label).
 #[inline]
-fn domain(index: u32, node: &Node, key: TopologyKey, app: &AppPods) -> AppCount {
+fn domain(index: u32, node: &NodeInfo, key: TopologyKey, app: &AppPods) -> AppCount {
     match key {
         TopologyKey::Hostname => app.node(index),
         TopologyKey::Zone if node.zone == 0 => AppCount::default(),
@@ -27,7 +27,7 @@ fn domain(index: u32, node: &Node, key: TopologyKey, app: &AppPods) -> AppCount 
 #[inline]
 pub fn filter(
     index: u32,
-    node: &Node,
+    node: &NodeInfo,
     pod: &SchedulingSpec,
     app: &AppPods,
     removed: AppCount,
@@ -48,10 +48,14 @@ pub fn skip_score(pod: &SchedulingSpec, app: &AppPods) -> bool {
         && (0..=ZONES as u8).all(|z| app.zone(z).preferred == 0)
 }
 
-/// Raw score (0 or negative).
+/// Raw score (0 or negative) of a node in `zone` holding `node_pods` of the app.
 #[inline]
-pub fn score(index: u32, node: &Node, pod: &SchedulingSpec, app: &AppPods) -> i64 {
-    let c = domain(index, node, pod.anti_affinity_key, app);
+pub fn score(node_pods: AppCount, zone: u8, pod: &SchedulingSpec, app: &AppPods) -> i64 {
+    let c = match pod.anti_affinity_key {
+        TopologyKey::Hostname => node_pods,
+        TopologyKey::Zone if zone == 0 => AppCount::default(),
+        TopologyKey::Zone => app.zone(zone),
+    };
     let own = if pod.anti_affinity == AntiAffinity::Preferred {
         i64::from(c.all)
     } else {

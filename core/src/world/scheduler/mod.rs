@@ -8,6 +8,7 @@ mod cycle;
 mod framework;
 mod inter_pod_affinity;
 mod node_affinity;
+mod node_info;
 mod node_resources_fit;
 mod node_unschedulable;
 mod normalize;
@@ -15,7 +16,9 @@ mod pod_topology_spread;
 mod preemption;
 mod queue;
 mod reasons;
+mod resource_scores;
 mod schedule_one;
+mod score_classes;
 mod taint_toleration;
 
 pub use cycle::{AppCount, AppPods, NodeTopology, PodInfo, Reservation};
@@ -23,6 +26,7 @@ pub use framework::{
     num_feasible_nodes_to_find, run_filters, Candidate, CycleState, Decision, Framework,
     NodeSource, Removed,
 };
+pub use node_info::{NodeInfo, NodeInfos};
 pub use node_resources_fit::Extra;
 pub use node_resources_fit::{ScoringStrategy, ShapePoint};
 pub(in crate::world) use preemption::Potential;

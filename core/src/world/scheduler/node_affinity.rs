@@ -2,13 +2,13 @@
 //! 100) on the zone label scores, normalised by DefaultNormalizeScore. Without a preferred
 //! term the plugin skips scoring (0 on every node).
 
+use super::node_info::NodeInfo;
 use super::FilterReason;
 use crate::world::constraints::{SchedulingSpec, PREFERRED_WEIGHT};
-use crate::world::objects::Node;
 
 /// Filter: the nodeSelector `topology.kubernetes.io/zone`.
 #[inline]
-pub fn filter(node: &Node, pod: &SchedulingSpec) -> Result<(), FilterReason> {
+pub fn filter(node: &NodeInfo, pod: &SchedulingSpec) -> Result<(), FilterReason> {
     if matches_selector(node, pod) {
         Ok(())
     } else {
@@ -18,7 +18,7 @@ pub fn filter(node: &Node, pod: &SchedulingSpec) -> Result<(), FilterReason> {
 
 /// Whether the node matches the pod's required node affinity.
 #[inline]
-pub fn matches_selector(node: &Node, pod: &SchedulingSpec) -> bool {
+pub fn matches_selector(node: &NodeInfo, pod: &SchedulingSpec) -> bool {
     pod.node_selector_zone == 0 || node.zone == pod.node_selector_zone
 }
 
@@ -28,10 +28,10 @@ pub fn zone_matches(zone: u8, pod: &SchedulingSpec) -> bool {
     pod.node_selector_zone == 0 || zone == pod.node_selector_zone
 }
 
-/// Raw score: the summed weights of matching preferred terms.
+/// Raw score of a node in `zone`: the summed weights of matching preferred terms.
 #[inline]
-pub fn score(node: &Node, pod: &SchedulingSpec) -> i64 {
-    if pod.preferred_zone != 0 && node.zone == pod.preferred_zone {
+pub fn score(zone: u8, pod: &SchedulingSpec) -> i64 {
+    if pod.preferred_zone != 0 && zone == pod.preferred_zone {
         PREFERRED_WEIGHT
     } else {
         0

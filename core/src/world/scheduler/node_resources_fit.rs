@@ -2,8 +2,8 @@
 //! strategies LeastAllocated, MostAllocated and RequestedToCapacityRatio, cpu and memory
 //! weighted 1 each, computed as upstream computes them.
 
+use super::node_info::NodeInfo;
 use super::{FilterReason, MAX_NODE_SCORE};
-use crate::world::objects::Node;
 
 /// Most points of a RequestedToCapacityRatio shape.
 pub const MAX_SHAPE_POINTS: usize = 4;
@@ -176,7 +176,12 @@ fn broken_linear(shape: &[ShapePoint], p: i64) -> i64 {
 /// Filter: pod count, then cpu, then memory, with `extra` requested on the node (nominated
 /// pods' reservations, or minus victims during a preemption dry run).
 #[inline]
-pub fn filter(node: &Node, cpu_m: u32, memory_mib: u32, extra: Extra) -> Result<(), FilterReason> {
+pub fn filter(
+    node: &NodeInfo,
+    cpu_m: u32,
+    memory_mib: u32,
+    extra: Extra,
+) -> Result<(), FilterReason> {
     let pods = i64::from(node.pod_count) + extra.pods;
     let cpu = i64::from(node.requested_cpu_m) + extra.cpu_m;
     let mem = i64::from(node.requested_memory_mib) + extra.memory_mib;

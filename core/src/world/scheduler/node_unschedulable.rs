@@ -1,11 +1,11 @@
 //! NodeUnschedulable: cordoned nodes (spec.unschedulable) take no new pods.
 
+use super::node_info::NodeInfo;
 use super::FilterReason;
-use crate::world::objects::Node;
 
 /// Filter.
 #[inline]
-pub fn filter(node: &Node) -> Result<(), FilterReason> {
+pub fn filter(node: &NodeInfo) -> Result<(), FilterReason> {
     if node.unschedulable {
         Err(FilterReason::Unschedulable)
     } else {

@@ -10,11 +10,11 @@
 use super::cycle::{AppPods, NodeTopology, PodInfo};
 use super::framework::NodeSource;
 use super::node_affinity::zone_matches;
+use super::node_info::NodeInfo;
 use super::{FilterReason, MAX_NODE_SCORE};
 use crate::world::constraints::{
     SchedulingSpec, SpreadConstraint, TopologyKey, WhenUnsatisfiable, ZONES,
 };
-use crate::world::objects::Node;
 
 /// The system default constraints (hostname maxSkew 3, zone maxSkew 5, ScheduleAnyway).
 pub const DEFAULT_CONSTRAINTS: [SpreadConstraint; 2] = [
@@ -83,7 +83,7 @@ pub fn pre_filter<N: NodeSource + ?Sized>(
 #[inline]
 pub fn filter(
     index: u32,
-    node: &Node,
+    node: &NodeInfo,
     hard: &HardSpread,
     app: &AppPods,
     removed_live: u32,
@@ -146,15 +146,16 @@ impl SoftSpread {
                 .any(|c| c.key == TopologyKey::Zone)
     }
 
-    /// Sets the weights from the feasible nodes' zones: ln(domains + 2).
-    pub fn set_weights(&mut self, feasible_zones: impl Iterator<Item = u8>) {
+    /// Sets the weights from the feasible nodes' zones, given as (zone, nodes in it):
+    /// ln(domains + 2).
+    pub fn set_weights(&mut self, feasible_zones: impl Iterator<Item = (u8, u32)>) {
         let mut seen = [false; ZONES + 1];
         let mut scored = 0usize;
-        for z in feasible_zones {
+        for (z, nodes) in feasible_zones {
             if self.ignored(z) {
                 continue;
             }
-            scored += 1;
+            scored += nodes as usize;
             seen[usize::from(z).min(ZONES)] = true;
         }
         let zones = seen.iter().filter(|&&s| s).count();
@@ -167,13 +168,14 @@ impl SoftSpread {
         }
     }
 
-    /// Raw score of a node (call after [`SoftSpread::set_weights`]).
+    /// Raw score of a node in `zone` holding `node_pods` of the app (call after
+    /// [`SoftSpread::set_weights`]).
     #[inline]
-    pub fn score(&self, index: u32, zone: u8, app: &AppPods) -> i64 {
+    pub fn score(&self, node_pods: u32, zone: u8, app: &AppPods) -> i64 {
         let mut score = 0.0;
         for (c, w) in self.constraints().iter().zip(self.weights) {
             let count = match c.key {
-                TopologyKey::Hostname => app.node(index).all,
+                TopologyKey::Hostname => node_pods,
                 TopologyKey::Zone if zone == 0 => continue,
                 TopologyKey::Zone => app.zone(zone).all,
             };

@@ -9,6 +9,7 @@
 
 use super::cycle::{AppCount, PodInfo};
 use super::framework::{reserved_on, run_filters, CycleState, Removed};
+use super::node_info::NodeInfo;
 use crate::world::events::EventKind;
 use crate::world::objects::*;
 use crate::world::World;
@@ -198,6 +199,7 @@ impl World {
         state: &CycleState,
     ) -> Option<CandidateNode> {
         let n = *self.nodes.get(node)?;
+        let n_info = NodeInfo::from(&n);
         self.potential.clear();
         let mut removed = Removed {
             extra: reserved_on(node, info, &self.reservations),
@@ -223,7 +225,7 @@ impl World {
             cur = p.node_next;
         }
         if self.potential.is_empty()
-            || run_filters(node, &n, state, &self.app_pods, removed).is_err()
+            || run_filters(node, &n_info, state, &self.app_pods, removed).is_err()
         {
             return None;
         }
@@ -245,7 +247,7 @@ impl World {
         for i in 0..self.potential.len() {
             let v = self.potential[i];
             remove(&mut removed, &v, -1);
-            if run_filters(node, &n, state, &self.app_pods, removed).is_ok() {
+            if run_filters(node, &n_info, state, &self.app_pods, removed).is_ok() {
                 continue;
             }
             remove(&mut removed, &v, 1);

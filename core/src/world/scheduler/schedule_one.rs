@@ -6,14 +6,7 @@ use super::framework::{reserved_on, run_filters, CycleState, NodeSource, Removed
 use super::{Decision, MAX_ATTEMPTS_PER_STEP};
 use crate::world::events::EventKind;
 use crate::world::objects::*;
-use crate::world::slab::Slab;
 use crate::world::World;
-
-impl NodeSource for Slab<Node> {
-    fn node(&self, index: u32) -> Option<&Node> {
-        self.get(index)
-    }
-}
 
 impl World {
     /// One scheduling round: requeue after cluster changes, then up to
@@ -25,6 +18,7 @@ impl World {
             return;
         }
         self.topology.rebuild(self.nodes.iter());
+        self.node_infos.rebuild(&self.nodes);
         for _ in 0..MAX_ATTEMPTS_PER_STEP {
             let Some((index, pod)) = self.pop_active() else {
                 break;
@@ -76,19 +70,19 @@ impl World {
     fn schedule_one(&mut self, index: u32, pod: Pod) {
         let info = Self::pod_info(index, &pod);
         self.refresh_app_pods(pod.owner);
-        if let Some(node) = self.nodes.get(pod.nominated_node) {
+        if let Some(node) = self.nodes.node(pod.nominated_node) {
             let state = CycleState::new(&info, &self.app_pods, &self.topology, &self.nodes);
             let removed = Removed {
                 extra: reserved_on(pod.nominated_node, &info, &self.reservations),
                 ..Removed::default()
             };
-            if run_filters(pod.nominated_node, node, &state, &self.app_pods, removed).is_ok() {
+            if run_filters(pod.nominated_node, &node, &state, &self.app_pods, removed).is_ok() {
                 self.bind_scheduled(index, pod.nominated_node);
                 return;
             }
         }
         let decision = self.framework.find_node(
-            &self.nodes,
+            &self.node_infos,
             &self.topology,
             &info,
             &self.app_pods,
@@ -99,7 +93,10 @@ impl World {
             Decision::Bind(node) => self.bind_scheduled(index, node),
             Decision::Unschedulable { nodes, reasons } => {
                 let nominated = if self.framework.config.preemption {
-                    self.preempt(index, &info)
+                    let nominated = self.preempt(index, &info);
+                    // Victims may have left their nodes: take the snapshot anew.
+                    self.node_infos.rebuild(&self.nodes);
+                    nominated
                 } else {
                     None
                 };
@@ -128,6 +125,7 @@ impl World {
             self.app_pods.app() == pod.owner && self.app_pods.revision == self.revision();
         self.clear_nomination(index);
         self.bind(index, node);
+        self.node_infos.update(node, &self.nodes);
         if counts_valid {
             if let Some(n) = self.nodes.get(node) {
                 self.app_pods

@@ -2,13 +2,14 @@
 //! NoExecute filter; PreferNoSchedule scores (count of intolerable taints, reversed by
 //! DefaultNormalizeScore so untainted nodes score 100).
 
+use super::node_info::NodeInfo;
 use super::FilterReason;
 use crate::world::constraints::{SchedulingSpec, TaintEffect};
 use crate::world::objects::Node;
 
 /// Filter: node.kubernetes.io/not-ready:NoSchedule, then the dedicated taint.
 #[inline]
-pub fn filter(node: &Node, pod: &SchedulingSpec) -> Result<(), FilterReason> {
+pub fn filter(node: &NodeInfo, pod: &SchedulingSpec) -> Result<(), FilterReason> {
     if !node.ready {
         return Err(FilterReason::NotReady);
     }
@@ -22,7 +23,7 @@ pub fn filter(node: &Node, pod: &SchedulingSpec) -> Result<(), FilterReason> {
 
 /// Raw score: intolerable PreferNoSchedule taints on the node.
 #[inline]
-pub fn score(node: &Node, pod: &SchedulingSpec) -> i64 {
+pub fn score(node: &NodeInfo, pod: &SchedulingSpec) -> i64 {
     i64::from(node.taint == TaintEffect::PreferNoSchedule && !pod.tolerates_dedicated)
 }
 
