@@ -87,3 +87,26 @@ fn the_priority_class_menu_offers_exactly_the_worlds_classes() {
         );
     }
 }
+
+#[test]
+fn initialize_returns_every_setting_to_its_default() {
+    let registry = Arc::new(Registry::new());
+    for d in MODULES.iter().filter(|d| !d.settings.is_empty()) {
+        let mut m = create_module(d.slug, &registry).unwrap();
+        for s in d.settings {
+            let other = (s.default + 1) % s.choices.len();
+            m.load(&nested(s.key, parsed(s.choices[other].json)))
+                .unwrap();
+        }
+        m.reset();
+        for s in d.settings {
+            assert_eq!(
+                at(&m.save(), s.key),
+                Some(&parsed(s.choices[s.default].json)),
+                "{}: {}",
+                d.slug,
+                s.key
+            );
+        }
+    }
+}

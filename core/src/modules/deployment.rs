@@ -215,6 +215,9 @@ impl Module for DeploymentModule {
     fn reset(&mut self) {
         self.membership.reset();
         self.replicas = DESCRIPTOR.params[param::REPLICAS].default as u32;
+        // Initialize returns the context-menu settings to their defaults too.
+        self.scheduling = SchedulingSettings::default();
+        self.scheduling_spec = self.scheduling.to_spec().unwrap_or_default();
         self.rollout = SchmittTrigger::default();
         self.rollback = SchmittTrigger::default();
         self.fault = SchmittTrigger::default();

@@ -6,7 +6,7 @@ use crate::world::constraints::SchedulingSpec;
 use crate::world::events::EventKind;
 use crate::world::names::{ObjectKind, ObjectName};
 use crate::world::objects::*;
-use crate::world::scheduler::{node_affinity_filter, taint_toleration_filter};
+use crate::world::scheduler::{node_affinity_filter, taint_toleration_filter, NodeInfo};
 use crate::world::World;
 
 /// A pod's requests.
@@ -98,10 +98,11 @@ fn template_node(tag: u32, spec: &NodePoolSpec) -> Node {
 
 fn targets(node: &Node, pod: &Pod) -> bool {
     let spec: &SchedulingSpec = &pod.scheduling;
+    let info = NodeInfo::from(node);
     pod.cpu_m <= node.allocatable_cpu_m
         && pod.memory_mib <= node.allocatable_memory_mib
-        && taint_toleration_filter(node, spec).is_ok()
-        && node_affinity_filter(node, spec).is_ok()
+        && taint_toleration_filter(&info, spec).is_ok()
+        && node_affinity_filter(&info, spec).is_ok()
 }
 
 fn free(node: &Node) -> Bin {
