@@ -1,45 +1,9 @@
 //! Device allocation and deallocation never touch the heap once a pool is built.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+mod counting;
 
 use kuberack_core::devices::*;
 use kuberack_core::forge::{Essence, ESSENCES};
-
-struct Counting;
-
-static ARMED: AtomicBool = AtomicBool::new(false);
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if ARMED.load(Ordering::Relaxed) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if ARMED.load(Ordering::Relaxed) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if ARMED.load(Ordering::Relaxed) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 // One test function: the counter is process-wide, so nothing else may run meanwhile.
 #[test]
@@ -59,8 +23,7 @@ fn allocate_and_deallocate_allocate_nothing() {
     let mut granted = 0usize;
     let mut refused = 0usize;
 
-    ALLOCATIONS.store(0, Ordering::SeqCst);
-    ARMED.store(true, Ordering::SeqCst);
+    counting::arm();
     for round in 0..200u64 {
         let essence: Essence = ESSENCES[(round % 3) as usize];
         let claim = DeviceClaim::new(round, essence_class(essence))
@@ -85,9 +48,8 @@ fn allocate_and_deallocate_allocate_nothing() {
             pool.set_node_count(2 + (round / 50) as usize % 3);
         }
     }
-    ARMED.store(false, Ordering::SeqCst);
-
-    assert_eq!(ALLOCATIONS.load(Ordering::SeqCst), 0);
+    let n = counting::disarm();
+    assert_eq!(n, 0, "allocate/deallocate touched the heap {n} times");
     // The loop exercised both outcomes.
     assert!(
         granted > 20 && refused > 20,

@@ -2,48 +2,11 @@
 //! preempted (within the queue and across the cohort), evicted with backoff, finished and
 //! deleted, quotas changed, with and without fair sharing.
 
+mod counting;
 mod kueue_support;
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use kuberack_core::kueue::{Kueue, PreemptionPolicy};
 use kueue_support::*;
-
-struct Counting;
-
-static ARMED: AtomicBool = AtomicBool::new(false);
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if ARMED.load(Ordering::Relaxed) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if ARMED.load(Ordering::Relaxed) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if ARMED.load(Ordering::Relaxed) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
 
 /// Three queues in a cohort with every kind of preemption, churned for `rounds`.
 fn churn(k: &mut Kueue, rounds: u32) -> (u64, u64) {
@@ -110,11 +73,9 @@ fn admission_allocates_nothing() {
     for fair in [false, true] {
         let mut k = kueue(&queues(), fair);
         churn(&mut k, 200); // warm-up
-        ALLOCATIONS.store(0, Ordering::SeqCst);
-        ARMED.store(true, Ordering::SeqCst);
+        counting::arm();
         let (admitted, preempted) = churn(&mut k, 2000);
-        ARMED.store(false, Ordering::SeqCst);
-        let n = ALLOCATIONS.load(Ordering::SeqCst);
+        let n = counting::disarm();
         assert_eq!(n, 0, "allocations in admission (fair sharing {fair})");
         assert!(admitted > 100, "the churn admits ({admitted})");
         assert!(preempted > 10, "the churn preempts ({preempted})");

@@ -1,62 +1,23 @@
 //! process() of every module allocates nothing after warm-up, while the world churns:
 //! replicas swept by an LFO, node pools resized, cables pulled and replugged.
 
+mod counting;
 mod rig;
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use kuberack_core::world::events::EventKind;
 use kuberack_core::world::{JobSpec, NodePoolSpec, RestartPolicy, World, WorldConfig};
 use kuberack_protocol::MODULES;
 use rig::Rig;
 
-struct Counting;
-
-static ARMED: AtomicBool = AtomicBool::new(false);
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if ARMED.load(Ordering::Relaxed) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if ARMED.load(Ordering::Relaxed) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if ARMED.load(Ordering::Relaxed) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
 /// Steps the rig with the counter armed and returns how many allocations happened.
 fn count_allocations(rig: &mut Rig, seconds: f32, mut churn: impl FnMut(&mut Rig, usize)) -> usize {
     let samples = (seconds * rig.sample_rate) as usize;
-    ALLOCATIONS.store(0, Ordering::SeqCst);
-    ARMED.store(true, Ordering::SeqCst);
+    counting::arm();
     for i in 0..samples {
         churn(rig, i);
         rig.step();
     }
-    ARMED.store(false, Ordering::SeqCst);
-    ALLOCATIONS.load(Ordering::SeqCst)
+    counting::disarm()
 }
 
 // One test function: the counter is process-wide, so nothing else may run meanwhile.
@@ -282,8 +243,7 @@ fn jobs_and_kubelets_allocate_nothing() {
     for _ in 0..100 {
         w.step(0.05);
     }
-    ALLOCATIONS.store(0, Ordering::SeqCst);
-    ARMED.store(true, Ordering::SeqCst);
+    counting::arm();
     for i in 0..20_000u32 {
         if i % 500 == 0 {
             let policy = if i % 1000 == 0 {
@@ -315,8 +275,7 @@ fn jobs_and_kubelets_allocate_nothing() {
         }
         w.step(0.05);
     }
-    ARMED.store(false, Ordering::SeqCst);
-    let n = ALLOCATIONS.load(Ordering::SeqCst);
+    let n = counting::disarm();
     assert!(w.stats().pods_created > 40, "{:?}", w.stats());
     let seen = |kind| w.events().since(0).1.filter(|e| e.kind == kind).count();
     assert!(seen(EventKind::JobCompleted) > 0);

@@ -59,20 +59,14 @@ pub fn autoscaler_spec(slot: &Slot) -> AutoscalerSpec {
     }
 }
 
-/// A knob's value, clamped to its range (NaN: its default), rounded to a whole number.
+/// A knob (clamped to its range by `param_in`) rounded to a whole number.
 fn whole(io: &ProcessIo<'_>, index: usize) -> u32 {
-    let p = &DESCRIPTOR.params[index];
-    let v = io.param_in(&DESCRIPTOR, index);
-    let v = if v.is_finite() { v } else { p.default };
-    v.clamp(p.min, p.max).round() as u32
+    io.param_in(&DESCRIPTOR, index).round() as u32
 }
 
 /// A seconds knob in milliseconds.
 fn millis(io: &ProcessIo<'_>, index: usize) -> u32 {
-    let p = &DESCRIPTOR.params[index];
-    let v = io.param_in(&DESCRIPTOR, index);
-    let v = if v.is_finite() { v } else { p.default };
-    (v.clamp(p.min, p.max) * 1000.0).round() as u32
+    (io.param_in(&DESCRIPTOR, index) * 1000.0).round() as u32
 }
 
 impl Module for AutoscalerModule {

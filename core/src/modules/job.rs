@@ -73,17 +73,6 @@ pub fn job_spec(slot: &Slot) -> JobSpec {
     }
 }
 
-/// A param clamped to its range (NaN: its default).
-fn knob(io: &ProcessIo<'_>, index: usize) -> f32 {
-    let p = &DESCRIPTOR.params[index];
-    let v = io.param_in(&DESCRIPTOR, index);
-    if v.is_finite() {
-        v.clamp(p.min, p.max)
-    } else {
-        p.default
-    }
-}
-
 impl Module for JobModule {
     fn descriptor(&self) -> &'static ModuleDescriptor {
         &DESCRIPTOR
@@ -112,11 +101,11 @@ impl Module for JobModule {
             self.submits = self.submits.wrapping_add(1);
         }
         self.fault.process(io.input(input::FAULT, 0));
-        let whole = |index| knob(io, index).round() as u32;
+        let whole = |index| io.param_in(&DESCRIPTOR, index).round() as u32;
         slot.set_desired(jd::SUBMITS, self.submits);
         slot.set_desired(jd::PARALLELISM, whole(param::PARALLELISM));
         slot.set_desired(jd::COMPLETIONS, whole(param::COMPLETIONS));
-        let duration = knob(io, param::DURATION);
+        let duration = io.param_in(&DESCRIPTOR, param::DURATION);
         slot.set_desired(jd::DURATION_MS, (duration * 1000.0).round() as u32);
         slot.set_desired(jd::CPU_M, whole(param::CPU) * 10);
         slot.set_desired(jd::MEMORY_MIB, whole(param::MEMORY) * 16);

@@ -48,7 +48,7 @@ impl World {
     }
 
     /// Launches claims until the pool has minNodes (no window applies).
-    pub(super) fn keep_min_nodes(&mut self, tag: u32, _spec: &NodePoolSpec) {
+    pub(super) fn keep_min_nodes(&mut self, tag: u32) {
         let Some(a) = self.autoscalers[tag as usize] else {
             return;
         };

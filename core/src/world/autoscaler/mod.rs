@@ -291,7 +291,7 @@ impl World {
 
     /// One look: keep minNodes, scale up for pending pods, or scale an unneeded node down.
     fn look(&mut self, tag: u32, spec: &NodePoolSpec) {
-        self.keep_min_nodes(tag, spec);
+        self.keep_min_nodes(tag);
         let pending = self.collect_pending(tag, spec);
         if pending > 0 {
             self.scale_up_pool(tag, spec);
