@@ -20,6 +20,7 @@ use crate::rack::{LoadError, Module, ProcessIo};
 use crate::registry::{Registry, Slot, SlotHandle, SlotKind};
 use crate::view::{ClusterView, ViewCell};
 use crate::world::constraints::{SchedulingSpec, TaintEffect};
+use crate::world::mana::Mana;
 use crate::world::scheduler::SchedulerConfig;
 use crate::world::{
     BarePodSpec, DeploymentSpec, DeploymentStrategy, IntOrPercent, NodePoolSpec, ServiceSpec,
@@ -444,6 +445,7 @@ fn pool_spec(slot: &Slot) -> NodePoolSpec {
             .desired(pd::ZONE)
             .min(crate::world::constraints::ZONES as u32) as u8,
         taint: TaintEffect::from_index(slot.desired(pd::TAINT)),
+        mana: Mana::NONE,
     }
 }
 

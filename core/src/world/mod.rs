@@ -11,6 +11,7 @@ mod etcd;
 pub mod events;
 mod job;
 mod kubelet;
+pub mod mana;
 pub mod names;
 mod node_lifecycle;
 pub mod objects;

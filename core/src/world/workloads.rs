@@ -1,6 +1,7 @@
 //! Workload objects: Deployments with their ReplicaSets, and Jobs.
 
 use super::constraints::SchedulingSpec;
+use super::mana::Mana;
 use super::names::{ObjectKind, ObjectName};
 use super::objects::{ObjectMeta, RestartPolicy, NONE};
 
@@ -269,6 +270,8 @@ pub struct JobSpec {
     pub cpu_m: u32,
     /// Memory request per pod, MiB.
     pub memory_mib: u32,
+    /// Extended-resource request per pod, `manawell.io/<essence>`.
+    pub mana: Mana,
     /// Seconds a container runs before it exits 0.
     pub run_seconds: f64,
     /// The containers crash: they exit with code 1 shortly after starting.
@@ -288,6 +291,7 @@ impl Default for JobSpec {
             restart_policy: RestartPolicy::Never,
             cpu_m: 100,
             memory_mib: 128,
+            mana: Mana::NONE,
             run_seconds: 10.0,
             fault: false,
             scheduling: SchedulingSpec::default(),
