@@ -14,6 +14,7 @@ use crate::rack::{LoadError, Module, ProcessIo};
 use crate::registry::{Registry, Slot, SlotHandle, SlotKind};
 use crate::world::constraints::{SchedulingSpec, PRIORITY_CLASSES};
 use crate::world::mana::Mana;
+use crate::world::queueing::JobQueueing;
 use crate::world::{JobSpec, RestartPolicy};
 
 /// The JOB module.
@@ -72,6 +73,7 @@ pub fn job_spec(slot: &Slot) -> JobSpec {
             priority: slot.desired(jd::PRIORITY) as i32,
             ..SchedulingSpec::default()
         },
+        queueing: JobQueueing::NONE,
     }
 }
 

@@ -4,6 +4,7 @@ use super::constraints::SchedulingSpec;
 use super::mana::Mana;
 use super::names::{ObjectKind, ObjectName};
 use super::objects::{ObjectMeta, RestartPolicy, NONE};
+use super::queueing::JobQueueing;
 
 /// A pod template: what a ReplicaSet stamps into each pod it creates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -278,6 +279,8 @@ pub struct JobSpec {
     pub fault: bool,
     /// The pod template's priority and constraints.
     pub scheduling: SchedulingSpec,
+    /// Kueue's labels: the queue and the WorkloadPriorityClass.
+    pub queueing: JobQueueing,
 }
 
 impl Default for JobSpec {
@@ -295,6 +298,7 @@ impl Default for JobSpec {
             run_seconds: 10.0,
             fault: false,
             scheduling: SchedulingSpec::default(),
+            queueing: JobQueueing::NONE,
         }
     }
 }
@@ -343,6 +347,16 @@ pub struct Job {
     pub consecutive_failures: u32,
     /// Pod creation waits until then (the controller's backoff after failures).
     pub next_create_at: f64,
+    /// spec.suspend: no pods run (a queued Job until Kueue admits it, or after an eviction).
+    pub suspended: bool,
+    /// Its Kueue Workload's id (`NONE`: none).
+    pub workload: u32,
+    /// When Kueue first admitted it.
+    pub admitted_at: Option<f64>,
+    /// Times Kueue admitted it.
+    pub admissions: u32,
+    /// Times it was suspended by an eviction (preemption).
+    pub preemptions: u32,
     /// Oldest pod (intrusive list through `Pod::owner_next`).
     pub first_pod: u32,
     /// Newest pod.
@@ -372,6 +386,11 @@ impl Job {
             condition: None,
             consecutive_failures: 0,
             next_create_at: now,
+            suspended: spec.queueing.is_queued(),
+            workload: NONE,
+            admitted_at: None,
+            admissions: 0,
+            preemptions: 0,
             first_pod: NONE,
             last_pod: NONE,
         }
