@@ -74,6 +74,20 @@ fn process_allocates_nothing_after_warm_up() {
     rig.connect(hub, "API", job, "API");
     rig.param(job, "DURATION", 1.0);
     rig.param(job, "BACKOFF", 1.0);
+    // Kueue: two ClusterQueues in a cohort, a JOB queued in the first, preempting by priority.
+    let cq1 = rig.add("ClusterQueue");
+    let cq2 = rig.add("ClusterQueue");
+    let qjob = rig.add("Job");
+    for m in [cq1, cq2, qjob] {
+        rig.connect(hub, "API", m, "API");
+    }
+    rig.connect(cq1, "COHORT", cq2, "COHORT");
+    rig.connect(cq1, "QUEUE", qjob, "QUEUE");
+    rig.param(cq1, "CPU", 0.2);
+    rig.param(cq2, "CPU", 0.1);
+    rig.param(cq1, "PREEMPTION", 1.0);
+    rig.param(qjob, "CPU", 10.0);
+    rig.param(qjob, "DURATION", 60.0);
     rig.drive(ingress, "PATH", 1.25); // /api: rule 1 by default
     rig.run(0.01);
     let selector = [rig.out(dep, "SELECTOR", 0), rig.out(pod, "REF", 0)];
@@ -129,6 +143,13 @@ fn process_allocates_nothing_after_warm_up() {
             if (t * 0.5).fract() < 0.1 { 10.0 } else { 0.0 },
         );
         r.drive(job, "FAULT", if (t as u32) % 9 == 1 { 10.0 } else { 0.0 });
+        r.drive(
+            qjob,
+            "SUBMIT",
+            if (t * 0.5).fract() < 0.1 { 10.0 } else { 0.0 },
+        );
+        r.param(qjob, "PRIORITY", ((t as u32) % 4) as f32);
+        r.drive(cq1, "QUOTA", 5.0 + 4.0 * (t * 0.4).sin());
         r.drive(lone_pod, "GATE", gate);
         r.param(svc, "MODE", if (t as u32) % 4 < 2 { 0.0 } else { 1.0 });
         r.param(
@@ -159,10 +180,12 @@ fn process_allocates_nothing_after_warm_up() {
         if i == (12.0 * sr) as usize {
             r.disconnect(dep2, "API");
             r.disconnect(svc, "API");
+            r.disconnect(cq2, "API");
         }
         if i == (16.0 * sr) as usize {
             r.connect(hub, "API", dep2, "API");
             r.connect(hub, "API", svc, "API");
+            r.connect(hub, "API", cq2, "API");
         }
     });
     let world = rig.hub_world(hub);
@@ -202,7 +225,12 @@ fn process_allocates_nothing_after_warm_up() {
     assert!(seen(EventKind::ContainerDied) > 0, "no crash happened");
     assert!(seen(EventKind::ScalingReplicaSet) > 0);
     assert!(seen(EventKind::PodPreempted) > 0, "no preemption happened");
-    assert!(seen(EventKind::NodeNotReady) > 0, "no kubelet went silent");
+    assert!(
+        seen(EventKind::NodeNotReady) > 0,
+        "no kubelet went silent (events kept from revision {:?} to {})",
+        world.events().since(0).1.next().map(|e| e.revision),
+        world.revision()
+    );
     assert!(
         seen(EventKind::NodeClaimInitialized) > 0,
         "no autoscaled node came up"
@@ -213,6 +241,14 @@ fn process_allocates_nothing_after_warm_up() {
     );
     assert!(seen(EventKind::JobCompleted) > 0, "no Job completed");
     assert!(seen(EventKind::JobDeleted) > 0, "no Job reached its TTL");
+    assert!(
+        seen(EventKind::WorkloadAdmitted) > 0,
+        "Kueue admitted nothing"
+    );
+    assert!(
+        seen(EventKind::JobSuspended) > 0,
+        "no queued Job was preempted"
+    );
     assert_eq!(n, 0, "process() allocated {n} times after warm-up");
     // Every model took part.
     let slugs: Vec<&str> = rig

@@ -29,6 +29,7 @@ use crate::world::{
 
 mod autoscalers;
 mod jobs;
+mod queues;
 
 /// Allocatable pods per node (the kubelet's default maxPods).
 pub const NODE_MAX_PODS: u32 = 110;
@@ -199,6 +200,7 @@ impl ClusterModule {
                         | SlotKind::Scheduler
                         | SlotKind::Autoscaler
                         | SlotKind::Job
+                        | SlotKind::ClusterQueue
                 );
             let link = self.members[i];
             let current = MemberLink {
@@ -216,6 +218,7 @@ impl ClusterModule {
                         self.pool_owners.release(&mut self.world, state, tag);
                     }
                     SlotKind::Job => self.job_owners.release(&mut self.world, tag),
+                    SlotKind::ClusterQueue => self.world.delete_cluster_queue(tag),
                     _ => {}
                 }
                 self.members[i] = UNLINKED;
@@ -247,6 +250,9 @@ impl ClusterModule {
                 SlotKind::Service => self.world.apply_service(tag, service_spec(slot)),
                 SlotKind::Etcd => apply_external_writes(&mut self.world, tag, slot),
                 SlotKind::Job => self.job_owners.sync(&mut self.world, tag, slot),
+                SlotKind::ClusterQueue => {
+                    queues::sync_cluster_queue(&mut self.world, registry, me, tag, slot)
+                }
                 SlotKind::Autoscaler => self.pool_owners.sync(
                     &mut self.world,
                     &mut self.member_state[i],
@@ -281,6 +287,7 @@ impl ClusterModule {
                 SlotKind::Scheduler => self.publish_scheduler(tag, slot),
                 SlotKind::Autoscaler => self.publish_autoscaler(i, slot),
                 SlotKind::Job => self.job_owners.publish(&mut self.world, tag, slot),
+                SlotKind::ClusterQueue => self.publish_cluster_queue(tag, slot),
                 _ => continue,
             }
             slot.heartbeat

@@ -2,6 +2,7 @@
 
 pub mod autoscaler;
 pub mod cluster;
+pub mod cluster_queue;
 pub mod deployment;
 pub mod etcd;
 pub mod ingress;
@@ -22,6 +23,7 @@ use crate::registry::Registry;
 
 pub use autoscaler::AutoscalerModule;
 pub use cluster::ClusterModule;
+pub use cluster_queue::ClusterQueueModule;
 pub use deployment::DeploymentModule;
 pub use etcd::EtcdModule;
 pub use ingress::IngressModule;
@@ -73,6 +75,7 @@ pub fn create_module(
         "Etcd" => EtcdModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Autoscaler" => AutoscalerModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Job" => JobModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
+        "ClusterQueue" => ClusterQueueModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         _ => None,
     };
     module.ok_or_else(|| UnknownModel(slug.to_owned()))
