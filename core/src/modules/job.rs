@@ -14,7 +14,7 @@ use crate::rack::{LoadError, Module, ProcessIo};
 use crate::registry::{Registry, Slot, SlotHandle, SlotKind};
 use crate::world::constraints::{SchedulingSpec, PRIORITY_CLASSES};
 use crate::world::mana::Mana;
-use crate::world::{JobSpec, RestartPolicy};
+use crate::world::{JobSpec, PodClaim, RestartPolicy};
 
 /// The JOB module.
 pub struct JobModule {
@@ -66,6 +66,7 @@ pub fn job_spec(slot: &Slot) -> JobSpec {
         cpu_m: slot.desired(jd::CPU_M),
         memory_mib: slot.desired(jd::MEMORY_MIB),
         mana: Mana::NONE,
+        claim: PodClaim::NONE,
         run_seconds: f64::from(slot.desired(jd::DURATION_MS)) / 1000.0,
         fault: slot.desired(jd::FAULT) != 0,
         scheduling: SchedulingSpec {

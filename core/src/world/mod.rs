@@ -7,6 +7,7 @@ mod bare_pods;
 pub mod constraints;
 mod controllers;
 mod deployment;
+mod dynamic_resources;
 mod etcd;
 pub mod events;
 mod job;
@@ -27,6 +28,7 @@ use kuberack_protocol::tag::MAX_TAG;
 use crate::rng::Rng;
 pub use bare_pods::{BarePod, BarePodSpec, BarePodStatus};
 pub use deployment::resolve_fenceposts;
+pub use dynamic_resources::{PodClaim, PoolDevicesSpec, MAX_DEVICE_POOLS, WELL_CHANNELS};
 pub use etcd::COMPACTION_INTERVAL;
 use events::{Event, EventKind, EventLog};
 pub use kubelet::{
@@ -141,6 +143,8 @@ pub struct World {
     timers: Timers,
     /// Scratch for ranking scale-down victims.
     ranking: Vec<controllers::Rank>,
+    /// Devices of the pools that declare them.
+    device_tables: dynamic_resources::DeviceTables,
     /// Cluster-wide sums over nodes.
     allocatable_cpu_m: u64,
     requested_cpu_m: u64,
@@ -186,6 +190,7 @@ impl World {
             victims: Vec::with_capacity(config.max_pods),
             timers: Timers::with_capacity(config.max_pods * 2 + config.max_nodes),
             ranking: Vec::with_capacity(config.max_pods),
+            device_tables: dynamic_resources::DeviceTables::new(),
             allocatable_cpu_m: 0,
             requested_cpu_m: 0,
             pending: 0,
@@ -342,6 +347,7 @@ impl World {
         self.time = end;
         self.reconcile_pools();
         self.reconcile_autoscalers();
+        self.sync_device_nodes();
         self.reconcile_deployments();
         self.reconcile_jobs();
         self.schedule_pending();

@@ -104,6 +104,7 @@ fn template_node(tag: u32, spec: &NodePoolSpec) -> Node {
         unschedulable: false,
         zone: spec.zone,
         taint: spec.taint,
+        device_slot: crate::world::scheduler::NO_DEVICE_SLOT,
         first_pod: NONE,
         last_pod: NONE,
     }
@@ -142,7 +143,7 @@ impl World {
                 && pod.attempts > 0
                 && pod.node == NONE
                 && !pod.terminating;
-            if waiting && targets(&template, pod) {
+            if waiting && targets(&template, pod) && self.claim_fits_fresh_node(tag, pod) {
                 pending += 1;
                 if self.plan_requests.len() < MAX_PLAN_PODS {
                     self.plan_requests.push(Request {
