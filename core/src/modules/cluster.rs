@@ -28,6 +28,7 @@ use crate::world::{
 };
 
 mod autoscalers;
+mod devices;
 mod jobs;
 
 /// Allocatable pods per node (the kubelet's default maxPods).
@@ -89,6 +90,8 @@ pub struct ClusterModule {
     pool_owners: autoscalers::PoolOwners,
     /// The Jobs each JOB submitted.
     job_owners: jobs::JobOwners,
+    /// Which DEVICES declares which pool's devices.
+    device_owners: devices::DeviceOwners,
     sample_rate: f32,
     counter: u32,
     ticks: u32,
@@ -120,6 +123,7 @@ impl ClusterModule {
             scheduler_tag: 0,
             pool_owners: autoscalers::PoolOwners::new(),
             job_owners: jobs::JobOwners::new(),
+            device_owners: devices::DeviceOwners::new(),
             sample_rate,
             counter: 0,
             ticks: 0,
@@ -168,6 +172,7 @@ impl ClusterModule {
         self.member_state.fill(MemberState::default());
         self.pool_owners = autoscalers::PoolOwners::new();
         self.job_owners = jobs::JobOwners::new();
+        self.device_owners = devices::DeviceOwners::new();
         self.counter = 0;
         self.ticks = 0;
         self.clock_steps = 0;
@@ -199,6 +204,7 @@ impl ClusterModule {
                         | SlotKind::Scheduler
                         | SlotKind::Autoscaler
                         | SlotKind::Job
+                        | SlotKind::Devices
                 );
             let link = self.members[i];
             let current = MemberLink {
@@ -247,6 +253,7 @@ impl ClusterModule {
                 SlotKind::Service => self.world.apply_service(tag, service_spec(slot)),
                 SlotKind::Etcd => apply_external_writes(&mut self.world, tag, slot),
                 SlotKind::Job => self.job_owners.sync(&mut self.world, tag, slot),
+                SlotKind::Devices => self.device_owners.note(registry, me, (tag, slot)),
                 SlotKind::Autoscaler => self.pool_owners.sync(
                     &mut self.world,
                     &mut self.member_state[i],
@@ -261,6 +268,7 @@ impl ClusterModule {
                 _ => {}
             }
         }
+        self.device_owners.apply(&mut self.world, registry);
         self.scheduler_tag = scheduler.map_or(0, |(tag, _)| tag);
         let config = scheduler.map_or_else(SchedulerConfig::default, |(_, c)| c);
         self.world.set_scheduler_config(config);
@@ -281,6 +289,7 @@ impl ClusterModule {
                 SlotKind::Scheduler => self.publish_scheduler(tag, slot),
                 SlotKind::Autoscaler => self.publish_autoscaler(i, slot),
                 SlotKind::Job => self.job_owners.publish(&mut self.world, tag, slot),
+                SlotKind::Devices => self.publish_devices(tag, slot),
                 _ => continue,
             }
             slot.heartbeat

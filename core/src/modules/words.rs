@@ -261,3 +261,32 @@ pub mod job_observed {
     /// The latest finished Job: 0 none, 1 Complete, 2 Failed.
     pub const LAST: usize = 8;
 }
+
+/// DEVICES: desired words (member -> hub).
+pub mod devices_desired {
+    /// Tag of the NODE pool it declares devices for (0 = none).
+    pub const POOL: usize = 0;
+    /// The essence: 1 fire, 2 frost, 3 arcane.
+    pub const ESSENCE: usize = 1;
+    /// Mana per node, units.
+    pub const MANA: usize = 2;
+    /// Wells per node.
+    pub const WELLS: usize = 3;
+}
+
+/// DEVICES: observed words (hub -> member). Channels carry each node ordinal's device
+/// utilisation (0..1).
+pub mod devices_observed {
+    /// What became of the declaration (`DevicesState`).
+    pub const STATE: usize = 0;
+    /// Wells across the pool.
+    pub const WELLS: usize = 1;
+    /// Wells holding at least one claim.
+    pub const WELLS_IN_USE: usize = 2;
+    /// Mana of the pool's wells no claim holds.
+    pub const FREE_MANA: usize = 3;
+    /// Claims allocated on the pool so far.
+    pub const ALLOCATIONS: usize = 4;
+    /// Node ordinals published in the channels.
+    pub const NODE_CHANNELS: usize = 5;
+}
