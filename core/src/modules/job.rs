@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use kuberack_protocol::modules::job::{input, light, output, param, DESCRIPTOR};
 use kuberack_protocol::ModuleDescriptor;
+use serde::Deserialize;
 
+use super::claim_settings::{pack_claim, unpack_claim, ClaimSettings};
 use super::membership::{CounterWatch, Membership};
 use super::words::{job_desired as jd, job_observed as jo};
 use crate::dsp::{PulseTrain, SchmittTrigger};
@@ -29,6 +31,9 @@ pub struct JobModule {
     started_pulses: PulseTrain,
     finished_pulses: PulseTrain,
     failed_pulses: PulseTrain,
+    /// The pod template's resource claim, as saved.
+    claim_settings: ClaimSettings,
+    claim: PodClaim,
 }
 
 impl JobModule {
@@ -46,6 +51,8 @@ impl JobModule {
             started_pulses: PulseTrain::new(48_000.0),
             finished_pulses: PulseTrain::new(48_000.0),
             failed_pulses: PulseTrain::new(48_000.0),
+            claim_settings: ClaimSettings::default(),
+            claim: PodClaim::NONE,
         })
     }
 }
@@ -53,6 +60,7 @@ impl JobModule {
 /// The Job a JOB's slot asks for.
 pub fn job_spec(slot: &Slot) -> JobSpec {
     let deadline = slot.desired(jd::DEADLINE_S);
+    let claim = unpack_claim(slot.desired(jd::CLAIM));
     JobSpec {
         completions: slot.desired(jd::COMPLETIONS).max(1),
         parallelism: slot.desired(jd::PARALLELISM).max(1),
@@ -66,11 +74,13 @@ pub fn job_spec(slot: &Slot) -> JobSpec {
         cpu_m: slot.desired(jd::CPU_M),
         memory_mib: slot.desired(jd::MEMORY_MIB),
         mana: Mana::NONE,
-        claim: PodClaim::NONE,
+        claim,
         run_seconds: f64::from(slot.desired(jd::DURATION_MS)) / 1000.0,
         fault: slot.desired(jd::FAULT) != 0,
         scheduling: SchedulingSpec {
             priority: slot.desired(jd::PRIORITY) as i32,
+            // The claim's wells are on nodes tainted with their essence.
+            tolerates_energy: claim.essence,
             ..SchedulingSpec::default()
         },
     }
@@ -118,6 +128,7 @@ impl Module for JobModule {
         let class = (whole(param::PRIORITY) as usize).min(3);
         slot.set_desired(jd::PRIORITY, PRIORITY_CLASSES[class].1 as u32);
         slot.set_desired(jd::FAULT, u32::from(self.fault.is_high()));
+        slot.set_desired(jd::CLAIM, pack_claim(&self.claim));
 
         let joined = self.membership.hub() != 0;
         let observed = |word| if joined { slot.observed(word) } else { 0 };
@@ -152,14 +163,35 @@ impl Module for JobModule {
         self.started_pulses.reset();
         self.finished_pulses.reset();
         self.failed_pulses.reset();
+        // Initialize returns the context-menu settings to their defaults too.
+        self.claim_settings = ClaimSettings::default();
+        self.claim = PodClaim::NONE;
     }
 
     fn save(&self) -> serde_json::Value {
-        serde_json::json!({})
+        serde_json::json!({ "resourceClaim": self.claim_settings })
     }
 
     fn load(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
-        super::expect_no_settings("JOB", state)
+        super::expect_no_settings("JOB", state)?;
+        let parsed = match state.get("resourceClaim") {
+            None => Ok(ClaimSettings::default()),
+            Some(v) => ClaimSettings::deserialize(v).map_err(|e| e.to_string()),
+        };
+        match parsed.and_then(|s| s.to_claim().map(|claim| (s, claim))) {
+            Ok((settings, claim)) => {
+                self.claim_settings = settings;
+                self.claim = claim;
+                Ok(())
+            }
+            Err(e) => {
+                self.claim_settings = ClaimSettings::default();
+                self.claim = PodClaim::NONE;
+                Err(LoadError(format!(
+                    "JOB resource claim settings: {e}; using defaults"
+                )))
+            }
+        }
     }
 
     fn as_any(&self) -> &dyn std::any::Any {

@@ -1,6 +1,7 @@
 //! The module types, one per descriptor, and the factory hosts create them with.
 
 pub mod autoscaler;
+pub mod claim_settings;
 pub mod cluster;
 pub mod deployment;
 pub mod devices;

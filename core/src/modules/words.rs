@@ -238,6 +238,8 @@ pub mod job_desired {
     pub const PRIORITY: usize = 9;
     /// 1 while the FAULT gate is high.
     pub const FAULT: usize = 10;
+    /// The pod template's resource claim (`claim_settings::pack_claim`); 0 = none.
+    pub const CLAIM: usize = 11;
 }
 
 /// JOB: observed words (hub -> member).
