@@ -48,16 +48,16 @@ const L: f32 = 10.16;
 const C: f32 = 30.48;
 const R: f32 = 50.8;
 const fn node_x(i: usize) -> f32 {
-    30.48 + (i as f32 - 3.5) * 6.0
+    30.48 + (i as f32 - 7.5) * 3.5
 }
 
 const fn node_light(id: &'static str, name: &'static str, n: usize) -> LightDescriptor {
     light(
         id,
         name,
-        "Device utilisation of the pool's node with this ordinal: over its wells, the mean of each well's larger share of mana and channels claimed",
+        "Device utilisation of the pool's node with this ordinal: over its wells, the mean of each well's larger share of mana and channels claimed (the panel numbers nodes 10..16 A..G)",
         LightColor::Yellow,
-        at(node_x(n % 8), 17.0 + 6.0 * (n / 8) as f32),
+        at(node_x(n), 20.0),
     )
 }
 
