@@ -236,7 +236,7 @@ fn a_claim_no_device_satisfies_stays_unschedulable_and_scales_nothing_up() {
 }
 
 #[test]
-fn used_up_wells_alone_do_not_scale_the_pool_up() {
+fn pods_waiting_for_used_up_wells_scale_the_pool_up_and_hold_their_node() {
     let mut w = world();
     w.apply_node_pool(1, pool(1));
     w.apply_pool_devices(1, fire(4, 1));
@@ -246,6 +246,7 @@ fn used_up_wells_alone_do_not_scale_the_pool_up() {
             min_nodes: 1,
             max_nodes: 4,
             scale_up_window: 0.0,
+            scale_down_window: 5.0,
             ..AutoscalerSpec::default()
         },
     );
@@ -253,22 +254,29 @@ fn used_up_wells_alone_do_not_scale_the_pool_up() {
     run(&mut w, 60.0);
     assert_eq!(w.node_count(), 1);
     let ups = w.autoscaler(1).unwrap().scale_ups;
-    let job = w
+    let first = w
         .create_job(claiming_job(claim(1, 4, AccessMode::ReadWriteExclusive), 1))
         .unwrap();
     run(&mut w, 5.0);
-    assert_eq!(bound(&w, job), 1);
-    // The only well is taken; cpu room is left, and a fresh node's well would fit. The
-    // plan counts cpu, memory, pods and mana, not wells, so it places the pod on the
-    // existing node and adds none: device exhaustion alone does not scale up (documented).
+    assert_eq!(bound(&w, first), 1);
+    // The only well is taken, though cpu, memory and mana have room: the plan sees that the
+    // pod's claim fits no existing node's wells and adds a node for it.
     let second = w
         .create_job(claiming_job(claim(1, 4, AccessMode::ReadWriteExclusive), 1))
         .unwrap();
     run(&mut w, 60.0);
-    assert_eq!(bound(&w, second), 0);
-    let a = w.autoscaler(1).unwrap();
-    assert_eq!(a.pending_pods, 1);
-    assert_eq!(a.scale_ups, ups);
+    assert_eq!(w.autoscaler(1).unwrap().scale_ups, ups + 1);
+    assert_eq!(w.node_count(), 2);
+    assert_eq!(bound(&w, second), 1);
+    // Each node's pod would fit the other node's cpu, but not its wells: neither node is
+    // drained while the claims run.
+    run(&mut w, 60.0);
+    assert_eq!(w.node_count(), 2);
+    assert_eq!(w.autoscaler(1).unwrap().scale_downs, 0);
+    // Done: the pool shrinks back to minNodes.
+    w.delete_job(first);
+    w.delete_job(second);
+    run(&mut w, 120.0);
     assert_eq!(w.node_count(), 1);
 }
 
