@@ -4,7 +4,7 @@
 use std::cmp::Ordering;
 
 use super::constraints::SchedulingSpec;
-use super::dynamic_resources::PodClaim;
+use super::device_specs::PodClaim;
 use super::events::EventKind;
 use super::mana::Mana;
 use super::objects::*;

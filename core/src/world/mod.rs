@@ -7,6 +7,7 @@ mod bare_pods;
 pub mod constraints;
 mod controllers;
 mod deployment;
+mod device_specs;
 mod dynamic_resources;
 mod etcd;
 pub mod events;
@@ -28,7 +29,8 @@ use kuberack_protocol::tag::MAX_TAG;
 use crate::rng::Rng;
 pub use bare_pods::{BarePod, BarePodSpec, BarePodStatus};
 pub use deployment::resolve_fenceposts;
-pub use dynamic_resources::{PodClaim, PoolDevicesSpec, MAX_DEVICE_POOLS, WELL_CHANNELS};
+pub use device_specs::{PodClaim, PoolDevicesSpec, WELL_CHANNELS};
+pub use dynamic_resources::MAX_DEVICE_POOLS;
 pub use etcd::COMPACTION_INTERVAL;
 use events::{Event, EventKind, EventLog};
 pub use kubelet::{

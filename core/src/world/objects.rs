@@ -1,7 +1,7 @@
 //! The API objects of the world: nodes, pods and node pools (workloads are in `workloads`).
 
 use super::constraints::{SchedulingSpec, TaintEffect};
-use super::dynamic_resources::PodClaim;
+use super::device_specs::PodClaim;
 use super::mana::Mana;
 use super::names::{ObjectKind, ObjectName};
 
