@@ -19,6 +19,12 @@
 //! `deployment-6` (no priority, 12 x 10m) plays the timer: its READY CV reaches 1 V when its
 //! twelfth pod is Ready and scales `deployment-5` (priority class high, 500m) to one replica,
 //! which fits only if a low-priority pod goes.
+//!
+//! `devices.patch.json` is a CLUSTER (WARP 10x), a timer pool with `deployment-3` (12 pods)
+//! whose twelfth Ready pod submits two JOBs once, and `nodepool-4` (two nodes) whose DEVICES
+//! declares fire, 8 mana and one well per node. `job-0` (the first JOB) runs three 20 s pods,
+//! each claiming one fire well with 8 mana, exclusively; `job-1` runs one pod claiming two
+//! wells, which no node has.
 
 mod common;
 
@@ -437,4 +443,36 @@ fn a_cohort_lends_idle_quota_and_reclaims_it() {
             .any(|e| reason(e) == "Admitted" && name(e) == name(p) && time(e) > time(p));
         assert!(again, "{} never readmitted", name(p));
     }
+}
+
+#[test]
+fn device_claims_take_the_wells_in_turn_and_an_unsatisfiable_claim_waits() {
+    let trace = play("devices.patch.json", 30);
+    let of = |r: &str, n: &str| -> Vec<&Value> {
+        trace
+            .iter()
+            .filter(|e| reason(e) == r && name(e).starts_with(n))
+            .collect()
+    };
+    let all_claims_refused =
+        |e: &&Value| e["message"] == "0/3 nodes are available: 3 cannot allocate all claims.";
+    // Two pods take a node's well each; the third waits until one of them is done.
+    let scheduled = of("Scheduled", "job-0-");
+    assert_eq!(scheduled.len(), 3);
+    let nodes: Vec<&str> = scheduled
+        .iter()
+        .map(|e| e["node"].as_str().unwrap())
+        .collect();
+    assert!(nodes.iter().all(|n| n.starts_with("node-4-")), "{nodes:?}");
+    assert_ne!(nodes[0], nodes[1]);
+    let third = name(scheduled[2]);
+    let waits: Vec<&Value> = of("FailedScheduling", third);
+    assert!(!waits.is_empty());
+    assert!(waits.iter().all(all_claims_refused));
+    assert!(time(scheduled[2]) - time(scheduled[0]) >= 20.0);
+    // Two wells on one node: no node, so the pod never binds.
+    assert!(of("Scheduled", "job-1-").is_empty());
+    let refused = of("FailedScheduling", "job-1-");
+    assert!(refused.len() > 1);
+    assert!(refused.iter().all(all_claims_refused));
 }

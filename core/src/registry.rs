@@ -42,7 +42,9 @@ pub enum SlotKind {
     ClusterQueue = 9,
     /// A JOB.
     Job = 10,
-    /// An AUTOSCALER (11 and 12 are kept for the forge and device modules).
+    /// A DEVICES.
+    Devices = 12,
+    /// An AUTOSCALER (11 is kept for the forge).
     Autoscaler = 13,
 }
 
@@ -59,6 +61,7 @@ impl SlotKind {
             8 => SlotKind::Etcd,
             9 => SlotKind::ClusterQueue,
             10 => SlotKind::Job,
+            12 => SlotKind::Devices,
             13 => SlotKind::Autoscaler,
             _ => SlotKind::Free,
         }

@@ -3,7 +3,9 @@
 //! same per-plugin scores and the same placements.
 
 use kuberack_core::rng::Rng;
-use kuberack_core::world::scheduler::{AppPods, Decision, Framework, NodeTopology, PodInfo};
+use kuberack_core::world::scheduler::{
+    AppPods, Decision, Framework, NodeTopology, PodInfo, NO_DEVICE_SLOT,
+};
 use kuberack_core::world::{Node, ObjectMeta, NONE};
 use serde_json::Value;
 
@@ -63,6 +65,7 @@ fn placements_and_plugin_scores_match_a_real_kube_scheduler() {
                 unschedulable: false,
                 zone: 0,
                 taint: Default::default(),
+                device_slot: NO_DEVICE_SLOT,
                 first_pod: NONE,
                 last_pod: NONE,
             }

@@ -29,6 +29,7 @@ fn node(i: u32, cpu_m: u32, zone: u8, taint: TaintEffect) -> Node {
         unschedulable: false,
         zone,
         taint,
+        device_slot: NO_DEVICE_SLOT,
         first_pod: NONE,
         last_pod: NONE,
     }
@@ -74,6 +75,7 @@ impl Cluster {
             app: 7,
             scheduling: spec,
             index: 0,
+            claims: Default::default(),
         };
         self.fw.find_node(
             &self.nodes[..],

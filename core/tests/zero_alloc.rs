@@ -88,6 +88,25 @@ fn process_allocates_nothing_after_warm_up() {
     rig.param(cq1, "PREEMPTION", 1.0);
     rig.param(qjob, "CPU", 10.0);
     rig.param(qjob, "DURATION", 60.0);
+    // A DEVICES on a third pool whose node count and wells move (wells rebuilt, claims
+    // allocated anew or their pods evicted), and a JOB whose pods claim those wells.
+    let pool3 = rig.add("Node");
+    rig.connect(hub, "API", pool3, "API");
+    let devices = rig.add("Devices");
+    rig.connect(hub, "API", devices, "API");
+    rig.connect(pool3, "POOL", devices, "POOL");
+    let claimer = rig.add("Job");
+    rig.connect(hub, "API", claimer, "API");
+    rig.param(claimer, "DURATION", 1.0);
+    rig.param(claimer, "PARALLELISM", 4.0);
+    rig.modules[claimer]
+        .module
+        .load(&serde_json::json!({"resourceClaim": {
+            "deviceClassName": "fire.manawell.io",
+            "mana": 2,
+            "accessMode": "ReadWriteShared"
+        }}))
+        .unwrap();
     rig.drive(ingress, "PATH", 1.25); // /api: rule 1 by default
     rig.run(0.01);
     let selector = [rig.out(dep, "SELECTOR", 0), rig.out(pod, "REF", 0)];
@@ -150,6 +169,17 @@ fn process_allocates_nothing_after_warm_up() {
         );
         r.param(qjob, "PRIORITY", ((t as u32) % 4) as f32);
         r.drive(cq1, "QUOTA", 5.0 + 4.0 * (t * 0.4).sin());
+        r.param(pool3, "COUNT", if (t as u32) % 8 < 4 { 1.0 } else { 2.0 });
+        r.param(
+            devices,
+            "WELLS",
+            if (t as u32) % 10 < 6 { 2.0 } else { 1.0 },
+        );
+        r.drive(
+            claimer,
+            "SUBMIT",
+            if (t * 0.7).fract() < 0.1 { 10.0 } else { 0.0 },
+        );
         r.drive(lone_pod, "GATE", gate);
         r.param(svc, "MODE", if (t as u32) % 4 < 2 { 0.0 } else { 1.0 });
         r.param(
@@ -249,6 +279,8 @@ fn process_allocates_nothing_after_warm_up() {
         seen(EventKind::JobSuspended) > 0,
         "no queued Job was preempted"
     );
+    let claims: u32 = (1..64).map(|tag| world.pool_claims_allocated(tag)).sum();
+    assert!(claims > 4, "too few device claims allocated: {claims}");
     assert_eq!(n, 0, "process() allocated {n} times after warm-up");
     // Every model took part.
     let slugs: Vec<&str> = rig

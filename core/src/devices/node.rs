@@ -152,6 +152,27 @@ impl NodeDevices {
             .count()
     }
 
+    /// How used the devices are, 0..1: over the devices, the mean of each one's largest
+    /// share of a capacity claimed (a device without capacities counts as used while held).
+    pub fn utilisation(&self) -> f32 {
+        if self.len == 0 {
+            return 0.0;
+        }
+        let used: f32 = self
+            .devices()
+            .iter()
+            .map(|d| {
+                let held = if d.is_allocated() { 1.0 } else { 0.0 };
+                let share = |c: &super::DeviceCapacity| match c.allocatable() {
+                    0 => held,
+                    all => (c.allocated as f32 / all as f32).min(1.0),
+                };
+                d.capacities().map(share).reduce(f32::max).unwrap_or(held)
+            })
+            .sum();
+        used / self.len as f32
+    }
+
     /// Drops every allocation.
     pub fn clear(&mut self) {
         for d in &mut self.devices[..self.len] {

@@ -35,6 +35,21 @@ impl DevicePool {
         pool
     }
 
+    /// Makes every node publish `devices` instead, with nothing allocated and no node
+    /// present (in place: no allocation).
+    pub fn reset(&mut self, devices: &[Device]) {
+        self.template = NodeDevices::new(devices);
+        self.nodes.fill(self.template);
+        self.present = [false; MAX_POOL_NODES];
+        self.allocated = [[0; MAX_CAPACITIES]; MAX_DEVICES];
+        self.devices_in_use = 0;
+    }
+
+    /// Where `claim` would go on a fresh node of the pool (the autoscaler's template).
+    pub fn filter_template(&self, claim: &DeviceClaim) -> Result<AllocationResult, Unsatisfiable> {
+        self.template.filter(claim)
+    }
+
     /// How many nodes the pool has.
     pub fn node_count(&self) -> usize {
         self.present.iter().filter(|&&p| p).count()

@@ -28,6 +28,7 @@ use crate::world::{
 };
 
 mod autoscalers;
+mod devices;
 mod jobs;
 mod queues;
 
@@ -90,6 +91,8 @@ pub struct ClusterModule {
     pool_owners: autoscalers::PoolOwners,
     /// The Jobs each JOB submitted.
     job_owners: jobs::JobOwners,
+    /// Which DEVICES declares which pool's devices.
+    device_owners: devices::DeviceOwners,
     sample_rate: f32,
     counter: u32,
     ticks: u32,
@@ -121,6 +124,7 @@ impl ClusterModule {
             scheduler_tag: 0,
             pool_owners: autoscalers::PoolOwners::new(),
             job_owners: jobs::JobOwners::new(),
+            device_owners: devices::DeviceOwners::new(),
             sample_rate,
             counter: 0,
             ticks: 0,
@@ -169,6 +173,7 @@ impl ClusterModule {
         self.member_state.fill(MemberState::default());
         self.pool_owners = autoscalers::PoolOwners::new();
         self.job_owners = jobs::JobOwners::new();
+        self.device_owners = devices::DeviceOwners::new();
         self.counter = 0;
         self.ticks = 0;
         self.clock_steps = 0;
@@ -201,6 +206,7 @@ impl ClusterModule {
                         | SlotKind::Autoscaler
                         | SlotKind::Job
                         | SlotKind::ClusterQueue
+                        | SlotKind::Devices
                 );
             let link = self.members[i];
             let current = MemberLink {
@@ -253,6 +259,7 @@ impl ClusterModule {
                 SlotKind::ClusterQueue => {
                     queues::sync_cluster_queue(&mut self.world, registry, me, tag, slot)
                 }
+                SlotKind::Devices => self.device_owners.note(registry, me, (tag, slot)),
                 SlotKind::Autoscaler => self.pool_owners.sync(
                     &mut self.world,
                     &mut self.member_state[i],
@@ -267,6 +274,7 @@ impl ClusterModule {
                 _ => {}
             }
         }
+        self.device_owners.apply(&mut self.world, registry);
         self.scheduler_tag = scheduler.map_or(0, |(tag, _)| tag);
         let config = scheduler.map_or_else(SchedulerConfig::default, |(_, c)| c);
         self.world.set_scheduler_config(config);
@@ -288,6 +296,7 @@ impl ClusterModule {
                 SlotKind::Autoscaler => self.publish_autoscaler(i, slot),
                 SlotKind::Job => self.job_owners.publish(&mut self.world, tag, slot),
                 SlotKind::ClusterQueue => self.publish_cluster_queue(tag, slot),
+                SlotKind::Devices => self.publish_devices(tag, slot),
                 _ => continue,
             }
             slot.heartbeat

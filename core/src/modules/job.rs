@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use kuberack_protocol::modules::job::{input, light, output, param, DESCRIPTOR};
 use kuberack_protocol::ModuleDescriptor;
+use serde::Deserialize;
 
+use super::claim_settings::{pack_claim, unpack_claim, ClaimSettings};
 use super::membership::{EventTrigger, Membership};
 use super::words::{job_desired as jd, job_observed as jo};
 use crate::dsp::SchmittTrigger;
@@ -15,7 +17,7 @@ use crate::registry::{Registry, Slot, SlotHandle, SlotKind};
 use crate::world::constraints::{SchedulingSpec, PRIORITY_CLASSES};
 use crate::world::mana::Mana;
 use crate::world::queueing::JobQueueing;
-use crate::world::{JobSpec, RestartPolicy, NONE};
+use crate::world::{JobSpec, PodClaim, RestartPolicy, NONE};
 
 /// The JOB module.
 pub struct JobModule {
@@ -29,6 +31,9 @@ pub struct JobModule {
     failed: EventTrigger,
     admitted: EventTrigger,
     preempted: EventTrigger,
+    /// The pod template's resource claim, as saved.
+    claim_settings: ClaimSettings,
+    claim: PodClaim,
 }
 
 impl JobModule {
@@ -45,6 +50,8 @@ impl JobModule {
             failed: EventTrigger::default(),
             admitted: EventTrigger::default(),
             preempted: EventTrigger::default(),
+            claim_settings: ClaimSettings::default(),
+            claim: PodClaim::NONE,
         })
     }
 }
@@ -64,6 +71,7 @@ impl JobModule {
 /// The Job a JOB's slot asks for.
 pub fn job_spec(slot: &Slot) -> JobSpec {
     let deadline = slot.desired(jd::DEADLINE_S);
+    let claim = unpack_claim(slot.desired(jd::CLAIM));
     JobSpec {
         completions: slot.desired(jd::COMPLETIONS).max(1),
         parallelism: slot.desired(jd::PARALLELISM).max(1),
@@ -77,10 +85,13 @@ pub fn job_spec(slot: &Slot) -> JobSpec {
         cpu_m: slot.desired(jd::CPU_M),
         memory_mib: slot.desired(jd::MEMORY_MIB),
         mana: Mana::NONE,
+        claim,
         run_seconds: f64::from(slot.desired(jd::DURATION_MS)) / 1000.0,
         fault: slot.desired(jd::FAULT) != 0,
         scheduling: SchedulingSpec {
             priority: slot.desired(jd::PRIORITY) as i32,
+            // The claim's wells are on nodes tainted with their essence.
+            tolerates_energy: claim.essence,
             ..SchedulingSpec::default()
         },
         queueing: JobQueueing {
@@ -136,6 +147,7 @@ impl Module for JobModule {
         slot.set_desired(jd::FAULT, u32::from(self.fault.is_high()));
         let queue = io.reference(input::QUEUE);
         slot.set_desired(jd::QUEUE, queue);
+        slot.set_desired(jd::CLAIM, pack_claim(&self.claim));
 
         let joined = self.membership.hub() != 0;
         let observed = |word| if joined { slot.observed(word) } else { 0 };
@@ -168,14 +180,35 @@ impl Module for JobModule {
         for t in self.triggers() {
             t.reset();
         }
+        // Initialize returns the context-menu settings to their defaults too.
+        self.claim_settings = ClaimSettings::default();
+        self.claim = PodClaim::NONE;
     }
 
     fn save(&self) -> serde_json::Value {
-        serde_json::json!({})
+        serde_json::json!({ "resourceClaim": self.claim_settings })
     }
 
     fn load(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
-        super::expect_no_settings("JOB", state)
+        super::expect_no_settings("JOB", state)?;
+        let parsed = match state.get("resourceClaim") {
+            None => Ok(ClaimSettings::default()),
+            Some(v) => ClaimSettings::deserialize(v).map_err(|e| e.to_string()),
+        };
+        match parsed.and_then(|s| s.to_claim().map(|claim| (s, claim))) {
+            Ok((settings, claim)) => {
+                self.claim_settings = settings;
+                self.claim = claim;
+                Ok(())
+            }
+            Err(e) => {
+                self.claim_settings = ClaimSettings::default();
+                self.claim = PodClaim::NONE;
+                Err(LoadError(format!(
+                    "JOB resource claim settings: {e}; using defaults"
+                )))
+            }
+        }
     }
 
     fn as_any(&self) -> &dyn std::any::Any {

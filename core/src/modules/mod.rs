@@ -1,9 +1,11 @@
 //! The module types, one per descriptor, and the factory hosts create them with.
 
 pub mod autoscaler;
+pub mod claim_settings;
 pub mod cluster;
 pub mod cluster_queue;
 pub mod deployment;
+pub mod devices;
 pub mod etcd;
 pub mod ingress;
 pub mod job;
@@ -25,6 +27,7 @@ pub use autoscaler::AutoscalerModule;
 pub use cluster::ClusterModule;
 pub use cluster_queue::ClusterQueueModule;
 pub use deployment::DeploymentModule;
+pub use devices::DevicesModule;
 pub use etcd::EtcdModule;
 pub use ingress::IngressModule;
 pub use job::JobModule;
@@ -76,6 +79,7 @@ pub fn create_module(
         "Autoscaler" => AutoscalerModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Job" => JobModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "ClusterQueue" => ClusterQueueModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
+        "Devices" => DevicesModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         _ => None,
     };
     module.ok_or_else(|| UnknownModel(slug.to_owned()))

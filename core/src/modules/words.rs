@@ -240,6 +240,8 @@ pub mod job_desired {
     pub const FAULT: usize = 10;
     /// Tag of the CLUSTERQUEUE whose queue it submits to (0 = none).
     pub const QUEUE: usize = 11;
+    /// The pod template's resource claim (`claim_settings::pack_claim`); 0 = none.
+    pub const CLAIM: usize = 12;
 }
 
 /// JOB: observed words (hub -> member).
@@ -316,4 +318,33 @@ pub mod cluster_queue_observed {
     pub const BORROWING: usize = 8;
     /// 1 while Terminating.
     pub const TERMINATING: usize = 9;
+}
+
+/// DEVICES: desired words (member -> hub).
+pub mod devices_desired {
+    /// Tag of the NODE pool it declares devices for (0 = none).
+    pub const POOL: usize = 0;
+    /// The essence: 1 fire, 2 frost, 3 arcane.
+    pub const ESSENCE: usize = 1;
+    /// Mana per node, units.
+    pub const MANA: usize = 2;
+    /// Wells per node.
+    pub const WELLS: usize = 3;
+}
+
+/// DEVICES: observed words (hub -> member). Channels carry each node ordinal's device
+/// utilisation (0..1).
+pub mod devices_observed {
+    /// What became of the declaration (`DevicesState`).
+    pub const STATE: usize = 0;
+    /// Wells across the pool.
+    pub const WELLS: usize = 1;
+    /// Wells holding at least one claim.
+    pub const WELLS_IN_USE: usize = 2;
+    /// Mana of the pool's wells no claim holds.
+    pub const FREE_MANA: usize = 3;
+    /// Claims allocated on the pool so far.
+    pub const ALLOCATIONS: usize = 4;
+    /// Node ordinals published in the channels.
+    pub const NODE_CHANNELS: usize = 5;
 }

@@ -80,6 +80,7 @@ impl World {
             cpu_m: spec.cpu_m,
             memory_mib: spec.memory_mib,
             mana: Mana::NONE,
+            claim: super::device_specs::PodClaim::NONE,
             scheduling: SchedulingSpec::default(),
         };
         let pod = owner.new_pod(meta, NONE);

@@ -4,6 +4,7 @@
 use std::cmp::Ordering;
 
 use super::constraints::SchedulingSpec;
+use super::device_specs::PodClaim;
 use super::events::EventKind;
 use super::mana::Mana;
 use super::objects::*;
@@ -79,12 +80,14 @@ pub(super) fn remove_sorted(tags: &mut Vec<u32>, tag: u32) {
 impl World {
     /// Creates or updates the pool a NODE module stands for. Nodes follow on the next step.
     pub fn apply_node_pool(&mut self, tag: u32, spec: NodePoolSpec) {
-        let Some(entry) = self.pools.get_mut(tag as usize) else {
-            return;
-        };
+        // A DEVICES declaration sets the pool's mana.
         let spec = NodePoolSpec {
             count: spec.count.min(MAX_POOL_NODES as u32),
+            mana: self.declared_mana(tag).unwrap_or(spec.mana),
             ..spec
+        };
+        let Some(entry) = self.pools.get_mut(tag as usize) else {
+            return;
         };
         match entry {
             Some(pool) => pool.spec = spec,
@@ -109,6 +112,7 @@ impl World {
         }
         remove_sorted(&mut self.pool_tags, tag);
         self.delete_autoscaler(tag);
+        self.delete_pool_devices(tag);
     }
 
     pub(super) fn reconcile_pools(&mut self) {
@@ -197,6 +201,7 @@ impl World {
             unschedulable: spec.cordoned,
             zone: spec.zone,
             taint: spec.taint,
+            device_slot: super::scheduler::NO_DEVICE_SLOT,
             first_pod: NONE,
             last_pod: NONE,
         };
@@ -314,6 +319,7 @@ impl World {
                     cpu_m: set.template.cpu_m,
                     memory_mib: set.template.memory_mib,
                     mana: Mana::NONE,
+                    claim: PodClaim::NONE,
                     // Owned by a ReplicaSet: the system default spread constraints apply.
                     scheduling: SchedulingSpec {
                         default_spread: true,
@@ -591,6 +597,7 @@ pub(super) struct PodOwner {
     pub cpu_m: u32,
     pub memory_mib: u32,
     pub mana: Mana,
+    pub claim: PodClaim,
     pub scheduling: SchedulingSpec,
 }
 
@@ -606,6 +613,7 @@ impl PodOwner {
             cpu_m: self.cpu_m,
             memory_mib: self.memory_mib,
             mana: self.mana,
+            claim: self.claim,
             state: PodState::Unscheduled,
             start_time: None,
             ready: false,

@@ -144,6 +144,7 @@ impl World {
                 cpu_m: spec.cpu_m,
                 memory_mib: spec.memory_mib,
                 mana: spec.mana,
+                claim: spec.claim,
                 scheduling: spec.scheduling,
             };
             for _ in job.active..want {

@@ -75,6 +75,7 @@ impl World {
             return;
         };
         let rv = self.write(EventKind::PodScheduled, pod.name(), Some(node.name()), 0);
+        self.reserve_claim(index, node_index);
         if let Some(n) = self.nodes.get_mut(node_index) {
             n.requested_cpu_m += pod.cpu_m;
             n.requested_memory_mib += pod.memory_mib;
@@ -109,6 +110,9 @@ impl World {
         let Some(pod) = self.pods.get(index).copied() else {
             return;
         };
+        if let Some(node) = self.nodes.get(pod.node).copied() {
+            self.release_claim(&pod, &node);
+        }
         let Some(node) = self.nodes.get_mut(pod.node) else {
             return;
         };

@@ -7,6 +7,8 @@ mod bare_pods;
 pub mod constraints;
 mod controllers;
 mod deployment;
+mod device_specs;
+mod dynamic_resources;
 mod etcd;
 pub mod events;
 mod job;
@@ -29,6 +31,8 @@ use kuberack_protocol::tag::MAX_TAG;
 use crate::rng::Rng;
 pub use bare_pods::{BarePod, BarePodSpec, BarePodStatus};
 pub use deployment::resolve_fenceposts;
+pub use device_specs::{PodClaim, PoolDevicesSpec, WELL_CHANNELS};
+pub use dynamic_resources::MAX_DEVICE_POOLS;
 pub use etcd::COMPACTION_INTERVAL;
 use events::{Event, EventKind, EventLog};
 pub use job_queueing::{kueue_reason, workload_name, KUEUE_REASONS};
@@ -146,6 +150,8 @@ pub struct World {
     timers: Timers,
     /// Scratch for ranking scale-down victims.
     ranking: Vec<controllers::Rank>,
+    /// Devices of the pools that declare them.
+    device_tables: dynamic_resources::DeviceTables,
     /// Cluster-wide sums over nodes.
     allocatable_cpu_m: u64,
     requested_cpu_m: u64,
@@ -192,6 +198,7 @@ impl World {
             victims: Vec::with_capacity(config.max_pods),
             timers: Timers::with_capacity(config.max_pods * 2 + config.max_nodes),
             ranking: Vec::with_capacity(config.max_pods),
+            device_tables: dynamic_resources::DeviceTables::new(),
             allocatable_cpu_m: 0,
             requested_cpu_m: 0,
             pending: 0,
@@ -348,6 +355,7 @@ impl World {
         self.time = end;
         self.reconcile_pools();
         self.reconcile_autoscalers();
+        self.sync_device_nodes();
         self.reconcile_deployments();
         self.reconcile_queueing();
         self.reconcile_jobs();

@@ -1,6 +1,7 @@
 //! The API objects of the world: nodes, pods and node pools (workloads are in `workloads`).
 
 use super::constraints::{SchedulingSpec, TaintEffect};
+use super::device_specs::PodClaim;
 use super::mana::Mana;
 use super::names::{ObjectKind, ObjectName};
 
@@ -56,6 +57,9 @@ pub struct Node {
     pub zone: u8,
     /// The `kuberack.io/dedicated` taint's effect.
     pub taint: TaintEffect,
+    /// Where its pool's devices for it are in the world's device tables
+    /// (`scheduler::NO_DEVICE_SLOT`: its pool declares none).
+    pub device_slot: u8,
     /// First pod bound here (intrusive list through `Pod::node_next`).
     pub first_pod: u32,
     /// Last pod bound here.
@@ -177,6 +181,8 @@ pub struct Pod {
     pub memory_mib: u32,
     /// Extended-resource request `manawell.io/<essence>`.
     pub mana: Mana,
+    /// Its resource claim (allocated while bound).
+    pub claim: PodClaim,
     /// Lifecycle state.
     pub state: PodState,
     /// status.startTime: when the kubelet first acknowledged the pod (None before).

@@ -273,6 +273,8 @@ pub struct JobSpec {
     pub memory_mib: u32,
     /// Extended-resource request per pod, `manawell.io/<essence>`.
     pub mana: Mana,
+    /// The pod template's resource claim (each pod gets its own).
+    pub claim: super::device_specs::PodClaim,
     /// Seconds a container runs before it exits 0.
     pub run_seconds: f64,
     /// The containers crash: they exit with code 1 shortly after starting.
@@ -295,6 +297,7 @@ impl Default for JobSpec {
             cpu_m: 100,
             memory_mib: 128,
             mana: Mana::NONE,
+            claim: super::device_specs::PodClaim::NONE,
             run_seconds: 10.0,
             fault: false,
             scheduling: SchedulingSpec::default(),

@@ -226,5 +226,56 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         light("COMPLETE", "Complete", "Lit when the latest finished Job completed", LightColor::Blue, at(37.0, 16.0)),
         light("FAILED", "Failed", "Lit when the latest finished Job failed", LightColor::Red, at(R, 16.0)),
     ],
-    settings: &[],
+    settings: CLAIM_SETTINGS,
 };
+
+const GROUP: &str = "Resource claim";
+
+/// The pod template's resource claim, saved under `resourceClaim` (PROTOCOL.md, "JOB resource
+/// claim settings"): each pod gets its own claim on mana wells of a DEVICES pool.
+pub static CLAIM_SETTINGS: &[SettingDescriptor] = &[
+    setting(
+        "resourceClaim.deviceClassName",
+        GROUP,
+        "Device class",
+        "deviceClassName: the DeviceClass the claim's wells come from (none: pods claim no devices); pods also tolerate that essence's energy taint",
+        &[
+            choice("none", "\"\""),
+            choice("fire.manawell.io", "\"fire.manawell.io\""),
+            choice("frost.manawell.io", "\"frost.manawell.io\""),
+            choice("arcane.manawell.io", "\"arcane.manawell.io\""),
+        ],
+    ),
+    setting(
+        "resourceClaim.count",
+        GROUP,
+        "Wells",
+        "count: how many wells each pod's claim asks for, all on the pod's node",
+        &[choice("1", "1"), choice("2", "2"), choice("4", "4")],
+    ),
+    setting(
+        "resourceClaim.mana",
+        GROUP,
+        "Mana per well",
+        "A capacity request: manawell.io/mana each allocated well gives the claim",
+        &[
+            choice("none", "0"),
+            choice("1", "1"),
+            choice("2", "2"),
+            choice("4", "4"),
+            choice("8", "8"),
+        ],
+    ),
+    setting(
+        "resourceClaim.accessMode",
+        GROUP,
+        "Access mode",
+        "accessMode: how the claim shares its wells with other claims",
+        &[
+            choice("ReadWriteExclusive", "\"ReadWriteExclusive\""),
+            choice("WriteExclusive", "\"WriteExclusive\""),
+            choice("ReadWriteShared", "\"ReadWriteShared\""),
+            choice("ReadOnlyShared", "\"ReadOnlyShared\""),
+        ],
+    ),
+];

@@ -4,6 +4,7 @@ pub mod autoscaler;
 pub mod cluster;
 pub mod cluster_queue;
 pub mod deployment;
+pub mod devices;
 pub mod etcd;
 pub mod ingress;
 pub mod job;
@@ -27,6 +28,7 @@ pub static MODULES: &[&ModuleDescriptor] = &[
     &autoscaler::DESCRIPTOR,
     &job::DESCRIPTOR,
     &cluster_queue::DESCRIPTOR,
+    &devices::DESCRIPTOR,
 ];
 
 /// The descriptor with this slug.

@@ -103,6 +103,15 @@ pub static HINTS: &[Hint] = &[
     text("Deployment", Part::Param, "MAX_SURGE", "SURGE"),
     text("Deployment", Part::Param, "MAX_UNAVAILABLE", "UNAVAIL"),
     text("Deployment", Part::Input, "REPLICAS", "REPL CV"),
+    // DEVICES' sixteen node lights share one row: 10..16 are numbered A..G to stay one
+    // character wide.
+    text("Devices", Part::Light, "NODE10", "A"),
+    text("Devices", Part::Light, "NODE11", "B"),
+    text("Devices", Part::Light, "NODE12", "C"),
+    text("Devices", Part::Light, "NODE13", "D"),
+    text("Devices", Part::Light, "NODE14", "E"),
+    text("Devices", Part::Light, "NODE15", "F"),
+    text("Devices", Part::Light, "NODE16", "G"),
 ];
 
 /// The hint for a component, if any.

@@ -6,7 +6,9 @@ use crate::world::constraints::SchedulingSpec;
 use crate::world::events::EventKind;
 use crate::world::names::{ObjectKind, ObjectName};
 use crate::world::objects::*;
-use crate::world::scheduler::{node_affinity_filter, taint_toleration_filter, NodeInfo};
+use crate::world::scheduler::{
+    node_affinity_filter, taint_toleration_filter, ClaimFit, NodeInfo, NO_DEVICE_SLOT,
+};
 use crate::world::World;
 
 /// A pod's requests.
@@ -18,6 +20,8 @@ pub struct Request {
     pub memory_mib: u32,
     /// Mana of the pool's essence.
     pub mana: u32,
+    /// Where its resource claim fits now (unclaimed: anywhere).
+    pub claims: ClaimFit,
 }
 
 /// Room on one node, existing or planned.
@@ -31,11 +35,19 @@ pub struct Bin {
     pub pods: u32,
     /// Free mana of the pool's essence.
     pub mana: u32,
+    /// An existing node's device slot: a claiming request goes there only if its claim fits
+    /// the node's wells now. A planned node (`NO_DEVICE_SLOT`) has fresh wells.
+    pub device_slot: u8,
 }
 
 impl Bin {
     fn take(&mut self, r: Request) -> bool {
-        if r.cpu_m > self.cpu_m
+        let slot = u32::from(self.device_slot);
+        let wells_taken = r.claims.claimed
+            && self.device_slot != NO_DEVICE_SLOT
+            && (slot >= 128 || r.claims.slots >> slot & 1 == 0);
+        if wells_taken
+            || r.cpu_m > self.cpu_m
             || r.memory_mib > self.memory_mib
             || r.mana > self.mana
             || self.pods == 0
@@ -104,6 +116,7 @@ fn template_node(tag: u32, spec: &NodePoolSpec) -> Node {
         unschedulable: false,
         zone: spec.zone,
         taint: spec.taint,
+        device_slot: NO_DEVICE_SLOT,
         first_pod: NONE,
         last_pod: NONE,
     }
@@ -127,6 +140,7 @@ fn free(node: &Node) -> Bin {
             .saturating_sub(node.requested_memory_mib),
         pods: node.allocatable_pods.saturating_sub(node.pod_count),
         mana: node.mana.amount.saturating_sub(node.requested_mana),
+        device_slot: node.device_slot,
     }
 }
 
@@ -142,13 +156,14 @@ impl World {
                 && pod.attempts > 0
                 && pod.node == NONE
                 && !pod.terminating;
-            if waiting && targets(&template, pod) {
+            if waiting && targets(&template, pod) && self.claim_fits_fresh_node(tag, pod) {
                 pending += 1;
                 if self.plan_requests.len() < MAX_PLAN_PODS {
                     self.plan_requests.push(Request {
                         cpu_m: pod.cpu_m,
                         memory_mib: pod.memory_mib,
                         mana: pod.mana.amount,
+                        claims: self.claim_fit(pod),
                     });
                 }
             }
@@ -182,6 +197,7 @@ impl World {
             memory_mib: spec.memory_mib,
             pods: spec.pods,
             mana: spec.mana.amount,
+            device_slot: NO_DEVICE_SLOT,
         };
         self.plan_bins.clear();
         for c in a.claims.iter().flatten() {
@@ -305,13 +321,16 @@ impl World {
             if p.terminating || p.is_finished() {
                 continue;
             }
-            if p.owner_kind == OwnerKind::Bare || self.plan_requests.len() == MAX_PLAN_PODS {
+            // A pod holding wells stays too: the plan does not move device claims.
+            let stays = p.owner_kind == OwnerKind::Bare || p.claim.is_some();
+            if stays || self.plan_requests.len() == MAX_PLAN_PODS {
                 return false;
             }
             self.plan_requests.push(Request {
                 cpu_m: p.cpu_m,
                 memory_mib: p.memory_mib,
                 mana: p.mana.amount,
+                claims: ClaimFit::default(),
             });
         }
         self.plan_bins.clear();
@@ -332,6 +351,7 @@ impl World {
             memory_mib: 0,
             pods: 0,
             mana: 0,
+            device_slot: NO_DEVICE_SLOT,
         };
         first_fit_decreasing(&mut self.plan_requests, &mut self.plan_bins, none, 0).1 == 0
     }
@@ -356,6 +376,7 @@ mod tests {
             cpu_m,
             memory_mib: 1,
             mana: 0,
+            claims: ClaimFit::default(),
         }
     }
 
@@ -364,6 +385,7 @@ mod tests {
         memory_mib: 1 << 20,
         pods: 110,
         mana: 0,
+        device_slot: NO_DEVICE_SLOT,
     };
 
     #[test]
@@ -398,11 +420,13 @@ mod tests {
                 cpu_m: 1,
                 memory_mib: 600,
                 mana: 0,
+                claims: ClaimFit::default(),
             },
             Request {
                 cpu_m: 1,
                 memory_mib: 600,
                 mana: 0,
+                claims: ClaimFit::default(),
             },
         ];
         let shape = Bin {
@@ -410,6 +434,7 @@ mod tests {
             memory_mib: 1000,
             pods: 110,
             mana: 0,
+            device_slot: NO_DEVICE_SLOT,
         };
         let mut bins = Vec::with_capacity(4);
         assert_eq!(
@@ -425,11 +450,49 @@ mod tests {
     }
 
     #[test]
+    fn ffd_puts_a_claim_only_where_its_wells_fit() {
+        // The pod's claim fits device slot 3 only: not the existing node in slot 5, but
+        // the one in slot 3, and any planned node.
+        let claimed = Request {
+            claims: ClaimFit {
+                claimed: true,
+                slots: 1 << 3,
+            },
+            ..r(100)
+        };
+        let mut bins = Vec::with_capacity(4);
+        bins.push(Bin {
+            device_slot: 5,
+            ..SHAPE
+        });
+        assert_eq!(
+            first_fit_decreasing(&mut [claimed], &mut bins, SHAPE, 16),
+            (1, 0)
+        );
+        let mut bins = Vec::with_capacity(4);
+        bins.push(Bin {
+            device_slot: 5,
+            ..SHAPE
+        });
+        bins.push(Bin {
+            device_slot: 3,
+            ..SHAPE
+        });
+        assert_eq!(
+            first_fit_decreasing(&mut [claimed, r(100)], &mut bins, SHAPE, 16),
+            (0, 0)
+        );
+        assert_eq!(bins[1].cpu_m, 3900);
+        assert_eq!(bins[0].cpu_m, 3900);
+    }
+
+    #[test]
     fn ffd_counts_mana_like_any_other_resource() {
         let mana = |amount| Request {
             cpu_m: 1,
             memory_mib: 1,
             mana: amount,
+            claims: ClaimFit::default(),
         };
         // Nodes of 8 mana: 6 + 5 + 4 + 3 need three nodes (6, 5+3, 4), not two.
         let mut requests = [mana(4), mana(6), mana(3), mana(5)];

@@ -2,6 +2,7 @@
 //! domain (upstream's PreFilter/PreScore state, kept incrementally), node order and zones,
 //! and the resources nominated pods have reserved.
 
+use super::dynamic_resources::ClaimFit;
 use crate::world::constraints::{AntiAffinity, SchedulingSpec, ZONES};
 use crate::world::mana::Mana;
 use crate::world::objects::Node;
@@ -21,6 +22,8 @@ pub struct PodInfo {
     pub scheduling: SchedulingSpec,
     /// Slab index of the pod (reservations of the pod itself are not counted against it).
     pub index: u32,
+    /// Where its resource claim can be allocated (DynamicResources' PreFilter).
+    pub claims: ClaimFit,
 }
 
 /// Pods of the app in one topology domain.

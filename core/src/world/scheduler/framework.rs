@@ -112,6 +112,7 @@ pub fn run_filters(
     taint_toleration::filter(node, spec)?;
     node_affinity::filter(node, spec)?;
     node_resources_fit::filter(node, pod, removed.extra)?;
+    dynamic_resources::filter(node, pod)?;
     if let Some(hard) = &state.hard_spread {
         pod_topology_spread::filter(index, node, hard, app, removed.app.live)?;
     }

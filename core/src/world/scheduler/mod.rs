@@ -5,6 +5,7 @@
 
 mod balanced_allocation;
 mod cycle;
+mod dynamic_resources;
 mod framework;
 mod inter_pod_affinity;
 mod node_affinity;
@@ -22,6 +23,7 @@ mod score_classes;
 mod taint_toleration;
 
 pub use cycle::{AppCount, AppPods, NodeTopology, PodInfo, Reservation};
+pub use dynamic_resources::{ClaimFit, DEVICE_SLOTS, NO_DEVICE_SLOT};
 pub use framework::{
     num_feasible_nodes_to_find, run_filters, Candidate, CycleState, Decision, Framework,
     NodeSource, Removed,

@@ -39,11 +39,13 @@ pub enum FilterReason {
     ExistingAntiAffinity,
     /// InterPodAffinity: the pod's required anti-affinity forbids it.
     AntiAffinity,
+    /// DynamicResources: the node's devices cannot allocate the pod's claim.
+    CannotAllocateClaims,
 }
 
 impl FilterReason {
     /// Every reason, in the order failure messages list them.
-    pub const ALL: [FilterReason; 17] = [
+    pub const ALL: [FilterReason; 18] = [
         FilterReason::InsufficientCpu,
         FilterReason::InsufficientMemory,
         FilterReason::InsufficientFire,
@@ -61,6 +63,7 @@ impl FilterReason {
         FilterReason::SpreadSkew,
         FilterReason::ExistingAntiAffinity,
         FilterReason::AntiAffinity,
+        FilterReason::CannotAllocateClaims,
     ];
 
     /// The reason as upstream's status message words it.
@@ -91,10 +94,13 @@ impl FilterReason {
                 "node(s) didn't satisfy existing pods anti-affinity rules"
             }
             FilterReason::AntiAffinity => "node(s) didn't match pod anti-affinity rules",
+            FilterReason::CannotAllocateClaims => "cannot allocate all claims",
         }
     }
 
-    /// Status UnschedulableAndUnresolvable: preemption cannot help on such a node.
+    /// Status UnschedulableAndUnresolvable: preemption cannot help on such a node. (Upstream's
+    /// DynamicResources says Unschedulable; here preemption's dry run frees no devices, so
+    /// trying it would only evict for nothing.)
     pub const fn unresolvable(self) -> bool {
         matches!(
             self,
@@ -106,6 +112,7 @@ impl FilterReason {
                 | FilterReason::UntoleratedArcane
                 | FilterReason::NodeAffinity
                 | FilterReason::SpreadMissingLabel
+                | FilterReason::CannotAllocateClaims
         )
     }
 

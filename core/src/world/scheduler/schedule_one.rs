@@ -27,8 +27,9 @@ impl World {
         }
     }
 
-    fn pod_info(index: u32, pod: &Pod) -> PodInfo {
+    fn pod_info(&self, index: u32, pod: &Pod) -> PodInfo {
         PodInfo {
+            claims: self.claim_fit(pod),
             cpu_m: pod.cpu_m,
             memory_mib: pod.memory_mib,
             mana: pod.mana,
@@ -69,7 +70,7 @@ impl World {
     }
 
     fn schedule_one(&mut self, index: u32, pod: Pod) {
-        let info = Self::pod_info(index, &pod);
+        let info = self.pod_info(index, &pod);
         self.refresh_app_pods(pod.owner);
         if let Some(node) = self.nodes.node(pod.nominated_node) {
             let state = CycleState::new(&info, &self.app_pods, &self.topology, &self.nodes);
