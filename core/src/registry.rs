@@ -40,7 +40,9 @@ pub enum SlotKind {
     Etcd = 8,
     /// A JOB.
     Job = 10,
-    /// An AUTOSCALER (9, 11 and 12 are kept for the queueing and device modules).
+    /// An ENCHANTMENT (the forge).
+    Enchantment = 11,
+    /// An AUTOSCALER (9 and 12 are kept for the queueing and device modules).
     Autoscaler = 13,
 }
 
@@ -56,6 +58,7 @@ impl SlotKind {
             7 => SlotKind::Ingress,
             8 => SlotKind::Etcd,
             10 => SlotKind::Job,
+            11 => SlotKind::Enchantment,
             13 => SlotKind::Autoscaler,
             _ => SlotKind::Free,
         }

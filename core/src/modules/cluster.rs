@@ -28,6 +28,7 @@ use crate::world::{
 };
 
 mod autoscalers;
+mod enchantments;
 mod jobs;
 
 /// Allocatable pods per node (the kubelet's default maxPods).
@@ -89,6 +90,8 @@ pub struct ClusterModule {
     pool_owners: autoscalers::PoolOwners,
     /// The Jobs each JOB submitted.
     job_owners: jobs::JobOwners,
+    /// The Enchantments each ENCHANTMENT forged.
+    forges: enchantments::EnchantmentOwners,
     sample_rate: f32,
     counter: u32,
     ticks: u32,
@@ -120,6 +123,7 @@ impl ClusterModule {
             scheduler_tag: 0,
             pool_owners: autoscalers::PoolOwners::new(),
             job_owners: jobs::JobOwners::new(),
+            forges: enchantments::EnchantmentOwners::new(),
             sample_rate,
             counter: 0,
             ticks: 0,
@@ -168,6 +172,7 @@ impl ClusterModule {
         self.member_state.fill(MemberState::default());
         self.pool_owners = autoscalers::PoolOwners::new();
         self.job_owners = jobs::JobOwners::new();
+        self.forges = enchantments::EnchantmentOwners::new();
         self.counter = 0;
         self.ticks = 0;
         self.clock_steps = 0;
@@ -199,6 +204,7 @@ impl ClusterModule {
                         | SlotKind::Scheduler
                         | SlotKind::Autoscaler
                         | SlotKind::Job
+                        | SlotKind::Enchantment
                 );
             let link = self.members[i];
             let current = MemberLink {
@@ -216,6 +222,7 @@ impl ClusterModule {
                         self.pool_owners.release(&mut self.world, state, tag);
                     }
                     SlotKind::Job => self.job_owners.release(&mut self.world, tag),
+                    SlotKind::Enchantment => self.forges.release(&mut self.world, tag),
                     _ => {}
                 }
                 self.members[i] = UNLINKED;
@@ -247,6 +254,7 @@ impl ClusterModule {
                 SlotKind::Service => self.world.apply_service(tag, service_spec(slot)),
                 SlotKind::Etcd => apply_external_writes(&mut self.world, tag, slot),
                 SlotKind::Job => self.job_owners.sync(&mut self.world, tag, slot),
+                SlotKind::Enchantment => self.forges.sync(&mut self.world, tag, slot),
                 SlotKind::Autoscaler => self.pool_owners.sync(
                     &mut self.world,
                     &mut self.member_state[i],
@@ -281,6 +289,7 @@ impl ClusterModule {
                 SlotKind::Scheduler => self.publish_scheduler(tag, slot),
                 SlotKind::Autoscaler => self.publish_autoscaler(i, slot),
                 SlotKind::Job => self.job_owners.publish(&mut self.world, tag, slot),
+                SlotKind::Enchantment => self.forges.publish(&mut self.world, tag, slot),
                 _ => continue,
             }
             slot.heartbeat

@@ -3,6 +3,7 @@
 pub mod autoscaler;
 pub mod cluster;
 pub mod deployment;
+pub mod enchantment;
 pub mod etcd;
 pub mod ingress;
 pub mod job;
@@ -23,6 +24,7 @@ use crate::registry::Registry;
 pub use autoscaler::AutoscalerModule;
 pub use cluster::ClusterModule;
 pub use deployment::DeploymentModule;
+pub use enchantment::EnchantmentModule;
 pub use etcd::EtcdModule;
 pub use ingress::IngressModule;
 pub use job::JobModule;
@@ -73,6 +75,7 @@ pub fn create_module(
         "Etcd" => EtcdModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Autoscaler" => AutoscalerModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Job" => JobModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
+        "Enchantment" => EnchantmentModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         _ => None,
     };
     module.ok_or_else(|| UnknownModel(slug.to_owned()))

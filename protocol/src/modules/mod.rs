@@ -3,6 +3,7 @@
 pub mod autoscaler;
 pub mod cluster;
 pub mod deployment;
+pub mod enchantment;
 pub mod etcd;
 pub mod ingress;
 pub mod job;
@@ -25,6 +26,7 @@ pub static MODULES: &[&ModuleDescriptor] = &[
     &etcd::DESCRIPTOR,
     &autoscaler::DESCRIPTOR,
     &job::DESCRIPTOR,
+    &enchantment::DESCRIPTOR,
 ];
 
 /// The descriptor with this slug.
