@@ -38,11 +38,13 @@ pub enum SlotKind {
     Ingress = 7,
     /// An ETCD.
     Etcd = 8,
+    /// A CLUSTERQUEUE.
+    ClusterQueue = 9,
     /// A JOB.
     Job = 10,
     /// An ENCHANTMENT (the forge).
     Enchantment = 11,
-    /// An AUTOSCALER (9 and 12 are kept for the queueing and device modules).
+    /// An AUTOSCALER (12 is kept for the device modules).
     Autoscaler = 13,
 }
 
@@ -57,6 +59,7 @@ impl SlotKind {
             6 => SlotKind::Service,
             7 => SlotKind::Ingress,
             8 => SlotKind::Etcd,
+            9 => SlotKind::ClusterQueue,
             10 => SlotKind::Job,
             11 => SlotKind::Enchantment,
             13 => SlotKind::Autoscaler,

@@ -79,6 +79,20 @@ fn process_allocates_nothing_after_warm_up() {
     rig.connect(hub, "API", job, "API");
     rig.param(job, "DURATION", 1.0);
     rig.param(job, "BACKOFF", 1.0);
+    // Kueue: two ClusterQueues in a cohort, a JOB queued in the first, preempting by priority.
+    let cq1 = rig.add("ClusterQueue");
+    let cq2 = rig.add("ClusterQueue");
+    let qjob = rig.add("Job");
+    for m in [cq1, cq2, qjob] {
+        rig.connect(hub, "API", m, "API");
+    }
+    rig.connect(cq1, "COHORT", cq2, "COHORT");
+    rig.connect(cq1, "QUEUE", qjob, "QUEUE");
+    rig.param(cq1, "CPU", 0.2);
+    rig.param(cq2, "CPU", 0.1);
+    rig.param(cq1, "PREEMPTION", 1.0);
+    rig.param(qjob, "CPU", 10.0);
+    rig.param(qjob, "DURATION", 60.0);
     // An ENCHANTMENT forging items of every tier for a queue that does not exist: its Jobs
     // wait suspended; pulling its API cable deletes them.
     let forge = rig.add("Enchantment");
@@ -140,6 +154,13 @@ fn process_allocates_nothing_after_warm_up() {
         );
         r.drive(job, "FAULT", if (t as u32) % 9 == 1 { 10.0 } else { 0.0 });
         r.drive(
+            qjob,
+            "SUBMIT",
+            if (t * 0.5).fract() < 0.1 { 10.0 } else { 0.0 },
+        );
+        r.param(qjob, "PRIORITY", ((t as u32) % 4) as f32);
+        r.drive(cq1, "QUOTA", 5.0 + 4.0 * (t * 0.4).sin());
+        r.drive(
             forge,
             "FORGE",
             if (t * 0.7).fract() < 0.1 { 10.0 } else { 0.0 },
@@ -175,10 +196,12 @@ fn process_allocates_nothing_after_warm_up() {
         if i == (12.0 * sr) as usize {
             r.disconnect(dep2, "API");
             r.disconnect(svc, "API");
+            r.disconnect(cq2, "API");
         }
         if i == (16.0 * sr) as usize {
             r.connect(hub, "API", dep2, "API");
             r.connect(hub, "API", svc, "API");
+            r.connect(hub, "API", cq2, "API");
         }
         if i == (9.0 * sr) as usize || i == (21.0 * sr) as usize {
             r.disconnect(forge, "API");
@@ -224,7 +247,12 @@ fn process_allocates_nothing_after_warm_up() {
     assert!(seen(EventKind::ContainerDied) > 0, "no crash happened");
     assert!(seen(EventKind::ScalingReplicaSet) > 0);
     assert!(seen(EventKind::PodPreempted) > 0, "no preemption happened");
-    assert!(seen(EventKind::NodeNotReady) > 0, "no kubelet went silent");
+    assert!(
+        seen(EventKind::NodeNotReady) > 0,
+        "no kubelet went silent (events kept from revision {:?} to {})",
+        world.events().since(0).1.next().map(|e| e.revision),
+        world.revision()
+    );
     assert!(
         seen(EventKind::NodeClaimInitialized) > 0,
         "no autoscaled node came up"
@@ -235,6 +263,14 @@ fn process_allocates_nothing_after_warm_up() {
     );
     assert!(seen(EventKind::JobCompleted) > 0, "no Job completed");
     assert!(seen(EventKind::JobDeleted) > 0, "no Job reached its TTL");
+    assert!(
+        seen(EventKind::WorkloadAdmitted) > 0,
+        "Kueue admitted nothing"
+    );
+    assert!(
+        seen(EventKind::JobSuspended) > 0,
+        "no queued Job was preempted"
+    );
     assert!(seen(EventKind::EnchantmentScheduled) > 4, "nothing forged");
     assert!(
         seen(EventKind::EnchantmentDeleted) > 4,

@@ -30,6 +30,7 @@ use crate::world::{
 mod autoscalers;
 mod enchantments;
 mod jobs;
+mod queues;
 
 /// Allocatable pods per node (the kubelet's default maxPods).
 pub const NODE_MAX_PODS: u32 = 110;
@@ -204,6 +205,7 @@ impl ClusterModule {
                         | SlotKind::Scheduler
                         | SlotKind::Autoscaler
                         | SlotKind::Job
+                        | SlotKind::ClusterQueue
                         | SlotKind::Enchantment
                 );
             let link = self.members[i];
@@ -222,6 +224,7 @@ impl ClusterModule {
                         self.pool_owners.release(&mut self.world, state, tag);
                     }
                     SlotKind::Job => self.job_owners.release(&mut self.world, tag),
+                    SlotKind::ClusterQueue => self.world.delete_cluster_queue(tag),
                     SlotKind::Enchantment => self.forges.release(&mut self.world, tag),
                     _ => {}
                 }
@@ -254,6 +257,9 @@ impl ClusterModule {
                 SlotKind::Service => self.world.apply_service(tag, service_spec(slot)),
                 SlotKind::Etcd => apply_external_writes(&mut self.world, tag, slot),
                 SlotKind::Job => self.job_owners.sync(&mut self.world, tag, slot),
+                SlotKind::ClusterQueue => {
+                    queues::sync_cluster_queue(&mut self.world, registry, me, tag, slot)
+                }
                 SlotKind::Enchantment => self.forges.sync(&mut self.world, tag, slot),
                 SlotKind::Autoscaler => self.pool_owners.sync(
                     &mut self.world,
@@ -289,6 +295,7 @@ impl ClusterModule {
                 SlotKind::Scheduler => self.publish_scheduler(tag, slot),
                 SlotKind::Autoscaler => self.publish_autoscaler(i, slot),
                 SlotKind::Job => self.job_owners.publish(&mut self.world, tag, slot),
+                SlotKind::ClusterQueue => self.publish_cluster_queue(tag, slot),
                 SlotKind::Enchantment => self.forges.publish(&mut self.world, tag, slot),
                 _ => continue,
             }

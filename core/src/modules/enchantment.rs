@@ -8,9 +8,9 @@ use kuberack_protocol::modules::enchantment::{input, light, output, param, DESCR
 use kuberack_protocol::tag::volts_to_tag;
 use kuberack_protocol::ModuleDescriptor;
 
-use super::membership::{CounterWatch, Membership};
+use super::membership::{EventTrigger, Membership};
 use super::words::{enchantment_desired as ed, enchantment_observed as eo};
-use crate::dsp::{PulseTrain, SchmittTrigger};
+use crate::dsp::SchmittTrigger;
 use crate::rack::{LoadError, Module, ProcessIo};
 use crate::registry::{Registry, SlotHandle, SlotKind};
 use crate::world::enchantment::EnchantmentPhase;
@@ -30,8 +30,7 @@ pub struct EnchantmentModule {
     membership: Membership,
     forge: SchmittTrigger,
     forges: u32,
-    entered: [CounterWatch; 5],
-    pulses: [PulseTrain; 5],
+    phase_triggers: [EventTrigger; 5],
 }
 
 impl EnchantmentModule {
@@ -42,8 +41,7 @@ impl EnchantmentModule {
             membership: Membership::default(),
             forge: SchmittTrigger::default(),
             forges: 0,
-            entered: Default::default(),
-            pulses: std::array::from_fn(|_| PulseTrain::new(48_000.0)),
+            phase_triggers: Default::default(),
         })
     }
 }
@@ -55,8 +53,8 @@ impl Module for EnchantmentModule {
 
     fn set_sample_rate(&mut self, sample_rate: f32) {
         if sample_rate.is_finite() && sample_rate > 0.0 {
-            for p in &mut self.pulses {
-                p.set_sample_rate(sample_rate);
+            for t in &mut self.phase_triggers {
+                t.set_sample_rate(sample_rate);
             }
         }
     }
@@ -68,8 +66,8 @@ impl Module for EnchantmentModule {
             io.connected(input::API),
             io.input_raw(input::API),
         ) {
-            for w in &mut self.entered {
-                w.resync(0);
+            for t in &mut self.phase_triggers {
+                t.resync(0);
             }
         }
         if self.forge.process(io.input(input::FORGE, 0)) {
@@ -91,9 +89,7 @@ impl Module for EnchantmentModule {
         let observed = |word| if joined { slot.observed(word) } else { 0 };
         let phases = observed(eo::PHASES);
         for (k, &(out, lit)) in PHASE_PORTS.iter().enumerate() {
-            let total = observed(eo::ENTERED_FIRST + k);
-            self.pulses[k].add(self.entered[k].new_events(total));
-            let v = self.pulses[k].process();
+            let v = self.phase_triggers[k].process(observed(eo::ENTERED_FIRST + k));
             io.set_mono(out, v);
             let on = phases & (1 << EnchantmentPhase::ALL[k] as u32) != 0;
             io.set_light(lit, if on { 1.0 } else { 0.0 });
@@ -104,8 +100,8 @@ impl Module for EnchantmentModule {
 
     fn reset(&mut self) {
         self.membership.reset();
-        for p in &mut self.pulses {
-            p.reset();
+        for t in &mut self.phase_triggers {
+            t.reset();
         }
     }
 

@@ -2,6 +2,7 @@
 
 pub mod autoscaler;
 pub mod cluster;
+pub mod cluster_queue;
 pub mod deployment;
 pub mod enchantment;
 pub mod etcd;
@@ -23,6 +24,7 @@ use crate::registry::Registry;
 
 pub use autoscaler::AutoscalerModule;
 pub use cluster::ClusterModule;
+pub use cluster_queue::ClusterQueueModule;
 pub use deployment::DeploymentModule;
 pub use enchantment::EnchantmentModule;
 pub use etcd::EtcdModule;
@@ -75,6 +77,7 @@ pub fn create_module(
         "Etcd" => EtcdModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Autoscaler" => AutoscalerModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Job" => JobModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
+        "ClusterQueue" => ClusterQueueModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Enchantment" => EnchantmentModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         _ => None,
     };

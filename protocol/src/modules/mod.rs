@@ -2,6 +2,7 @@
 
 pub mod autoscaler;
 pub mod cluster;
+pub mod cluster_queue;
 pub mod deployment;
 pub mod enchantment;
 pub mod etcd;
@@ -26,6 +27,7 @@ pub static MODULES: &[&ModuleDescriptor] = &[
     &etcd::DESCRIPTOR,
     &autoscaler::DESCRIPTOR,
     &job::DESCRIPTOR,
+    &cluster_queue::DESCRIPTOR,
     &enchantment::DESCRIPTOR,
 ];
 
