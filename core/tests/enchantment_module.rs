@@ -142,3 +142,64 @@ fn nan_and_infinite_voltages_are_safe() {
         .iter()
         .all(|l| (0.0..=1.0).contains(l)));
 }
+
+/// Rising edges of `output` over `seconds`.
+fn edges(rig: &mut Rig, m: usize, output: &str, seconds: f32) -> usize {
+    let mut n = 0;
+    let mut high = false;
+    rig.run_with(seconds, |r| {
+        let v = r.out(m, output, 0) > 5.0;
+        n += usize::from(v && !high);
+        high = v;
+    });
+    n
+}
+
+#[test]
+fn patched_to_a_clusterqueue_a_legendary_item_requeues_common_ones() {
+    let (mut rig, hub, m) = setup();
+    // The forge's queue: fire, frost and arcane flavors with 6 mana each, LowerPriority.
+    let q = rig.add("ClusterQueue");
+    rig.connect(hub, "API", q, "API");
+    rig.param(q, "FLAVOR", 4.0);
+    rig.param(q, "MANA", 6.0);
+    rig.param(q, "CPU", 16.0);
+    rig.param(q, "PREEMPTION", 1.0);
+    rig.connect(q, "QUEUE", m, "QUEUE");
+    let commons = rig.add("Enchantment");
+    rig.connect(hub, "API", commons, "API");
+    rig.connect(q, "QUEUE", commons, "QUEUE");
+    rig.param(commons, "TIER", 1.0);
+    rig.param(m, "TIER", 4.0);
+    rig.run(0.5);
+    // Commons until the mana quota is used up somewhere.
+    for _ in 0..4 {
+        forge(&mut rig, commons, "SCHEDULED");
+    }
+    rig.run(1.0);
+    let queue_tag = {
+        let w = rig.hub_world(hub);
+        let (_, e) = w.enchantments().next().unwrap();
+        w.job(e.jobs.iter().find(|j| w.job(j.id).is_some()).unwrap().id)
+            .unwrap()
+            .spec
+            .queueing
+            .queue
+    };
+    let status = rig.hub_world(hub).cluster_queue_status(queue_tag).unwrap();
+    assert!(status.admitted > 0, "{status:?}");
+    assert!(rig.light(commons, "ENCHANTING") == 1.0);
+    // The Legendary item takes what it needs: some Commons lose Jobs and show Requeued.
+    rig.drive(m, "FORGE", 10.0);
+    let requeued = edges(&mut rig, commons, "REQUEUED", 1.0);
+    assert!(requeued > 0, "no Common was preempted");
+    assert_eq!(rig.light(commons, "REQUEUED"), 1.0);
+    let w = rig.hub_world(hub);
+    let legendary = w
+        .enchantments()
+        .find(|(_, e)| e.tier == Tier::Legendary)
+        .unwrap()
+        .1;
+    assert_eq!(legendary.phase, EnchantmentPhase::Enchanting);
+    assert!(w.cluster_queue_status(queue_tag).unwrap().preemptions > 0);
+}
