@@ -303,3 +303,81 @@ fn the_legendary_blade_preempts_common_items_when_mana_is_short_and_they_finish_
         ["EnchantmentScheduled", "Enchanting", "Forged"]
     );
 }
+
+/// Checks the forge's invariants in `w`.
+fn check_invariants(w: &World) {
+    for (id, e) in w.enchantments() {
+        let jobs: Vec<_> = e
+            .jobs
+            .iter()
+            .filter(|j| j.id != NONE)
+            .filter_map(|j| w.job(j.id).filter(|job| job.meta.uid == j.uid))
+            .collect();
+        match e.phase {
+            EnchantmentPhase::Completed => assert!(
+                jobs.iter()
+                    .all(|j| j.condition == Some(JobCondition::Complete)),
+                "enchantment {id} Completed with unfinished Jobs"
+            ),
+            EnchantmentPhase::Enchanting => {
+                assert!(jobs.iter().all(|j| !j.suspended), "{id}: Enchanting")
+            }
+            EnchantmentPhase::Scheduled => assert!(
+                jobs.iter().all(|j| !j.suspended || j.admissions == 0),
+                "{id}: Scheduled with a preempted Job"
+            ),
+            _ => {}
+        }
+        for (k, j) in e.jobs.iter().enumerate().filter(|(_, j)| j.id != NONE) {
+            for p in w.job_pods(j.id).filter(|p| p.node != NONE) {
+                let node = w.node(p.node).unwrap();
+                assert_eq!(
+                    node.mana.essence,
+                    essence_index(kuberack_core::forge::ESSENCES[k]),
+                    "{id}: an essence pod off its nodes"
+                );
+            }
+        }
+    }
+    for (_, node) in w.nodes() {
+        assert!(node.requested_mana <= node.mana.amount, "{node:?}");
+    }
+    let usage = w.cluster_queue_status(CQ).unwrap().usage;
+    assert!(usage[2] <= 1.0 + 1e-6, "mana over nominal quota: {usage:?}");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+
+    /// Whatever is forged and when, Enchantments agree with their Jobs, essence pods stay on
+    /// their nodes, no node or flavor is overdrawn, and every item is eventually forged.
+    #[test]
+    fn every_forged_item_completes_within_quota_and_on_its_essence(
+        forges in proptest::collection::vec((0usize..5, 0.2f64..2.0, 0u32..300), 1..12),
+        seed in 0u64..1000,
+    ) {
+        let mut w = world(seed);
+        mana_pools(&mut w);
+        forge_queue(&mut w);
+        run(&mut w, 3.0);
+        let mut ids = Vec::new();
+        for (tier, cost, wait) in forges {
+            let tier = [None, Some(Tier::Common), Some(Tier::Rare), Some(Tier::Epic),
+                Some(Tier::Legendary)][tier];
+            let item = w.draw_forge_item(tier).unwrap();
+            ids.push(w.create_enchantment(EnchantmentSpec { item, queue: CQ, cost_seconds: cost })
+                .unwrap());
+            for _ in 0..wait {
+                w.step(0.01);
+                check_invariants(&w);
+            }
+        }
+        for _ in 0..60 {
+            run(&mut w, 5.0);
+            check_invariants(&w);
+        }
+        for id in ids {
+            proptest::prop_assert_eq!(w.enchantment(id).unwrap().phase, EnchantmentPhase::Completed);
+        }
+    }
+}
