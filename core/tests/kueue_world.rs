@@ -265,3 +265,96 @@ fn two_queues_in_a_cohort_borrow_and_a_deleted_queue_terminates() {
         .collect();
     assert_eq!(kinds, ["ClusterQueueCreated", "ClusterQueueDeleted"]);
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// Random essence Jobs through one ClusterQueue of three flavors: every pod of an
+        /// admitted workload runs on its flavor's nodes, the queue's mana quota per flavor
+        /// holds, and no node's mana is over-committed.
+        #[test]
+        fn admitted_pods_stay_on_their_flavor_within_quota(
+            mana_quota in 2u32..12,
+            jobs in proptest::collection::vec((0usize..3, 1u32..6, 1u32..3, 0i32..3), 1..12),
+        ) {
+            let mut w = world();
+            for (i, e) in [Essence::Fire, Essence::Frost, Essence::Arcane].into_iter().enumerate() {
+                w.apply_node_pool(i as u32 + 1, pool(2, Mana::of(e, 8)));
+            }
+            w.apply_cluster_queue(CQ, ClusterQueueConfig {
+                flavors: QueueFlavors::AllEssences,
+                cpu_m: 64_000,
+                memory_mib: 256 * 1024,
+                mana: mana_quota,
+                within_cluster_queue: PreemptionPolicy::LowerPriority,
+                ..ClusterQueueConfig::default()
+            });
+            run(&mut w, 3.0);
+            let essences = [Essence::Fire, Essence::Frost, Essence::Arcane];
+            for &(e, amount, parallelism, priority) in &jobs {
+                let i = essence_index(essences[e]);
+                let spec = JobSpec {
+                    mana: Mana::of(essences[e], amount),
+                    scheduling: SchedulingSpec {
+                        node_selector_energy: i,
+                        tolerates_energy: i,
+                        priority: priority * 100,
+                        ..SchedulingSpec::default()
+                    },
+                    ..queued(CQ, 100, parallelism, priority * 100)
+                };
+                w.create_job(spec);
+                for _ in 0..50 {
+                    w.step(0.02);
+                    check(&w, mana_quota);
+                }
+            }
+            for _ in 0..2000 {
+                w.step(0.05);
+                check(&w, mana_quota);
+            }
+            let admissible = jobs.iter().any(|&(_, a, p, _)| a * p <= mana_quota);
+            let completed = w.jobs().any(|(_, j)| j.condition == Some(JobCondition::Complete));
+            prop_assert!(completed || !admissible, "nothing ran");
+        }
+    }
+
+    fn check(w: &World, mana_quota: u32) {
+        let mut used = [0u32; 4];
+        for (id, job) in w.jobs() {
+            let Some(wl) = w.kueue().workload(job.workload) else {
+                continue;
+            };
+            if !wl.is_admitted() || wl.is_finished() {
+                continue;
+            }
+            let flavor = w.kueue().pod_set_flavor(job.workload, 0).unwrap();
+            let e = usize::from(job.spec.mana.essence);
+            assert_eq!(
+                Some(flavor.name),
+                ["", "fire", "frost", "arcane"].get(e).copied()
+            );
+            used[e] += job.spec.mana.amount * job.spec.parallelism;
+            for p in w.job_pods(id).filter(|p| p.node != NONE && !p.terminating) {
+                let node = w.node(p.node).unwrap();
+                assert_eq!(
+                    node.mana.essence, job.spec.mana.essence,
+                    "pod off its flavor"
+                );
+            }
+        }
+        for u in &used[1..] {
+            assert!(
+                *u <= mana_quota,
+                "mana quota exceeded: {used:?} > {mana_quota}"
+            );
+        }
+        for (_, node) in w.nodes() {
+            assert!(node.requested_mana <= node.mana.amount, "{node:?}");
+        }
+    }
+}
