@@ -56,6 +56,11 @@ impl ProcessIo<'_> {
             .unwrap_or(0.0)
     }
 
+    /// The module tag an input's reference carries (0 when unpatched or not a reference).
+    pub fn reference(&self, input: usize) -> u32 {
+        kuberack_protocol::tag::volts_to_tag(self.input_raw(input)).unwrap_or(0)
+    }
+
     /// A param's raw value clamped to its descriptor's range; NaN reads as the default.
     pub fn param_in(&self, descriptor: &ModuleDescriptor, param: usize) -> f32 {
         let Some(d) = descriptor.params.get(param) else {

@@ -35,25 +35,6 @@ fn job(rig: &mut Rig, hub: usize, q: usize, parallelism: f32, seconds: f32) -> u
     j
 }
 
-fn submit(rig: &mut Rig, job: usize) {
-    rig.drive(job, "SUBMIT", 10.0);
-    rig.run(0.01);
-    rig.drive(job, "SUBMIT", 0.0);
-    rig.run(0.01);
-}
-
-/// Rising edges of an output over `seconds`.
-fn edges(rig: &mut Rig, m: usize, output: &str, seconds: f32) -> usize {
-    let mut n = 0;
-    let mut high = false;
-    rig.run_with(seconds, |r| {
-        let v = r.out(m, output, 0) > 5.0;
-        n += usize::from(v && !high);
-        high = v;
-    });
-    n
-}
-
 #[test]
 fn jobs_wait_for_quota_and_are_admitted_in_turn() {
     let (mut rig, hub, _) = cluster();
@@ -61,8 +42,8 @@ fn jobs_wait_for_quota_and_are_admitted_in_turn() {
     let a = job(&mut rig, hub, q, 2.0, 5.0);
     let b = job(&mut rig, hub, q, 2.0, 5.0);
     rig.run(3.0);
-    submit(&mut rig, a);
-    submit(&mut rig, b);
+    rig.trigger(a, "SUBMIT");
+    rig.trigger(b, "SUBMIT");
     rig.run(0.5);
     // 2 cores of quota: a is admitted (1 V admitted, 5 V cpu usage), b pends.
     assert!((rig.out(q, "ADMITTED", 0) - 0.5).abs() < 1e-3);
@@ -70,7 +51,7 @@ fn jobs_wait_for_quota_and_are_admitted_in_turn() {
     assert!((rig.out(q, "CPU", 0) - 5.0).abs() < 1e-2);
     assert_eq!(rig.light(q, "PENDING"), 1.0);
     assert_eq!(rig.light(b, "WAITING"), 1.0);
-    let admits = edges(&mut rig, q, "ADMIT", 20.0);
+    let admits = rig.edges(q, "ADMIT", 20.0);
     assert_eq!(admits, 1, "b admitted once a finished");
     let world = rig.hub_world(hub);
     assert!(world
@@ -88,7 +69,7 @@ fn a_high_priority_job_preempts_and_both_outputs_fire() {
     let high = job(&mut rig, hub, q, 2.0, 5.0);
     rig.param(high, "PRIORITY", 3.0);
     rig.run(3.0);
-    submit(&mut rig, low);
+    rig.trigger(low, "SUBMIT");
     rig.run(5.0);
     // The SUBMIT edge is held through the count, so no trigger is missed.
     rig.drive(high, "SUBMIT", 10.0);
@@ -122,7 +103,7 @@ fn cohort_cables_let_a_queue_borrow_and_unplugging_deletes_it() {
     rig.connect(q1, "COHORT", q2, "COHORT");
     let j = job(&mut rig, hub, q1, 3.0, 30.0);
     rig.run(3.0);
-    submit(&mut rig, j);
+    rig.trigger(j, "SUBMIT");
     rig.run(1.0);
     assert_eq!(rig.out(q1, "BORROW", 0), 10.0, "3 cores > 2 nominal");
     assert_eq!(rig.light(q1, "BORROWING"), 1.0);
@@ -155,7 +136,7 @@ fn bad_voltages_are_safe() {
     rig.drive(j, "QUEUE", f32::INFINITY);
     rig.drive(q, "COHORT", f32::NAN);
     rig.run(1.0);
-    submit(&mut rig, j);
+    rig.trigger(j, "SUBMIT");
     rig.run(1.0);
     // NaN quota CV clamps to no quota; an impossible queue reference means no queue.
     let world = rig.hub_world(hub);

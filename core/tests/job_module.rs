@@ -20,29 +20,10 @@ fn setup() -> (Rig, usize, usize) {
     (rig, hub, job)
 }
 
-/// Rising edges of an output over `seconds`.
-fn edges(rig: &mut Rig, m: usize, output: &str, seconds: f32) -> usize {
-    let mut n = 0;
-    let mut high = false;
-    rig.run_with(seconds, |r| {
-        let v = r.out(m, output, 0) > 5.0;
-        n += usize::from(v && !high);
-        high = v;
-    });
-    n
-}
-
-fn submit(rig: &mut Rig, job: usize) {
-    rig.drive(job, "SUBMIT", 10.0);
-    rig.run(0.01);
-    rig.drive(job, "SUBMIT", 0.0);
-    rig.run(0.01);
-}
-
 #[test]
 fn a_submitted_job_starts_runs_its_completions_and_finishes() {
     let (mut rig, hub, job) = setup();
-    submit(&mut rig, job);
+    rig.trigger(job, "SUBMIT");
     rig.run(0.1);
     assert_eq!(
         rig.light(job, "WAITING"),
@@ -90,8 +71,8 @@ fn a_fault_beyond_the_backoff_limit_fails_the_job() {
     let (mut rig, _hub, job) = setup();
     rig.param(job, "BACKOFF", 0.0);
     rig.drive(job, "FAULT", 10.0);
-    submit(&mut rig, job);
-    let failed = edges(&mut rig, job, "FAILED", 20.0);
+    rig.trigger(job, "SUBMIT");
+    let failed = rig.edges(job, "FAILED", 20.0);
     assert_eq!(failed, 1);
     assert_eq!(rig.light(job, "FAILED"), 1.0);
     assert_eq!(rig.light(job, "COMPLETE"), 0.0);
@@ -102,8 +83,8 @@ fn an_active_deadline_ends_a_long_job() {
     let (mut rig, hub, job) = setup();
     rig.param(job, "DURATION", 60.0);
     rig.param(job, "DEADLINE", 5.0);
-    submit(&mut rig, job);
-    assert_eq!(edges(&mut rig, job, "FAILED", 15.0), 1);
+    rig.trigger(job, "SUBMIT");
+    assert_eq!(rig.edges(job, "FAILED", 15.0), 1);
     let (_, j) = rig.hub_world(hub).jobs().next().unwrap();
     assert!(matches!(j.condition, Some(JobCondition::Failed(_))));
 }
@@ -114,7 +95,7 @@ fn at_most_eight_jobs_per_module_and_their_pods_carry_the_priority() {
     rig.param(job, "DURATION", 60.0);
     rig.param(job, "PRIORITY", 3.0);
     for _ in 0..10 {
-        submit(&mut rig, job);
+        rig.trigger(job, "SUBMIT");
     }
     rig.run(2.0);
     let world = rig.hub_world(hub);

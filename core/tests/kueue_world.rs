@@ -1,43 +1,18 @@
 //! Kueue inside the world: queued Jobs start suspended, run when admitted, are suspended
 //! again when preempted, land on their flavor's nodes, and release quota when they end.
 
+mod world;
+
 use kuberack_core::forge::Essence;
 use kuberack_core::kueue::{PreemptionPolicy, QueueingStrategy};
 use kuberack_core::world::constraints::SchedulingSpec;
 use kuberack_core::world::events::EventKind;
 use kuberack_core::world::mana::{essence_index, Mana};
 use kuberack_core::world::queueing::*;
-use kuberack_core::world::{
-    workload_name, Job, JobCondition, JobSpec, NodePoolSpec, World, WorldConfig, NONE,
-};
+use kuberack_core::world::{workload_name, Job, JobCondition, JobSpec, World, NONE};
+use world::{mana_pool, run, world};
 
 const CQ: u32 = 40;
-
-fn world() -> World {
-    World::new(WorldConfig {
-        seed: 9,
-        max_pods: 256,
-        max_nodes: 32,
-        event_capacity: 16384,
-    })
-}
-
-fn run(w: &mut World, seconds: f64) {
-    for _ in 0..(seconds / 0.01) as usize {
-        w.step(0.01);
-    }
-}
-
-fn pool(count: u32, mana: Mana) -> NodePoolSpec {
-    NodePoolSpec {
-        count,
-        cpu_m: 8000,
-        memory_mib: 16 * 1024,
-        pods: 110,
-        mana,
-        ..NodePoolSpec::default()
-    }
-}
 
 fn queued(queue: u32, cpu_m: u32, parallelism: u32, priority: i32) -> JobSpec {
     JobSpec {
@@ -78,8 +53,8 @@ fn cpu_queue(cpu_m: u32, within: PreemptionPolicy) -> ClusterQueueConfig {
 
 #[test]
 fn a_queued_job_waits_suspended_until_admitted_then_runs_and_finishes_its_workload() {
-    let mut w = world();
-    w.apply_node_pool(1, pool(2, Mana::NONE));
+    let mut w = world(9);
+    w.apply_node_pool(1, mana_pool(2, Mana::NONE));
     run(&mut w, 3.0);
     // The Job names a queue that does not exist yet: it stays suspended, without pods.
     let job = w.create_job(queued(CQ, 1000, 2, 0)).unwrap();
@@ -122,8 +97,8 @@ fn a_queued_job_waits_suspended_until_admitted_then_runs_and_finishes_its_worklo
 
 #[test]
 fn quota_holds_back_a_second_job_until_the_first_releases_it() {
-    let mut w = world();
-    w.apply_node_pool(1, pool(2, Mana::NONE));
+    let mut w = world(9);
+    w.apply_node_pool(1, mana_pool(2, Mana::NONE));
     w.apply_cluster_queue(CQ, cpu_queue(2000, PreemptionPolicy::Never));
     run(&mut w, 3.0);
     let a = w.create_job(queued(CQ, 1000, 2, 0)).unwrap();
@@ -147,8 +122,8 @@ fn quota_holds_back_a_second_job_until_the_first_releases_it() {
 
 #[test]
 fn lower_priority_preemption_suspends_the_victim_and_requeues_it() {
-    let mut w = world();
-    w.apply_node_pool(1, pool(2, Mana::NONE));
+    let mut w = world(9);
+    w.apply_node_pool(1, mana_pool(2, Mana::NONE));
     w.apply_cluster_queue(CQ, cpu_queue(2000, PreemptionPolicy::LowerPriority));
     run(&mut w, 3.0);
     let low = w.create_job(queued(CQ, 1000, 2, 100)).unwrap();
@@ -181,10 +156,10 @@ fn lower_priority_preemption_suspends_the_victim_and_requeues_it() {
 
 #[test]
 fn admitted_pods_land_on_their_flavor_and_mana_quota_is_respected() {
-    let mut w = world();
-    w.apply_node_pool(1, pool(2, Mana::of(Essence::Fire, 8)));
-    w.apply_node_pool(2, pool(2, Mana::of(Essence::Frost, 8)));
-    w.apply_node_pool(3, pool(1, Mana::NONE));
+    let mut w = world(9);
+    w.apply_node_pool(1, mana_pool(2, Mana::of(Essence::Fire, 8)));
+    w.apply_node_pool(2, mana_pool(2, Mana::of(Essence::Frost, 8)));
+    w.apply_node_pool(3, mana_pool(1, Mana::NONE));
     w.apply_cluster_queue(
         CQ,
         ClusterQueueConfig {
@@ -234,8 +209,8 @@ fn admitted_pods_land_on_their_flavor_and_mana_quota_is_respected() {
 
 #[test]
 fn two_queues_in_a_cohort_borrow_and_a_deleted_queue_terminates() {
-    let mut w = world();
-    w.apply_node_pool(1, pool(4, Mana::NONE));
+    let mut w = world(9);
+    w.apply_node_pool(1, mana_pool(4, Mana::NONE));
     let other = CQ + 1;
     let member = |cpu_m| ClusterQueueConfig {
         cohort_root: Some(CQ),
@@ -281,9 +256,9 @@ mod properties {
             mana_quota in 2u32..12,
             jobs in proptest::collection::vec((0usize..3, 1u32..6, 1u32..3, 0i32..3), 1..12),
         ) {
-            let mut w = world();
+            let mut w = world(9);
             for (i, e) in [Essence::Fire, Essence::Frost, Essence::Arcane].into_iter().enumerate() {
-                w.apply_node_pool(i as u32 + 1, pool(2, Mana::of(e, 8)));
+                w.apply_node_pool(i as u32 + 1, mana_pool(2, Mana::of(e, 8)));
             }
             w.apply_cluster_queue(CQ, ClusterQueueConfig {
                 flavors: QueueFlavors::AllEssences,

@@ -2,37 +2,14 @@
 //! the `energy` label and taint; the scheduler fits, selects and tolerates them as upstream
 //! does for any extended resource, label and taint.
 
+mod world;
+
 use kuberack_core::forge::Essence;
 use kuberack_core::world::constraints::*;
 use kuberack_core::world::events::EventKind;
 use kuberack_core::world::mana::{essence_index, Mana};
-use kuberack_core::world::{JobSpec, NodePoolSpec, PodState, World, WorldConfig, NONE};
-
-fn world() -> World {
-    World::new(WorldConfig {
-        seed: 3,
-        max_pods: 256,
-        max_nodes: 32,
-        event_capacity: 8192,
-    })
-}
-
-fn run(w: &mut World, seconds: f64) {
-    for _ in 0..(seconds / 0.01) as usize {
-        w.step(0.01);
-    }
-}
-
-fn pool(count: u32, mana: Mana) -> NodePoolSpec {
-    NodePoolSpec {
-        count,
-        cpu_m: 8000,
-        memory_mib: 16 * 1024,
-        pods: 110,
-        mana,
-        ..NodePoolSpec::default()
-    }
-}
+use kuberack_core::world::{JobSpec, PodState, World, NONE};
+use world::{mana_pool, run, world};
 
 /// A Job asking `amount` of `essence` per pod, pinned and tolerating as the forge pins it.
 fn essence_job(essence: Essence, amount: u32, parallelism: u32) -> JobSpec {
@@ -62,8 +39,8 @@ fn messages(w: &World) -> Vec<String> {
 
 #[test]
 fn pods_fit_the_mana_a_node_advertises_and_no_more() {
-    let mut w = world();
-    w.apply_node_pool(1, pool(2, Mana::of(Essence::Fire, 8)));
+    let mut w = world(3);
+    w.apply_node_pool(1, mana_pool(2, Mana::of(Essence::Fire, 8)));
     run(&mut w, 5.0);
     // Three pods of 5 fire: one per node, the third waits (8 - 5 < 5 on both).
     let job = w.create_job(essence_job(Essence::Fire, 5, 3)).unwrap();
@@ -87,7 +64,7 @@ fn pods_fit_the_mana_a_node_advertises_and_no_more() {
         "{msgs:?}"
     );
     // The mana grows to 10: the waiting pod fits beside one of the others.
-    w.apply_node_pool(1, pool(2, Mana::of(Essence::Fire, 10)));
+    w.apply_node_pool(1, mana_pool(2, Mana::of(Essence::Fire, 10)));
     run(&mut w, 12.0);
     assert!(w.job_pods(job).all(|p| p.node != NONE));
     let total: u32 = w.nodes().map(|(_, n)| n.requested_mana).sum();
@@ -96,9 +73,9 @@ fn pods_fit_the_mana_a_node_advertises_and_no_more() {
 
 #[test]
 fn the_energy_taint_keeps_other_pods_away_and_the_selector_pins_essence_pods() {
-    let mut w = world();
-    w.apply_node_pool(1, pool(1, Mana::of(Essence::Frost, 8)));
-    w.apply_node_pool(2, pool(1, Mana::NONE));
+    let mut w = world(3);
+    w.apply_node_pool(1, mana_pool(1, Mana::of(Essence::Frost, 8)));
+    w.apply_node_pool(2, mana_pool(1, Mana::NONE));
     run(&mut w, 5.0);
     let plain = w.create_job(JobSpec {
         parallelism: 4,
@@ -131,8 +108,8 @@ fn the_energy_taint_keeps_other_pods_away_and_the_selector_pins_essence_pods() {
 
 #[test]
 fn preemption_frees_mana_for_a_higher_priority_pod() {
-    let mut w = world();
-    w.apply_node_pool(1, pool(1, Mana::of(Essence::Arcane, 6)));
+    let mut w = world(3);
+    w.apply_node_pool(1, mana_pool(1, Mana::of(Essence::Arcane, 6)));
     run(&mut w, 5.0);
     let low = w.create_job(essence_job(Essence::Arcane, 2, 3)).unwrap();
     run(&mut w, 5.0);

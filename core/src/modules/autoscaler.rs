@@ -5,12 +5,11 @@
 use std::sync::Arc;
 
 use kuberack_protocol::modules::autoscaler::{input, light, output, param, DESCRIPTOR};
-use kuberack_protocol::tag::volts_to_tag;
 use kuberack_protocol::ModuleDescriptor;
 
-use super::membership::{CounterWatch, Membership};
+use super::membership::{EventTrigger, Membership};
 use super::words::{autoscaler_desired as ad, autoscaler_observed as ao};
-use crate::dsp::{PulseTrain, SchmittTrigger};
+use crate::dsp::SchmittTrigger;
 use crate::rack::{LoadError, Module, ProcessIo};
 use crate::registry::{Registry, Slot, SlotHandle, SlotKind};
 use crate::world::autoscaler::{AutoscalerSpec, ScaleUpBlock};
@@ -20,10 +19,8 @@ pub struct AutoscalerModule {
     slot: SlotHandle,
     membership: Membership,
     fault: SchmittTrigger,
-    scale_ups: CounterWatch,
-    scale_downs: CounterWatch,
-    up_pulses: PulseTrain,
-    down_pulses: PulseTrain,
+    scale_up: EventTrigger,
+    scale_down: EventTrigger,
 }
 
 impl AutoscalerModule {
@@ -33,10 +30,8 @@ impl AutoscalerModule {
             slot: registry.claim(SlotKind::Autoscaler)?,
             membership: Membership::default(),
             fault: SchmittTrigger::default(),
-            scale_ups: CounterWatch::default(),
-            scale_downs: CounterWatch::default(),
-            up_pulses: PulseTrain::new(48_000.0),
-            down_pulses: PulseTrain::new(48_000.0),
+            scale_up: EventTrigger::default(),
+            scale_down: EventTrigger::default(),
         })
     }
 }
@@ -75,27 +70,21 @@ impl Module for AutoscalerModule {
     }
 
     fn set_sample_rate(&mut self, sample_rate: f32) {
-        if sample_rate.is_finite() && sample_rate > 0.0 {
-            self.up_pulses.set_sample_rate(sample_rate);
-            self.down_pulses.set_sample_rate(sample_rate);
-        }
+        EventTrigger::set_sample_rates(
+            &mut [&mut self.scale_up, &mut self.scale_down],
+            sample_rate,
+        );
     }
 
     fn process(&mut self, io: &mut ProcessIo<'_>) {
         let slot = self.slot.slot();
-        if self.membership.update(
+        self.membership.follow(
             &self.slot,
-            io.connected(input::API),
-            io.input_raw(input::API),
-        ) {
-            self.scale_ups.resync(0);
-            self.scale_downs.resync(0);
-        }
-        let pool = if io.connected(input::POOL) {
-            volts_to_tag(io.input_raw(input::POOL)).unwrap_or(0)
-        } else {
-            0
-        };
+            io,
+            input::API,
+            &mut [&mut self.scale_up, &mut self.scale_down],
+        );
+        let pool = io.reference(input::POOL);
         slot.set_desired(ad::POOL, pool);
         slot.set_desired(ad::MIN_NODES, whole(io, param::MIN));
         slot.set_desired(ad::MAX_NODES, whole(io, param::MAX));
@@ -112,13 +101,9 @@ impl Module for AutoscalerModule {
 
         let active = self.membership.hub() != 0 && slot.observed(ao::ACTIVE) != 0;
         let observed = |word| if active { slot.observed(word) } else { 0 };
-        self.up_pulses
-            .add(self.scale_ups.new_events(observed(ao::SCALE_UPS)));
-        self.down_pulses
-            .add(self.scale_downs.new_events(observed(ao::SCALE_DOWNS)));
-        let up = self.up_pulses.process();
+        let up = self.scale_up.process(observed(ao::SCALE_UPS));
         io.set_mono(output::SCALE_UP, up);
-        let down = self.down_pulses.process();
+        let down = self.scale_down.process(observed(ao::SCALE_DOWNS));
         io.set_mono(output::SCALE_DOWN, down);
         let (launched, registered) = (observed(ao::LAUNCHED), observed(ao::REGISTERED));
         let (ready, draining) = (observed(ao::INITIALIZED), observed(ao::DRAINING));
@@ -155,8 +140,8 @@ impl Module for AutoscalerModule {
 
     fn reset(&mut self) {
         self.membership.reset();
-        self.up_pulses.reset();
-        self.down_pulses.reset();
+        self.scale_up.reset();
+        self.scale_down.reset();
     }
 
     fn save(&self) -> serde_json::Value {

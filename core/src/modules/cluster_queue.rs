@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use kuberack_protocol::modules::cluster_queue::{input, light, output, param, DESCRIPTOR};
-use kuberack_protocol::tag::{tag_to_volts, volts_to_tag};
+use kuberack_protocol::tag::tag_to_volts;
 use kuberack_protocol::ModuleDescriptor;
 
 use super::membership::{EventTrigger, Membership};
@@ -87,22 +87,17 @@ impl Module for ClusterQueueModule {
     }
 
     fn set_sample_rate(&mut self, sample_rate: f32) {
-        if sample_rate.is_finite() && sample_rate > 0.0 {
-            self.admit.set_sample_rate(sample_rate);
-            self.preempt.set_sample_rate(sample_rate);
-        }
+        EventTrigger::set_sample_rates(&mut [&mut self.admit, &mut self.preempt], sample_rate);
     }
 
     fn process(&mut self, io: &mut ProcessIo<'_>) {
         let slot = self.slot.slot();
-        if self.membership.update(
+        self.membership.follow(
             &self.slot,
-            io.connected(input::API),
-            io.input_raw(input::API),
-        ) {
-            self.admit.resync(0);
-            self.preempt.resync(0);
-        }
+            io,
+            input::API,
+            &mut [&mut self.admit, &mut self.preempt],
+        );
         // In 5 % steps: a slow LFO updates the ClusterQueue a few times, not every tick.
         let scale = if io.connected(input::QUOTA) {
             ((io.input(input::QUOTA, 0) / 5.0).clamp(0.0, 2.0) * 20.0).round() / 20.0
@@ -126,11 +121,7 @@ impl Module for ClusterQueueModule {
         slot.set_desired(qd::STRICT_FIFO, whole(param::STRATEGY).min(1));
         slot.set_desired(qd::WITHIN, whole(param::PREEMPTION).min(2));
         slot.set_desired(qd::RECLAIM, whole(param::RECLAIM).min(2));
-        let parent = if io.connected(input::COHORT) {
-            volts_to_tag(io.input_raw(input::COHORT)).unwrap_or(0)
-        } else {
-            0
-        };
+        let parent = io.reference(input::COHORT);
         slot.set_desired(qd::COHORT_PARENT, parent);
 
         let me = tag_to_volts(self.slot.tag());

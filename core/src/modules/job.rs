@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use kuberack_protocol::modules::job::{input, light, output, param, DESCRIPTOR};
-use kuberack_protocol::tag::volts_to_tag;
 use kuberack_protocol::ModuleDescriptor;
 
 use super::membership::{EventTrigger, Membership};
@@ -100,23 +99,22 @@ impl Module for JobModule {
     }
 
     fn set_sample_rate(&mut self, sample_rate: f32) {
-        if sample_rate.is_finite() && sample_rate > 0.0 {
-            for t in self.triggers() {
-                t.set_sample_rate(sample_rate);
-            }
-        }
+        EventTrigger::set_sample_rates(&mut self.triggers(), sample_rate);
     }
 
     fn process(&mut self, io: &mut ProcessIo<'_>) {
-        if self.membership.update(
+        self.membership.follow(
             &self.slot,
-            io.connected(input::API),
-            io.input_raw(input::API),
-        ) {
-            for t in self.triggers() {
-                t.resync(0);
-            }
-        }
+            io,
+            input::API,
+            &mut [
+                &mut self.started,
+                &mut self.finished,
+                &mut self.failed,
+                &mut self.admitted,
+                &mut self.preempted,
+            ],
+        );
         let slot = self.slot.slot();
         if self.submit.process(io.input(input::SUBMIT, 0)) {
             self.submits = self.submits.wrapping_add(1);
@@ -136,11 +134,7 @@ impl Module for JobModule {
         let class = (whole(param::PRIORITY) as usize).min(3);
         slot.set_desired(jd::PRIORITY, PRIORITY_CLASSES[class].1 as u32);
         slot.set_desired(jd::FAULT, u32::from(self.fault.is_high()));
-        let queue = if io.connected(input::QUEUE) {
-            volts_to_tag(io.input_raw(input::QUEUE)).unwrap_or(0)
-        } else {
-            0
-        };
+        let queue = io.reference(input::QUEUE);
         slot.set_desired(jd::QUEUE, queue);
 
         let joined = self.membership.hub() != 0;

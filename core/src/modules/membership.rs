@@ -50,6 +50,24 @@ impl Membership {
         true
     }
 
+    /// [`Membership::update`] from the API input `api`; on joining, leaving or changing hub,
+    /// restarts the counting of `triggers`.
+    pub fn follow(
+        &mut self,
+        slot: &SlotHandle,
+        io: &crate::rack::ProcessIo<'_>,
+        api: usize,
+        triggers: &mut [&mut EventTrigger],
+    ) -> bool {
+        let changed = self.update(slot, io.connected(api), io.input_raw(api));
+        if changed {
+            for t in triggers.iter_mut() {
+                t.resync(0);
+            }
+        }
+        changed
+    }
+
     /// Tag of the hub joined (0 = none).
     pub fn hub(&self) -> u32 {
         self.hub
@@ -116,6 +134,15 @@ impl EventTrigger {
     /// Sets the pulse length's sample rate.
     pub fn set_sample_rate(&mut self, sample_rate: f32) {
         self.pulses.set_sample_rate(sample_rate);
+    }
+
+    /// Sets every trigger's sample rate (ignored unless finite and positive).
+    pub fn set_sample_rates(triggers: &mut [&mut EventTrigger], sample_rate: f32) {
+        if sample_rate.is_finite() && sample_rate > 0.0 {
+            for t in triggers.iter_mut() {
+                t.set_sample_rate(sample_rate);
+            }
+        }
     }
 
     /// Silences pending pulses.

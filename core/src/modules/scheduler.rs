@@ -7,9 +7,8 @@ use std::sync::Arc;
 use kuberack_protocol::modules::scheduler::{input, light, output, param, DESCRIPTOR};
 use kuberack_protocol::ModuleDescriptor;
 
-use super::membership::{CounterWatch, Membership};
+use super::membership::{EventTrigger, Membership};
 use super::words::{scheduler_desired as sd, scheduler_observed as so};
-use crate::dsp::PulseTrain;
 use crate::rack::{LoadError, Module, ProcessIo};
 use crate::registry::{Registry, Slot, SlotHandle, SlotKind};
 use crate::world::scheduler::{SchedulerConfig, ScoringStrategy};
@@ -18,10 +17,8 @@ use crate::world::scheduler::{SchedulerConfig, ScoringStrategy};
 pub struct SchedulerModule {
     slot: SlotHandle,
     membership: Membership,
-    scheduled: CounterWatch,
-    preemptions: CounterWatch,
-    bind_pulses: PulseTrain,
-    preempt_pulses: PulseTrain,
+    bind: EventTrigger,
+    preempt: EventTrigger,
 }
 
 impl SchedulerModule {
@@ -30,10 +27,8 @@ impl SchedulerModule {
         Some(SchedulerModule {
             slot: registry.claim(SlotKind::Scheduler)?,
             membership: Membership::default(),
-            scheduled: CounterWatch::default(),
-            preemptions: CounterWatch::default(),
-            bind_pulses: PulseTrain::new(48_000.0),
-            preempt_pulses: PulseTrain::new(48_000.0),
+            bind: EventTrigger::default(),
+            preempt: EventTrigger::default(),
         })
     }
 }
@@ -55,22 +50,17 @@ impl Module for SchedulerModule {
     }
 
     fn set_sample_rate(&mut self, sample_rate: f32) {
-        if sample_rate.is_finite() && sample_rate > 0.0 {
-            self.bind_pulses.set_sample_rate(sample_rate);
-            self.preempt_pulses.set_sample_rate(sample_rate);
-        }
+        EventTrigger::set_sample_rates(&mut [&mut self.bind, &mut self.preempt], sample_rate);
     }
 
     fn process(&mut self, io: &mut ProcessIo<'_>) {
         let slot = self.slot.slot();
-        if self.membership.update(
+        self.membership.follow(
             &self.slot,
-            io.connected(input::API),
-            io.input_raw(input::API),
-        ) {
-            self.scheduled.resync(0);
-            self.preemptions.resync(0);
-        }
+            io,
+            input::API,
+            &mut [&mut self.bind, &mut self.preempt],
+        );
         let strategy = io.param_in(&DESCRIPTOR, param::STRATEGY);
         let strategy = if strategy.is_finite() { strategy } else { 0.0 };
         slot.set_desired(sd::STRATEGY_BITS, strategy.clamp(0.0, 1.0).to_bits());
@@ -84,17 +74,9 @@ impl Module for SchedulerModule {
         };
         slot.set_desired(sd::PERCENT, percent.round() as u32);
 
-        self.bind_pulses.add(
-            self.scheduled
-                .new_events(slot.observed(so::SCHEDULED_TOTAL)),
-        );
-        self.preempt_pulses.add(
-            self.preemptions
-                .new_events(slot.observed(so::PREEMPTIONS_TOTAL)),
-        );
-        let bind = self.bind_pulses.process();
+        let bind = self.bind.process(slot.observed(so::SCHEDULED_TOTAL));
         io.set_mono(output::BIND, bind);
-        let preempt = self.preempt_pulses.process();
+        let preempt = self.preempt.process(slot.observed(so::PREEMPTIONS_TOTAL));
         io.set_mono(output::PREEMPT, preempt);
         let unschedulable = slot.observed(so::UNSCHEDULABLE);
         io.set_mono(output::UNSCHED, (unschedulable as f32 * 0.1).min(10.0));
@@ -115,8 +97,8 @@ impl Module for SchedulerModule {
 
     fn reset(&mut self) {
         self.membership.reset();
-        self.bind_pulses.reset();
-        self.preempt_pulses.reset();
+        self.bind.reset();
+        self.preempt.reset();
     }
 
     fn save(&self) -> serde_json::Value {

@@ -178,6 +178,26 @@ impl Rig {
             .world()
     }
 
+    /// Rising edges (above 5 V) of output `id` of module `m` over `seconds`.
+    pub fn edges(&mut self, m: usize, id: &str, seconds: f32) -> usize {
+        let mut n = 0;
+        let mut high = false;
+        self.run_with(seconds, |r| {
+            let v = r.out(m, id, 0) > 5.0;
+            n += usize::from(v && !high);
+            high = v;
+        });
+        n
+    }
+
+    /// A 10 ms trigger at input `id` of module `m`, then 10 ms low.
+    pub fn trigger(&mut self, m: usize, id: &str) {
+        self.drive(m, id, 10.0);
+        self.run(0.01);
+        self.drive(m, id, 0.0);
+        self.run(0.01);
+    }
+
     /// A hub, a node pool and a Deployment, cabled.
     pub fn basic() -> (Rig, usize, usize, usize) {
         let mut rig = Rig::new(48_000.0);

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use kuberack_core::world::events::{Event, EventKind};
+use kuberack_core::world::mana::Mana;
 use kuberack_core::world::{NodePoolSpec, World, WorldConfig};
 
 /// A world with room for a few hundred pods.
@@ -24,6 +25,15 @@ pub fn pool(count: u32, cores: u32) -> NodePoolSpec {
         pods: 110,
         cordoned: false,
         ..Default::default()
+    }
+}
+
+/// A pool of `count` nodes of 8 cores advertising `mana` each (with its `energy` label and
+/// taint).
+pub fn mana_pool(count: u32, mana: Mana) -> NodePoolSpec {
+    NodePoolSpec {
+        mana,
+        ..pool(count, 8)
     }
 }
 
