@@ -20,19 +20,12 @@ fn setup() -> (Rig, usize, usize) {
     (rig, hub, forge)
 }
 
-/// A FORGE trigger; returns the rising edges seen on `output` meanwhile and for 0.2 s after.
+/// A FORGE trigger held 0.2 s; returns the rising edges seen on `output` meanwhile.
 fn forge(rig: &mut Rig, m: usize, output: &str) -> usize {
-    let mut n = 0;
-    let mut high = false;
-    let mut watch = |r: &Rig| {
-        let v = r.out(m, output, 0) > 5.0;
-        n += usize::from(v && !high);
-        high = v;
-    };
     rig.drive(m, "FORGE", 10.0);
-    rig.run_with(0.01, &mut watch);
+    let n = rig.edges(m, output, 0.2);
     rig.drive(m, "FORGE", 0.0);
-    rig.run_with(0.2, &mut watch);
+    rig.run(0.01);
     n
 }
 
@@ -77,18 +70,7 @@ fn a_forge_on_a_queue_creates_suspended_jobs_labelled_for_the_queue_and_tier() {
 fn without_a_queue_the_jobs_start_unsuspended_and_the_enchantment_enchants() {
     let (mut rig, hub, m) = setup();
     rig.param(m, "TIER", 1.0); // common
-    let scheduled_and_enchanting = {
-        let mut n = 0;
-        let mut high = false;
-        rig.drive(m, "FORGE", 10.0);
-        rig.run_with(0.2, |r| {
-            let v = r.out(m, "ENCHANTING", 0) > 5.0;
-            n += usize::from(v && !high);
-            high = v;
-        });
-        n
-    };
-    assert_eq!(scheduled_and_enchanting, 1);
+    assert_eq!(forge(&mut rig, m, "ENCHANTING"), 1);
     let w = rig.hub_world(hub);
     let (_, e) = w.enchantments().next().unwrap();
     assert_eq!(
@@ -143,18 +125,6 @@ fn nan_and_infinite_voltages_are_safe() {
         .all(|l| (0.0..=1.0).contains(l)));
 }
 
-/// Rising edges of `output` over `seconds`.
-fn edges(rig: &mut Rig, m: usize, output: &str, seconds: f32) -> usize {
-    let mut n = 0;
-    let mut high = false;
-    rig.run_with(seconds, |r| {
-        let v = r.out(m, output, 0) > 5.0;
-        n += usize::from(v && !high);
-        high = v;
-    });
-    n
-}
-
 #[test]
 fn patched_to_a_clusterqueue_a_legendary_item_requeues_common_ones() {
     let (mut rig, hub, m) = setup();
@@ -191,7 +161,7 @@ fn patched_to_a_clusterqueue_a_legendary_item_requeues_common_ones() {
     assert!(rig.light(commons, "ENCHANTING") == 1.0);
     // The Legendary item takes what it needs: some Commons lose Jobs and show Requeued.
     rig.drive(m, "FORGE", 10.0);
-    let requeued = edges(&mut rig, commons, "REQUEUED", 1.0);
+    let requeued = rig.edges(commons, "REQUEUED", 1.0);
     assert!(requeued > 0, "no Common was preempted");
     assert_eq!(rig.light(commons, "REQUEUED"), 1.0);
     let w = rig.hub_world(hub);

@@ -4,6 +4,8 @@
 //! Legendary God-slayer Elemental Blade preempts Common items, completes, and the Commons
 //! complete after it.
 
+mod world;
+
 use kuberack_core::forge::{Catalog, Tier};
 use kuberack_core::kueue::{PreemptionPolicy, QueueingStrategy};
 use kuberack_core::world::enchantment::{EnchantmentPhase, EnchantmentSpec, ENCHANTMENT_CPU_M};
@@ -11,41 +13,17 @@ use kuberack_core::world::events::EventKind;
 use kuberack_core::world::mana::{essence_index, Mana};
 use kuberack_core::world::names::ObjectKind;
 use kuberack_core::world::queueing::*;
-use kuberack_core::world::{workload_name, JobCondition, NodePoolSpec, World, WorldConfig, NONE};
+use kuberack_core::world::{workload_name, JobCondition, World, NONE};
+use world::{mana_pool, run, world};
 
 const CQ: u32 = 40;
 const BLADE: &str = "God-slayer Elemental Blade";
 const TOKEN: &str = "Pilgrim's Triune Token";
 
-fn world(seed: u64) -> World {
-    World::new(WorldConfig {
-        seed,
-        max_pods: 256,
-        max_nodes: 32,
-        event_capacity: 16384,
-    })
-}
-
-fn run(w: &mut World, seconds: f64) {
-    for _ in 0..(seconds / 0.01).round() as usize {
-        w.step(0.01);
-    }
-}
-
 /// One node per essence, each advertising 6 units of its mana (tags 1, 2, 3).
 fn mana_pools(w: &mut World) {
     for (tag, e) in (1..).zip(kuberack_core::forge::ESSENCES) {
-        w.apply_node_pool(
-            tag,
-            NodePoolSpec {
-                count: 1,
-                cpu_m: 8000,
-                memory_mib: 16 * 1024,
-                pods: 110,
-                mana: Mana::of(e, 6),
-                ..NodePoolSpec::default()
-            },
-        );
+        w.apply_node_pool(tag, mana_pool(1, Mana::of(e, 6)));
     }
 }
 

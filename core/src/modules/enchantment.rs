@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use kuberack_protocol::modules::enchantment::{input, light, output, param, DESCRIPTOR};
-use kuberack_protocol::tag::volts_to_tag;
 use kuberack_protocol::ModuleDescriptor;
 
 use super::membership::{EventTrigger, Membership};
@@ -52,32 +51,17 @@ impl Module for EnchantmentModule {
     }
 
     fn set_sample_rate(&mut self, sample_rate: f32) {
-        if sample_rate.is_finite() && sample_rate > 0.0 {
-            for t in &mut self.phase_triggers {
-                t.set_sample_rate(sample_rate);
-            }
-        }
+        EventTrigger::set_sample_rates(&mut self.phase_triggers.each_mut(), sample_rate);
     }
 
     fn process(&mut self, io: &mut ProcessIo<'_>) {
+        let triggers = &mut self.phase_triggers.each_mut();
+        self.membership.follow(&self.slot, io, input::API, triggers);
         let slot = self.slot.slot();
-        if self.membership.update(
-            &self.slot,
-            io.connected(input::API),
-            io.input_raw(input::API),
-        ) {
-            for t in &mut self.phase_triggers {
-                t.resync(0);
-            }
-        }
         if self.forge.process(io.input(input::FORGE, 0)) {
             self.forges = self.forges.wrapping_add(1);
         }
-        let queue = if io.connected(input::QUEUE) {
-            volts_to_tag(io.input_raw(input::QUEUE)).unwrap_or(0)
-        } else {
-            0
-        };
+        let queue = io.reference(input::QUEUE);
         slot.set_desired(ed::FORGES, self.forges);
         slot.set_desired(ed::QUEUE, queue);
         let cost = io.param_in(&DESCRIPTOR, param::COST);
