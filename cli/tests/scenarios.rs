@@ -25,6 +25,14 @@
 //! declares fire, 8 mana and one well per node. `job-0` (the first JOB) runs three 20 s pods,
 //! each claiming one fire well with 8 mana, exclusively; `job-1` runs one pod claiming two
 //! wells, which no node has.
+//!
+//! `forge-queue.patch.json` is a CLUSTER, a NODE pool (2 x 8 cores), a CLUSTERQUEUE of the
+//! fire, frost and arcane flavors (6 mana each, BestEffortFIFO, withinClusterQueue
+//! LowerPriority) and two ENCHANTMENTs on its QUEUE: every Ready pod of the timer
+//! `deployment-4` forges a Common item (four at most at once), its twelfth Ready pod a
+//! Legendary one — the God-slayer Elemental Blade with seed 1. The pool has no mana nodes yet
+//! (NODE does not advertise mana), so the essence pods wait unschedulable: the patch shows
+//! Kueue's side — admission by quota and the Blade preempting the Commons — not the forging.
 
 mod common;
 
@@ -475,4 +483,58 @@ fn device_claims_take_the_wells_in_turn_and_an_unsatisfiable_claim_waits() {
     let refused = of("FailedScheduling", "job-1-");
     assert!(refused.len() > 1);
     assert!(refused.iter().all(all_claims_refused));
+}
+
+#[test]
+fn the_forge_legendary_blade_preempts_the_common_items_in_its_queue() {
+    let trace = play("forge-queue.patch.json", 10);
+    let forge: Vec<(&str, &str, &str, f64)> = trace
+        .iter()
+        .filter(|e| e["kind"] == "Enchantment")
+        .map(|e| {
+            let message = e["message"].as_str().unwrap();
+            (reason(e), name(e), message, time(e))
+        })
+        .collect();
+    let created: Vec<_> = forge
+        .iter()
+        .filter(|f| f.0 == "EnchantmentScheduled")
+        .collect();
+    // Twelve triggers to the Common forge, four Enchantments at most; then the Blade.
+    assert_eq!(created.len(), 5, "{created:?}");
+    assert!(created[..4].iter().all(|f| f.2.contains("(common:")));
+    let blade = created[4];
+    assert_eq!(
+        blade.2,
+        "God-slayer Elemental Blade (legendary: fire 6, frost 5, arcane 4)"
+    );
+    // Every Common lost a Job to the Blade and went Requeued (from Enchanting, or from
+    // Scheduled when one of its Jobs was still waiting for quota); none was before.
+    let mut enchanting_before = 0;
+    for common in &created[..4] {
+        let phases: Vec<(&str, f64)> = forge
+            .iter()
+            .filter(|f| f.1 == common.1)
+            .map(|f| (f.0, f.3))
+            .collect();
+        enchanting_before += phases
+            .iter()
+            .filter(|p| p.0 == "Enchanting" && p.1 < blade.3)
+            .count();
+        let requeued = phases.iter().find(|p| p.0 == "EnchantmentRequeued");
+        assert!(requeued.is_some_and(|r| r.1 >= blade.3), "{phases:?}");
+    }
+    assert!(enchanting_before >= 2, "the Commons held the mana");
+    // Kueue preempted within the ClusterQueue, and the Blade's Jobs were all admitted.
+    let preempted: Vec<&Value> = trace
+        .iter()
+        .filter(|e| reason(e) == "Preempted" && e["kind"] == "Workload")
+        .collect();
+    assert!(!preempted.is_empty());
+    assert!(preempted
+        .iter()
+        .all(|e| e["message"] == "InClusterQueue" && time(e) >= blade.3));
+    assert!(forge
+        .iter()
+        .any(|f| f.1 == blade.1 && f.0 == "Enchanting" && f.3 >= blade.3));
 }

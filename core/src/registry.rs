@@ -42,9 +42,11 @@ pub enum SlotKind {
     ClusterQueue = 9,
     /// A JOB.
     Job = 10,
+    /// An ENCHANTMENT (the forge).
+    Enchantment = 11,
     /// A DEVICES.
     Devices = 12,
-    /// An AUTOSCALER (11 is kept for the forge).
+    /// An AUTOSCALER.
     Autoscaler = 13,
 }
 
@@ -62,6 +64,7 @@ impl SlotKind {
             9 => SlotKind::ClusterQueue,
             10 => SlotKind::Job,
             12 => SlotKind::Devices,
+            11 => SlotKind::Enchantment,
             13 => SlotKind::Autoscaler,
             _ => SlotKind::Free,
         }

@@ -4,8 +4,13 @@
 mod counting;
 mod rig;
 
+use kuberack_core::forge::{Tier, ESSENCES};
+use kuberack_core::kueue::PreemptionPolicy;
+use kuberack_core::world::enchantment::EnchantmentSpec;
 use kuberack_core::world::events::EventKind;
-use kuberack_core::world::{JobSpec, NodePoolSpec, RestartPolicy, World, WorldConfig};
+use kuberack_core::world::mana::Mana;
+use kuberack_core::world::queueing::{ClusterQueueConfig, QueueFlavors};
+use kuberack_core::world::{JobSpec, NodePoolSpec, RestartPolicy, World, WorldConfig, NONE};
 use kuberack_protocol::MODULES;
 use rig::Rig;
 
@@ -107,6 +112,11 @@ fn process_allocates_nothing_after_warm_up() {
             "accessMode": "ReadWriteShared"
         }}))
         .unwrap();
+    // An ENCHANTMENT forging items of every tier for a queue that does not exist: its Jobs
+    // wait suspended; pulling its API cable deletes them.
+    let forge = rig.add("Enchantment");
+    rig.connect(hub, "API", forge, "API");
+    rig.drive(forge, "QUEUE", kuberack_protocol::tag::tag_to_volts(200));
     rig.drive(ingress, "PATH", 1.25); // /api: rule 1 by default
     rig.run(0.01);
     let selector = [rig.out(dep, "SELECTOR", 0), rig.out(pod, "REF", 0)];
@@ -180,6 +190,12 @@ fn process_allocates_nothing_after_warm_up() {
             "SUBMIT",
             if (t * 0.7).fract() < 0.1 { 10.0 } else { 0.0 },
         );
+        r.drive(
+            forge,
+            "FORGE",
+            if (t * 0.7).fract() < 0.1 { 10.0 } else { 0.0 },
+        );
+        r.param(forge, "TIER", ((t as u32) % 5) as f32);
         r.drive(lone_pod, "GATE", gate);
         r.param(svc, "MODE", if (t as u32) % 4 < 2 { 0.0 } else { 1.0 });
         r.param(
@@ -216,6 +232,12 @@ fn process_allocates_nothing_after_warm_up() {
             r.connect(hub, "API", dep2, "API");
             r.connect(hub, "API", svc, "API");
             r.connect(hub, "API", cq2, "API");
+        }
+        if i == (9.0 * sr) as usize || i == (21.0 * sr) as usize {
+            r.disconnect(forge, "API");
+        }
+        if i == (10.0 * sr) as usize {
+            r.connect(hub, "API", forge, "API");
         }
     });
     let world = rig.hub_world(hub);
@@ -281,6 +303,11 @@ fn process_allocates_nothing_after_warm_up() {
     );
     let claims: u32 = (1..64).map(|tag| world.pool_claims_allocated(tag)).sum();
     assert!(claims > 4, "too few device claims allocated: {claims}");
+    assert!(seen(EventKind::EnchantmentScheduled) > 4, "nothing forged");
+    assert!(
+        seen(EventKind::EnchantmentDeleted) > 4,
+        "no forge was unplugged"
+    );
     assert_eq!(n, 0, "process() allocated {n} times after warm-up");
     // Every model took part.
     let slugs: Vec<&str> = rig
@@ -292,6 +319,7 @@ fn process_allocates_nothing_after_warm_up() {
         assert!(slugs.contains(&model.slug), "{} not exercised", model.slug);
     }
     jobs_and_kubelets_allocate_nothing();
+    the_forge_allocates_nothing();
 }
 
 /// The Job controller, container restarts and silent kubelets, stepped through the World API.
@@ -349,4 +377,69 @@ fn jobs_and_kubelets_allocate_nothing() {
     assert!(seen(EventKind::JobCompleted) > 0);
     assert!(seen(EventKind::NodeNotReady) > 0);
     assert_eq!(n, 0, "World::step allocated {n} times with Jobs");
+}
+
+/// The forge through the World API: seeded draws, Enchantments admitted by Kueue on mana
+/// flavors, Legendary items preempting Common ones, completions and deletions.
+fn the_forge_allocates_nothing() {
+    let mut w = World::new(WorldConfig::default());
+    for (tag, e) in (1..).zip(ESSENCES) {
+        w.apply_node_pool(
+            tag,
+            NodePoolSpec {
+                count: 2,
+                cpu_m: 8000,
+                memory_mib: 32768,
+                pods: 110,
+                mana: Mana::of(e, 6),
+                ..Default::default()
+            },
+        );
+    }
+    let queue = 40;
+    w.apply_cluster_queue(
+        queue,
+        ClusterQueueConfig {
+            flavors: QueueFlavors::AllEssences,
+            cpu_m: 16_000,
+            memory_mib: 64 * 1024,
+            mana: 8,
+            within_cluster_queue: PreemptionPolicy::LowerPriority,
+            ..ClusterQueueConfig::default()
+        },
+    );
+    for _ in 0..100 {
+        w.step(0.05);
+    }
+    let mut ids = [NONE; 16];
+    counting::arm();
+    for i in 0..20_000u32 {
+        if i % 40 == 0 {
+            let tier = [None, Some(Tier::Common), Some(Tier::Legendary)][(i / 40 % 3) as usize];
+            let slot = (i / 40 % 16) as usize;
+            if ids[slot] != NONE {
+                w.delete_enchantment(ids[slot]);
+            }
+            let item = w.draw_forge_item(tier);
+            ids[slot] = item
+                .and_then(|item| {
+                    w.create_enchantment(EnchantmentSpec {
+                        item,
+                        queue: if i % 200 == 0 { NONE } else { queue },
+                        cost_seconds: 0.4,
+                    })
+                })
+                .unwrap_or(NONE);
+        }
+        w.step(0.05);
+    }
+    let n = counting::disarm();
+    let seen = |kind| w.events().since(0).1.filter(|e| e.kind == kind).count();
+    assert!(seen(EventKind::EnchantmentCompleted) > 0, "nothing forged");
+    assert!(
+        seen(EventKind::EnchantmentRequeued) > 0,
+        "nothing preempted"
+    );
+    assert!(seen(EventKind::EnchantmentDeleted) > 0);
+    assert_eq!(n, 0, "World::step allocated {n} times with the forge");
 }

@@ -217,9 +217,26 @@ impl Catalog {
         self.items.iter().find(|i| i.name == name)
     }
 
+    /// The index in [`Catalog::items`] of the item with this name.
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.items.iter().position(|i| i.name == name)
+    }
+
+    /// The shipped catalog, parsed once for the whole process (the world refers to items by
+    /// their index in it).
+    pub fn shared() -> &'static Catalog {
+        static SHARED: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+        SHARED.get_or_init(Catalog::builtin)
+    }
+
     /// Draws an item: of `tier`, or of a tier drawn by weight (common 50, rare 30, epic 15,
     /// legendary 5 in 100); uniform within the tier. `None` only for an empty catalog.
     pub fn draw(&self, rng: &mut Rng, tier: Option<Tier>) -> Option<&Item> {
+        self.draw_index(rng, tier).and_then(|i| self.items.get(i))
+    }
+
+    /// [`Catalog::draw`], giving the item's index in [`Catalog::items`].
+    pub fn draw_index(&self, rng: &mut Rng, tier: Option<Tier>) -> Option<usize> {
         let tier = tier.unwrap_or_else(|| {
             let mut roll = rng.below(100) as u32;
             Tier::ALL
@@ -236,7 +253,7 @@ impl Catalog {
             return None;
         }
         let pick = rng.below(list.len() as u64) as usize;
-        self.items.get(list[pick])
+        list.get(pick).copied()
     }
 }
 

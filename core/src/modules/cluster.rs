@@ -29,6 +29,7 @@ use crate::world::{
 
 mod autoscalers;
 mod devices;
+mod enchantments;
 mod jobs;
 mod queues;
 
@@ -93,6 +94,8 @@ pub struct ClusterModule {
     job_owners: jobs::JobOwners,
     /// Which DEVICES declares which pool's devices.
     device_owners: devices::DeviceOwners,
+    /// The Enchantments each ENCHANTMENT forged.
+    forges: enchantments::EnchantmentOwners,
     sample_rate: f32,
     counter: u32,
     ticks: u32,
@@ -125,6 +128,7 @@ impl ClusterModule {
             pool_owners: autoscalers::PoolOwners::new(),
             job_owners: jobs::JobOwners::new(),
             device_owners: devices::DeviceOwners::new(),
+            forges: enchantments::EnchantmentOwners::new(),
             sample_rate,
             counter: 0,
             ticks: 0,
@@ -174,6 +178,7 @@ impl ClusterModule {
         self.pool_owners = autoscalers::PoolOwners::new();
         self.job_owners = jobs::JobOwners::new();
         self.device_owners = devices::DeviceOwners::new();
+        self.forges = enchantments::EnchantmentOwners::new();
         self.counter = 0;
         self.ticks = 0;
         self.clock_steps = 0;
@@ -207,6 +212,7 @@ impl ClusterModule {
                         | SlotKind::Job
                         | SlotKind::ClusterQueue
                         | SlotKind::Devices
+                        | SlotKind::Enchantment
                 );
             let link = self.members[i];
             let current = MemberLink {
@@ -225,6 +231,7 @@ impl ClusterModule {
                     }
                     SlotKind::Job => self.job_owners.release(&mut self.world, tag),
                     SlotKind::ClusterQueue => self.world.delete_cluster_queue(tag),
+                    SlotKind::Enchantment => self.forges.release(&mut self.world, tag),
                     _ => {}
                 }
                 self.members[i] = UNLINKED;
@@ -260,6 +267,7 @@ impl ClusterModule {
                     queues::sync_cluster_queue(&mut self.world, registry, me, tag, slot)
                 }
                 SlotKind::Devices => self.device_owners.note(registry, me, (tag, slot)),
+                SlotKind::Enchantment => self.forges.sync(&mut self.world, tag, slot),
                 SlotKind::Autoscaler => self.pool_owners.sync(
                     &mut self.world,
                     &mut self.member_state[i],
@@ -297,6 +305,7 @@ impl ClusterModule {
                 SlotKind::Job => self.job_owners.publish(&mut self.world, tag, slot),
                 SlotKind::ClusterQueue => self.publish_cluster_queue(tag, slot),
                 SlotKind::Devices => self.publish_devices(tag, slot),
+                SlotKind::Enchantment => self.forges.publish(&mut self.world, tag, slot),
                 _ => continue,
             }
             slot.heartbeat

@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod cluster_queue;
 pub mod deployment;
 pub mod devices;
+pub mod enchantment;
 pub mod etcd;
 pub mod ingress;
 pub mod job;
@@ -28,6 +29,7 @@ pub use cluster::ClusterModule;
 pub use cluster_queue::ClusterQueueModule;
 pub use deployment::DeploymentModule;
 pub use devices::DevicesModule;
+pub use enchantment::EnchantmentModule;
 pub use etcd::EtcdModule;
 pub use ingress::IngressModule;
 pub use job::JobModule;
@@ -80,6 +82,7 @@ pub fn create_module(
         "Job" => JobModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "ClusterQueue" => ClusterQueueModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Devices" => DevicesModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
+        "Enchantment" => EnchantmentModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         _ => None,
     };
     module.ok_or_else(|| UnknownModel(slug.to_owned()))

@@ -348,3 +348,30 @@ pub mod devices_observed {
     /// Node ordinals published in the channels.
     pub const NODE_CHANNELS: usize = 5;
 }
+
+/// ENCHANTMENT: desired words (member -> hub).
+pub mod enchantment_desired {
+    /// FORGE triggers counted (an Enchantment per new count).
+    pub const FORGES: usize = 0;
+    /// Tag of the CLUSTERQUEUE its Jobs name (0 = not queued).
+    pub const QUEUE: usize = 1;
+    /// Seconds per essence unit, milliseconds.
+    pub const COST_MS: usize = 2;
+    /// The tier drawn: 0 random, 1 common .. 4 legendary.
+    pub const TIER: usize = 3;
+}
+
+/// ENCHANTMENT: observed words (hub -> member).
+pub mod enchantment_observed {
+    /// FORGE counts the hub has acted on.
+    pub const FORGES_SEEN: usize = 0;
+    /// Times the member's Enchantments entered each phase, in `EnchantmentPhase::ALL` order
+    /// (Scheduled, Enchanting, Requeued, Completed, Failed): five words from here.
+    pub const ENTERED_FIRST: usize = 1;
+    /// Bit n set: an Enchantment of the member is in phase n now.
+    pub const PHASES: usize = 6;
+    /// Tier of the latest forged item: 1 common .. 4 legendary (0 = none yet).
+    pub const LAST_TIER: usize = 7;
+    /// Enchantments of the member alive.
+    pub const ALIVE: usize = 8;
+}

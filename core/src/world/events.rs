@@ -92,6 +92,18 @@ pub enum EventKind {
     WorkloadFinished,
     /// A Workload was deleted.
     WorkloadDeleted,
+    /// The forge created an Enchantment (phase Scheduled): its Jobs wait for admission.
+    EnchantmentScheduled,
+    /// Every Job of an Enchantment is admitted (phase Enchanting).
+    EnchantmentEnchanting,
+    /// A Job of an Enchantment was preempted and waits again (phase Requeued).
+    EnchantmentRequeued,
+    /// Every Job of an Enchantment completed: the item is forged (phase Completed).
+    EnchantmentCompleted,
+    /// A Job of an Enchantment failed or vanished (phase Failed).
+    EnchantmentFailed,
+    /// An Enchantment was deleted, with its Jobs.
+    EnchantmentDeleted,
     /// A pod was created.
     PodCreated,
     /// The scheduler bound a pod to a node.
@@ -185,6 +197,12 @@ impl EventKind {
             EventKind::WorkloadRequeued => "Requeued",
             EventKind::WorkloadFinished => "Finished",
             EventKind::WorkloadDeleted => "WorkloadDeleted",
+            EventKind::EnchantmentScheduled => "EnchantmentScheduled",
+            EventKind::EnchantmentEnchanting => "Enchanting",
+            EventKind::EnchantmentRequeued => "EnchantmentRequeued",
+            EventKind::EnchantmentCompleted => "Forged",
+            EventKind::EnchantmentFailed => "EnchantmentFailed",
+            EventKind::EnchantmentDeleted => "EnchantmentDeleted",
             EventKind::PodCreated => "PodCreated",
             EventKind::PodScheduled => "Scheduled",
             EventKind::PodFailedScheduling => "FailedScheduling",
@@ -250,6 +268,8 @@ impl Event {
             v["message"] = json!(message);
         } else if self.kind == EventKind::NotTriggerScaleUp {
             v["message"] = json!(ScaleUpBlock::from_i64(self.value).message());
+        } else if self.object.kind == ObjectKind::Enchantment {
+            v["message"] = json!(enchantment_message(self.object.revision as usize));
         } else if self.object.kind == ObjectKind::Workload && self.detail != 0 {
             v["message"] = json!(crate::world::kueue_reason(self.detail));
         } else if self.kind == EventKind::ScalingReplicaSet {
@@ -275,6 +295,21 @@ impl Event {
         let to = self.value.max(0) as u64;
         let way = if to > from { "up" } else { "down" };
         format!("Scaled {way} replica set {rs} from {from} to {to}")
+    }
+}
+
+/// An Enchantment event's message: the item, its tier and its essences.
+fn enchantment_message(item: usize) -> String {
+    match crate::forge::Catalog::shared().items().get(item) {
+        Some(i) => format!(
+            "{} ({}: fire {}, frost {}, arcane {})",
+            i.name,
+            i.tier.name(),
+            i.essence[0],
+            i.essence[1],
+            i.essence[2]
+        ),
+        None => String::new(),
     }
 }
 

@@ -9,6 +9,7 @@ mod controllers;
 mod deployment;
 mod device_specs;
 mod dynamic_resources;
+pub mod enchantment;
 mod etcd;
 pub mod events;
 mod job;
@@ -136,6 +137,8 @@ pub struct World {
     service_tags: Vec<u32>,
     /// Kueue: ClusterQueues, Workloads, admission.
     queueing: queueing::Queueing,
+    /// The forge's Enchantments.
+    forge: enchantment::Forge,
     compactor: etcd::Compactor,
     queue: SchedulingQueue,
     framework: Framework,
@@ -186,6 +189,7 @@ impl World {
             services: vec![None; slots],
             service_tags: Vec::with_capacity(slots),
             queueing: queueing::Queueing::new(MAX_JOBS),
+            forge: enchantment::Forge::new(config.seed),
             compactor: etcd::Compactor::new(),
             queue: SchedulingQueue::with_capacity(config.max_pods),
             framework,
@@ -359,6 +363,7 @@ impl World {
         self.reconcile_deployments();
         self.reconcile_queueing();
         self.reconcile_jobs();
+        self.reconcile_enchantments();
         self.schedule_pending();
         self.reconcile_services();
         self.compact_if_due();

@@ -35,6 +35,8 @@ pub enum ObjectKind {
     ClusterQueue,
     /// kueue.x-k8s.io/v1beta2 Workload: a queued Job's (`owner` is the Job's id).
     Workload,
+    /// The forge's Enchantment (`owner` is its id, `revision` its catalog item's index).
+    Enchantment,
 }
 
 /// Identifies an object: enough to print the name Kubernetes would show.
@@ -67,6 +69,7 @@ impl ObjectName {
             ObjectKind::Etcd => "Etcd",
             ObjectKind::ClusterQueue => "ClusterQueue",
             ObjectKind::Workload => "Workload",
+            ObjectKind::Enchantment => "Enchantment",
         }
     }
 }
@@ -132,6 +135,7 @@ impl fmt::Display for ObjectName {
             ObjectKind::Etcd => f.write_str("compact_rev_key"),
             ObjectKind::Job => write!(f, "job-{}", self.owner),
             ObjectKind::ClusterQueue => write!(f, "clusterqueue-{}", self.owner),
+            ObjectKind::Enchantment => write!(f, "enchantment-{}", self.owner),
             // Kueue names a Job's Workload `job-<job name>-<hash>`.
             ObjectKind::Workload => {
                 write!(f, "job-job-{}-", self.owner)?;

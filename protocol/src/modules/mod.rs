@@ -5,6 +5,7 @@ pub mod cluster;
 pub mod cluster_queue;
 pub mod deployment;
 pub mod devices;
+pub mod enchantment;
 pub mod etcd;
 pub mod ingress;
 pub mod job;
@@ -29,6 +30,7 @@ pub static MODULES: &[&ModuleDescriptor] = &[
     &job::DESCRIPTOR,
     &cluster_queue::DESCRIPTOR,
     &devices::DESCRIPTOR,
+    &enchantment::DESCRIPTOR,
 ];
 
 /// The descriptor with this slug.
