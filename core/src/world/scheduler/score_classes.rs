@@ -1,9 +1,10 @@
 //! Score classes: besides its own requested resources, a feasible node's normalised scores
 //! depend only on its PreferNoSchedule taint, its zone and the app's pods on it. Feasible
 //! nodes that share those fall into one class, whose raw scores, normalisation and weighted
-//! sum are computed once per cycle instead of once per node. Classes live in an open-addressing
-//! table sized at construction and invalidated per cycle by a stamp, so a cycle allocates
-//! nothing and forgets the previous one in O(1).
+//! sum are computed once per cycle instead of once per node. Class keys live in an
+//! open-addressing table sized at construction that outlives cycles (the node cache keeps
+//! each node's class slot); a cycle counts its feasible nodes per class and forgets the
+//! previous cycle's counts in O(1) by a stamp, so it allocates nothing.
 
 use super::NodeScores;
 
@@ -14,9 +15,9 @@ pub(super) struct ClassKey {
     pub taint: bool,
     /// The zone label (0: none).
     pub zone: u8,
-    /// The app's pods on the node (0 unless a hostname-keyed plugin scores).
+    /// The app's pods on the node.
     pub all: u32,
-    /// Those with preferred anti-affinity (0 unless a hostname-keyed plugin scores).
+    /// Those with preferred anti-affinity.
     pub preferred: u32,
 }
 
@@ -32,10 +33,13 @@ impl ClassKey {
 /// One class and what the cycle computed for it.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Class {
-    stamp: u32,
+    /// The table generation the key belongs to.
+    generation: u32,
+    /// The cycle the count and scores belong to.
+    cycle: u32,
     /// The key.
     pub key: ClassKey,
-    /// Feasible nodes in the class.
+    /// Feasible nodes in the class this cycle.
     pub count: u32,
     /// PodTopologySpread ignores these nodes (a missing topology key).
     pub spread_ignored: bool,
@@ -49,78 +53,100 @@ pub(super) struct Class {
     pub total: i64,
 }
 
-/// The classes of one cycle.
+/// The class table.
 pub(super) struct ScoreClasses {
     slots: Vec<Class>,
     shift: u32,
-    stamp: u32,
+    generation: u32,
+    keys: usize,
+    cycle: u32,
     used: Vec<u32>,
-    last: Option<(ClassKey, u32)>,
 }
 
 impl ScoreClasses {
-    /// Room for the classes of up to `max_nodes` feasible nodes (the table stays at most half
-    /// full).
+    /// Room for the keys of at least twice `max_nodes` nodes (the table stays at most half
+    /// full), so a cycle evaluating every node always finds room after one with `max_nodes`
+    /// keys.
     pub fn with_capacity(max_nodes: usize) -> ScoreClasses {
-        let size = (2 * max_nodes).max(16).next_power_of_two();
+        let size = (4 * max_nodes).max(16).next_power_of_two();
         ScoreClasses {
             slots: vec![Class::default(); size],
             shift: 64 - size.trailing_zeros(),
-            stamp: 0,
+            generation: 1,
+            keys: 0,
+            cycle: 1,
             used: Vec::with_capacity(size),
-            last: None,
         }
     }
 
-    /// Most classes one cycle may hold (at least the `max_nodes` given at construction).
+    /// Most keys the table holds (at least twice the `max_nodes` given at construction).
     pub fn capacity(&self) -> usize {
         self.slots.len() / 2
     }
 
-    /// Forgets every class.
-    pub fn clear(&mut self) {
-        self.stamp = self.stamp.wrapping_add(1);
-        if self.stamp == 0 {
-            // Stamps wrapped: reset, so no slot carries a stamp that looks current.
-            self.slots.iter_mut().for_each(|c| c.stamp = 0);
-            self.stamp = 1;
-        }
-        self.used.clear();
-        self.last = None;
+    /// Whether `more` keys still fit.
+    pub fn has_room(&self, more: usize) -> bool {
+        self.keys + more <= self.capacity()
     }
 
-    /// Counts one more node of the class `key`; returns the class's slot. At most
-    /// [`ScoreClasses::capacity`] classes per cycle.
-    #[inline]
-    pub fn add(&mut self, key: ClassKey) -> u32 {
-        if let Some((last, slot)) = self.last {
-            if last == key {
-                self.slots[slot as usize].count += 1;
-                return slot;
-            }
+    /// Forgets every key (slots handed out before are no longer valid).
+    pub fn clear_keys(&mut self) {
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            // Wrapped: reset, so no slot carries a generation that looks current.
+            self.slots.iter_mut().for_each(|c| c.generation = 0);
+            self.generation = 1;
         }
+        self.keys = 0;
+    }
+
+    /// The slot of `key`, entered into the table if new. At most
+    /// [`ScoreClasses::capacity`] keys between [`ScoreClasses::clear_keys`] calls.
+    #[inline]
+    pub fn slot(&mut self, key: ClassKey) -> u32 {
         let mask = self.slots.len() - 1;
         let mut i = key.hash(self.shift);
         loop {
             let c = &mut self.slots[i];
-            if c.stamp != self.stamp {
+            if c.generation != self.generation {
                 *c = Class {
-                    stamp: self.stamp,
+                    generation: self.generation,
                     key,
-                    count: 1,
                     ..Class::default()
                 };
-                self.used.push(i as u32);
-                break;
+                self.keys += 1;
+                return i as u32;
             }
             if c.key == key {
-                c.count += 1;
-                break;
+                return i as u32;
             }
             i = (i + 1) & mask;
         }
-        self.last = Some((key, i as u32));
-        i as u32
+    }
+
+    /// Starts a cycle: every class counts 0 nodes.
+    pub fn begin_cycle(&mut self) {
+        self.cycle = self.cycle.wrapping_add(1);
+        if self.cycle == 0 {
+            self.slots.iter_mut().for_each(|c| c.cycle = 0);
+            self.cycle = 1;
+        }
+        self.used.clear();
+    }
+
+    /// Counts one more feasible node in the class at `slot`.
+    #[inline]
+    pub fn count(&mut self, slot: u32) {
+        let c = &mut self.slots[slot as usize];
+        if c.cycle != self.cycle {
+            c.cycle = self.cycle;
+            c.count = 0;
+            c.spread_ignored = false;
+            c.ipa = 0;
+            c.spread = 0;
+            self.used.push(slot);
+        }
+        c.count += 1;
     }
 
     /// The class in a slot.
@@ -129,12 +155,12 @@ impl ScoreClasses {
         &self.slots[slot as usize]
     }
 
-    /// Every class of the cycle, in the order first seen.
+    /// Every class counted this cycle, in the order first counted.
     pub fn iter(&self) -> impl Iterator<Item = &Class> + '_ {
         self.used.iter().map(|&i| &self.slots[i as usize])
     }
 
-    /// Every class of the cycle, mutably.
+    /// Every class counted this cycle, mutably.
     pub fn for_each_mut(&mut self, mut f: impl FnMut(&mut Class)) {
         for &i in &self.used {
             f(&mut self.slots[i as usize]);
