@@ -252,34 +252,41 @@ impl Framework {
     /// (ties by reservoir sampling, in node order).
     fn score_and_select(&mut self, spec: &SchedulingSpec, app: &AppPods, rng: &mut Rng) -> u32 {
         self.score_classes(spec, app);
-        let mut best = (i64::MIN, u32::MAX);
-        let mut ties = 0u64;
-        for f in self.rows.found() {
-            let class = self.classes.get(f.row.class);
-            let fit = i64::from(f.row.fit) * WEIGHT_RESOURCES_FIT;
-            let balanced = i64::from(f.row.balanced) * WEIGHT_BALANCED_ALLOCATION;
-            if self.record_scores {
+        self.classes.publish_totals();
+        let found = self.rows.found();
+        if self.record_scores {
+            for f in found {
+                let fit = i64::from(f.fit) * WEIGHT_RESOURCES_FIT;
+                let balanced = i64::from(f.balanced) * WEIGHT_BALANCED_ALLOCATION;
                 self.candidates.push(Candidate {
                     node: f.node,
                     scores: NodeScores {
                         resources_fit: fit,
                         balanced_allocation: balanced,
-                        ..class.scores
+                        ..self.classes.get(f.class).scores
                     },
                 });
             }
-            let total = fit + balanced + class.total;
-            if total > best.0 {
-                best = (total, f.node);
-                ties = 1;
-            } else if total == best.0 {
+        }
+        let totals = self.classes.totals();
+        let (mut best, mut node, mut ties) = (i64::MIN, u32::MAX, 0u64);
+        for f in found {
+            let total = i64::from(f.fit) * WEIGHT_RESOURCES_FIT
+                + i64::from(f.balanced) * WEIGHT_BALANCED_ALLOCATION
+                + totals[f.class as usize];
+            if total < best {
+                continue;
+            }
+            if total > best {
+                (best, node, ties) = (total, f.node, 1);
+            } else {
                 ties += 1;
                 if rng.below(ties) == 0 {
-                    best.1 = f.node;
+                    node = f.node;
                 }
             }
         }
-        best.1
+        node
     }
 
     /// Raw scores, their normalisation over the feasible nodes and the weighted scores of
@@ -310,7 +317,7 @@ impl Framework {
         let ipa = !inter_pod_affinity::skip_score(spec, app);
         // PodTopologySpread: weights from the feasible nodes, then its own normalisation.
         let spread = SoftSpread::new(spec).map(|mut soft| {
-            soft.set_weights(classes.iter().map(|c| (c.key.zone, c.count)));
+            soft.set_weights(classes.iter().map(|(c, count)| (c.key.zone, count)));
             let (mut min, mut max) = (i64::MAX, 0i64);
             classes.for_each_mut(|c| {
                 c.spread_ignored = soft.ignored(c.key.zone);

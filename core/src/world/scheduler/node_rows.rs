@@ -34,7 +34,7 @@ pub(super) enum Verdict {
 /// One node's cached evaluation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Row {
-    /// The score class slot (feasible nodes only).
+    /// The score class id (feasible nodes only).
     pub class: u32,
     /// NodeResourcesFit's score (feasible nodes only).
     pub fit: u8,
@@ -114,12 +114,16 @@ impl Signature {
 }
 
 /// A feasible node the walk found, in scheduling order.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Found {
     /// Node slab index.
     pub node: u32,
-    /// Its row.
-    pub row: Row,
+    /// Its score class id.
+    pub class: u32,
+    /// NodeResourcesFit's score.
+    pub fit: u8,
+    /// BalancedAllocation's score.
+    pub balanced: u8,
 }
 
 const NO_POSITION: u32 = u32::MAX;
@@ -138,6 +142,7 @@ pub(super) struct NodeRows {
     nodes_read: Option<LogPosition>,
     app_read: LogPosition,
     found: Vec<Found>,
+    found_len: usize,
 }
 
 impl NodeRows {
@@ -154,7 +159,8 @@ impl NodeRows {
             topology: 0,
             nodes_read: None,
             app_read: LogPosition::default(),
-            found: Vec::with_capacity(max_nodes),
+            found: vec![Found::default(); max_nodes],
+            found_len: 0,
         }
     }
 
@@ -229,10 +235,11 @@ impl NodeRows {
         mut evaluate: impl FnMut(u32) -> Evaluation,
     ) -> usize {
         let all = order.len().min(self.rows.len());
-        self.found.clear();
+        let to_find = to_find.min(all);
+        let mut found = 0;
         let mut processed = 0;
         let mut pos = start;
-        while processed < all && self.found.len() < to_find {
+        while processed < all && found < to_find {
             let (w, b) = (pos / 64, pos % 64);
             let span = (64 - b).min(all - pos).min(all - processed);
             let mask = if span == 64 {
@@ -240,57 +247,81 @@ impl NodeRows {
             } else {
                 ((1u64 << span) - 1) << b
             };
-            let mut stale = mask & !self.valid[w];
-            while stale != 0 {
-                let p = w * 64 + stale.trailing_zeros() as usize;
-                stale &= stale - 1;
-                let row = match evaluate(order[p]) {
-                    Evaluation::Feasible { fit, balanced, key } => Row {
-                        class: classes.slot(key),
-                        fit,
-                        balanced,
-                        verdict: Verdict::Feasible,
-                    },
-                    Evaluation::Failed(reason) => Row {
-                        verdict: Verdict::Failed(reason),
-                        ..Row::default()
-                    },
-                    Evaluation::Missing => Row::default(),
-                };
-                self.rows[p] = row;
-                let bit = 1u64 << (p % 64);
-                if row.verdict == Verdict::Feasible {
-                    self.feasible[w] |= bit;
-                } else {
-                    self.feasible[w] &= !bit;
-                }
+            let stale = mask & !self.valid[w];
+            if stale != 0 {
+                self.evaluate_word(order, w, stale, classes, &mut evaluate);
             }
-            self.valid[w] |= mask;
-            let mut end = pos + span;
             let mut bits = self.feasible[w] & mask;
+            let mut end = pos + span;
+            let need = to_find - found;
+            if bits.count_ones() as usize >= need {
+                // Keep the first `need` feasible nodes; the walk stops after the last.
+                for _ in 1..need {
+                    bits &= bits - 1;
+                }
+                let last = bits.trailing_zeros() as usize;
+                end = w * 64 + last + 1;
+                bits = self.feasible[w] & mask & (u64::MAX >> (63 - last));
+            }
             while bits != 0 {
                 let p = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
                 let row = self.rows[p];
                 classes.count(row.class);
-                self.found.push(Found {
+                self.found[found] = Found {
                     node: order[p],
-                    row,
-                });
-                if self.found.len() == to_find {
-                    end = p + 1;
-                    break;
-                }
+                    class: row.class,
+                    fit: row.fit,
+                    balanced: row.balanced,
+                };
+                found += 1;
             }
             processed += end - pos;
             pos = if end == all { 0 } else { end };
         }
+        self.found_len = found;
         processed
+    }
+
+    /// Evaluates the rows of word `w` whose bits are set in `stale`.
+    fn evaluate_word(
+        &mut self,
+        order: &[u32],
+        w: usize,
+        mut stale: u64,
+        classes: &mut ScoreClasses,
+        evaluate: &mut impl FnMut(u32) -> Evaluation,
+    ) {
+        self.valid[w] |= stale;
+        while stale != 0 {
+            let p = w * 64 + stale.trailing_zeros() as usize;
+            stale &= stale - 1;
+            let row = match evaluate(order[p]) {
+                Evaluation::Feasible { fit, balanced, key } => Row {
+                    class: classes.id(key),
+                    fit,
+                    balanced,
+                    verdict: Verdict::Feasible,
+                },
+                Evaluation::Failed(reason) => Row {
+                    verdict: Verdict::Failed(reason),
+                    ..Row::default()
+                },
+                Evaluation::Missing => Row::default(),
+            };
+            self.rows[p] = row;
+            let bit = 1u64 << (p % 64);
+            if row.verdict == Verdict::Feasible {
+                self.feasible[w] |= bit;
+            } else {
+                self.feasible[w] &= !bit;
+            }
+        }
     }
 
     /// The feasible nodes of the last walk, in the order visited.
     pub fn found(&self) -> &[Found] {
-        &self.found
+        &self.found[..self.found_len]
     }
 
     /// Calls `f` with every node that failed a filter among the `processed` nodes visited

@@ -2,9 +2,9 @@
 //! depend only on its PreferNoSchedule taint, its zone and the app's pods on it. Feasible
 //! nodes that share those fall into one class, whose raw scores, normalisation and weighted
 //! sum are computed once per cycle instead of once per node. Class keys live in an
-//! open-addressing table sized at construction that outlives cycles (the node cache keeps
-//! each node's class slot); a cycle counts its feasible nodes per class and forgets the
-//! previous cycle's counts in O(1) by a stamp, so it allocates nothing.
+//! open-addressing table sized at construction that outlives cycles and hands out dense
+//! class ids (the node cache keeps each node's id); a cycle counts its feasible nodes per id
+//! and resets only the ids it counted, so it allocates nothing.
 
 use super::NodeScores;
 
@@ -30,17 +30,11 @@ impl ClassKey {
     }
 }
 
-/// One class and what the cycle computed for it.
+/// One class and what the current cycle computed for it.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Class {
-    /// The table generation the key belongs to.
-    generation: u32,
-    /// The cycle the count and scores belong to.
-    cycle: u32,
     /// The key.
     pub key: ClassKey,
-    /// Feasible nodes in the class this cycle.
-    pub count: u32,
     /// PodTopologySpread ignores these nodes (a missing topology key).
     pub spread_ignored: bool,
     /// Raw InterPodAffinity score.
@@ -53,117 +47,150 @@ pub(super) struct Class {
     pub total: i64,
 }
 
-/// The class table.
+/// A key in the hash table.
+#[derive(Debug, Clone, Copy, Default)]
+struct Entry {
+    /// The table generation the key belongs to (0: never).
+    generation: u32,
+    key: ClassKey,
+    /// The key's class id.
+    id: u32,
+}
+
+/// The key table (ids handed out densely, in the order keys were first seen) and the
+/// classes the current cycle counted.
 pub(super) struct ScoreClasses {
-    slots: Vec<Class>,
+    entries: Vec<Entry>,
     shift: u32,
     generation: u32,
-    keys: usize,
-    cycle: u32,
+    /// Per id: the class.
+    classes: Vec<Class>,
+    /// Ids handed out since the keys were last cleared.
+    ids: usize,
+    /// Per id: feasible nodes counted this cycle.
+    counts: Vec<u32>,
+    /// Per id: the weighted score sum, set by [`ScoreClasses::publish_totals`].
+    totals: Vec<i64>,
+    /// Ids counted this cycle, in the order first counted.
     used: Vec<u32>,
 }
 
 impl ScoreClasses {
-    /// Room for the keys of at least twice `max_nodes` nodes (the table stays at most half
-    /// full), so a cycle evaluating every node always finds room after one with `max_nodes`
-    /// keys.
+    /// Room for the keys of at least twice `max_nodes` nodes (the hash table stays at most
+    /// half full), so a cycle evaluating every node always finds room after one with
+    /// `max_nodes` keys.
     pub fn with_capacity(max_nodes: usize) -> ScoreClasses {
         let size = (4 * max_nodes).max(16).next_power_of_two();
         ScoreClasses {
-            slots: vec![Class::default(); size],
+            entries: vec![Entry::default(); size],
             shift: 64 - size.trailing_zeros(),
             generation: 1,
-            keys: 0,
-            cycle: 1,
-            used: Vec::with_capacity(size),
+            classes: vec![Class::default(); size / 2],
+            ids: 0,
+            counts: vec![0; size / 2],
+            totals: vec![0; size / 2],
+            used: Vec::with_capacity(size / 2),
         }
     }
 
     /// Most keys the table holds (at least twice the `max_nodes` given at construction).
     pub fn capacity(&self) -> usize {
-        self.slots.len() / 2
+        self.classes.len()
     }
 
     /// Whether `more` keys still fit.
     pub fn has_room(&self, more: usize) -> bool {
-        self.keys + more <= self.capacity()
+        self.ids + more <= self.capacity()
     }
 
-    /// Forgets every key (slots handed out before are no longer valid).
+    /// Forgets every key (ids handed out before are no longer valid); call between cycles.
     pub fn clear_keys(&mut self) {
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
-            // Wrapped: reset, so no slot carries a generation that looks current.
-            self.slots.iter_mut().for_each(|c| c.generation = 0);
+            // Wrapped: reset, so no entry carries a generation that looks current.
+            self.entries.iter_mut().for_each(|e| e.generation = 0);
             self.generation = 1;
         }
-        self.keys = 0;
+        self.ids = 0;
     }
 
-    /// The slot of `key`, entered into the table if new. At most
+    /// The class id of `key`, handed out if the key is new. At most
     /// [`ScoreClasses::capacity`] keys between [`ScoreClasses::clear_keys`] calls.
     #[inline]
-    pub fn slot(&mut self, key: ClassKey) -> u32 {
-        let mask = self.slots.len() - 1;
+    pub fn id(&mut self, key: ClassKey) -> u32 {
+        let mask = self.entries.len() - 1;
         let mut i = key.hash(self.shift);
         loop {
-            let c = &mut self.slots[i];
-            if c.generation != self.generation {
-                *c = Class {
+            let e = &mut self.entries[i];
+            if e.generation != self.generation {
+                let id = self.ids as u32;
+                *e = Entry {
                     generation: self.generation,
+                    key,
+                    id,
+                };
+                self.classes[self.ids] = Class {
                     key,
                     ..Class::default()
                 };
-                self.keys += 1;
-                return i as u32;
+                self.ids += 1;
+                return id;
             }
-            if c.key == key {
-                return i as u32;
+            if e.key == key {
+                return e.id;
             }
             i = (i + 1) & mask;
         }
     }
 
-    /// Starts a cycle: every class counts 0 nodes.
+    /// Starts a cycle without counted classes.
     pub fn begin_cycle(&mut self) {
-        self.cycle = self.cycle.wrapping_add(1);
-        if self.cycle == 0 {
-            self.slots.iter_mut().for_each(|c| c.cycle = 0);
-            self.cycle = 1;
+        for &id in &self.used {
+            self.counts[id as usize] = 0;
         }
         self.used.clear();
     }
 
-    /// Counts one more feasible node in the class at `slot`.
+    /// Counts one more feasible node in the class `id`.
     #[inline]
-    pub fn count(&mut self, slot: u32) {
-        let c = &mut self.slots[slot as usize];
-        if c.cycle != self.cycle {
-            c.cycle = self.cycle;
-            c.count = 0;
-            c.spread_ignored = false;
-            c.ipa = 0;
-            c.spread = 0;
-            self.used.push(slot);
+    pub fn count(&mut self, id: u32) {
+        let count = &mut self.counts[id as usize];
+        if *count == 0 {
+            self.used.push(id);
         }
-        c.count += 1;
+        *count += 1;
     }
 
-    /// The class in a slot.
-    #[inline]
-    pub fn get(&self, slot: u32) -> &Class {
-        &self.slots[slot as usize]
-    }
-
-    /// Every class counted this cycle, in the order first counted.
-    pub fn iter(&self) -> impl Iterator<Item = &Class> + '_ {
-        self.used.iter().map(|&i| &self.slots[i as usize])
+    /// Every class counted this cycle, in the order first counted, with its count.
+    pub fn iter(&self) -> impl Iterator<Item = (&Class, u32)> + '_ {
+        self.used
+            .iter()
+            .map(|&id| (&self.classes[id as usize], self.counts[id as usize]))
     }
 
     /// Every class counted this cycle, mutably.
     pub fn for_each_mut(&mut self, mut f: impl FnMut(&mut Class)) {
-        for &i in &self.used {
-            f(&mut self.slots[i as usize]);
+        for &id in &self.used {
+            f(&mut self.classes[id as usize]);
         }
+    }
+
+    /// Makes every counted class's total readable through [`ScoreClasses::totals`].
+    pub fn publish_totals(&mut self) {
+        for &id in &self.used {
+            self.totals[id as usize] = self.classes[id as usize].total;
+        }
+    }
+
+    /// The class `id`.
+    #[inline]
+    pub fn get(&self, id: u32) -> &Class {
+        &self.classes[id as usize]
+    }
+
+    /// Per class id, the weighted score sum of the classes counted this cycle.
+    #[inline]
+    pub fn totals(&self) -> &[i64] {
+        &self.totals
     }
 }
