@@ -34,6 +34,8 @@ pub(super) enum Verdict {
 /// One node's cached evaluation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Row {
+    /// Node slab index.
+    pub node: u32,
     /// The score class id (feasible nodes only).
     pub class: u32,
     /// NodeResourcesFit's score (feasible nodes only).
@@ -47,6 +49,7 @@ pub(super) struct Row {
 impl Default for Row {
     fn default() -> Row {
         Row {
+            node: 0,
             class: 0,
             fit: 0,
             balanced: 0,
@@ -113,19 +116,6 @@ impl Signature {
     }
 }
 
-/// A feasible node the walk found, in scheduling order.
-#[derive(Debug, Clone, Copy, Default)]
-pub(super) struct Found {
-    /// Node slab index.
-    pub node: u32,
-    /// Its score class id.
-    pub class: u32,
-    /// NodeResourcesFit's score.
-    pub fit: u8,
-    /// BalancedAllocation's score.
-    pub balanced: u8,
-}
-
 const NO_POSITION: u32 = u32::MAX;
 
 /// The cache, indexed by position in the node order.
@@ -141,7 +131,8 @@ pub(super) struct NodeRows {
     topology: u64,
     nodes_read: Option<LogPosition>,
     app_read: LogPosition,
-    found: Vec<Found>,
+    /// The feasible nodes the last walk found, in scheduling order.
+    found: Vec<Row>,
     found_len: usize,
 }
 
@@ -150,7 +141,8 @@ impl NodeRows {
     pub fn with_capacity(max_nodes: usize) -> NodeRows {
         let words = max_nodes.div_ceil(64);
         NodeRows {
-            rows: vec![Row::default(); max_nodes],
+            // Whole words, so a word's rows are one 64-row block.
+            rows: vec![Row::default(); words * 64],
             valid: vec![0; words],
             feasible: vec![0; words],
             position: vec![NO_POSITION; max_nodes],
@@ -159,14 +151,14 @@ impl NodeRows {
             topology: 0,
             nodes_read: None,
             app_read: LogPosition::default(),
-            found: vec![Found::default(); max_nodes],
+            found: vec![Row::default(); max_nodes],
             found_len: 0,
         }
     }
 
     /// Most nodes the cache holds.
     pub fn capacity(&self) -> usize {
-        self.rows.len()
+        self.found.len()
     }
 
     /// Invalidates the rows whose inputs changed since the last cycle (every row when the
@@ -203,7 +195,7 @@ impl NodeRows {
         if !all {
             all = !app.changed_since(self.app_read, &mut invalidate);
         }
-        if all || !classes.has_room(self.rows.len()) {
+        if all || !classes.has_room(self.capacity()) {
             self.valid.fill(0);
             classes.clear_keys();
         }
@@ -215,7 +207,7 @@ impl NodeRows {
     fn map_positions(&mut self, order: &[u32]) {
         self.position.fill(NO_POSITION);
         self.untracked = false;
-        for (p, &index) in order.iter().take(self.rows.len()).enumerate() {
+        for (p, &index) in order.iter().take(self.capacity()).enumerate() {
             match self.position.get_mut(index as usize) {
                 Some(slot) => *slot = p as u32,
                 None => self.untracked = true,
@@ -234,7 +226,7 @@ impl NodeRows {
         classes: &mut ScoreClasses,
         mut evaluate: impl FnMut(u32) -> Evaluation,
     ) -> usize {
-        let all = order.len().min(self.rows.len());
+        let all = order.len().min(self.capacity());
         let to_find = to_find.min(all);
         let mut found = 0;
         let mut processed = 0;
@@ -263,17 +255,12 @@ impl NodeRows {
                 end = w * 64 + last + 1;
                 bits = self.feasible[w] & mask & (u64::MAX >> (63 - last));
             }
+            let block = &self.rows[w * 64..w * 64 + 64];
             while bits != 0 {
-                let p = w * 64 + bits.trailing_zeros() as usize;
+                let row = block[bits.trailing_zeros() as usize & 63];
                 bits &= bits - 1;
-                let row = self.rows[p];
                 classes.count(row.class);
-                self.found[found] = Found {
-                    node: order[p],
-                    class: row.class,
-                    fit: row.fit,
-                    balanced: row.balanced,
-                };
+                self.found[found] = row;
                 found += 1;
             }
             processed += end - pos;
@@ -296,14 +283,17 @@ impl NodeRows {
         while stale != 0 {
             let p = w * 64 + stale.trailing_zeros() as usize;
             stale &= stale - 1;
-            let row = match evaluate(order[p]) {
+            let node = order[p];
+            let row = match evaluate(node) {
                 Evaluation::Feasible { fit, balanced, key } => Row {
+                    node,
                     class: classes.id(key),
                     fit,
                     balanced,
                     verdict: Verdict::Feasible,
                 },
                 Evaluation::Failed(reason) => Row {
+                    node,
                     verdict: Verdict::Failed(reason),
                     ..Row::default()
                 },
@@ -320,7 +310,7 @@ impl NodeRows {
     }
 
     /// The feasible nodes of the last walk, in the order visited.
-    pub fn found(&self) -> &[Found] {
+    pub fn found(&self) -> &[Row] {
         &self.found[..self.found_len]
     }
 
@@ -333,7 +323,7 @@ impl NodeRows {
         processed: usize,
         mut f: impl FnMut(u32, FilterReason),
     ) {
-        let all = order.len().min(self.rows.len());
+        let all = order.len().min(self.capacity());
         for k in 0..processed.min(all) {
             let p = if start + k >= all {
                 start + k - all
@@ -341,7 +331,7 @@ impl NodeRows {
                 start + k
             };
             if let Verdict::Failed(reason) = self.rows[p].verdict {
-                f(order[p], reason);
+                f(self.rows[p].node, reason);
             }
         }
     }
