@@ -212,7 +212,6 @@ impl Framework {
             app.changes(),
             &mut self.classes,
         );
-        self.classes.begin_cycle();
         let start = self.next_start_node_index % all;
         let resource_scores = &mut self.resource_scores;
         let processed = self
@@ -293,6 +292,7 @@ impl Framework {
     /// every class, except the per-node NodeResourcesFit and BalancedAllocation.
     fn score_classes(&mut self, spec: &SchedulingSpec, app: &AppPods) {
         let classes = &mut self.classes;
+        let found = self.rows.found();
         let (mut any_taint, mut max_affinity) = (false, 0i64);
         let (mut min_ipa, mut max_ipa) = (i64::MAX, i64::MIN);
         classes.for_each_mut(|c| {
@@ -317,10 +317,24 @@ impl Framework {
         let ipa = !inter_pod_affinity::skip_score(spec, app);
         // PodTopologySpread: weights from the feasible nodes, then its own normalisation.
         let spread = SoftSpread::new(spec).map(|mut soft| {
-            soft.set_weights(classes.iter().map(|(c, count)| (c.key.zone, count)));
-            let (mut min, mut max) = (i64::MAX, 0i64);
+            let mut any_ignored = false;
             classes.for_each_mut(|c| {
                 c.spread_ignored = soft.ignored(c.key.zone);
+                any_ignored |= c.spread_ignored;
+            });
+            let ignored = if any_ignored {
+                let classes = &*classes;
+                found
+                    .iter()
+                    .filter(|f| classes.get(f.class).spread_ignored)
+                    .count()
+            } else {
+                0
+            };
+            let zones = classes.iter().filter(|c| !c.spread_ignored);
+            soft.set_weights(zones.map(|c| c.key.zone), found.len() - ignored);
+            let (mut min, mut max) = (i64::MAX, 0i64);
+            classes.for_each_mut(|c| {
                 if c.spread_ignored {
                     return;
                 }

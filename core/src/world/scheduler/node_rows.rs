@@ -17,7 +17,7 @@ use super::cycle::{AppCount, AppPods, NodeTopology, PodInfo};
 use super::framework::CycleState;
 use super::node_resources_fit::ScoringStrategy;
 use super::reasons::FilterReason;
-use super::score_classes::{ClassKey, ScoreClasses};
+use super::score_classes::{ClassKey, Marker, ScoreClasses};
 use crate::world::constraints::{TopologyKey, ZONES};
 
 /// What the filters decided about a node.
@@ -118,6 +118,20 @@ impl Signature {
 
 const NO_POSITION: u32 = u32::MAX;
 
+/// The word holding position `pos`, the mask of the positions the walk takes from it (up to
+/// the end of the order and no more than `all - processed`), and how many those are.
+#[inline]
+fn word(pos: usize, all: usize, processed: usize) -> (usize, u64, usize) {
+    let (w, b) = (pos / 64, pos % 64);
+    let span = (64 - b).min(all - pos).min(all - processed);
+    let mask = if span == 64 {
+        u64::MAX
+    } else {
+        ((1u64 << span) - 1) << b
+    };
+    (w, mask, span)
+}
+
 /// The cache, indexed by position in the node order.
 pub(super) struct NodeRows {
     rows: Vec<Row>,
@@ -216,8 +230,10 @@ impl NodeRows {
     }
 
     /// Visits the nodes of `order` from `start`, round-robin, until `to_find` feasible nodes
-    /// are found or every node was visited; evaluates invalid rows with `evaluate` on the way.
-    /// Returns how many nodes were visited; [`NodeRows::found`] holds the feasible ones.
+    /// are found or every node was visited; evaluates invalid rows with `evaluate` on the way
+    /// (their class keys get ids from `classes`) and marks the classes of the feasible ones
+    /// with `marker`. Returns how many nodes were visited; [`NodeRows::found`] holds the
+    /// feasible ones.
     pub fn walk(
         &mut self,
         order: &[u32],
@@ -228,22 +244,34 @@ impl NodeRows {
     ) -> usize {
         let all = order.len().min(self.capacity());
         let to_find = to_find.min(all);
-        let mut found = 0;
-        let mut processed = 0;
+        // Valid rows first, so the marks below see every class id the walk hands out.
         let mut pos = start;
-        while processed < all && found < to_find {
-            let (w, b) = (pos / 64, pos % 64);
-            let span = (64 - b).min(all - pos).min(all - processed);
-            let mask = if span == 64 {
-                u64::MAX
-            } else {
-                ((1u64 << span) - 1) << b
-            };
+        let mut processed = 0;
+        let mut feasible = 0;
+        while processed < all && feasible < to_find {
+            let (w, mask, span) = word(pos, all, processed);
             let stale = mask & !self.valid[w];
             if stale != 0 {
                 self.evaluate_word(order, w, stale, classes, &mut evaluate);
             }
-            let mut bits = self.feasible[w] & mask;
+            feasible += (self.feasible[w] & mask).count_ones() as usize;
+            processed += span;
+            pos = if pos + span == all { 0 } else { pos + span };
+        }
+        let mut marker = classes.begin_cycle();
+        self.collect(start, all, to_find, &mut marker)
+    }
+
+    /// Copies the first `to_find` feasible rows from `start` into the found buffer, marking
+    /// their classes; every row on the way is valid. Returns the nodes visited.
+    fn collect(&mut self, start: usize, all: usize, to_find: usize, marker: &mut Marker) -> usize {
+        let (rows, feasible, out) = (&self.rows, &self.feasible, &mut self.found);
+        let mut found = 0;
+        let mut processed = 0;
+        let mut pos = start;
+        while processed < all && found < to_find {
+            let (w, mask, span) = word(pos, all, processed);
+            let mut bits = feasible[w] & mask;
             let mut end = pos + span;
             let need = to_find - found;
             if bits.count_ones() as usize >= need {
@@ -253,16 +281,17 @@ impl NodeRows {
                 }
                 let last = bits.trailing_zeros() as usize;
                 end = w * 64 + last + 1;
-                bits = self.feasible[w] & mask & (u64::MAX >> (63 - last));
+                bits = feasible[w] & mask & (u64::MAX >> (63 - last));
             }
-            let block = &self.rows[w * 64..w * 64 + 64];
-            while bits != 0 {
+            let block = &rows[w * 64..w * 64 + 64];
+            let out = &mut out[found..found + bits.count_ones() as usize];
+            for slot in out.iter_mut() {
                 let row = block[bits.trailing_zeros() as usize & 63];
                 bits &= bits - 1;
-                classes.count(row.class);
-                self.found[found] = row;
-                found += 1;
+                marker.mark(row.class);
+                *slot = row;
             }
+            found += out.len();
             processed += end - pos;
             pos = if end == all { 0 } else { end };
         }

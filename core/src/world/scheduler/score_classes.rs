@@ -3,8 +3,8 @@
 //! nodes that share those fall into one class, whose raw scores, normalisation and weighted
 //! sum are computed once per cycle instead of once per node. Class keys live in an
 //! open-addressing table sized at construction that outlives cycles and hands out dense
-//! class ids (the node cache keeps each node's id); a cycle counts its feasible nodes per id
-//! and resets only the ids it counted, so it allocates nothing.
+//! class ids (the node cache keeps each node's id); a cycle marks the ids of its feasible
+//! nodes with a stamp, so it forgets the previous cycle in O(1) and allocates nothing.
 
 use super::NodeScores;
 
@@ -67,11 +67,12 @@ pub(super) struct ScoreClasses {
     classes: Vec<Class>,
     /// Ids handed out since the keys were last cleared.
     ids: usize,
-    /// Per id: feasible nodes counted this cycle.
-    counts: Vec<u32>,
+    /// Per id: the cycle that last saw a feasible node of the class.
+    marks: Vec<u32>,
+    cycle: u32,
     /// Per id: the weighted score sum, set by [`ScoreClasses::publish_totals`].
     totals: Vec<i64>,
-    /// Ids counted this cycle, in the order first counted.
+    /// Ids seen this cycle, in the order first seen.
     used: Vec<u32>,
 }
 
@@ -87,7 +88,8 @@ impl ScoreClasses {
             generation: 1,
             classes: vec![Class::default(); size / 2],
             ids: 0,
-            counts: vec![0; size / 2],
+            marks: vec![0; size / 2],
+            cycle: 1,
             totals: vec![0; size / 2],
             used: Vec::with_capacity(size / 2),
         }
@@ -143,39 +145,35 @@ impl ScoreClasses {
         }
     }
 
-    /// Starts a cycle without counted classes.
-    pub fn begin_cycle(&mut self) {
-        for &id in &self.used {
-            self.counts[id as usize] = 0;
+    /// Starts a cycle without classes; returns what marks the classes its feasible nodes
+    /// fall in.
+    pub fn begin_cycle(&mut self) -> Marker<'_> {
+        self.cycle = self.cycle.wrapping_add(1);
+        if self.cycle == 0 {
+            self.marks.fill(0);
+            self.cycle = 1;
         }
         self.used.clear();
-    }
-
-    /// Counts one more feasible node in the class `id`.
-    #[inline]
-    pub fn count(&mut self, id: u32) {
-        let count = &mut self.counts[id as usize];
-        if *count == 0 {
-            self.used.push(id);
+        Marker {
+            marks: &mut self.marks,
+            cycle: self.cycle,
+            used: &mut self.used,
         }
-        *count += 1;
     }
 
-    /// Every class counted this cycle, in the order first counted, with its count.
-    pub fn iter(&self) -> impl Iterator<Item = (&Class, u32)> + '_ {
-        self.used
-            .iter()
-            .map(|&id| (&self.classes[id as usize], self.counts[id as usize]))
+    /// Every class seen this cycle, in the order first seen.
+    pub fn iter(&self) -> impl Iterator<Item = &Class> + '_ {
+        self.used.iter().map(|&id| &self.classes[id as usize])
     }
 
-    /// Every class counted this cycle, mutably.
+    /// Every class seen this cycle, mutably.
     pub fn for_each_mut(&mut self, mut f: impl FnMut(&mut Class)) {
         for &id in &self.used {
             f(&mut self.classes[id as usize]);
         }
     }
 
-    /// Makes every counted class's total readable through [`ScoreClasses::totals`].
+    /// Makes every seen class's total readable through [`ScoreClasses::totals`].
     pub fn publish_totals(&mut self) {
         for &id in &self.used {
             self.totals[id as usize] = self.classes[id as usize].total;
@@ -188,9 +186,30 @@ impl ScoreClasses {
         &self.classes[id as usize]
     }
 
-    /// Per class id, the weighted score sum of the classes counted this cycle.
+    /// Per class id, the weighted score sum of the classes seen this cycle.
     #[inline]
     pub fn totals(&self) -> &[i64] {
         &self.totals
+    }
+}
+
+/// Marks the classes a cycle's feasible nodes fall in.
+pub(super) struct Marker<'a> {
+    marks: &'a mut [u32],
+    cycle: u32,
+    used: &'a mut Vec<u32>,
+}
+
+impl Marker<'_> {
+    /// Marks the class `id` as holding a feasible node this cycle.
+    #[inline]
+    pub fn mark(&mut self, id: u32) {
+        if let Some(m) = self.marks.get_mut(id as usize) {
+            if *m != self.cycle {
+                *m = self.cycle;
+                // At most one entry per id, within the capacity of one per id.
+                self.used.push(id);
+            }
+        }
     }
 }
