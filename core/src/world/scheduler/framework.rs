@@ -220,7 +220,7 @@ impl Framework {
                 evaluate(index, nodes, &state, app, reservations, resource_scores)
             });
         self.next_start_node_index = (start + processed) % all;
-        let found = self.rows.found().len();
+        let found = self.rows.found();
         if found == 0 || self.record_scores {
             let failed = &mut self.failed;
             self.rows
@@ -252,29 +252,30 @@ impl Framework {
     fn score_and_select(&mut self, spec: &SchedulingSpec, app: &AppPods, rng: &mut Rng) -> u32 {
         self.score_classes(spec, app);
         self.classes.publish_totals();
-        let found = self.rows.found();
+        let (rows, classes) = (&self.rows, &self.classes);
         if self.record_scores {
-            for f in found {
+            let candidates = &mut self.candidates;
+            rows.for_each_found(|f| {
                 let fit = i64::from(f.fit) * WEIGHT_RESOURCES_FIT;
                 let balanced = i64::from(f.balanced) * WEIGHT_BALANCED_ALLOCATION;
-                self.candidates.push(Candidate {
+                candidates.push(Candidate {
                     node: f.node,
                     scores: NodeScores {
                         resources_fit: fit,
                         balanced_allocation: balanced,
-                        ..self.classes.get(f.class).scores
+                        ..classes.get(f.class).scores
                     },
                 });
-            }
+            });
         }
-        let totals = self.classes.totals();
+        let totals = classes.totals();
         let (mut best, mut node, mut ties) = (i64::MIN, u32::MAX, 0u64);
-        for f in found {
+        rows.for_each_found(|f| {
             let total = i64::from(f.fit) * WEIGHT_RESOURCES_FIT
                 + i64::from(f.balanced) * WEIGHT_BALANCED_ALLOCATION
                 + totals[f.class as usize];
             if total < best {
-                continue;
+                return;
             }
             if total > best {
                 (best, node, ties) = (total, f.node, 1);
@@ -284,7 +285,7 @@ impl Framework {
                     node = f.node;
                 }
             }
-        }
+        });
         node
     }
 
@@ -292,7 +293,7 @@ impl Framework {
     /// every class, except the per-node NodeResourcesFit and BalancedAllocation.
     fn score_classes(&mut self, spec: &SchedulingSpec, app: &AppPods) {
         let classes = &mut self.classes;
-        let found = self.rows.found();
+        let rows = &self.rows;
         let (mut any_taint, mut max_affinity) = (false, 0i64);
         let (mut min_ipa, mut max_ipa) = (i64::MAX, i64::MIN);
         classes.for_each_mut(|c| {
@@ -322,17 +323,15 @@ impl Framework {
                 c.spread_ignored = soft.ignored(c.key.zone);
                 any_ignored |= c.spread_ignored;
             });
-            let ignored = if any_ignored {
+            let mut ignored = 0;
+            if any_ignored {
                 let classes = &*classes;
-                found
-                    .iter()
-                    .filter(|f| classes.get(f.class).spread_ignored)
-                    .count()
-            } else {
-                0
-            };
+                rows.for_each_found(|f| {
+                    ignored += usize::from(classes.get(f.class).spread_ignored)
+                });
+            }
             let zones = classes.iter().filter(|c| !c.spread_ignored);
-            soft.set_weights(zones.map(|c| c.key.zone), found.len() - ignored);
+            soft.set_weights(zones.map(|c| c.key.zone), rows.found() - ignored);
             let (mut min, mut max) = (i64::MAX, 0i64);
             classes.for_each_mut(|c| {
                 if c.spread_ignored {

@@ -118,12 +118,21 @@ impl Signature {
 
 const NO_POSITION: u32 = u32::MAX;
 
-/// The word holding position `pos`, the mask of the positions the walk takes from it (up to
-/// the end of the order and no more than `all - processed`), and how many those are.
+/// What the last walk covered.
+#[derive(Debug, Clone, Copy, Default)]
+struct Window {
+    start: usize,
+    processed: usize,
+    found: usize,
+    all: usize,
+}
+
+/// The word holding position `pos`, the mask of the positions a walk takes from it (up to
+/// the end of the order, at most `remaining`), and how many those are.
 #[inline]
-fn word(pos: usize, all: usize, processed: usize) -> (usize, u64, usize) {
+fn word(pos: usize, all: usize, remaining: usize) -> (usize, u64, usize) {
     let (w, b) = (pos / 64, pos % 64);
-    let span = (64 - b).min(all - pos).min(all - processed);
+    let span = (64 - b).min(all - pos).min(remaining);
     let mask = if span == 64 {
         u64::MAX
     } else {
@@ -139,15 +148,16 @@ pub(super) struct NodeRows {
     feasible: Vec<u64>,
     /// Node slab index to position in the order.
     position: Vec<u32>,
+    capacity: usize,
     /// Some node index has no room in `position`: changes cannot be told apart.
     untracked: bool,
     signature: Option<Signature>,
     topology: u64,
     nodes_read: Option<LogPosition>,
     app_read: LogPosition,
-    /// The feasible nodes the last walk found, in scheduling order.
-    found: Vec<Row>,
-    found_len: usize,
+    /// The last walk: where it started, how many nodes it visited and found feasible, and
+    /// the length of the order.
+    window: Window,
 }
 
 impl NodeRows {
@@ -165,14 +175,14 @@ impl NodeRows {
             topology: 0,
             nodes_read: None,
             app_read: LogPosition::default(),
-            found: vec![Row::default(); max_nodes],
-            found_len: 0,
+            capacity: max_nodes,
+            window: Window::default(),
         }
     }
 
     /// Most nodes the cache holds.
     pub fn capacity(&self) -> usize {
-        self.found.len()
+        self.capacity
     }
 
     /// Invalidates the rows whose inputs changed since the last cycle (every row when the
@@ -249,7 +259,7 @@ impl NodeRows {
         let mut processed = 0;
         let mut feasible = 0;
         while processed < all && feasible < to_find {
-            let (w, mask, span) = word(pos, all, processed);
+            let (w, mask, span) = word(pos, all, all - processed);
             let stale = mask & !self.valid[w];
             if stale != 0 {
                 self.evaluate_word(order, w, stale, classes, &mut evaluate);
@@ -262,16 +272,15 @@ impl NodeRows {
         self.collect(start, all, to_find, &mut marker)
     }
 
-    /// Copies the first `to_find` feasible rows from `start` into the found buffer, marking
-    /// their classes; every row on the way is valid. Returns the nodes visited.
+    /// Marks the classes of the first `to_find` feasible rows from `start`; every row on
+    /// the way is valid. Returns the nodes visited.
     fn collect(&mut self, start: usize, all: usize, to_find: usize, marker: &mut Marker) -> usize {
-        let (rows, feasible, out) = (&self.rows, &self.feasible, &mut self.found);
         let mut found = 0;
         let mut processed = 0;
         let mut pos = start;
         while processed < all && found < to_find {
-            let (w, mask, span) = word(pos, all, processed);
-            let mut bits = feasible[w] & mask;
+            let (w, mask, span) = word(pos, all, all - processed);
+            let mut bits = self.feasible[w] & mask;
             let mut end = pos + span;
             let need = to_find - found;
             if bits.count_ones() as usize >= need {
@@ -281,21 +290,23 @@ impl NodeRows {
                 }
                 let last = bits.trailing_zeros() as usize;
                 end = w * 64 + last + 1;
-                bits = feasible[w] & mask & (u64::MAX >> (63 - last));
+                bits = self.feasible[w] & mask & (u64::MAX >> (63 - last));
             }
-            let block = &rows[w * 64..w * 64 + 64];
-            let out = &mut out[found..found + bits.count_ones() as usize];
-            for slot in out.iter_mut() {
-                let row = block[bits.trailing_zeros() as usize & 63];
+            found += bits.count_ones() as usize;
+            let block = &self.rows[w * 64..w * 64 + 64];
+            while bits != 0 {
+                marker.mark(block[bits.trailing_zeros() as usize & 63].class);
                 bits &= bits - 1;
-                marker.mark(row.class);
-                *slot = row;
             }
-            found += out.len();
             processed += end - pos;
             pos = if end == all { 0 } else { end };
         }
-        self.found_len = found;
+        self.window = Window {
+            start,
+            processed,
+            found,
+            all,
+        };
         processed
     }
 
@@ -338,9 +349,34 @@ impl NodeRows {
         }
     }
 
-    /// The feasible nodes of the last walk, in the order visited.
-    pub fn found(&self) -> &[Row] {
-        &self.found[..self.found_len]
+    /// How many feasible nodes the last walk found.
+    pub fn found(&self) -> usize {
+        self.window.found
+    }
+
+    /// Calls `f` with the row of every feasible node the last walk found, in the order
+    /// visited.
+    #[inline]
+    pub fn for_each_found(&self, mut f: impl FnMut(&Row)) {
+        let Window {
+            start,
+            processed,
+            all,
+            ..
+        } = self.window;
+        let mut done = 0;
+        let mut pos = start;
+        while done < processed {
+            let (w, mask, span) = word(pos, all, processed - done);
+            let mut bits = self.feasible[w] & mask;
+            let block = &self.rows[w * 64..w * 64 + 64];
+            while bits != 0 {
+                f(&block[bits.trailing_zeros() as usize & 63]);
+                bits &= bits - 1;
+            }
+            done += span;
+            pos = if pos + span == all { 0 } else { pos + span };
+        }
     }
 
     /// Calls `f` with every node that failed a filter among the `processed` nodes visited
