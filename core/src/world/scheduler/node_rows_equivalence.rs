@@ -1,8 +1,8 @@
-//! The node cache never changes a decision: two frameworks place the same pods, one reading
-//! the snapshot's change log (rows reused across cycles), the other a source without a log
-//! (every row evaluated anew each cycle), while pods of several templates come and go and
-//! nodes are cordoned, tainted, relabelled, added and removed; their decisions, scores and
-//! failure lists must agree.
+//! The node cache never changes a decision: two frameworks place the same pods (runs of one
+//! template, as a Deployment's replicas come), one reading the snapshot's change log (rows
+//! reused across cycles), the other a source without a log (every row evaluated anew each
+//! cycle), while pods of several templates come and go and nodes are cordoned, tainted,
+//! relabelled, added and removed; their decisions, scores and failure lists must agree.
 
 use super::*;
 use crate::rng::Rng;
@@ -24,7 +24,7 @@ impl NodeSource for Uncached<'_> {
 
 #[derive(Debug, Clone)]
 enum Op {
-    Schedule(usize),
+    Schedule(usize, usize),
     Remove(usize),
     Terminate(usize),
     Cordon(usize),
@@ -40,9 +40,9 @@ enum Op {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        12 => (0..4usize).prop_map(Op::Schedule),
+        12 => (0..4usize, 1..12usize).prop_map(|(t, n)| Op::Schedule(t, n)),
         2 => any::<usize>().prop_map(Op::Remove),
-        1 => any::<usize>().prop_map(Op::Terminate),
+        2 => any::<usize>().prop_map(Op::Terminate),
         1 => any::<usize>().prop_map(Op::Cordon),
         1 => (any::<usize>(), 0..4u8).prop_map(|(n, t)| Op::Taint(n, t)),
         1 => any::<usize>().prop_map(Op::Ready),
@@ -273,14 +273,18 @@ impl Sim {
 
     fn apply(&mut self, op: &Op) {
         match *op {
-            Op::Schedule(t) => self.schedule(t),
+            Op::Schedule(t, n) => (0..n).for_each(|_| self.schedule(t)),
             Op::Remove(i) if !self.placed.is_empty() => self.unplace(i % self.placed.len()),
             Op::Terminate(i) if !self.placed.is_empty() => {
                 let len = self.placed.len();
                 let p = &mut self.placed[i % len];
+                if !p.terminating && self.app.app() == p.app {
+                    // The pod keeps its node's resources; only the app's counts change.
+                    let zone = self.nodes.get(p.node).map_or(0, |n| n.zone);
+                    self.app.update(p.node, zone, false, p.anti, false);
+                    self.app.update(p.node, zone, true, p.anti, true);
+                }
                 p.terminating = true;
-                let app = p.app;
-                self.recount(app);
             }
             Op::Cordon(n) => self.change_node(n, |n| n.unschedulable = !n.unschedulable),
             Op::Taint(n, t) => self.change_node(n, |n| {
