@@ -1,7 +1,8 @@
 //! One scheduling cycle of the default profile: PreFilter, Filter over the nodes from a
 //! round-robin start until enough feasible nodes are found (percentageOfNodesToScore),
-//! PreScore, Score, NormalizeScore, weights, and selectHost. No allocation: every buffer is
-//! sized at construction.
+//! PreScore, Score, NormalizeScore, weights, and selectHost. Filter verdicts and node-local
+//! scores come from the per-node cache ([`super::node_rows`]), which evaluates a node again
+//! only after it changed. No allocation: every buffer is sized at construction.
 
 use super::change_log::ChangeLog;
 use super::cycle::{AppCount, AppPods, NodeTopology, PodInfo, Reservation};
