@@ -6,7 +6,9 @@
 //!
 //! The timed part is the real world step (controllers, kubelet timers and up to 256
 //! scheduling cycles per step) looped until the whole batch is bound; profiles show the
-//! scheduling cycles take over 95 % of it. On Linux the time taken is the thread's CPU time
+//! scheduling cycles take about 90 % of it. Every pod of the batch shares one Deployment's
+//! template, so the scheduler's per-node cache evaluates a node again only after a bind
+//! changed it. On Linux the time taken is the thread's CPU time
 //! (from `/proc/thread-self/schedstat`), so other processes sharing the cores do not inflate
 //! it; elsewhere it is wall-clock time.
 

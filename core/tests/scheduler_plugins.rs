@@ -318,6 +318,35 @@ fn topology_spread_schedule_anyway_scores_as_upstream() {
 }
 
 #[test]
+fn topology_spread_schedule_anyway_ignores_nodes_without_the_key() {
+    // Zones 1, 2, 3 holding 4, 2 and 0 pods of the app, and an unlabelled node.
+    let zones = [1, 2, 3, 0];
+    let nodes = (0..4).map(|i| node(i, 4000, zones[i as usize], TaintEffect::None));
+    let mut c = Cluster::new(nodes.collect());
+    for _ in 0..4 {
+        c.place(0, AntiAffinity::None);
+    }
+    c.place(1, AntiAffinity::None);
+    c.place(1, AntiAffinity::None);
+    let spec = SchedulingSpec {
+        spread: Some(SpreadConstraint {
+            max_skew: 1,
+            key: TopologyKey::Zone,
+            when: WhenUnsatisfiable::ScheduleAnyway,
+        }),
+        ..SchedulingSpec::default()
+    };
+    c.run(spec);
+    // The unlabelled node is ignored: it scores 0 and is no domain, so the weight is
+    // ln(3 + 2); raw scores round(4w) = 6, round(2w) = 3 and 0.
+    assert_eq!(c.scores(3).unwrap().pod_topology_spread, 0);
+    let spread = |i| c.scores(i).unwrap().pod_topology_spread;
+    assert_eq!(spread(0), 0);
+    assert_eq!(spread(1), 100 * (6 - 3) / 6 * WEIGHT_POD_TOPOLOGY_SPREAD);
+    assert_eq!(spread(2), 100 * WEIGHT_POD_TOPOLOGY_SPREAD);
+}
+
+#[test]
 fn anti_affinity_required_filters_and_preferred_scores() {
     let nodes = (0..3).map(|i| node(i, 4000, 1, TaintEffect::None));
     let mut c = Cluster::new(nodes.collect());

@@ -2,6 +2,7 @@
 //! domain (upstream's PreFilter/PreScore state, kept incrementally), node order and zones,
 //! and the resources nominated pods have reserved.
 
+use super::change_log::{unique_stamp, ChangeLog};
 use super::dynamic_resources::ClaimFit;
 use crate::world::constraints::{AntiAffinity, SchedulingSpec, ZONES};
 use crate::world::mana::Mana;
@@ -54,10 +55,12 @@ impl AppCount {
     }
 }
 
-/// The app's bound pods per node and per zone (index 0: nodes without a zone label).
+/// The app's bound pods per node and per zone (index 0: nodes without a zone label). Nodes
+/// whose counts change go into a change log.
 pub struct AppPods {
     app: u32,
     per_node: Vec<AppCount>,
+    changes: ChangeLog,
     touched: Vec<u32>,
     per_zone: [AppCount; ZONES + 1],
     /// Nodes per zone with at least one live pod of the app.
@@ -72,6 +75,7 @@ impl AppPods {
         AppPods {
             app: 0,
             per_node: vec![AppCount::default(); max_nodes],
+            changes: ChangeLog::with_capacity(max_nodes),
             touched: Vec::with_capacity(max_nodes),
             per_zone: [AppCount::default(); ZONES + 1],
             live_nodes: [0; ZONES + 1],
@@ -85,6 +89,7 @@ impl AppPods {
             self.per_node[n as usize] = AppCount::default();
         }
         self.touched.clear();
+        self.changes.reset();
         self.per_zone = [AppCount::default(); ZONES + 1];
         self.live_nodes = [0; ZONES + 1];
         self.app = app;
@@ -113,6 +118,7 @@ impl AppPods {
         }
         let was_live = count.live > 0;
         count.apply(terminating, anti, add);
+        self.changes.record(node);
         let is_live = count.live > 0;
         let z = usize::from(zone).min(ZONES);
         self.per_zone[z].apply(terminating, anti, add);
@@ -138,6 +144,11 @@ impl AppPods {
         self.per_zone[usize::from(zone).min(ZONES)]
     }
 
+    /// The nodes whose counts changed.
+    pub fn changes(&self) -> &ChangeLog {
+        &self.changes
+    }
+
     /// Nodes of a zone holding at least one live pod of the app.
     pub fn live_nodes(&self, zone: u8) -> u32 {
         self.live_nodes[usize::from(zone).min(ZONES)]
@@ -150,6 +161,7 @@ pub struct NodeTopology {
     pub order: Vec<u32>,
     /// Nodes per zone (index 0: without a zone label).
     pub nodes_per_zone: [u32; ZONES + 1],
+    stamp: u64,
 }
 
 impl NodeTopology {
@@ -158,19 +170,36 @@ impl NodeTopology {
         NodeTopology {
             order: Vec::with_capacity(max_nodes),
             nodes_per_zone: [0; ZONES + 1],
+            stamp: unique_stamp(),
         }
     }
 
     /// Rebuilds from every node.
     pub fn rebuild<'a>(&mut self, nodes: impl Iterator<Item = (u32, &'a Node)>) {
-        self.order.clear();
+        let (old_len, mut same) = (self.order.len(), true);
+        let mut len = 0;
         self.nodes_per_zone = [0; ZONES + 1];
         for (i, node) in nodes {
-            if self.order.len() < self.order.capacity() {
-                self.order.push(i);
+            if len < self.order.capacity() {
+                if len < old_len {
+                    same &= self.order[len] == i;
+                    self.order[len] = i;
+                } else {
+                    self.order.push(i);
+                }
+                len += 1;
                 self.nodes_per_zone[usize::from(node.zone).min(ZONES)] += 1;
             }
         }
+        self.order.truncate(len);
+        if !same || len != old_len {
+            self.stamp = unique_stamp();
+        }
+    }
+
+    /// Changes whenever the order does; never repeats.
+    pub fn stamp(&self) -> u64 {
+        self.stamp
     }
 }
 

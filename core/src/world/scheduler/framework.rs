@@ -1,11 +1,14 @@
 //! One scheduling cycle of the default profile: PreFilter, Filter over the nodes from a
 //! round-robin start until enough feasible nodes are found (percentageOfNodesToScore),
-//! PreScore, Score, NormalizeScore, weights, and selectHost. No allocation: every buffer is
-//! sized at construction.
+//! PreScore, Score, NormalizeScore, weights, and selectHost. Filter verdicts and node-local
+//! scores come from the per-node cache ([`super::node_rows`]), which evaluates a node again
+//! only after it changed. No allocation: every buffer is sized at construction.
 
+use super::change_log::ChangeLog;
 use super::cycle::{AppCount, AppPods, NodeTopology, PodInfo, Reservation};
 use super::node_info::NodeInfo;
 use super::node_resources_fit::Extra;
+use super::node_rows::{Evaluation, NodeRows, Signature};
 use super::pod_topology_spread::{HardSpread, SoftSpread};
 use super::resource_scores::ResourceScores;
 use super::score_classes::{ClassKey, ScoreClasses};
@@ -17,6 +20,12 @@ use crate::world::constraints::SchedulingSpec;
 pub trait NodeSource {
     /// The node at a slab index.
     fn node(&self, index: u32) -> Option<NodeInfo>;
+
+    /// The log of nodes that changed, if the source keeps one (without it the framework
+    /// evaluates every node it visits anew each cycle).
+    fn changes(&self) -> Option<&ChangeLog> {
+        None
+    }
 }
 
 /// Upstream's numFeasibleNodesToFind: every node below 100 nodes; else `percentage` of them
@@ -43,15 +52,6 @@ pub struct Candidate {
     pub scores: NodeScores,
 }
 
-/// A feasible node as the cycle keeps it: its score class and per-node scores.
-#[derive(Debug, Clone, Copy)]
-struct Feasible {
-    node: u32,
-    class: u32,
-    fit: i32,
-    balanced: i32,
-}
-
 /// The outcome of one scheduling cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -67,10 +67,10 @@ pub enum Decision {
 }
 
 /// PreFilter results for one pod.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CycleState {
-    pod: PodInfo,
-    hard_spread: Option<HardSpread>,
+    pub(super) pod: PodInfo,
+    pub(super) hard_spread: Option<HardSpread>,
 }
 
 impl CycleState {
@@ -139,12 +139,12 @@ pub struct Framework {
     /// The configuration in force.
     pub config: SchedulerConfig,
     next_start_node_index: usize,
-    feasible: Vec<Feasible>,
     record_scores: bool,
     candidates: Vec<Candidate>,
     failed: Vec<(u32, FilterReason)>,
     resource_scores: ResourceScores,
     classes: ScoreClasses,
+    rows: NodeRows,
 }
 
 impl Framework {
@@ -153,12 +153,12 @@ impl Framework {
         Framework {
             config: SchedulerConfig::default(),
             next_start_node_index: 0,
-            feasible: Vec::with_capacity(max_nodes),
             record_scores: true,
             candidates: Vec::with_capacity(max_nodes),
             failed: Vec::with_capacity(max_nodes),
             resource_scores: ResourceScores::with_capacity(max_nodes),
             classes: ScoreClasses::with_capacity(max_nodes),
+            rows: NodeRows::with_capacity(max_nodes),
         }
     }
 
@@ -167,13 +167,15 @@ impl Framework {
         &self.candidates
     }
 
-    /// Whether cycles record [`Framework::candidates`] (on by default; the world turns it
-    /// off, as only inspection reads them).
+    /// Whether cycles record [`Framework::candidates`] and [`Framework::failed_nodes`] of
+    /// cycles that find a node (on by default; the world turns it off, as only inspection
+    /// reads them).
     pub fn record_scores(&mut self, on: bool) {
         self.record_scores = on;
     }
 
-    /// Nodes that failed a filter in the last cycle, and why.
+    /// Nodes that failed a filter in the last cycle, and why (when recording, or when the
+    /// cycle found no feasible node).
     pub fn failed_nodes(&self) -> &[(u32, FilterReason)] {
         &self.failed
     }
@@ -189,79 +191,60 @@ impl Framework {
         rng: &mut Rng,
     ) -> Decision {
         let state = CycleState::new(pod, app, topo, nodes);
-        self.feasible.clear();
         self.candidates.clear();
         self.failed.clear();
-        let all = topo.order.len();
+        let order = &topo.order[..topo.order.len().min(self.rows.capacity())];
+        let all = order.len();
         if all == 0 {
             return Decision::Unschedulable {
                 nodes: 0,
                 reasons: ReasonCounts::default(),
             };
         }
-        // More feasible nodes than classes fit only if the node source outgrew the capacity.
         let to_find = num_feasible_nodes_to_find(self.config.percentage_of_nodes_to_score, all)
             .min(self.classes.capacity());
-        self.classes.clear();
         let spec = pod.scheduling;
+        let strategy = self.config.strategy;
         self.resource_scores
-            .begin(self.config.strategy, pod.cpu_m, pod.memory_mib);
-        let mut reasons = ReasonCounts::default();
-        let mut processed = 0;
+            .begin(strategy, pod.cpu_m, pod.memory_mib);
+        let signature = Signature::new(&state, strategy, app, !reservations.is_empty());
+        self.rows.sync(
+            signature,
+            topo,
+            nodes.changes(),
+            app.changes(),
+            &mut self.classes,
+        );
         let start = self.next_start_node_index % all;
-        for k in 0..all {
-            if self.feasible.len() >= to_find {
-                break;
-            }
-            processed += 1;
-            let i = start + k;
-            let index = topo.order[if i >= all { i - all } else { i }];
-            let Some(node) = nodes.node(index) else {
-                continue;
-            };
-            let extra = if reservations.is_empty() {
-                Extra::default()
-            } else {
-                reserved_on(index, pod, reservations)
-            };
-            let removed = Removed {
-                extra,
-                app: AppCount::default(),
-            };
-            if let Err(reason) = run_filters(index, &node, &state, app, removed) {
-                reasons.add(reason);
-                if self.failed.len() < self.failed.capacity() {
-                    self.failed.push((index, reason));
-                }
-                continue;
-            }
-            let (fit, balanced) = self.resource_scores.get(index, &node);
-            let pods = app.node(index);
-            let class = self.classes.add(ClassKey {
-                taint: taint_toleration::score(&node, &spec) != 0,
-                zone: node.zone,
-                all: pods.all,
-                preferred: pods.preferred,
+        let resource_scores = &mut self.resource_scores;
+        let processed = self
+            .rows
+            .walk(order, start, to_find, &mut self.classes, |index| {
+                evaluate(index, nodes, &state, app, reservations, resource_scores)
             });
-            self.feasible.push(Feasible {
-                node: index,
-                class,
-                fit,
-                balanced,
-            });
-        }
         self.next_start_node_index = (start + processed) % all;
-        if self.feasible.is_empty() {
+        let found = self.rows.found();
+        if found == 0 || self.record_scores {
+            let failed = &mut self.failed;
+            self.rows
+                .for_each_failed(order, start, processed, |node, reason| {
+                    if failed.len() < failed.capacity() {
+                        failed.push((node, reason));
+                    }
+                });
+        }
+        if found == 0 {
+            let mut reasons = ReasonCounts::default();
+            self.failed.iter().for_each(|&(_, r)| reasons.add(r));
             return Decision::Unschedulable {
                 nodes: all as u32,
                 reasons,
             };
         }
-        if self.feasible.len() == 1 {
+        if found == 1 {
             // A single feasible node is chosen without drawing a tie-break.
             let mut ignore = Rng::new(0);
-            self.score_and_select(&spec, app, &mut ignore);
-            return Decision::Bind(self.feasible[0].node);
+            return Decision::Bind(self.score_and_select(&spec, app, &mut ignore));
         }
         Decision::Bind(self.score_and_select(&spec, app, rng))
     }
@@ -271,40 +254,49 @@ impl Framework {
     /// (ties by reservoir sampling, in node order).
     fn score_and_select(&mut self, spec: &SchedulingSpec, app: &AppPods, rng: &mut Rng) -> u32 {
         self.score_classes(spec, app);
-        let mut best = (i64::MIN, u32::MAX);
-        let mut ties = 0u64;
-        for c in &self.feasible {
-            let class = self.classes.get(c.class);
-            let fit = i64::from(c.fit) * WEIGHT_RESOURCES_FIT;
-            let balanced = i64::from(c.balanced) * WEIGHT_BALANCED_ALLOCATION;
-            if self.record_scores {
-                self.candidates.push(Candidate {
-                    node: c.node,
+        self.classes.publish_totals();
+        let (rows, classes) = (&self.rows, &self.classes);
+        if self.record_scores {
+            let candidates = &mut self.candidates;
+            rows.for_each_found(|f| {
+                let fit = i64::from(f.fit) * WEIGHT_RESOURCES_FIT;
+                let balanced = i64::from(f.balanced) * WEIGHT_BALANCED_ALLOCATION;
+                candidates.push(Candidate {
+                    node: f.node,
                     scores: NodeScores {
                         resources_fit: fit,
                         balanced_allocation: balanced,
-                        ..class.scores
+                        ..classes.get(f.class).scores
                     },
                 });
+            });
+        }
+        let totals = classes.totals();
+        let (mut best, mut node, mut ties) = (i64::MIN, u32::MAX, 0u64);
+        rows.for_each_found(|f| {
+            let total = i64::from(f.fit) * WEIGHT_RESOURCES_FIT
+                + i64::from(f.balanced) * WEIGHT_BALANCED_ALLOCATION
+                + totals[f.class as usize];
+            if total < best {
+                return;
             }
-            let total = fit + balanced + class.total;
-            if total > best.0 {
-                best = (total, c.node);
-                ties = 1;
-            } else if total == best.0 {
+            if total > best {
+                (best, node, ties) = (total, f.node, 1);
+            } else {
                 ties += 1;
                 if rng.below(ties) == 0 {
-                    best.1 = c.node;
+                    node = f.node;
                 }
             }
-        }
-        best.1
+        });
+        node
     }
 
     /// Raw scores, their normalisation over the feasible nodes and the weighted scores of
     /// every class, except the per-node NodeResourcesFit and BalancedAllocation.
     fn score_classes(&mut self, spec: &SchedulingSpec, app: &AppPods) {
         let classes = &mut self.classes;
+        let rows = &self.rows;
         let (mut any_taint, mut max_affinity) = (false, 0i64);
         let (mut min_ipa, mut max_ipa) = (i64::MAX, i64::MIN);
         classes.for_each_mut(|c| {
@@ -329,10 +321,22 @@ impl Framework {
         let ipa = !inter_pod_affinity::skip_score(spec, app);
         // PodTopologySpread: weights from the feasible nodes, then its own normalisation.
         let spread = SoftSpread::new(spec).map(|mut soft| {
-            soft.set_weights(classes.iter().map(|c| (c.key.zone, c.count)));
-            let (mut min, mut max) = (i64::MAX, 0i64);
+            let mut any_ignored = false;
             classes.for_each_mut(|c| {
                 c.spread_ignored = soft.ignored(c.key.zone);
+                any_ignored |= c.spread_ignored;
+            });
+            let mut ignored = 0;
+            if any_ignored {
+                let classes = &*classes;
+                rows.for_each_found(|f| {
+                    ignored += usize::from(classes.get(f.class).spread_ignored)
+                });
+            }
+            let zones = classes.iter().filter(|c| !c.spread_ignored);
+            soft.set_weights(zones.map(|c| c.key.zone), rows.found() - ignored);
+            let (mut min, mut max) = (i64::MAX, 0i64);
+            classes.for_each_mut(|c| {
                 if c.spread_ignored {
                     return;
                 }
@@ -367,5 +371,46 @@ impl Framework {
             c.scores = s;
             c.total = s.total();
         });
+    }
+}
+
+/// Runs the filters on one node and, when it passes, its node-local scores and score class.
+#[inline]
+fn evaluate<N: NodeSource + ?Sized>(
+    index: u32,
+    nodes: &N,
+    state: &CycleState,
+    app: &AppPods,
+    reservations: &[Reservation],
+    resource_scores: &mut ResourceScores,
+) -> Evaluation {
+    let Some(node) = nodes.node(index) else {
+        return Evaluation::Missing;
+    };
+    let pod = &state.pod;
+    let extra = if reservations.is_empty() {
+        Extra::default()
+    } else {
+        reserved_on(index, pod, reservations)
+    };
+    let removed = Removed {
+        extra,
+        app: AppCount::default(),
+    };
+    if let Err(reason) = run_filters(index, &node, state, app, removed) {
+        return Evaluation::Failed(reason);
+    }
+    let (fit, balanced) = resource_scores.get(index, &node);
+    let pods = app.node(index);
+    Evaluation::Feasible {
+        // Both scores lie in 0..=100.
+        fit: fit as u8,
+        balanced: balanced as u8,
+        key: ClassKey {
+            taint: taint_toleration::score(&node, &pod.scheduling) != 0,
+            zone: node.zone,
+            all: pods.all,
+            preferred: pods.preferred,
+        },
     }
 }

@@ -4,6 +4,7 @@
 //! multiplied by upstream's weights; top-score ties are broken by the seeded RNG.
 
 mod balanced_allocation;
+mod change_log;
 mod cycle;
 mod dynamic_resources;
 mod framework;
@@ -11,6 +12,9 @@ mod inter_pod_affinity;
 mod node_affinity;
 mod node_info;
 mod node_resources_fit;
+mod node_rows;
+#[cfg(test)]
+mod node_rows_equivalence;
 mod node_unschedulable;
 mod normalize;
 mod pod_topology_spread;
@@ -22,6 +26,7 @@ mod schedule_one;
 mod score_classes;
 mod taint_toleration;
 
+pub use change_log::{ChangeLog, LogPosition};
 pub use cycle::{AppCount, AppPods, NodeTopology, PodInfo, Reservation};
 pub use dynamic_resources::{ClaimFit, DEVICE_SLOTS, NO_DEVICE_SLOT};
 pub use framework::{

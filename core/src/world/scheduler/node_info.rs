@@ -2,6 +2,7 @@
 //! node list (upstream's Snapshot of NodeInfos), kept compact so a cycle over a thousand nodes
 //! stays within the CPU's caches.
 
+use super::change_log::ChangeLog;
 use super::framework::NodeSource;
 use crate::world::constraints::TaintEffect;
 use crate::world::mana::Mana;
@@ -61,9 +62,11 @@ impl From<&Node> for NodeInfo {
 }
 
 /// The snapshot: one [`NodeInfo`] per node slab index. The world takes it at the start of a
-/// scheduling round and updates it for every node a cycle binds to.
+/// scheduling round and updates it for every node a cycle binds to; every node whose info
+/// differs from the previous snapshot goes into the change log.
 pub struct NodeInfos {
     infos: Vec<Option<NodeInfo>>,
+    changes: ChangeLog,
 }
 
 impl NodeInfos {
@@ -71,20 +74,26 @@ impl NodeInfos {
     pub fn with_capacity(max_nodes: usize) -> NodeInfos {
         NodeInfos {
             infos: vec![None; max_nodes],
+            changes: ChangeLog::with_capacity(max_nodes),
         }
     }
 
     /// Takes every node anew.
     pub fn rebuild(&mut self, nodes: &Slab<Node>) {
-        for (i, info) in self.infos.iter_mut().enumerate() {
-            *info = nodes.get(i as u32).map(NodeInfo::from);
+        for i in 0..self.infos.len() as u32 {
+            self.update(i, nodes);
         }
     }
 
     /// Takes one node anew.
+    #[inline]
     pub fn update(&mut self, index: u32, nodes: &Slab<Node>) {
         if let Some(info) = self.infos.get_mut(index as usize) {
-            *info = nodes.get(index).map(NodeInfo::from);
+            let new = nodes.get(index).map(NodeInfo::from);
+            if *info != new {
+                *info = new;
+                self.changes.record(index);
+            }
         }
     }
 }
@@ -93,6 +102,10 @@ impl NodeSource for NodeInfos {
     #[inline]
     fn node(&self, index: u32) -> Option<NodeInfo> {
         self.infos.get(index as usize).copied().flatten()
+    }
+
+    fn changes(&self) -> Option<&ChangeLog> {
+        Some(&self.changes)
     }
 }
 

@@ -146,16 +146,11 @@ impl SoftSpread {
                 .any(|c| c.key == TopologyKey::Zone)
     }
 
-    /// Sets the weights from the feasible nodes' zones, given as (zone, nodes in it):
-    /// ln(domains + 2).
-    pub fn set_weights(&mut self, feasible_zones: impl Iterator<Item = (u8, u32)>) {
+    /// Sets the weights from the feasible nodes that are not ignored: the zones they are in
+    /// (repeats allowed) and how many they are; ln(domains + 2).
+    pub fn set_weights(&mut self, zones: impl Iterator<Item = u8>, scored: usize) {
         let mut seen = [false; ZONES + 1];
-        let mut scored = 0usize;
-        for (z, nodes) in feasible_zones {
-            if self.ignored(z) {
-                continue;
-            }
-            scored += nodes as usize;
+        for z in zones {
             seen[usize::from(z).min(ZONES)] = true;
         }
         let zones = seen.iter().filter(|&&s| s).count();

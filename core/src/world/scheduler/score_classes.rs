@@ -1,9 +1,10 @@
 //! Score classes: besides its own requested resources, a feasible node's normalised scores
 //! depend only on its PreferNoSchedule taint, its zone and the app's pods on it. Feasible
 //! nodes that share those fall into one class, whose raw scores, normalisation and weighted
-//! sum are computed once per cycle instead of once per node. Classes live in an open-addressing
-//! table sized at construction and invalidated per cycle by a stamp, so a cycle allocates
-//! nothing and forgets the previous one in O(1).
+//! sum are computed once per cycle instead of once per node. Class keys live in an
+//! open-addressing table sized at construction that outlives cycles and hands out dense
+//! class ids (the node cache keeps each node's id); a cycle marks the ids of its feasible
+//! nodes with a stamp, so it forgets the previous cycle in O(1) and allocates nothing.
 
 use super::NodeScores;
 
@@ -14,9 +15,9 @@ pub(super) struct ClassKey {
     pub taint: bool,
     /// The zone label (0: none).
     pub zone: u8,
-    /// The app's pods on the node (0 unless a hostname-keyed plugin scores).
+    /// The app's pods on the node.
     pub all: u32,
-    /// Those with preferred anti-affinity (0 unless a hostname-keyed plugin scores).
+    /// Those with preferred anti-affinity.
     pub preferred: u32,
 }
 
@@ -29,14 +30,11 @@ impl ClassKey {
     }
 }
 
-/// One class and what the cycle computed for it.
+/// One class and what the current cycle computed for it.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Class {
-    stamp: u32,
     /// The key.
     pub key: ClassKey,
-    /// Feasible nodes in the class.
-    pub count: u32,
     /// PodTopologySpread ignores these nodes (a missing topology key).
     pub spread_ignored: bool,
     /// Raw InterPodAffinity score.
@@ -49,95 +47,169 @@ pub(super) struct Class {
     pub total: i64,
 }
 
-/// The classes of one cycle.
+/// A key in the hash table.
+#[derive(Debug, Clone, Copy, Default)]
+struct Entry {
+    /// The table generation the key belongs to (0: never).
+    generation: u32,
+    key: ClassKey,
+    /// The key's class id.
+    id: u32,
+}
+
+/// The key table (ids handed out densely, in the order keys were first seen) and the
+/// classes the current cycle counted.
 pub(super) struct ScoreClasses {
-    slots: Vec<Class>,
+    entries: Vec<Entry>,
     shift: u32,
-    stamp: u32,
+    generation: u32,
+    /// Per id: the class.
+    classes: Vec<Class>,
+    /// Ids handed out since the keys were last cleared.
+    ids: usize,
+    /// Per id: the cycle that last saw a feasible node of the class.
+    marks: Vec<u32>,
+    cycle: u32,
+    /// Per id: the weighted score sum, set by [`ScoreClasses::publish_totals`].
+    totals: Vec<i64>,
+    /// Ids seen this cycle, in the order first seen.
     used: Vec<u32>,
-    last: Option<(ClassKey, u32)>,
 }
 
 impl ScoreClasses {
-    /// Room for the classes of up to `max_nodes` feasible nodes (the table stays at most half
-    /// full).
+    /// Room for the keys of at least twice `max_nodes` nodes (the hash table stays at most
+    /// half full), so a cycle evaluating every node always finds room after one with
+    /// `max_nodes` keys.
     pub fn with_capacity(max_nodes: usize) -> ScoreClasses {
-        let size = (2 * max_nodes).max(16).next_power_of_two();
+        let size = (4 * max_nodes).max(16).next_power_of_two();
         ScoreClasses {
-            slots: vec![Class::default(); size],
+            entries: vec![Entry::default(); size],
             shift: 64 - size.trailing_zeros(),
-            stamp: 0,
-            used: Vec::with_capacity(size),
-            last: None,
+            generation: 1,
+            classes: vec![Class::default(); size / 2],
+            ids: 0,
+            marks: vec![0; size / 2],
+            cycle: 1,
+            totals: vec![0; size / 2],
+            used: Vec::with_capacity(size / 2),
         }
     }
 
-    /// Most classes one cycle may hold (at least the `max_nodes` given at construction).
+    /// Most keys the table holds (at least twice the `max_nodes` given at construction).
     pub fn capacity(&self) -> usize {
-        self.slots.len() / 2
+        self.classes.len()
     }
 
-    /// Forgets every class.
-    pub fn clear(&mut self) {
-        self.stamp = self.stamp.wrapping_add(1);
-        if self.stamp == 0 {
-            // Stamps wrapped: reset, so no slot carries a stamp that looks current.
-            self.slots.iter_mut().for_each(|c| c.stamp = 0);
-            self.stamp = 1;
+    /// Whether `more` keys still fit.
+    pub fn has_room(&self, more: usize) -> bool {
+        self.ids + more <= self.capacity()
+    }
+
+    /// Forgets every key (ids handed out before are no longer valid); call between cycles.
+    pub fn clear_keys(&mut self) {
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            // Wrapped: reset, so no entry carries a generation that looks current.
+            self.entries.iter_mut().for_each(|e| e.generation = 0);
+            self.generation = 1;
         }
-        self.used.clear();
-        self.last = None;
+        self.ids = 0;
     }
 
-    /// Counts one more node of the class `key`; returns the class's slot. At most
-    /// [`ScoreClasses::capacity`] classes per cycle.
+    /// The class id of `key`, handed out if the key is new. At most
+    /// [`ScoreClasses::capacity`] keys between [`ScoreClasses::clear_keys`] calls.
     #[inline]
-    pub fn add(&mut self, key: ClassKey) -> u32 {
-        if let Some((last, slot)) = self.last {
-            if last == key {
-                self.slots[slot as usize].count += 1;
-                return slot;
-            }
-        }
-        let mask = self.slots.len() - 1;
+    pub fn id(&mut self, key: ClassKey) -> u32 {
+        let mask = self.entries.len() - 1;
         let mut i = key.hash(self.shift);
         loop {
-            let c = &mut self.slots[i];
-            if c.stamp != self.stamp {
-                *c = Class {
-                    stamp: self.stamp,
+            let e = &mut self.entries[i];
+            if e.generation != self.generation {
+                let id = self.ids as u32;
+                *e = Entry {
+                    generation: self.generation,
                     key,
-                    count: 1,
+                    id,
+                };
+                self.classes[self.ids] = Class {
+                    key,
                     ..Class::default()
                 };
-                self.used.push(i as u32);
-                break;
+                self.ids += 1;
+                return id;
             }
-            if c.key == key {
-                c.count += 1;
-                break;
+            if e.key == key {
+                return e.id;
             }
             i = (i + 1) & mask;
         }
-        self.last = Some((key, i as u32));
-        i as u32
     }
 
-    /// The class in a slot.
-    #[inline]
-    pub fn get(&self, slot: u32) -> &Class {
-        &self.slots[slot as usize]
+    /// Starts a cycle without classes; returns what marks the classes its feasible nodes
+    /// fall in.
+    pub fn begin_cycle(&mut self) -> Marker<'_> {
+        self.cycle = self.cycle.wrapping_add(1);
+        if self.cycle == 0 {
+            self.marks.fill(0);
+            self.cycle = 1;
+        }
+        self.used.clear();
+        Marker {
+            marks: &mut self.marks,
+            cycle: self.cycle,
+            used: &mut self.used,
+        }
     }
 
-    /// Every class of the cycle, in the order first seen.
+    /// Every class seen this cycle, in the order first seen.
     pub fn iter(&self) -> impl Iterator<Item = &Class> + '_ {
-        self.used.iter().map(|&i| &self.slots[i as usize])
+        self.used.iter().map(|&id| &self.classes[id as usize])
     }
 
-    /// Every class of the cycle, mutably.
+    /// Every class seen this cycle, mutably.
     pub fn for_each_mut(&mut self, mut f: impl FnMut(&mut Class)) {
-        for &i in &self.used {
-            f(&mut self.slots[i as usize]);
+        for &id in &self.used {
+            f(&mut self.classes[id as usize]);
+        }
+    }
+
+    /// Makes every seen class's total readable through [`ScoreClasses::totals`].
+    pub fn publish_totals(&mut self) {
+        for &id in &self.used {
+            self.totals[id as usize] = self.classes[id as usize].total;
+        }
+    }
+
+    /// The class `id`.
+    #[inline]
+    pub fn get(&self, id: u32) -> &Class {
+        &self.classes[id as usize]
+    }
+
+    /// Per class id, the weighted score sum of the classes seen this cycle.
+    #[inline]
+    pub fn totals(&self) -> &[i64] {
+        &self.totals
+    }
+}
+
+/// Marks the classes a cycle's feasible nodes fall in.
+pub(super) struct Marker<'a> {
+    marks: &'a mut [u32],
+    cycle: u32,
+    used: &'a mut Vec<u32>,
+}
+
+impl Marker<'_> {
+    /// Marks the class `id` as holding a feasible node this cycle.
+    #[inline]
+    pub fn mark(&mut self, id: u32) {
+        if let Some(m) = self.marks.get_mut(id as usize) {
+            if *m != self.cycle {
+                *m = self.cycle;
+                // At most one entry per id, within the capacity of one per id.
+                self.used.push(id);
+            }
         }
     }
 }
