@@ -32,6 +32,18 @@ fn the_vcv_holds_exactly_the_readable_patch_json() {
 }
 
 #[test]
+fn the_forge_vcv_holds_exactly_the_forge_scenario() {
+    let dir = common::crate_dir();
+    let archive = std::fs::read(dir.join("../patches/forge.vcv")).unwrap();
+    let json = std::fs::read(dir.join("tests/fixtures/forge-cluster.patch.json")).unwrap();
+    assert!(
+        unpack_patch_json(&archive).unwrap() == json,
+        "patches/forge.vcv is out of date; regenerate it with\n  cargo run -p kuberack-cli -- \
+         pack cli/tests/fixtures/forge-cluster.patch.json patches/forge.vcv"
+    );
+}
+
+#[test]
 fn the_demo_is_a_cluster_two_pools_and_two_deployments() {
     let patch = load_patch_file(&common::demo_vcv()).unwrap();
     let loaded = load(

@@ -30,9 +30,8 @@
 //! fire, frost and arcane flavors (6 mana each, BestEffortFIFO, withinClusterQueue
 //! LowerPriority) and two ENCHANTMENTs on its QUEUE: every Ready pod of the timer
 //! `deployment-4` forges a Common item (four at most at once), its twelfth Ready pod a
-//! Legendary one — the God-slayer Elemental Blade with seed 1. The pool has no mana nodes yet
-//! (NODE does not advertise mana), so the essence pods wait unschedulable: the patch shows
-//! Kueue's side — admission by quota and the Blade preempting the Commons — not the forging.
+//! Legendary one — the God-slayer Elemental Blade with seed 1. The pool has no DEVICES, so no node
+//! offers mana and the essence pods wait unschedulable: the patch shows only Kueue's side — admission by quota and the Blade preempting the Commons — not the forging.
 
 mod common;
 
@@ -537,4 +536,71 @@ fn the_forge_legendary_blade_preempts_the_common_items_in_its_queue() {
     assert!(forge
         .iter()
         .any(|f| f.1 == blade.1 && f.0 == "Enchanting" && f.3 >= blade.3));
+}
+
+/// The forge on a whole cluster (`forge-cluster.patch.json`, also `patches/forge.vcv`): three
+/// NODE pools made fire, frost and arcane by DEVICES (6, 8 and 8 mana per node), an AUTOSCALER
+/// on the fire pool, a CLUSTERQUEUE of the three essence flavors (8 mana each, withinClusterQueue
+/// LowerPriority) in a cohort with a batch CLUSTERQUEUE fed by a JOB, and two ENCHANTMENTs:
+/// four Common items, then the God-slayer Elemental Blade. Mana is short, so the Blade preempts
+/// Commons, which show Requeued; its fire pod needs a fresh fire node, which the autoscaler
+/// adds; everything is forged, and the idle fire node drains away.
+#[test]
+fn the_forge_cluster_preempts_scales_and_forges_everything() {
+    let trace = play("forge-cluster.patch.json", 30);
+    let of = |r: &str, kind: &str| -> Vec<&Value> {
+        trace
+            .iter()
+            .filter(|e| reason(e) == r && e["kind"] == kind)
+            .collect()
+    };
+    let scheduled = of("EnchantmentScheduled", "Enchantment");
+    assert_eq!(scheduled.len(), 5);
+    let blade = scheduled[4];
+    assert_eq!(
+        blade["message"],
+        "God-slayer Elemental Blade (legendary: fire 6, frost 5, arcane 4)"
+    );
+    // The Blade's admission preempts Commons' Jobs, and those Commons are Requeued.
+    let preempted = of("Preempted", "Workload");
+    assert!(preempted.len() >= 2, "{preempted:?}");
+    assert!(preempted
+        .iter()
+        .all(|e| e["message"] == "InClusterQueue" && (time(e) - time(blade)).abs() < 0.5));
+    let requeued: Vec<&str> = of("EnchantmentRequeued", "Enchantment")
+        .iter()
+        .map(|e| name(e))
+        .collect();
+    assert!(!requeued.is_empty());
+    // Every item is forged; the requeued Commons after their requeue.
+    let forged = of("Forged", "Enchantment");
+    for s in &scheduled {
+        let f = forged.iter().find(|f| name(f) == name(s));
+        assert!(f.is_some(), "{} never forged", name(s));
+        if requeued.contains(&name(s)) {
+            assert!(time(f.unwrap()) > time(blade));
+        }
+    }
+    // The Blade's 6 fire do not fit beside the Commons on the one 6-mana fire node: the
+    // autoscaler adds a node after the Blade arrives, and drains one once all is forged.
+    let ups = of("TriggeredScaleUp", "NodePool");
+    assert!(ups.iter().any(|e| time(e) > time(blade)), "{ups:?}");
+    let last_forged = forged.iter().map(|e| time(e)).fold(0.0, f64::max);
+    let downs = of("ScaleDown", "Node");
+    assert!(
+        downs.iter().any(|e| time(e) > last_forged - 30.0),
+        "{downs:?}"
+    );
+    // The batch JOB's eight Jobs (job-0 .. job-7, submitted before any forge) go through
+    // their own ClusterQueue meanwhile, four cores at a time.
+    let batch: Vec<&Value> = of("Admitted", "Workload")
+        .into_iter()
+        .filter(|e| {
+            let job = name(e)["job-job-".len()..].split('-').next().unwrap();
+            job.parse::<u32>().unwrap() < 8
+        })
+        .collect();
+    assert_eq!(batch.len(), 8, "{batch:?}");
+    assert!(batch[..4].iter().all(|e| time(e) < 1.0));
+    assert!(batch[4..].iter().all(|e| time(e) > 20.0));
 }
