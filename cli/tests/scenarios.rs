@@ -30,8 +30,10 @@
 //! fire, frost and arcane flavors (6 mana each, BestEffortFIFO, withinClusterQueue
 //! LowerPriority) and two ENCHANTMENTs on its QUEUE: every Ready pod of the timer
 //! `deployment-4` forges a Common item (four at most at once), its twelfth Ready pod a
-//! Legendary one — the God-slayer Elemental Blade with seed 1. The pool has no DEVICES, so no node
-//! offers mana and the essence pods wait unschedulable: the patch shows only Kueue's side — admission by quota and the Blade preempting the Commons — not the forging.
+//! Legendary one — the God-slayer Elemental Blade with seed 1. The pool has no DEVICES, so
+//! no node offers mana and the essence pods wait unschedulable: the patch shows only Kueue's
+//! side — admission by quota and the Blade preempting the Commons — not the forging
+//! (`forge-cluster.patch.json` forges).
 
 mod common;
 
