@@ -2,40 +2,16 @@
 //! wells for dynamic resource allocation), the DynamicResources filter, allocation at bind
 //! and release when the pod goes.
 
+mod world;
+
 use kuberack_core::devices::{AccessMode, Unsatisfiable, CHANNELS_CAPACITY, MANA_CAPACITY};
 use kuberack_core::forge::Essence;
 use kuberack_core::world::autoscaler::AutoscalerSpec;
 use kuberack_core::world::constraints::SchedulingSpec;
 use kuberack_core::world::events::EventKind;
 use kuberack_core::world::mana::{essence_index, Mana};
-use kuberack_core::world::{
-    JobSpec, NodePoolSpec, PodClaim, PoolDevicesSpec, World, WorldConfig, MAX_DEVICE_POOLS, NONE,
-};
-
-fn world() -> World {
-    World::new(WorldConfig {
-        seed: 5,
-        max_pods: 256,
-        max_nodes: 64,
-        event_capacity: 8192,
-    })
-}
-
-fn run(w: &mut World, seconds: f64) {
-    for _ in 0..(seconds / 0.01) as usize {
-        w.step(0.01);
-    }
-}
-
-fn pool(count: u32) -> NodePoolSpec {
-    NodePoolSpec {
-        count,
-        cpu_m: 8000,
-        memory_mib: 16 * 1024,
-        pods: 110,
-        ..NodePoolSpec::default()
-    }
-}
+use kuberack_core::world::{JobSpec, PodClaim, PoolDevicesSpec, World, MAX_DEVICE_POOLS, NONE};
+use world::{pool, run, world};
 
 fn fire(mana: u32, wells: u32) -> PoolDevicesSpec {
     PoolDevicesSpec {
@@ -84,15 +60,15 @@ fn bound(w: &World, job: u32) -> usize {
 
 #[test]
 fn a_declaration_sets_the_pools_mana_label_and_taint_and_publishes_wells() {
-    let mut w = world();
-    w.apply_node_pool(1, pool(2));
+    let mut w = world(5);
+    w.apply_node_pool(1, pool(2, 8));
     assert!(w.apply_pool_devices(1, fire(8, 3)));
     run(&mut w, 3.0);
     for (_, n) in w.nodes() {
         assert_eq!(n.mana, Mana::of(Essence::Fire, 8));
     }
     // The NODE module's spec (no mana) applied again does not undo the declaration.
-    w.apply_node_pool(1, pool(2));
+    w.apply_node_pool(1, pool(2, 8));
     run(&mut w, 0.1);
     assert!(w.nodes().all(|(_, n)| n.mana == Mana::of(Essence::Fire, 8)));
     let devices = w.pool_devices(1).unwrap();
@@ -102,7 +78,7 @@ fn a_declaration_sets_the_pools_mana_label_and_taint_and_publishes_wells() {
     assert_eq!(devices.capacity(MANA_CAPACITY), 16);
     // Withdrawn: no mana, no wells.
     w.delete_pool_devices(1);
-    w.apply_node_pool(1, pool(2));
+    w.apply_node_pool(1, pool(2, 8));
     run(&mut w, 0.1);
     assert!(w.nodes().all(|(_, n)| n.mana == Mana::NONE));
     assert!(w.pool_devices(1).is_none());
@@ -110,8 +86,8 @@ fn a_declaration_sets_the_pools_mana_label_and_taint_and_publishes_wells() {
 
 #[test]
 fn a_claim_is_allocated_at_bind_and_released_when_the_pod_is_deleted() {
-    let mut w = world();
-    w.apply_node_pool(1, pool(1));
+    let mut w = world(5);
+    w.apply_node_pool(1, pool(1, 8));
     w.apply_pool_devices(1, fire(8, 2));
     run(&mut w, 3.0);
     let job = w
@@ -134,8 +110,8 @@ fn a_claim_is_allocated_at_bind_and_released_when_the_pod_is_deleted() {
 
 #[test]
 fn a_finished_pod_releases_its_wells_for_the_next() {
-    let mut w = world();
-    w.apply_node_pool(1, pool(1));
+    let mut w = world(5);
+    w.apply_node_pool(1, pool(1, 8));
     w.apply_pool_devices(1, fire(4, 1));
     run(&mut w, 3.0);
     // Two completions, one exclusive well: the pods run one after the other.
@@ -155,8 +131,8 @@ fn a_finished_pod_releases_its_wells_for_the_next() {
 
 #[test]
 fn exclusive_claims_take_a_well_each_and_shared_claims_share_it() {
-    let mut w = world();
-    w.apply_node_pool(1, pool(1));
+    let mut w = world(5);
+    w.apply_node_pool(1, pool(1, 8));
     w.apply_pool_devices(1, fire(8, 1));
     run(&mut w, 3.0);
     let exclusive = w
@@ -198,8 +174,8 @@ fn exclusive_claims_take_a_well_each_and_shared_claims_share_it() {
 
 #[test]
 fn a_claim_no_device_satisfies_stays_unschedulable_and_scales_nothing_up() {
-    let mut w = world();
-    w.apply_node_pool(1, pool(1));
+    let mut w = world(5);
+    w.apply_node_pool(1, pool(1, 8));
     w.apply_pool_devices(1, fire(8, 2));
     w.apply_autoscaler(
         1,
@@ -237,8 +213,8 @@ fn a_claim_no_device_satisfies_stays_unschedulable_and_scales_nothing_up() {
 
 #[test]
 fn pods_waiting_for_used_up_wells_scale_the_pool_up_and_hold_their_node() {
-    let mut w = world();
-    w.apply_node_pool(1, pool(1));
+    let mut w = world(5);
+    w.apply_node_pool(1, pool(1, 8));
     w.apply_pool_devices(1, fire(4, 1));
     w.apply_autoscaler(
         1,
@@ -282,8 +258,8 @@ fn pods_waiting_for_used_up_wells_scale_the_pool_up_and_hold_their_node() {
 
 #[test]
 fn fewer_wells_evict_the_pods_whose_claims_no_longer_fit() {
-    let mut w = world();
-    w.apply_node_pool(1, pool(1));
+    let mut w = world(5);
+    w.apply_node_pool(1, pool(1, 8));
     w.apply_pool_devices(1, fire(8, 2));
     run(&mut w, 3.0);
     let job = w
@@ -303,9 +279,9 @@ fn fewer_wells_evict_the_pods_whose_claims_no_longer_fit() {
 
 #[test]
 fn declarations_beyond_the_tables_are_refused_and_bad_specs_are_clamped() {
-    let mut w = world();
+    let mut w = world(5);
     for tag in 1..=MAX_DEVICE_POOLS as u32 + 1 {
-        w.apply_node_pool(tag, pool(1));
+        w.apply_node_pool(tag, pool(1, 8));
     }
     for tag in 1..=MAX_DEVICE_POOLS as u32 {
         assert!(w.apply_pool_devices(tag, fire(8, 1)));
@@ -323,4 +299,26 @@ fn declarations_beyond_the_tables_are_refused_and_bad_specs_are_clamped() {
     assert!(w.apply_pool_devices(3, fire(u32::MAX, u32::MAX)));
     assert_eq!(w.pool_devices(3).unwrap().devices().len(), 8);
     run(&mut w, 2.0);
+}
+
+/// Rebuilding a pool's wells runs on the audio path: it must fit a small thread stack
+/// (macOS gives worker threads 512 KB; a node's device table is tens of KB).
+#[test]
+fn redeclaring_wells_fits_a_small_stack() {
+    let mut w = world(5);
+    w.apply_node_pool(1, pool(4, 8));
+    run(&mut w, 3.0);
+    let w = std::thread::Builder::new()
+        .stack_size(128 * 1024)
+        .spawn(move || {
+            for wells in [1, 8, 3, 8] {
+                assert!(w.apply_pool_devices(1, fire(16, wells)));
+                w.step(0.01);
+            }
+            w
+        })
+        .unwrap()
+        .join()
+        .expect("the rebuild overflowed a 128 KB stack");
+    assert!(w.node_count() > 0);
 }

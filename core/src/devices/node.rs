@@ -36,6 +36,20 @@ pub struct NodeDevices {
 }
 
 impl NodeDevices {
+    /// Publishes `device(i)` for `i` in 0..`n` (at most MAX_DEVICES) instead, with nothing
+    /// allocated, written in place.
+    pub fn rebuild(&mut self, n: usize, mut device: impl FnMut(usize) -> Device) {
+        self.len = n.min(MAX_DEVICES);
+        for (i, slot) in self.devices.iter_mut().enumerate() {
+            *slot = if i < self.len {
+                device(i)
+            } else {
+                Device::new("", "", &[])
+            };
+            slot.release_all();
+        }
+    }
+
     /// The first MAX_DEVICES of `devices`, with nothing allocated.
     pub fn new(devices: &[Device]) -> NodeDevices {
         let blank = Device::new("", "", &[]);

@@ -38,8 +38,16 @@ impl DevicePool {
     /// Makes every node publish `devices` instead, with nothing allocated and no node
     /// present (in place: no allocation).
     pub fn reset(&mut self, devices: &[Device]) {
-        self.template = NodeDevices::new(devices);
-        self.nodes.fill(self.template);
+        self.rebuild(devices.len(), |i| devices[i]);
+    }
+
+    /// [`DevicePool::reset`] with the devices made one at a time by `device(i)` for `i` in
+    /// 0..`n`, written in place (no device table on the stack).
+    pub fn rebuild(&mut self, n: usize, device: impl FnMut(usize) -> Device) {
+        self.template.rebuild(n, device);
+        for node in self.nodes.iter_mut() {
+            node.clone_from(&self.template);
+        }
         self.present = [false; MAX_POOL_NODES];
         self.allocated = [[0; MAX_CAPACITIES]; MAX_DEVICES];
         self.devices_in_use = 0;

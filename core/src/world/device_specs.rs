@@ -57,21 +57,23 @@ impl PoolDevicesSpec {
         self.mana / wells + u32::from((i as u32) < self.mana % wells)
     }
 
-    /// Writes the wells into `out`; returns how many there are.
-    pub(super) fn wells(&self, out: &mut [Device; MAX_DEVICES]) -> usize {
-        let Some(e) = essence(self.essence) else {
+    /// How many wells each node publishes (none without an essence).
+    pub(super) fn well_count(&self) -> usize {
+        if essence(self.essence).is_none() {
             return 0;
-        };
-        let n = (self.wells as usize).min(MAX_DEVICES);
-        for (i, slot) in out.iter_mut().enumerate().take(n) {
-            *slot = mana_well(
-                WELL_NAMES[i],
-                e,
-                u64::from(self.well_mana(i)),
-                WELL_CHANNELS,
-            );
         }
-        n
+        (self.wells as usize).min(MAX_DEVICES)
+    }
+
+    /// Well `i` (below [`PoolDevicesSpec::well_count`]).
+    pub(super) fn well(&self, i: usize) -> Device {
+        let e = essence(self.essence).unwrap_or(crate::forge::Essence::Fire);
+        mana_well(
+            WELL_NAMES[i % MAX_DEVICES],
+            e,
+            u64::from(self.well_mana(i)),
+            WELL_CHANNELS,
+        )
     }
 }
 

@@ -13,7 +13,7 @@ use super::mana::Mana;
 use super::objects::*;
 use super::scheduler::{ClaimFit, DEVICE_SLOTS, NO_DEVICE_SLOT};
 use super::World;
-use crate::devices::{Device, DevicePool, Unsatisfiable, MAX_DEVICES};
+use crate::devices::{DevicePool, Unsatisfiable};
 
 /// Pools that may declare devices at once.
 pub const MAX_DEVICE_POOLS: usize = 8;
@@ -83,12 +83,11 @@ impl World {
                 None => return false,
             },
         };
-        let mut wells = [Device::new("", "", &[]); MAX_DEVICES];
-        let n = spec.wells(&mut wells);
         let t = &mut self.device_tables.0[table];
         t.pool = pool;
         t.spec = spec;
-        t.devices.reset(&wells[..n]);
+        // In place, one well at a time: a node's device table is too big for the stack.
+        t.devices.rebuild(spec.well_count(), |i| spec.well(i));
         t.node_uids = [0; MAX_POOL_NODES];
         if let Some(p) = self.pools[pool as usize].as_mut() {
             p.spec.mana = spec.mana();
