@@ -178,6 +178,21 @@ impl Rig {
             .world()
     }
 
+    /// Asserts module `m`'s outputs are finite within ±12 V and its lights within 0..1.
+    pub fn assert_sane(&self, m: usize) {
+        let bufs = &self.modules[m].bufs;
+        assert!(
+            bufs.outputs
+                .iter()
+                .all(|v| v.is_finite() && v.abs() <= 12.0),
+            "module {m}: an output is not a finite voltage"
+        );
+        assert!(
+            bufs.lights.iter().all(|l| (0.0..=1.0).contains(l)),
+            "module {m}: a light is out of 0..1"
+        );
+    }
+
     /// Rising edges (above 5 V) of output `id` of module `m` over `seconds`.
     pub fn edges(&mut self, m: usize, id: &str, seconds: f32) -> usize {
         let mut n = 0;
