@@ -11,6 +11,7 @@ pub mod modules;
 pub mod rack;
 pub mod registry;
 pub mod rng;
+pub mod status;
 pub mod view;
 pub mod world;
 

@@ -208,6 +208,11 @@ pub trait Module: Send {
     fn view(&self) -> Option<std::sync::Arc<crate::view::ViewCell>> {
         None
     }
+    /// The status line a module shows on its panel (its descriptor's `status` position),
+    /// shared with the host's UI thread.
+    fn status(&self) -> Option<std::sync::Arc<crate::status::StatusLine>> {
+        None
+    }
     /// Downcasting for hosts that need a concrete module (the player reads a hub's world).
     fn as_any(&self) -> &dyn std::any::Any;
 }

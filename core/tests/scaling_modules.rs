@@ -129,11 +129,14 @@ fn an_autoscaler_grows_its_pool_for_pending_pods_and_shrinks_it_when_idle() {
 #[test]
 fn limits_and_failed_launches_block_with_a_reason_light() {
     let (mut rig, _hub, _node, dep, auto) = autoscaled();
+    let status = rig.modules[auto].module.status().expect("a status line");
+    assert_eq!(status.text(), c"");
     rig.param(auto, "MAX", 2.0);
     rig.param(dep, "REPLICAS", 12.0);
     rig.run(20.0);
     assert_eq!(rig.out(auto, "BLOCKED", 0), 10.0);
     assert_eq!(rig.light(auto, "MAX_NODES"), 1.0);
+    assert_eq!(status.text(), c"max nodes reached");
     assert_eq!(rig.light(auto, "LIMIT"), 0.0);
     assert!(rig.out(auto, "PENDING", 0) > 0.0);
     // More room, but the cloud has no capacity: every attempt times out.
@@ -144,6 +147,7 @@ fn limits_and_failed_launches_block_with_a_reason_light() {
     rig.run(30.0);
     assert_eq!(rig.light(auto, "LAUNCH_FAILED"), 1.0);
     assert_eq!(rig.out(auto, "BLOCKED", 0), 10.0);
+    assert_eq!(status.text(), c"launch failed: the node never registered");
 }
 
 #[test]

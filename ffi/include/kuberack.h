@@ -534,6 +534,16 @@ int32_t kr_model_param(uint32_t model, uint32_t index, struct KrParamInfo *out);
 int32_t kr_model_setting(uint32_t model, uint32_t index, struct KrSettingInfo *out);
 
 /**
+ * Where model `model` draws its status line, in mm from the panel's top-left corner.
+ * `KR_ERR_NULL` for a NULL `x` or `y`, `KR_ERR_RANGE` for an unknown model or one without
+ * a status line.
+ *
+ * # Safety
+ * `x` and `y` are NULL or valid for writing one float each.
+ */
+int32_t kr_model_status_pos(uint32_t model, float *x, float *y);
+
+/**
  * Creates an instance of model `model`, joined to this process's shared registry. Returns
  * NULL for an unknown model, when every registry slot is taken, or on a contained panic.
  * The module runs at 44100 Hz until `kr_module_set_sample_rate`. Not for the audio thread.
@@ -634,6 +644,16 @@ int32_t kr_module_set_sample_rate(struct KrModule *m, float sample_rate);
  * `m` is NULL or a live handle.
  */
 int32_t kr_module_set_seed(struct KrModule *m, uint64_t seed);
+
+/**
+ * The text module `m` shows on its status line now (empty when it has none), NUL-terminated
+ * and valid for the whole process. Lock-free: for the UI thread while the audio thread
+ * processes. NULL for a NULL handle.
+ *
+ * # Safety
+ * `m` is NULL or a live handle.
+ */
+const char *kr_module_status(const struct KrModule *m);
 
 /**
  * Releases a string returned by `kr_module_save_json`. NULL is ignored.

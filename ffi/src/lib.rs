@@ -18,6 +18,7 @@ mod models;
 mod module;
 mod process;
 mod status;
+mod status_line;
 mod view;
 
 pub use json::{kr_module_load_json, kr_module_save_json, kr_string_free};

@@ -4,6 +4,7 @@ use std::ffi::c_char;
 use std::ptr;
 use std::sync::{Arc, OnceLock};
 
+use kuberack_core::status::StatusLine;
 use kuberack_core::view::ViewCell;
 use kuberack_core::Module;
 use kuberack_protocol::ModuleDescriptor;
@@ -26,6 +27,8 @@ pub struct KrModule {
     state: Exclusive<State>,
     /// A hub's display snapshot, readable without touching `state`.
     view: Option<Arc<ViewCell>>,
+    /// The module's status line, readable without touching `state`.
+    status: Option<Arc<StatusLine>>,
 }
 
 // The ABI lets any thread call into a module, so a handle must be shareable.
@@ -53,6 +56,7 @@ impl KrModule {
         KrModule {
             descriptor,
             view: module.view(),
+            status: module.status(),
             fault: OnceLock::new(),
             state: Exclusive::new(State {
                 params: descriptor.default_params().into_boxed_slice(),
@@ -61,6 +65,11 @@ impl KrModule {
                 module,
             }),
         }
+    }
+
+    /// The text of the module's status line (empty without one).
+    pub(crate) fn status_text(&self) -> &'static std::ffi::CStr {
+        self.status.as_deref().map_or(c"", StatusLine::text)
     }
 
     /// A hub's display snapshot (`None` for members).

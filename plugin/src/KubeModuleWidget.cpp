@@ -132,6 +132,15 @@ KubeModuleWidget::KubeModuleWidget(KubeModel* model, KubeModule* module)
 	for (size_t i = 0; i < model->lights.size(); i++)
 		addLightWidget((int) i, model->lights[i]);
 
+	float statusX = 0.f, statusY = 0.f;
+	if (kr_model_status_pos(model->index, &statusX, &statusY) == KR_OK) {
+		// A line across the panel, centred on the status position.
+		StatusText* status = rack::createWidget<StatusText>(mm2px(Vec(0.f, statusY - 2.f)));
+		status->box.size = Vec(box.size.x, mm2px(4.f));
+		status->module = module;
+		addChild(status);
+	}
+
 	// On top of everything, drawn only when the core reports a fault.
 	FaultOverlay* overlay = rack::createWidget<FaultOverlay>(Vec(0, 0));
 	overlay->box.size = box.size;
@@ -302,6 +311,26 @@ void KubeModuleWidget::changeSetting(const char* dottedKey, json_t* valueJ, cons
 	h->oldModuleJ = oldModuleJ;
 	h->newModuleJ = toJson();
 	APP->history->push(h);
+}
+
+void StatusText::step() {
+	TransparentWidget::step();
+	const char* t = (module && module->handle) ? kr_module_status(module->handle) : NULL;
+	text = t ? t : "";
+}
+
+void StatusText::drawLayer(const DrawArgs& args, int layer) {
+	if (layer != 1 || text.empty())
+		return;
+	std::shared_ptr<rack::window::Font> font = APP->window->uiFont;
+	if (!font || font->handle < 0)
+		return;
+	NVGcontext* vg = args.vg;
+	nvgFontFaceId(vg, font->handle);
+	nvgFontSize(vg, mm2px(2.6f));
+	nvgTextAlign(vg, NVG_ALIGN_CENTER | NVG_ALIGN_MIDDLE);
+	nvgFillColor(vg, nvgRGB(0xed, 0x2c, 0x24));
+	nvgText(vg, box.size.x / 2, box.size.y / 2, text.c_str(), NULL);
 }
 
 void FaultOverlay::step() {

@@ -108,6 +108,16 @@ private:
 	void changeSetting(const char* dottedKey, json_t* valueJ, const std::string& actionName);
 };
 
+/** The module's status line (e.g. why an AUTOSCALER cannot scale up), centred on the
+descriptor's status position; the text comes from kr_module_status, read on the UI thread. */
+struct StatusText : rack::widget::TransparentWidget {
+	KubeModule* module = NULL;
+	std::string text;
+
+	void step() override;
+	void drawLayer(const DrawArgs& args, int layer) override;
+};
+
 /** Shows FAULT and the core's message over a module whose Rust side panicked. Reads the
 message on the UI thread (step), never on the audio thread. */
 struct FaultOverlay : rack::widget::TransparentWidget {

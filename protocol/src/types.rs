@@ -244,6 +244,9 @@ pub struct ModuleDescriptor {
     pub lights: &'static [LightDescriptor],
     /// Saved settings chosen from the context menu.
     pub settings: &'static [SettingDescriptor],
+    /// Where the module's status line is drawn (its text comes from the running module;
+    /// `None`: no status line).
+    pub status: Option<Pos>,
 }
 
 impl ModuleDescriptor {

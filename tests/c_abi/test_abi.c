@@ -531,6 +531,18 @@ static void test_cluster_scenario(void) {
     CHECK_EQ(kr_cluster_view(node.m, &view), KR_ERR_INVALID);
     CHECK_EQ(kr_cluster_view(NULL, &view), KR_ERR_NULL);
     CHECK_EQ(kr_cluster_view(cluster.m, NULL), KR_ERR_NULL);
+    /* Status lines: only the AUTOSCALER has one; a module without reads "". */
+    {
+      float sx = 0.f, sy = 0.f;
+      int32_t autoscaler = kr_model_find("Autoscaler");
+      CHECK(autoscaler >= 0);
+      CHECK_EQ(kr_model_status_pos((uint32_t) autoscaler, &sx, &sy), KR_OK);
+      CHECK(sx > 0.f && sy > 0.f);
+      CHECK_EQ(kr_model_status_pos(0, &sx, &sy), KR_ERR_RANGE);
+      CHECK_EQ(kr_model_status_pos((uint32_t) autoscaler, NULL, &sy), KR_ERR_NULL);
+      CHECK(kr_module_status(NULL) == NULL);
+      CHECK(kr_module_status(node.m) != NULL && kr_module_status(node.m)[0] == '\0');
+    }
   }
 
   rig_close(&deployment);

@@ -60,6 +60,7 @@ pub static PROBE: ModuleDescriptor = ModuleDescriptor {
     )],
     lights: &[],
     settings: &[],
+    status: None,
 };
 
 /// What a probe saw at each of its process calls: the input's channel count and voltages.

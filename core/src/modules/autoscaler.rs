@@ -12,7 +12,8 @@ use super::words::{autoscaler_desired as ad, autoscaler_observed as ao};
 use crate::dsp::SchmittTrigger;
 use crate::rack::{LoadError, Module, ProcessIo};
 use crate::registry::{Registry, Slot, SlotHandle, SlotKind};
-use crate::world::autoscaler::{AutoscalerSpec, ScaleUpBlock};
+use crate::status::StatusLine;
+use crate::world::autoscaler::{AutoscalerSpec, ScaleUpBlock, SCALE_UP_BLOCK_MESSAGES};
 
 /// The AUTOSCALER module.
 pub struct AutoscalerModule {
@@ -21,6 +22,8 @@ pub struct AutoscalerModule {
     fault: SchmittTrigger,
     scale_up: EventTrigger,
     scale_down: EventTrigger,
+    /// Why a scale-up is blocked, on the panel.
+    status: Arc<StatusLine>,
 }
 
 impl AutoscalerModule {
@@ -32,6 +35,7 @@ impl AutoscalerModule {
             fault: SchmittTrigger::default(),
             scale_up: EventTrigger::default(),
             scale_down: EventTrigger::default(),
+            status: Arc::new(StatusLine::new(&SCALE_UP_BLOCK_MESSAGES)),
         })
     }
 }
@@ -111,6 +115,7 @@ impl Module for AutoscalerModule {
         io.set_mono(output::NODES, (nodes as f32 * 0.625).min(10.0));
         let blocked = ScaleUpBlock::from_i64(i64::from(observed(ao::BLOCKED)));
         let is_blocked = blocked != ScaleUpBlock::None;
+        self.status.set(blocked.code());
         io.set_mono(output::BLOCKED, if is_blocked { 10.0 } else { 0.0 });
         let pending = observed(ao::PENDING);
         io.set_mono(output::PENDING, (pending as f32 * 0.1).min(10.0));
@@ -150,6 +155,10 @@ impl Module for AutoscalerModule {
 
     fn load(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
         super::expect_no_settings("AUTOSCALER", state)
+    }
+
+    fn status(&self) -> Option<Arc<StatusLine>> {
+        Some(self.status.clone())
     }
 
     fn as_any(&self) -> &dyn std::any::Any {

@@ -178,4 +178,5 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         light("LAUNCH_FAILED", "Launch failed", "Scale-up blocked: a NodeClaim never registered after every attempt", LightColor::Red, at(53.0, 22.0)),
     ],
     settings: &[],
+    status: Some(at(C, 27.5)),
 };

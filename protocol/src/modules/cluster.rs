@@ -180,4 +180,5 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         ),
     ],
     settings: &[],
+    status: None,
 };

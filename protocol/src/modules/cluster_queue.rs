@@ -224,4 +224,5 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         light("TERMINATING", "Terminating", "Lit while deleted but kept for admitted workloads", LightColor::Red, at(C4, 15.0)),
     ],
     settings: &[],
+    status: None,
 };

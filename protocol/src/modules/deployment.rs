@@ -222,6 +222,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         light("POD8", "Pod 8", "Bright when pod 8 is Ready, dim while it starts", LightColor::Green, at(pod_x(7), 22.0)),
     ],
     settings: SCHEDULING_SETTINGS,
+    status: None,
 };
 
 const GROUP: &str = "Pod scheduling";

@@ -159,4 +159,5 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         node_light("NODE16", "Node 16", 15),
     ],
     settings: &[],
+    status: None,
 };

@@ -166,4 +166,5 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         light("FAILED", "Failed", "Lit while a failed Enchantment awaits removal", LightColor::Red, at(40.64, 28.0)),
     ],
     settings: &[],
+    status: None,
 };

@@ -116,4 +116,5 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         light("HEARTBEAT", "Heartbeat", "Flashes with each heartbeat", LightColor::Green, at(R, 16.0)),
     ],
     settings: &[],
+    status: None,
 };

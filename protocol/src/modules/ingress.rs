@@ -101,4 +101,5 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         light("NOT_FOUND", "Not found", "Lit while the current path matches no rule", LightColor::Red, at(C3, 16.0)),
     ],
     settings: &[],
+    status: None,
 };

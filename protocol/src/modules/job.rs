@@ -227,6 +227,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         light("FAILED", "Failed", "Lit when the latest finished Job failed", LightColor::Red, at(R, 16.0)),
     ],
     settings: CLAIM_SETTINGS,
+    status: None,
 };
 
 const GROUP: &str = "Resource claim";

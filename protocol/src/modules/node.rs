@@ -177,4 +177,5 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         light("NODE8", "Node 8", "Utilisation of node 8", LightColor::Green, at(node_x(7), 22.0)),
     ],
     settings: &[],
+    status: None,
 };

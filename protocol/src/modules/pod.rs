@@ -137,4 +137,5 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         light("FAILED", "Failed", "Lit when the pod was evicted or removed by the system; the gate must fall and rise again", LightColor::Red, at(R, 24.0)),
     ],
     settings: &[],
+    status: None,
 };

@@ -132,4 +132,5 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         light("UNSCHED", "Unschedulable", "Lit while pods wait as unschedulable", LightColor::Red, at(R, 18.0)),
     ],
     settings: &[],
+    status: None,
 };

@@ -146,4 +146,5 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         light("UNAVAILABLE", "No endpoints", "Lit while the Service has no Ready endpoint", LightColor::Red, at(C3, 16.0)),
     ],
     settings: &[],
+    status: None,
 };

@@ -128,13 +128,25 @@ impl ScaleUpBlock {
 
     /// What a user reads.
     pub fn message(self) -> &'static str {
-        match self {
-            ScaleUpBlock::None => "",
-            ScaleUpBlock::MaxNodes => "max nodes reached",
-            ScaleUpBlock::CpuLimit => "cpu resource limit reached",
-            ScaleUpBlock::MemoryLimit => "memory resource limit reached",
-            ScaleUpBlock::LaunchFailed => "launch failed: the node never registered",
-        }
+        SCALE_UP_BLOCK_MESSAGES[self as usize]
+            .to_str()
+            .unwrap_or("")
+    }
+}
+
+/// [`ScaleUpBlock::message`] of each block, by its number, NUL-terminated for the panel.
+pub static SCALE_UP_BLOCK_MESSAGES: [&std::ffi::CStr; 5] = [
+    c"",
+    c"max nodes reached",
+    c"cpu resource limit reached",
+    c"memory resource limit reached",
+    c"launch failed: the node never registered",
+];
+
+impl ScaleUpBlock {
+    /// Its number in [`SCALE_UP_BLOCK_MESSAGES`].
+    pub fn code(self) -> u32 {
+        self as u32
     }
 }
 
