@@ -33,6 +33,18 @@ pub enum Command {
         /// The .vcv file to write.
         output: PathBuf,
     },
+    /// Write the patch's desired objects as kubectl-appliable YAML, plus its topology as a
+    /// ConfigMap.
+    Export {
+        /// The patch: a Rack 2 .vcv file or a bare patch.json.
+        patch: PathBuf,
+        /// Write DIR/kuberack.yaml instead of printing to stdout.
+        #[arg(short = 'o', long = "output", value_name = "DIR")]
+        output: Option<PathBuf>,
+        /// The namespace of the objects.
+        #[arg(long, default_value = "kuberack", value_name = "NS")]
+        namespace: String,
+    },
 }
 
 /// Options of `kuberack play`.

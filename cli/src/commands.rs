@@ -2,6 +2,7 @@
 
 use crate::cli::{Cli, Command, PlayArgs};
 use crate::error::Result;
+use crate::export::run_export;
 use crate::models::{describe_all, describe_all_json};
 use crate::patch::pack;
 use crate::play::{play, PlayOptions};
@@ -31,6 +32,11 @@ pub fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Command::Export {
+            patch,
+            output,
+            namespace,
+        } => run_export(&patch, output.as_ref(), &namespace),
     }
 }
 

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod engine;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod hub;
 pub mod load;
 pub mod models;

@@ -1,0 +1,116 @@
+//! The sync thread's state as the hub sees it: atomics the audio thread may read wait-free,
+//! and the last error's text for the display and the log (never read by the audio thread).
+
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::Mutex;
+
+/// The status light's states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum SyncState {
+    /// Sync is not running.
+    Off = 0,
+    /// Connecting or reconnecting to the API server.
+    Connecting = 1,
+    /// Connected; desired state written and watches running.
+    Synced = 2,
+    /// Connected, but some writes or watches fail (refused objects, conflicts, missing rights).
+    Degraded = 3,
+    /// Cannot work: unreachable, unauthorised, or a bad configuration; retried with backoff.
+    Error = 4,
+}
+
+impl SyncState {
+    fn from_u8(v: u8) -> SyncState {
+        match v {
+            1 => SyncState::Connecting,
+            2 => SyncState::Synced,
+            3 => SyncState::Degraded,
+            4 => SyncState::Error,
+            _ => SyncState::Off,
+        }
+    }
+}
+
+/// Shared between the hub and the sync thread.
+#[derive(Debug, Default)]
+pub struct Status {
+    state: AtomicU8,
+    stop: AtomicBool,
+    kueue: AtomicBool,
+    writes: AtomicU64,
+    refused: AtomicU64,
+    dropped_events: AtomicU64,
+    last_error: Mutex<String>,
+}
+
+impl Status {
+    /// The current state (wait-free).
+    pub fn state(&self) -> SyncState {
+        SyncState::from_u8(self.state.load(Ordering::Acquire))
+    }
+
+    /// Asks the sync thread to stop (wait-free; the thread notices within a poll period).
+    pub fn request_stop(&self) {
+        self.stop.store(true, Ordering::Release);
+    }
+
+    /// Whether a stop was requested.
+    pub fn stop_requested(&self) -> bool {
+        self.stop.load(Ordering::Acquire)
+    }
+
+    /// Whether discovery found the Kueue API group.
+    pub fn kueue_found(&self) -> bool {
+        self.kueue.load(Ordering::Acquire)
+    }
+
+    /// Writes (apply or delete requests) that the API server accepted.
+    pub fn writes(&self) -> u64 {
+        self.writes.load(Ordering::Acquire)
+    }
+
+    /// Writes the label guard refused.
+    pub fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Acquire)
+    }
+
+    /// Observed events dropped because the hub's queue was full.
+    pub fn dropped_events(&self) -> u64 {
+        self.dropped_events.load(Ordering::Acquire)
+    }
+
+    /// The last error's text, empty if none (takes a lock: not for the audio thread).
+    pub fn last_error(&self) -> String {
+        self.last_error.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    pub(crate) fn set_state(&self, state: SyncState) {
+        self.state.store(state as u8, Ordering::Release);
+    }
+
+    /// Sets the state and records `text` as the last error, also on stderr (the log).
+    pub(crate) fn fail(&self, state: SyncState, text: String) {
+        eprintln!("kuberack-sync: {text}");
+        if let Ok(mut last) = self.last_error.lock() {
+            *last = text;
+        }
+        self.set_state(state);
+    }
+
+    pub(crate) fn set_kueue(&self, found: bool) {
+        self.kueue.store(found, Ordering::Release);
+    }
+
+    pub(crate) fn count_write(&self) {
+        self.writes.fetch_add(1, Ordering::AcqRel);
+    }
+
+    pub(crate) fn count_refused(&self) {
+        self.refused.fetch_add(1, Ordering::AcqRel);
+    }
+
+    pub(crate) fn count_dropped_event(&self) {
+        self.dropped_events.fetch_add(1, Ordering::AcqRel);
+    }
+}
