@@ -37,6 +37,30 @@ impl Bench {
         self.bufs.input_channels[i] = 1;
     }
 
+    /// Drives an input from outside (one channel).
+    fn drive(&mut self, id: &str, volts: f32) {
+        let i = self.module.descriptor().input_index(id).unwrap();
+        self.bufs.inputs[i * MAX_CHANNELS] = volts;
+        self.bufs.input_channels[i] = 1;
+    }
+
+    /// An output's channel 0.
+    fn output(&self, id: &str) -> f32 {
+        let o = self.module.descriptor().output_index(id).unwrap();
+        self.bufs.outputs[o * MAX_CHANNELS]
+    }
+
+    /// Squares on the request inputs: a request every 48 samples, a write every 480.
+    fn process_with_requests(&mut self, i: usize) {
+        let high = |period: usize| if i % period < period / 2 { 10.0 } else { 0.0 };
+        match self.module.descriptor().slug {
+            "Service" | "Ingress" => self.drive("REQUEST", high(48)),
+            "Etcd" => self.drive("WRITE", high(480)),
+            _ => {}
+        }
+        self.process();
+    }
+
     fn process(&mut self) {
         self.module.process(&mut self.bufs.io());
     }
@@ -45,6 +69,8 @@ impl Bench {
 /// A hub with `pools` NODE pools of `per_pool` nodes and `deployments` Deployments of
 /// `replicas` pods each, converged.
 struct Cluster {
+    registry: Arc<Registry>,
+    hub_tag: u32,
     hub: Bench,
     members: Vec<Bench>,
     deployments: std::ops::Range<usize>,
@@ -83,6 +109,8 @@ impl Cluster {
         }
         hub.param("WARP", 1.0); // 10x: converge quickly
         let mut c = Cluster {
+            registry,
+            hub_tag: tag,
             hub,
             deployments: pools..pools + deployments,
             members,
@@ -95,6 +123,30 @@ impl Cluster {
         }
         c.hub.param("WARP", 0.0); // measure at real time
         c
+    }
+
+    /// Adds a POD (gate high), a SERVICE over the first Deployment taking a request every
+    /// 1 ms, an INGRESS routing those requests, and an ETCD taking a write every 10 ms; runs
+    /// until the pod and the endpoints are Ready.
+    fn add_request_path(&mut self) {
+        let mut pod = Bench::new("Pod", &self.registry);
+        pod.join(self.hub_tag);
+        pod.drive("GATE", 10.0);
+        let mut svc = Bench::new("Service", &self.registry);
+        svc.join(self.hub_tag);
+        let selector = self.members[self.deployments.start].output("SELECTOR");
+        svc.drive("SELECTOR", selector);
+        let ingress = Bench::new("Ingress", &self.registry);
+        let mut etcd = Bench::new("Etcd", &self.registry);
+        etcd.join(self.hub_tag);
+        let first = self.members.len();
+        self.members.extend([pod, svc, ingress, etcd]);
+        for _ in 0..(SAMPLE_RATE as usize * 3) {
+            for m in &mut self.members[first..] {
+                m.process();
+            }
+            self.hub.process();
+        }
     }
 
     fn pods(&self) -> usize {
@@ -112,7 +164,8 @@ fn members(c: &mut Criterion) {
     let mut group = c.benchmark_group("process per sample");
     group.throughput(Throughput::Elements(BLOCK as u64));
     let mut cluster = Cluster::new(2, 4, 2, 8.0);
-    for slug in ["Node", "Deployment"] {
+    cluster.add_request_path();
+    for slug in ["Node", "Deployment", "Pod", "Service", "Ingress", "Etcd"] {
         let index = cluster
             .members
             .iter()
@@ -120,8 +173,8 @@ fn members(c: &mut Criterion) {
             .unwrap();
         group.bench_function(slug, |b| {
             b.iter(|| {
-                for _ in 0..BLOCK {
-                    cluster.members[index].process();
+                for i in 0..BLOCK {
+                    cluster.members[index].process_with_requests(i);
                 }
                 black_box(&cluster.members[index].bufs.outputs);
             })

@@ -14,7 +14,7 @@ use kuberack_protocol::{tag::MAX_TAG, MAX_CHANNELS};
 /// Number of desired-state words a member publishes.
 pub const DESIRED_WORDS: usize = 8;
 /// Number of observed-state words a hub publishes to a member.
-pub const OBSERVED_WORDS: usize = 8;
+pub const OBSERVED_WORDS: usize = 12;
 
 /// What kind of module occupies a slot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +28,14 @@ pub enum SlotKind {
     NodePool = 2,
     /// A DEPLOYMENT.
     Deployment = 3,
+    /// A POD.
+    Pod = 5,
+    /// A SERVICE.
+    Service = 6,
+    /// An INGRESS.
+    Ingress = 7,
+    /// An ETCD.
+    Etcd = 8,
 }
 
 impl SlotKind {
@@ -36,6 +44,10 @@ impl SlotKind {
             1 => SlotKind::Cluster,
             2 => SlotKind::NodePool,
             3 => SlotKind::Deployment,
+            5 => SlotKind::Pod,
+            6 => SlotKind::Service,
+            7 => SlotKind::Ingress,
+            8 => SlotKind::Etcd,
             _ => SlotKind::Free,
         }
     }

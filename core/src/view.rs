@@ -247,14 +247,7 @@ mod tests {
                 cordoned: false,
             },
         );
-        w.apply_deployment(
-            5,
-            DeploymentSpec {
-                replicas: 7,
-                cpu_m: 500,
-                memory_mib: 128,
-            },
-        );
+        w.apply_deployment(5, DeploymentSpec::new(7, 500, 128));
         for _ in 0..1000 {
             w.step(0.01);
         }

@@ -56,6 +56,8 @@ fn placements_and_plugin_scores_match_a_real_kube_scheduler() {
                 requested_memory_mib: 0,
                 pod_count: 0,
                 ready: true,
+                kubelet_silent: false,
+                last_heartbeat: 0.0,
                 unschedulable: false,
                 first_pod: NONE,
                 last_pod: NONE,

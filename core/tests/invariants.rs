@@ -85,14 +85,7 @@ fn apply(w: &mut World, op: &Op) {
             replicas,
             cpu_m,
             memory_mib,
-        } => w.apply_deployment(
-            tag,
-            DeploymentSpec {
-                replicas,
-                cpu_m,
-                memory_mib,
-            },
-        ),
+        } => w.apply_deployment(tag, DeploymentSpec::new(replicas, cpu_m, memory_mib)),
         Op::DeleteDeployment { tag } => w.delete_deployment(tag),
         Op::Step { seconds } => {
             let mut t = 0.0;
@@ -138,6 +131,26 @@ fn check_invariants(w: &World) {
                 .count() as u32;
             assert_eq!(active, d.active, "active bookkeeping of {tag}");
             assert_eq!(ready, d.ready, "ready bookkeeping of {tag}");
+            for rs in d.replica_sets() {
+                let mine = || {
+                    w.deployment_pods(tag)
+                        .filter(|p| p.template_hash == rs.hash)
+                };
+                let active = mine().filter(|p| p.is_active()).count() as u32;
+                let ready = mine().filter(|p| p.is_active() && p.ready).count() as u32;
+                assert_eq!(
+                    active, rs.active,
+                    "active bookkeeping of {tag} rs {}",
+                    rs.hash
+                );
+                assert_eq!(ready, rs.ready, "ready bookkeeping of {tag} rs {}", rs.hash);
+                assert_eq!(
+                    mine().count() as u32,
+                    rs.pods,
+                    "pods of {tag} rs {}",
+                    rs.hash
+                );
+            }
         }
     }
 }
@@ -184,7 +197,7 @@ proptest! {
         for tag in 1..4 { w.delete_node_pool(tag); }
         for tag in 10..13 { w.delete_deployment(tag); }
         w.apply_node_pool(1, NodePoolSpec { count: nodes, cpu_m: cores * 1000, memory_mib: 64 * 1024, pods: 110, cordoned: false });
-        w.apply_deployment(10, DeploymentSpec { replicas, cpu_m, memory_mib: 128 });
+        w.apply_deployment(10, DeploymentSpec::new(replicas, cpu_m, 128));
         apply(&mut w, &Op::Step { seconds: 120.0 });
         check_invariants(&w);
         let fits = capacity(&w, cpu_m, 128);
@@ -204,7 +217,7 @@ proptest! {
         let spec = NodePoolSpec { count: 2, cpu_m: 4000, memory_mib: 16 * 1024, pods: 110, cordoned: false };
         w.apply_node_pool(1, spec);
         w.apply_node_pool(2, spec);
-        w.apply_deployment(10, DeploymentSpec { replicas, cpu_m, memory_mib: 128 });
+        w.apply_deployment(10, DeploymentSpec::new(replicas, cpu_m, 128));
         apply(&mut w, &Op::Step { seconds: 30.0 });
         let on_pool_1: usize = w.pool(1).unwrap().nodes[..2].iter().map(|&n| w.node_pods(n).count()).sum();
         w.delete_node_pool(1);

@@ -246,3 +246,85 @@ fn saved_settings_round_trip_and_bad_json_keeps_defaults() {
         .load(&serde_json::json!([1, 2]))
         .is_err());
 }
+
+/// A 1 ms, 10 V trigger into an input.
+fn trigger(rig: &mut Rig, m: usize, input: &str) {
+    rig.drive(m, input, 10.0);
+    rig.run(0.001);
+    rig.drive(m, input, 0.0);
+}
+
+#[test]
+fn rollout_and_rollback_triggers_roll_the_deployment_and_progress_follows() {
+    let (mut rig, hub, _node, dep) = Rig::basic();
+    rig.param(dep, "REPLICAS", 4.0);
+    rig.param(dep, "CPU", 10.0);
+    rig.run(10.0);
+    assert_eq!(rig.out(dep, "PROGRESS", 0), 10.0);
+    trigger(&mut rig, dep, "ROLLOUT");
+    let mut lowest = 10.0f32;
+    let mut progressing = false;
+    rig.run_with(15.0, |r| {
+        lowest = lowest.min(r.out(dep, "PROGRESS", 0));
+        progressing |= r.light(dep, "PROGRESSING") == 1.0;
+    });
+    assert!(lowest < 10.0, "PROGRESS never dipped");
+    assert!(progressing);
+    assert_eq!(rig.out(dep, "PROGRESS", 0), 10.0);
+    assert_eq!(rig.light(dep, "AVAILABLE"), 1.0);
+    let world = rig.hub_world(hub);
+    let d = (1..8).find_map(|t| world.deployment(t)).unwrap();
+    assert_eq!((d.revision(), d.template.image), (2, 1));
+    trigger(&mut rig, dep, "ROLLBACK");
+    rig.run(15.0);
+    let world = rig.hub_world(hub);
+    let d = (1..8).find_map(|t| world.deployment(t)).unwrap();
+    assert_eq!((d.revision(), d.template.image), (3, 0));
+    assert_eq!(d.ready, 4);
+    let reasons = |kind| world.events().since(0).1.filter(|e| e.kind == kind).count();
+    assert_eq!(reasons(EventKind::DeploymentRollback), 1);
+}
+
+#[test]
+fn recreate_switch_and_surge_knobs_reach_the_world() {
+    let (mut rig, hub, _node, dep) = Rig::basic();
+    rig.param(dep, "CPU", 10.0);
+    rig.param(dep, "STRATEGY", 1.0);
+    rig.param(dep, "MAX_SURGE", 50.0);
+    rig.run(5.0);
+    let world = rig.hub_world(hub);
+    let d = (1..8).find_map(|t| world.deployment(t)).unwrap();
+    assert_eq!(
+        d.spec.strategy,
+        kuberack_core::world::DeploymentStrategy::Recreate
+    );
+    rig.param(dep, "STRATEGY", 0.0);
+    rig.run(0.01);
+    let world = rig.hub_world(hub);
+    let d = (1..8).find_map(|t| world.deployment(t)).unwrap();
+    assert_eq!(
+        d.spec.strategy,
+        kuberack_core::world::DeploymentStrategy::RollingUpdate {
+            max_surge: kuberack_core::world::IntOrPercent::Percent(50),
+            max_unavailable: kuberack_core::world::IntOrPercent::Percent(25),
+        }
+    );
+}
+
+#[test]
+fn fault_crashes_the_pods_and_they_recover_when_it_drops() {
+    let (mut rig, hub, _node, dep) = Rig::basic();
+    rig.param(dep, "CPU", 10.0);
+    rig.run(10.0);
+    assert_eq!(rig.out(dep, "READY", 0), 3.0 / 12.0);
+    rig.drive(dep, "FAULT", 10.0);
+    rig.run(5.0);
+    assert_eq!(rig.out(dep, "READY", 0), 0.0);
+    assert_eq!(rig.light(dep, "AVAILABLE"), 0.0);
+    rig.drive(dep, "FAULT", 0.0);
+    // The restart backoff is 10 s, then 20 s: within 40 s they are all back.
+    rig.run(40.0);
+    assert_eq!(rig.out(dep, "READY", 0), 3.0 / 12.0);
+    let world = rig.hub_world(hub);
+    assert!(world.pods().all(|(_, p)| p.restarts >= 1));
+}

@@ -6,6 +6,8 @@ mod rig;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use kuberack_core::world::events::EventKind;
+use kuberack_core::world::{JobSpec, NodePoolSpec, RestartPolicy, World, WorldConfig};
 use kuberack_protocol::MODULES;
 use rig::Rig;
 
@@ -68,6 +70,22 @@ fn process_allocates_nothing_after_warm_up() {
     rig.param(hub, "WARP", 1.0); // 10x: lots of lifecycle in little time
     rig.param(dep2, "REPLICAS", 20.0);
     rig.param(dep2, "CPU", 100.0);
+    // A hand-held pod, a Service over a Deployment and that pod, an Ingress in front of it,
+    // and an etcd taking external writes; a lone pod and a lone etcd beside them.
+    let pod = rig.add("Pod");
+    let lone_pod = rig.add("Pod");
+    let svc = rig.add("Service");
+    let ingress = rig.add("Ingress");
+    let etcd = rig.add("Etcd");
+    let lone_etcd = rig.add("Etcd");
+    rig.connect(hub, "API", pod, "API");
+    rig.connect(hub, "API", svc, "API");
+    rig.connect(hub, "API", etcd, "API");
+    rig.connect(ingress, "ROUTE1", svc, "REQUEST");
+    rig.drive(ingress, "PATH", 1.25); // /api: rule 1 by default
+    rig.run(0.01);
+    let selector = [rig.out(dep, "SELECTOR", 0), rig.out(pod, "REF", 0)];
+    rig.drive_poly(svc, "SELECTOR", &selector);
     rig.run(5.0);
     let sr = rig.sample_rate;
     let n = count_allocations(&mut rig, 30.0, |r, i| {
@@ -76,11 +94,47 @@ fn process_allocates_nothing_after_warm_up() {
         r.param(pool2, "COUNT", if (t as u32) % 6 < 3 { 2.0 } else { 4.0 });
         r.param(node, "CORDON", if (t as u32) % 8 == 5 { 1.0 } else { 0.0 });
         r.param(dep2, "CPU", if (t as u32) % 10 < 5 { 100.0 } else { 150.0 });
+        // Requests at 300 Hz; writes at 20 Hz; the pods' gates flip every 3 s.
+        let square = |hz: f32| if (t * hz).fract() < 0.5 { 5.0 } else { 0.0 };
+        r.drive(ingress, "REQUEST", square(300.0));
+        r.drive(etcd, "WRITE", square(20.0));
+        r.drive(lone_etcd, "WRITE", square(20.0));
+        let gate = if (t as u32) % 6 < 3 { 10.0 } else { 0.0 };
+        r.drive(pod, "GATE", gate);
+        r.drive(lone_pod, "GATE", gate);
+        r.param(svc, "MODE", if (t as u32) % 4 < 2 { 0.0 } else { 1.0 });
+        r.param(
+            dep2,
+            "STRATEGY",
+            if (t as u32) % 14 < 7 { 0.0 } else { 1.0 },
+        );
+        // Rollouts, rollbacks and crashes on the first Deployment.
+        r.drive(
+            dep,
+            "ROLLOUT",
+            if i % (3 * sr as usize) < 48 {
+                10.0
+            } else {
+                0.0
+            },
+        );
+        r.drive(
+            dep,
+            "ROLLBACK",
+            if i % (7 * sr as usize) < 48 {
+                10.0
+            } else {
+                0.0
+            },
+        );
+        r.drive(dep, "FAULT", if (t as u32) % 9 == 4 { 10.0 } else { 0.0 });
         if i == (12.0 * sr) as usize {
             r.disconnect(dep2, "API");
+            r.disconnect(svc, "API");
         }
         if i == (16.0 * sr) as usize {
             r.connect(hub, "API", dep2, "API");
+            r.connect(hub, "API", svc, "API");
         }
     });
     let world = rig.hub_world(hub);
@@ -94,6 +148,31 @@ fn process_allocates_nothing_after_warm_up() {
         "no pool resize happened: {:?}",
         world.stats()
     );
+    let kinds = |name: &str| {
+        world
+            .events()
+            .since(0)
+            .1
+            .filter(|e| e.kind.name() == name)
+            .count()
+    };
+    assert!(kinds("EndpointSliceUpdated") > 4, "endpoints never churned");
+    assert!(kinds("ExternalWrite") > 100, "no external writes");
+    assert!(
+        rig.out(svc, "COUNT", 0) > 0.0,
+        "the Service has no endpoints"
+    );
+    assert!(
+        (1..16)
+            .filter_map(|tag| world.deployment(tag))
+            .map(|d| d.revision())
+            .max()
+            > Some(3),
+        "no rollouts happened"
+    );
+    let seen = |kind| world.events().since(0).1.filter(|e| e.kind == kind).count();
+    assert!(seen(EventKind::ContainerDied) > 0, "no crash happened");
+    assert!(seen(EventKind::ScalingReplicaSet) > 0);
     assert_eq!(n, 0, "process() allocated {n} times after warm-up");
     // Every model took part.
     let slugs: Vec<&str> = rig
@@ -104,4 +183,63 @@ fn process_allocates_nothing_after_warm_up() {
     for model in MODULES {
         assert!(slugs.contains(&model.slug), "{} not exercised", model.slug);
     }
+    jobs_and_kubelets_allocate_nothing();
+}
+
+/// The Job controller, container restarts and silent kubelets, stepped through the World API.
+fn jobs_and_kubelets_allocate_nothing() {
+    let mut w = World::new(WorldConfig::default());
+    w.apply_node_pool(
+        1,
+        NodePoolSpec {
+            count: 4,
+            cpu_m: 8000,
+            memory_mib: 32768,
+            pods: 110,
+            cordoned: false,
+        },
+    );
+    for _ in 0..100 {
+        w.step(0.05);
+    }
+    ALLOCATIONS.store(0, Ordering::SeqCst);
+    ARMED.store(true, Ordering::SeqCst);
+    for i in 0..20_000u32 {
+        if i % 500 == 0 {
+            let policy = if i % 1000 == 0 {
+                RestartPolicy::Never
+            } else {
+                RestartPolicy::OnFailure
+            };
+            let id = w.create_job(JobSpec {
+                completions: 4,
+                parallelism: 2,
+                backoff_limit: 3,
+                active_deadline_seconds: Some(60.0),
+                restart_policy: policy,
+                run_seconds: 3.0,
+                ..JobSpec::default()
+            });
+            if let Some(id) = id {
+                w.set_job_fault(id, i % 1500 == 0);
+                if id > 8 {
+                    w.delete_job(id - 8);
+                }
+            }
+        }
+        if i % 3000 == 100 {
+            w.stop_kubelet(0);
+        }
+        if i % 3000 == 900 {
+            w.start_kubelet(0);
+        }
+        w.step(0.05);
+    }
+    ARMED.store(false, Ordering::SeqCst);
+    let n = ALLOCATIONS.load(Ordering::SeqCst);
+    assert!(w.stats().pods_created > 40, "{:?}", w.stats());
+    let seen = |kind| w.events().since(0).1.filter(|e| e.kind == kind).count();
+    assert!(seen(EventKind::JobCompleted) > 0);
+    assert!(seen(EventKind::NodeNotReady) > 0);
+    assert_eq!(n, 0, "World::step allocated {n} times with Jobs");
 }

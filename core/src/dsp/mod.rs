@@ -5,7 +5,7 @@ mod blips;
 mod pulse;
 mod voice;
 
-pub use blips::BlipBank;
+pub use blips::{BlipBank, RevisionTicks};
 pub use pulse::{PulseTrain, SchmittTrigger};
 pub use voice::LoadVoice;
 

@@ -70,6 +70,11 @@ impl PulseTrain {
         self.high = false;
     }
 
+    /// Nothing queued and low: `process` would return 0 V until the next `add`.
+    pub fn is_idle(&self) -> bool {
+        self.pending == 0 && self.countdown == 0 && !self.high
+    }
+
     /// The next sample's voltage: 10 V or 0 V.
     pub fn process(&mut self) -> f32 {
         if self.countdown == 0 {
@@ -121,5 +126,8 @@ mod tests {
         assert_eq!(rising, 3);
         assert_eq!(out.iter().filter(|&&v| v == 10.0).count(), 30);
         assert!(out[60..].iter().all(|&v| v == 0.0));
+        assert!(p.is_idle());
+        p.add(1);
+        assert!(!p.is_idle());
     }
 }

@@ -8,15 +8,20 @@ use kuberack_protocol::tag::tag_to_volts;
 use kuberack_protocol::ModuleDescriptor;
 use serde::{Deserialize, Serialize};
 
+use super::pod::PodPhase;
 use super::words::{
-    deployment_desired as dd, deployment_observed as dobs, pool_desired as pd, pool_observed as po,
+    deployment_desired as dd, deployment_observed as dobs, etcd_desired as ed,
+    etcd_observed as eobs, pod_desired as podd, pod_observed as podo, pool_desired as pd,
+    pool_observed as po, service_desired as sd, service_observed as so,
 };
-use crate::dsp::{BlipBank, PulseTrain, SchmittTrigger};
+use crate::dsp::{PulseTrain, RevisionTicks, SchmittTrigger};
 use crate::rack::{LoadError, Module, ProcessIo};
 use crate::registry::{Registry, Slot, SlotHandle, SlotKind};
-use crate::rng::Rng;
 use crate::view::{ClusterView, ViewCell};
-use crate::world::{DeploymentSpec, NodePoolSpec, World, WorldConfig};
+use crate::world::{
+    BarePodSpec, DeploymentSpec, DeploymentStrategy, IntOrPercent, NodePoolSpec, ServiceSpec,
+    World, WorldConfig, MAX_SELECTED, REVISION_HISTORY_LIMIT,
+};
 
 /// Allocatable pods per node (the kubelet's default maxPods).
 pub const NODE_MAX_PODS: u32 = 110;
@@ -24,8 +29,6 @@ pub const NODE_MAX_PODS: u32 = 110;
 pub const HUB_MAX_PODS: usize = 16_384;
 /// Most nodes a hub's world holds.
 pub const HUB_MAX_NODES: usize = 1024;
-/// Most etcd blips started per control tick.
-const MAX_BLIPS_PER_TICK: u32 = 16;
 
 /// The hub's saved settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,12 +60,20 @@ const UNLINKED: MemberLink = MemberLink {
     generation: 0,
 };
 
+/// What the hub remembers of a member between ticks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct MemberState {
+    /// The member's ROLLBACK count already acted on.
+    rollbacks: u32,
+}
+
 /// The CLUSTER module.
 pub struct ClusterModule {
     slot: SlotHandle,
     settings: ClusterSettings,
     world: World,
     members: Vec<MemberLink>,
+    member_state: Vec<MemberState>,
     sample_rate: f32,
     counter: u32,
     ticks: u32,
@@ -71,11 +82,7 @@ pub struct ClusterModule {
     heard_revision: u64,
     heard_scheduled: u64,
     heard_failed: u64,
-    blips: BlipBank,
-    blip_rng: Rng,
-    blips_to_start: u32,
-    blip_spacing: u32,
-    blip_countdown: u32,
+    ticks_sound: RevisionTicks,
     bind_pulses: PulseTrain,
     fail_pulses: PulseTrain,
     view: Arc<ViewCell>,
@@ -94,6 +101,7 @@ impl ClusterModule {
             settings,
             world: World::new(Self::world_config(settings.seed)),
             members: vec![UNLINKED; kuberack_protocol::tag::MAX_TAG as usize],
+            member_state: vec![MemberState::default(); kuberack_protocol::tag::MAX_TAG as usize],
             sample_rate,
             counter: 0,
             ticks: 0,
@@ -102,11 +110,7 @@ impl ClusterModule {
             heard_revision: 0,
             heard_scheduled: 0,
             heard_failed: 0,
-            blips: BlipBank::new(sample_rate, 0.012),
-            blip_rng: Rng::new(settings.seed ^ 0xb1195),
-            blips_to_start: 0,
-            blip_spacing: 1,
-            blip_countdown: 0,
+            ticks_sound: RevisionTicks::new(sample_rate, settings.seed ^ 0xb1195),
             bind_pulses: PulseTrain::new(sample_rate),
             fail_pulses: PulseTrain::new(sample_rate),
             view: Arc::new(ViewCell::default()),
@@ -143,15 +147,14 @@ impl ClusterModule {
     fn rebuild(&mut self) {
         self.world = World::new(Self::world_config(self.settings.seed));
         self.members.fill(UNLINKED);
-        self.blip_rng = Rng::new(self.settings.seed ^ 0xb1195);
+        self.member_state.fill(MemberState::default());
         self.counter = 0;
         self.ticks = 0;
         self.clock_steps = 0;
         self.heard_revision = 0;
         self.heard_scheduled = 0;
         self.heard_failed = 0;
-        self.blips.reset();
-        self.blips_to_start = 0;
+        self.ticks_sound.reset(self.settings.seed ^ 0xb1195);
         self.bind_pulses.reset();
         self.fail_pulses.reset();
     }
@@ -164,8 +167,15 @@ impl ClusterModule {
             let Some(slot) = registry.slot(i) else { break };
             let tag = i as u32 + 1;
             let kind = slot.kind();
-            let joined =
-                slot.hub() == me && matches!(kind, SlotKind::NodePool | SlotKind::Deployment);
+            let joined = slot.hub() == me
+                && matches!(
+                    kind,
+                    SlotKind::NodePool
+                        | SlotKind::Deployment
+                        | SlotKind::Pod
+                        | SlotKind::Service
+                        | SlotKind::Etcd
+                );
             let link = self.members[i];
             let current = MemberLink {
                 kind,
@@ -175,6 +185,8 @@ impl ClusterModule {
                 match link.kind {
                     SlotKind::NodePool => self.world.delete_node_pool(tag),
                     SlotKind::Deployment => self.world.delete_deployment(tag),
+                    SlotKind::Pod => self.world.forget_pod(tag),
+                    SlotKind::Service => self.world.delete_service(tag),
                     _ => {}
                 }
                 self.members[i] = UNLINKED;
@@ -182,10 +194,25 @@ impl ClusterModule {
             if !joined {
                 continue;
             }
+            let new_link = self.members[i] != current;
             self.members[i] = current;
             match kind {
                 SlotKind::NodePool => self.world.apply_node_pool(tag, pool_spec(slot)),
-                SlotKind::Deployment => self.world.apply_deployment(tag, deployment_spec(slot)),
+                SlotKind::Deployment => {
+                    self.world.apply_deployment(tag, deployment_spec(slot));
+                    let rollbacks = slot.desired(dd::ROLLBACKS);
+                    let seen = &mut self.member_state[i].rollbacks;
+                    if !new_link && rollbacks != *seen {
+                        self.world.rollback_deployment(tag);
+                    }
+                    *seen = rollbacks;
+                }
+                SlotKind::Pod if slot.desired(podd::GATE) != 0 => {
+                    self.world.apply_pod(tag, bare_pod_spec(slot));
+                }
+                SlotKind::Pod => self.world.delete_pod(tag),
+                SlotKind::Service => self.world.apply_service(tag, service_spec(slot)),
+                SlotKind::Etcd => apply_external_writes(&mut self.world, tag, slot),
                 _ => {}
             }
         }
@@ -200,6 +227,9 @@ impl ClusterModule {
             match link.kind {
                 SlotKind::NodePool => self.publish_pool(tag, slot),
                 SlotKind::Deployment => self.publish_deployment(tag, slot),
+                SlotKind::Pod => self.publish_pod(tag, slot),
+                SlotKind::Service => self.publish_service(tag, slot),
+                SlotKind::Etcd => self.publish_etcd(slot),
                 _ => continue,
             }
             slot.heartbeat
@@ -264,6 +294,43 @@ impl ClusterModule {
         slot.set_observed(dobs::POD_MASKS, masks);
         slot.set_observed(dobs::POD_CHANNELS, pods);
         slot.set_observed(dobs::REPLICAS, d.spec.replicas);
+        slot.set_observed(dobs::UPDATED, d.updated_replicas());
+        slot.set_observed(dobs::REVISION, d.revision());
+    }
+
+    fn publish_pod(&self, tag: u32, slot: &Slot) {
+        let (phase, ready) = PodPhase::of(self.world.bare_pod_status(tag));
+        slot.set_observed(podo::PHASE, phase as u32);
+        slot.set_observed(podo::READY, u32::from(ready));
+        let util = self
+            .world
+            .bare_pod(tag)
+            .and_then(|p| self.world.node(p.node))
+            .map_or(0.0, |n| n.cpu_utilisation());
+        slot.set_channel(0, util);
+    }
+
+    fn publish_service(&self, tag: u32, slot: &Slot) {
+        let Some(service) = self.world.service(tag) else {
+            return;
+        };
+        for (ch, &index) in service.endpoints().iter().enumerate() {
+            let util = self
+                .world
+                .pod(index)
+                .and_then(|p| self.world.node(p.node))
+                .map_or(0.0, |n| n.cpu_utilisation());
+            slot.set_channel(ch, util);
+        }
+        slot.set_observed(so::ENDPOINTS, service.len);
+        slot.set_observed(so::UPDATES, service.updates);
+    }
+
+    fn publish_etcd(&self, slot: &Slot) {
+        slot.set_observed(eobs::REVISION, self.world.revision() as u32);
+        let ms = (self.world.time() * 1000.0) % 4_294_967_296.0;
+        slot.set_observed(eobs::TIME_MS, ms as u32);
+        slot.set_observed(eobs::COMPACTIONS, self.world.compactions());
     }
 
     /// One control tick: members in, world forward, observations out, sounds queued.
@@ -277,12 +344,8 @@ impl ClusterModule {
         let revision = self.world.revision();
         let new_revisions = revision - self.heard_revision;
         self.heard_revision = revision;
-        if new_revisions > 0 {
-            self.blips_to_start = (self.blips_to_start
-                + new_revisions.min(u64::from(MAX_BLIPS_PER_TICK)) as u32)
-                .min(MAX_BLIPS_PER_TICK);
-            self.blip_spacing = (self.settings.control_period / self.blips_to_start.max(1)).max(1);
-        }
+        self.ticks_sound
+            .add(new_revisions, self.settings.control_period);
         self.publish_view();
         let stats = *self.world.stats();
         self.bind_pulses
@@ -305,20 +368,9 @@ impl ClusterModule {
     }
 
     fn etcd_sample(&mut self, io: &ProcessIo<'_>) -> f32 {
-        if self.blips_to_start > 0 {
-            if self.blip_countdown == 0 {
-                self.blips_to_start -= 1;
-                self.blip_countdown = self.blip_spacing;
-                let tone = io.param_in(&DESCRIPTOR, param::TONE);
-                // Pitch jitter: up to a semitone either way around the TONE pitch.
-                let jitter = (self.blip_rng.uniform() as f32 * 2.0 - 1.0) / 12.0;
-                let freq = 880.0 * (tone + jitter).exp2();
-                self.blips.trigger(freq, 1.0);
-            }
-            self.blip_countdown -= 1;
-        }
+        let tone = io.param_in(&DESCRIPTOR, param::TONE);
         let level = io.param_in(&DESCRIPTOR, param::LEVEL);
-        crate::dsp::soft_clip(self.blips.process() * 0.6) * 5.0 * level
+        self.ticks_sound.process(tone, level)
     }
 }
 
@@ -333,11 +385,62 @@ fn pool_spec(slot: &Slot) -> NodePoolSpec {
 }
 
 fn deployment_spec(slot: &Slot) -> DeploymentSpec {
+    let flags = slot.desired(dd::FLAGS);
+    let strategy = if flags & dd::FLAG_RECREATE != 0 {
+        DeploymentStrategy::Recreate
+    } else {
+        DeploymentStrategy::RollingUpdate {
+            max_surge: IntOrPercent::Percent(slot.desired(dd::MAX_SURGE_PCT).min(100)),
+            max_unavailable: IntOrPercent::Percent(slot.desired(dd::MAX_UNAVAILABLE_PCT).min(100)),
+        }
+    };
     DeploymentSpec {
         replicas: slot.desired(dd::REPLICAS),
         cpu_m: slot.desired(dd::CPU_M),
         memory_mib: slot.desired(dd::MEMORY_MIB),
+        image: slot.desired(dd::IMAGE),
+        strategy,
+        revision_history_limit: REVISION_HISTORY_LIMIT,
+        fault: flags & dd::FLAG_FAULT != 0,
     }
+}
+
+/// Applies an ETCD member's new external writes (at most 16 a tick; the rest follow).
+fn apply_external_writes(world: &mut World, tag: u32, slot: &Slot) {
+    let wanted = slot.desired(ed::WRITES);
+    let applied = slot.observed(eobs::WRITES_APPLIED);
+    let backlog = wanted.wrapping_sub(applied);
+    if backlog > 1 << 16 {
+        // The member restarted its count: nothing to replay.
+        slot.set_observed(eobs::WRITES_APPLIED, wanted);
+        return;
+    }
+    let n = backlog.min(16);
+    for _ in 0..n {
+        world.external_write(tag);
+    }
+    slot.set_observed(eobs::WRITES_APPLIED, applied.wrapping_add(n));
+}
+
+fn bare_pod_spec(slot: &Slot) -> BarePodSpec {
+    BarePodSpec {
+        cpu_m: slot.desired(podd::CPU_M),
+        memory_mib: slot.desired(podd::MEMORY_MIB),
+        incarnation: slot.desired(podd::INCARNATION),
+    }
+}
+
+fn service_spec(slot: &Slot) -> ServiceSpec {
+    let mut spec = ServiceSpec::default();
+    for (i, tag) in spec.selector.iter_mut().enumerate().take(MAX_SELECTED) {
+        let word = slot.desired(sd::SELECTOR_FIRST + i / 2);
+        *tag = if i % 2 == 0 {
+            word & 0xffff
+        } else {
+            word >> 16
+        };
+    }
+    spec
 }
 
 impl Module for ClusterModule {
@@ -350,7 +453,7 @@ impl Module for ClusterModule {
             return;
         }
         self.sample_rate = sample_rate;
-        self.blips.set_sample_rate(sample_rate, 0.012);
+        self.ticks_sound.set_sample_rate(sample_rate);
         self.bind_pulses.set_sample_rate(sample_rate);
         self.fail_pulses.set_sample_rate(sample_rate);
     }

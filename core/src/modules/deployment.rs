@@ -1,14 +1,16 @@
-//! DEPLOYMENT: publishes spec.replicas and the pod template's requests; shows ready pods as a
-//! pitch, gates and lights, and fires triggers as pods are created, become Ready and go.
+//! DEPLOYMENT: publishes spec.replicas, the pod template (requests, image tag bumped per
+//! ROLLOUT), the strategy, ROLLBACK requests and FAULT; shows ready pods as a pitch, gates and
+//! lights, rollout progress as a CV, and fires triggers as pods are created, become Ready and go.
 
 use std::sync::Arc;
 
 use kuberack_protocol::modules::deployment::{input, light, output, param, DESCRIPTOR};
+use kuberack_protocol::tag::tag_to_volts;
 use kuberack_protocol::ModuleDescriptor;
 
 use super::membership::{CounterWatch, Membership};
 use super::words::{deployment_desired as dd, deployment_observed as dobs};
-use crate::dsp::PulseTrain;
+use crate::dsp::{PulseTrain, SchmittTrigger};
 use crate::rack::{LoadError, Module, ProcessIo};
 use crate::registry::{Registry, SlotHandle, SlotKind};
 
@@ -22,6 +24,13 @@ pub struct DeploymentModule {
     slot: SlotHandle,
     membership: Membership,
     replicas: u32,
+    rollout: SchmittTrigger,
+    rollback: SchmittTrigger,
+    fault: SchmittTrigger,
+    /// The image tag: ROLLOUT triggers so far.
+    image: u32,
+    /// ROLLBACK triggers so far.
+    rollbacks: u32,
     created: CounterWatch,
     became_ready: CounterWatch,
     deleted: CounterWatch,
@@ -37,6 +46,11 @@ impl DeploymentModule {
             slot: registry.claim(SlotKind::Deployment)?,
             membership: Membership::default(),
             replicas: DESCRIPTOR.params[param::REPLICAS].default as u32,
+            rollout: SchmittTrigger::default(),
+            rollback: SchmittTrigger::default(),
+            fault: SchmittTrigger::default(),
+            image: 0,
+            rollbacks: 0,
             created: CounterWatch::default(),
             became_ready: CounterWatch::default(),
             deleted: CounterWatch::default(),
@@ -59,6 +73,17 @@ pub fn quantise_replicas(current: u32, wanted: f32) -> u32 {
         wanted.round() as u32
     } else {
         current
+    }
+}
+
+/// PROGRESS in volts: 10 V x updated / replicas; 10 V at 0 replicas, 0 V when not joined.
+pub fn rollout_progress(joined: bool, updated: u32, replicas: u32) -> f32 {
+    if !joined {
+        0.0
+    } else if replicas == 0 {
+        10.0
+    } else {
+        (10.0 * updated as f32 / replicas as f32).min(10.0)
     }
 }
 
@@ -102,6 +127,29 @@ impl Module for DeploymentModule {
             dd::MEMORY_MIB,
             (knob(io, param::MEMORY).round() * 16.0) as u32,
         );
+        if self.rollout.process(io.input(input::ROLLOUT, 0)) {
+            self.image = self.image.wrapping_add(1);
+        }
+        if self.rollback.process(io.input(input::ROLLBACK, 0)) {
+            self.rollbacks = self.rollbacks.wrapping_add(1);
+        }
+        self.fault.process(io.input(input::FAULT, 0));
+        slot.set_desired(dd::IMAGE, self.image);
+        slot.set_desired(dd::ROLLBACKS, self.rollbacks);
+        let mut flags = 0;
+        if knob(io, param::STRATEGY) >= 0.5 {
+            flags |= dd::FLAG_RECREATE;
+        }
+        if self.fault.is_high() {
+            flags |= dd::FLAG_FAULT;
+        }
+        slot.set_desired(dd::FLAGS, flags);
+        let percent = |v: f32| v.round().clamp(0.0, 100.0) as u32;
+        slot.set_desired(dd::MAX_SURGE_PCT, percent(knob(io, param::MAX_SURGE)));
+        slot.set_desired(
+            dd::MAX_UNAVAILABLE_PCT,
+            percent(knob(io, param::MAX_UNAVAILABLE)),
+        );
 
         let joined = self.membership.hub() != 0;
         self.created_pulses
@@ -127,9 +175,15 @@ impl Module for DeploymentModule {
         io.set_mono(output::BECAME_READY, became_ready);
         let deleted = self.deleted_pulses.process();
         io.set_mono(output::DELETED, deleted);
+        io.set_mono(output::SELECTOR, tag_to_volts(self.slot.tag()));
 
         let desired = slot.observed(dobs::REPLICAS);
-        let available = joined && ready == desired && slot.observed(dobs::ACTIVE) == desired;
+        let updated = slot.observed(dobs::UPDATED);
+        io.set_mono(output::PROGRESS, rollout_progress(joined, updated, desired));
+        let available = joined
+            && ready == desired
+            && slot.observed(dobs::ACTIVE) == desired
+            && updated == desired;
         io.set_light(light::AVAILABLE, if available { 1.0 } else { 0.0 });
         io.set_light(
             light::PROGRESSING,
@@ -150,6 +204,9 @@ impl Module for DeploymentModule {
     fn reset(&mut self) {
         self.membership.reset();
         self.replicas = DESCRIPTOR.params[param::REPLICAS].default as u32;
+        self.rollout = SchmittTrigger::default();
+        self.rollback = SchmittTrigger::default();
+        self.fault = SchmittTrigger::default();
         for p in [
             &mut self.created_pulses,
             &mut self.ready_pulses,

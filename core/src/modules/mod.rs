@@ -2,8 +2,12 @@
 
 pub mod cluster;
 pub mod deployment;
+pub mod etcd;
+pub mod ingress;
 mod membership;
 pub mod node;
+pub mod pod;
+pub mod service;
 pub mod words;
 
 use std::sync::Arc;
@@ -13,7 +17,11 @@ use crate::registry::Registry;
 
 pub use cluster::ClusterModule;
 pub use deployment::DeploymentModule;
+pub use etcd::EtcdModule;
+pub use ingress::IngressModule;
 pub use node::NodeModule;
+pub use pod::PodModule;
+pub use service::ServiceModule;
 
 /// A slug no KubeRack module has, or a registry with no free slot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +58,10 @@ pub fn create_module(
         "Cluster" => ClusterModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Node" => NodeModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Deployment" => DeploymentModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
+        "Pod" => PodModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
+        "Service" => ServiceModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
+        "Ingress" => IngressModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
+        "Etcd" => EtcdModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         _ => None,
     };
     module.ok_or_else(|| UnknownModel(slug.to_owned()))

@@ -34,6 +34,20 @@ pub mod deployment_desired {
     pub const CPU_M: usize = 1;
     /// Memory request, MiB.
     pub const MEMORY_MIB: usize = 2;
+    /// The image tag: ROLLOUT triggers counted.
+    pub const IMAGE: usize = 3;
+    /// ROLLBACK triggers counted (the hub rolls back once per new count).
+    pub const ROLLBACKS: usize = 4;
+    /// Flag bits: [`FLAG_RECREATE`], [`FLAG_FAULT`].
+    pub const FLAGS: usize = 5;
+    /// maxSurge, percent.
+    pub const MAX_SURGE_PCT: usize = 6;
+    /// maxUnavailable, percent.
+    pub const MAX_UNAVAILABLE_PCT: usize = 7;
+    /// FLAGS bit: strategy Recreate.
+    pub const FLAG_RECREATE: u32 = 1;
+    /// FLAGS bit: FAULT is high.
+    pub const FLAG_FAULT: u32 = 2;
 }
 
 /// DEPLOYMENT: observed words (hub -> member).
@@ -54,4 +68,62 @@ pub mod deployment_observed {
     pub const POD_CHANNELS: usize = 6;
     /// spec.replicas as the hub last applied it.
     pub const REPLICAS: usize = 7;
+    /// status.updatedReplicas: active pods of the newest template.
+    pub const UPDATED: usize = 8;
+    /// The newest ReplicaSet's revision.
+    pub const REVISION: usize = 9;
+}
+
+/// POD: desired words (member -> hub).
+pub mod pod_desired {
+    /// 1 while the lifecycle gate is high.
+    pub const GATE: usize = 0;
+    /// CPU request, millicores.
+    pub const CPU_M: usize = 1;
+    /// Memory request, MiB.
+    pub const MEMORY_MIB: usize = 2;
+    /// Rising edges of the gate so far (a new pod per edge).
+    pub const INCARNATION: usize = 3;
+}
+
+/// POD: observed words (hub -> member). Channel 0 carries its node's utilisation.
+pub mod pod_observed {
+    /// The pod's status (see [`crate::modules::pod::PodPhase`]).
+    pub const PHASE: usize = 0;
+    /// 1 while Ready.
+    pub const READY: usize = 1;
+}
+
+/// SERVICE: desired words (member -> hub).
+pub mod service_desired {
+    /// Selected tags, two per word (low 16 bits first), 16 in all.
+    pub const SELECTOR_FIRST: usize = 0;
+    /// Words holding the selector.
+    pub const SELECTOR_WORDS: usize = 8;
+}
+
+/// SERVICE: observed words (hub -> member). Channels carry each endpoint's node utilisation.
+pub mod service_observed {
+    /// Ready endpoints.
+    pub const ENDPOINTS: usize = 0;
+    /// Times the endpoints changed.
+    pub const UPDATES: usize = 1;
+}
+
+/// ETCD: desired words (member -> hub).
+pub mod etcd_desired {
+    /// External writes so far (rising edges of WRITE).
+    pub const WRITES: usize = 0;
+}
+
+/// ETCD: observed words (hub -> member).
+pub mod etcd_observed {
+    /// External writes the hub has applied (acknowledges `etcd_desired::WRITES`).
+    pub const WRITES_APPLIED: usize = 0;
+    /// The store's revision, low 32 bits.
+    pub const REVISION: usize = 1;
+    /// Simulated time, milliseconds (wrapping).
+    pub const TIME_MS: usize = 2;
+    /// Compactions so far.
+    pub const COMPACTIONS: usize = 3;
 }

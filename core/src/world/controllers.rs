@@ -1,12 +1,12 @@
-//! Controllers: node pools reconciled to their spec, and the Deployment/ReplicaSet
-//! controller keeping `replicas` active pods.
+//! Controllers: node pools reconciled to their spec, the ReplicaSet controller keeping
+//! `replicas` active pods per ReplicaSet, and the pod bookkeeping owners share.
 
 use std::cmp::Ordering;
 
 use super::events::EventKind;
-use super::names::{ObjectKind, ObjectName};
 use super::objects::*;
 use super::timers::TimerAction;
+use super::workloads::ReplicaSet;
 use super::World;
 
 /// Most pods the ReplicaSet controller creates or deletes in one sync (upstream burstReplicas).
@@ -21,6 +21,7 @@ pub(super) struct Rank {
     ready: bool,
     related_on_node: u32,
     ready_since: f64,
+    restarts: u32,
     created: f64,
     uid: u64,
 }
@@ -44,12 +45,22 @@ fn deletion_order(a: &Rank, b: &Rank) -> Ordering {
                 Ordering::Equal
             }
         })
+        // 7. More container restarts first.
+        .then(b.restarts.cmp(&a.restarts))
         // 8. Newer before older.
         .then(b.created.total_cmp(&a.created))
         .then(b.uid.cmp(&a.uid))
 }
 
-fn insert_sorted(tags: &mut Vec<u32>, tag: u32) {
+/// An owner's counts when one of its active pods stops counting.
+fn lose_active(active: &mut u32, ready: &mut u32, was_ready: bool) {
+    *active = active.saturating_sub(1);
+    if was_ready {
+        *ready = ready.saturating_sub(1);
+    }
+}
+
+pub(super) fn insert_sorted(tags: &mut Vec<u32>, tag: u32) {
     if let Err(at) = tags.binary_search(&tag) {
         if tags.len() < tags.capacity() {
             tags.insert(at, tag);
@@ -57,7 +68,7 @@ fn insert_sorted(tags: &mut Vec<u32>, tag: u32) {
     }
 }
 
-fn remove_sorted(tags: &mut Vec<u32>, tag: u32) {
+pub(super) fn remove_sorted(tags: &mut Vec<u32>, tag: u32) {
     if let Ok(at) = tags.binary_search(&tag) {
         tags.remove(at);
     }
@@ -95,87 +106,6 @@ impl World {
             self.delete_node(node);
         }
         remove_sorted(&mut self.pool_tags, tag);
-    }
-
-    /// Creates or updates the Deployment a DEPLOYMENT module stands for.
-    pub fn apply_deployment(&mut self, tag: u32, spec: DeploymentSpec) {
-        if tag as usize >= self.deployments.len() {
-            return;
-        }
-        match self.deployments[tag as usize] {
-            Some(ref mut d) => {
-                let scaled = d.spec.replicas != spec.replicas;
-                d.spec = spec;
-                if scaled {
-                    let name = Deployment::name(tag);
-                    let rv = self.write(
-                        EventKind::DeploymentScaled,
-                        name,
-                        None,
-                        i64::from(spec.replicas),
-                    );
-                    if let Some(d) = self.deployments[tag as usize].as_mut() {
-                        d.meta.resource_version = rv;
-                    }
-                }
-            }
-            None => {
-                let meta = self.new_meta();
-                self.deployments[tag as usize] = Some(Deployment {
-                    meta,
-                    spec,
-                    template_revision: 1,
-                    active: 0,
-                    ready: 0,
-                    created_total: 0,
-                    ready_total: 0,
-                    deleted_total: 0,
-                    first_pod: NONE,
-                    last_pod: NONE,
-                });
-                insert_sorted(&mut self.deployment_tags, tag);
-                self.write(
-                    EventKind::DeploymentCreated,
-                    Deployment::name(tag),
-                    None,
-                    i64::from(spec.replicas),
-                );
-                let rs = ObjectName {
-                    kind: ObjectKind::ReplicaSet,
-                    owner: tag,
-                    revision: 1,
-                    id: 0,
-                };
-                self.write(
-                    EventKind::ReplicaSetCreated,
-                    rs,
-                    None,
-                    i64::from(spec.replicas),
-                );
-            }
-        }
-    }
-
-    /// Deletes a Deployment; its pods terminate gracefully (background cascading deletion).
-    pub fn delete_deployment(&mut self, tag: u32) {
-        let Some(d) = self.deployments.get(tag as usize).copied().flatten() else {
-            return;
-        };
-        self.write(EventKind::DeploymentDeleted, Deployment::name(tag), None, 0);
-        let mut cur = d.first_pod;
-        while let Some(pod) = self.pods.get(cur).copied() {
-            if pod.is_active() {
-                self.begin_termination(cur);
-            }
-            // Orphan it: the owner record goes away now.
-            if let Some(p) = self.pods.get_mut(cur) {
-                p.owner_prev = NONE;
-                p.owner_next = NONE;
-            }
-            cur = pod.owner_next;
-        }
-        self.deployments[tag as usize] = None;
-        remove_sorted(&mut self.deployment_tags, tag);
     }
 
     pub(super) fn reconcile_pools(&mut self) {
@@ -231,6 +161,8 @@ impl World {
             requested_memory_mib: 0,
             pod_count: 0,
             ready: false,
+            kubelet_silent: false,
+            last_heartbeat: 0.0,
             unschedulable: spec.cordoned,
             first_pod: NONE,
             last_pod: NONE,
@@ -326,38 +258,44 @@ impl World {
         self.write(EventKind::NodeDeleted, node.name(), None, 0);
     }
 
-    pub(super) fn reconcile_deployments(&mut self) {
-        for i in 0..self.deployment_tags.len() {
-            let tag = self.deployment_tags[i];
-            self.reconcile_replica_set(tag);
-        }
-    }
-
-    fn reconcile_replica_set(&mut self, tag: u32) {
+    /// The ReplicaSet controller for one ReplicaSet of a Deployment: keeps `replicas` active
+    /// pods with its template.
+    pub(super) fn reconcile_replica_set(&mut self, tag: u32, rs: usize) {
         let Some(d) = self.deployments[tag as usize] else {
             return;
         };
-        if d.active < d.spec.replicas {
-            let n = (d.spec.replicas - d.active).min(BURST_REPLICAS);
+        let set = d.replica_sets[rs];
+        if set.active < set.replicas {
+            let n = (set.replicas - set.active).min(BURST_REPLICAS);
             for _ in 0..n {
-                if !self.create_pod(tag) {
+                let owner = PodOwner {
+                    kind: OwnerKind::Deployment,
+                    id: tag,
+                    template_hash: set.hash,
+                    restart_policy: RestartPolicy::Always,
+                    cpu_m: set.template.cpu_m,
+                    memory_mib: set.template.memory_mib,
+                };
+                if !self.create_pod(owner) {
                     break;
                 }
             }
-        } else if d.active > d.spec.replicas {
-            let n = (d.active - d.spec.replicas).min(BURST_REPLICAS) as usize;
-            self.scale_down(tag, n);
+        } else if set.active > set.replicas {
+            let n = (set.active - set.replicas).min(BURST_REPLICAS) as usize;
+            self.scale_down(tag, set.hash, n);
         }
     }
 
-    fn scale_down(&mut self, tag: u32, n: usize) {
+    /// Terminates `n` active pods of the ReplicaSet with this hash, ranked as upstream.
+    fn scale_down(&mut self, tag: u32, hash: u32, n: usize) {
         let Some(d) = self.deployments[tag as usize] else {
             return;
         };
         self.ranking.clear();
         let mut cur = d.first_pod;
         while let Some(pod) = self.pods.get(cur) {
-            if pod.is_active() && self.ranking.len() < self.ranking.capacity() {
+            let mine = pod.template_hash == hash;
+            if mine && pod.is_active() && self.ranking.len() < self.ranking.capacity() {
                 let related_on_node = if pod.node == NONE {
                     0
                 } else {
@@ -372,6 +310,7 @@ impl World {
                     ready: pod.ready,
                     related_on_node,
                     ready_since: pod.ready_since,
+                    restarts: pod.restarts,
                     created: pod.meta.creation_time,
                     uid: pod.meta.uid,
                 });
@@ -385,9 +324,9 @@ impl World {
         }
     }
 
-    /// Creates one pod for a Deployment; false when the world is full.
-    fn create_pod(&mut self, tag: u32) -> bool {
-        let Some(d) = self.deployments[tag as usize] else {
+    /// Creates one pod for an owner; false when the world is full.
+    pub(super) fn create_pod(&mut self, owner: PodOwner) -> bool {
+        let Some((_, last)) = self.owner_list(owner.kind, owner.id) else {
             return false;
         };
         if self.pods.is_full() {
@@ -395,40 +334,40 @@ impl World {
             return false;
         }
         let meta = self.new_meta();
-        let pod = Pod {
-            meta,
-            owner: tag,
-            template_revision: d.template_revision,
-            cpu_m: d.spec.cpu_m,
-            memory_mib: d.spec.memory_mib,
-            state: PodState::Unscheduled,
-            ready: false,
-            ready_since: 0.0,
-            terminating: false,
-            node: NONE,
-            attempts: 0,
-            queue: QueueState::None,
-            backoff_until: 0.0,
-            queued_at: 0.0,
-            timer_seq: 0,
-            owner_prev: d.last_pod,
-            owner_next: NONE,
-            node_prev: NONE,
-            node_next: NONE,
-        };
+        let pod = owner.new_pod(meta, last);
         let Some(index) = self.pods.insert(pod) else {
             return false;
         };
-        if let Some(prev) = self.pods.get_mut(d.last_pod) {
+        if let Some(prev) = self.pods.get_mut(last) {
             prev.owner_next = index;
         }
-        if let Some(d) = self.deployments[tag as usize].as_mut() {
-            if d.first_pod == NONE {
-                d.first_pod = index;
+        match owner.kind {
+            OwnerKind::Deployment => {
+                if let Some(d) = self.deployments[owner.id as usize].as_mut() {
+                    if d.first_pod == NONE {
+                        d.first_pod = index;
+                    }
+                    d.last_pod = index;
+                    d.active += 1;
+                    d.created_total = d.created_total.wrapping_add(1);
+                    let sets = &mut d.replica_sets[..d.rs_len as usize];
+                    if let Some(rs) = sets.iter_mut().find(|rs| rs.hash == owner.template_hash) {
+                        rs.active += 1;
+                        rs.pods += 1;
+                    }
+                }
             }
-            d.last_pod = index;
-            d.active += 1;
-            d.created_total = d.created_total.wrapping_add(1);
+            OwnerKind::Job => {
+                if let Some(j) = self.jobs[owner.id as usize].as_mut() {
+                    if j.first_pod == NONE {
+                        j.first_pod = index;
+                    }
+                    j.last_pod = index;
+                    j.active += 1;
+                }
+            }
+            // Bare pods are created by `apply_pod`, never here.
+            OwnerKind::Bare => {}
         }
         self.stats.pods_created += 1;
         self.pending += 1;
@@ -437,48 +376,239 @@ impl World {
         true
     }
 
+    /// Head and tail of an owner's pod list, if the owner exists.
+    fn owner_list(&self, kind: OwnerKind, id: u32) -> Option<(u32, u32)> {
+        match kind {
+            OwnerKind::Deployment => {
+                let d = self.deployments.get(id as usize)?.as_ref()?;
+                Some((d.first_pod, d.last_pod))
+            }
+            OwnerKind::Job => {
+                let j = self.jobs.get(id as usize)?.as_ref()?;
+                Some((j.first_pod, j.last_pod))
+            }
+            OwnerKind::Bare => None,
+        }
+    }
+
+    fn set_owner_list(&mut self, kind: OwnerKind, id: u32, first: u32, last: u32) {
+        match kind {
+            OwnerKind::Deployment => {
+                if let Some(d) = self.deployments[id as usize].as_mut() {
+                    d.first_pod = first;
+                    d.last_pod = last;
+                }
+            }
+            OwnerKind::Job => {
+                if let Some(j) = self.jobs[id as usize].as_mut() {
+                    j.first_pod = first;
+                    j.last_pod = last;
+                }
+            }
+            OwnerKind::Bare => {}
+        }
+    }
+
     /// Unlinks a pod from its owner's list, if it is still in one.
     pub(super) fn unlink_owner(&mut self, index: u32) {
         let Some(pod) = self.pods.get(index).copied() else {
             return;
         };
-        let Some(d) = self
-            .deployments
-            .get_mut(pod.owner as usize)
-            .and_then(Option::as_mut)
-        else {
+        let Some((mut first, mut last)) = self.owner_list(pod.owner_kind, pod.owner) else {
             return;
         };
-        let linked = d.first_pod == index || pod.owner_prev != NONE;
+        let linked = first == index || pod.owner_prev != NONE;
         if !linked {
             return;
         }
-        if d.first_pod == index {
-            d.first_pod = pod.owner_next;
+        if first == index {
+            first = pod.owner_next;
         }
-        if d.last_pod == index {
-            d.last_pod = pod.owner_prev;
+        if last == index {
+            last = pod.owner_prev;
         }
+        self.set_owner_list(pod.owner_kind, pod.owner, first, last);
         if let Some(prev) = self.pods.get_mut(pod.owner_prev) {
             prev.owner_next = pod.owner_next;
         }
         if let Some(next) = self.pods.get_mut(pod.owner_next) {
             next.owner_prev = pod.owner_prev;
         }
+        if let Some(rs) = self.replica_set_of(&pod) {
+            rs.pods = rs.pods.saturating_sub(1);
+        }
+    }
+
+    /// The ReplicaSet a Deployment's pod belongs to.
+    fn replica_set_of(&mut self, pod: &Pod) -> Option<&mut ReplicaSet> {
+        if pod.owner_kind != OwnerKind::Deployment {
+            return None;
+        }
+        let d = self.deployments.get_mut(pod.owner as usize)?.as_mut()?;
+        let len = d.rs_len as usize;
+        d.replica_sets[..len]
+            .iter_mut()
+            .find(|rs| rs.hash == pod.template_hash)
     }
 
     /// Adjusts the owner's counts when an active pod stops counting.
     pub(super) fn owner_lost_active(&mut self, pod: &Pod) {
-        if let Some(d) = self
-            .deployments
-            .get_mut(pod.owner as usize)
-            .and_then(Option::as_mut)
-        {
-            d.active = d.active.saturating_sub(1);
-            if pod.ready {
-                d.ready = d.ready.saturating_sub(1);
-            }
-            d.deleted_total = d.deleted_total.wrapping_add(1);
+        if let Some(rs) = self.replica_set_of(pod) {
+            lose_active(&mut rs.active, &mut rs.ready, pod.ready);
         }
+        match pod.owner_kind {
+            OwnerKind::Deployment => {
+                if let Some(d) = self
+                    .deployments
+                    .get_mut(pod.owner as usize)
+                    .and_then(Option::as_mut)
+                {
+                    lose_active(&mut d.active, &mut d.ready, pod.ready);
+                    d.deleted_total = d.deleted_total.wrapping_add(1);
+                }
+            }
+            OwnerKind::Job => {
+                if let Some(j) = self
+                    .jobs
+                    .get_mut(pod.owner as usize)
+                    .and_then(Option::as_mut)
+                {
+                    lose_active(&mut j.active, &mut j.ready, pod.ready);
+                }
+            }
+            OwnerKind::Bare => {}
+        }
+    }
+
+    /// Adjusts the owner's ready counts when an active pod's Ready condition changes.
+    pub(super) fn owner_ready_changed(&mut self, pod: &Pod, ready: bool) {
+        if !pod.is_active() || pod.ready == ready {
+            return;
+        }
+        let add = |n: &mut u32| {
+            if ready {
+                *n += 1;
+            } else {
+                *n = n.saturating_sub(1);
+            }
+        };
+        if let Some(rs) = self.replica_set_of(pod) {
+            add(&mut rs.ready);
+        }
+        match pod.owner_kind {
+            OwnerKind::Deployment => {
+                if let Some(d) = self
+                    .deployments
+                    .get_mut(pod.owner as usize)
+                    .and_then(Option::as_mut)
+                {
+                    add(&mut d.ready);
+                    if ready {
+                        d.ready_total = d.ready_total.wrapping_add(1);
+                    }
+                }
+            }
+            OwnerKind::Job => {
+                if let Some(j) = self
+                    .jobs
+                    .get_mut(pod.owner as usize)
+                    .and_then(Option::as_mut)
+                {
+                    add(&mut j.ready);
+                }
+            }
+            OwnerKind::Bare => {}
+        }
+    }
+
+    /// Terminates every active pod of a list and orphans them all (the owner goes away).
+    pub(super) fn orphan_and_terminate(&mut self, first: u32) {
+        let mut cur = first;
+        while let Some(pod) = self.pods.get(cur).copied() {
+            if pod.is_active() {
+                self.begin_termination(cur);
+            }
+            if let Some(p) = self.pods.get_mut(cur) {
+                p.owner_prev = NONE;
+                p.owner_next = NONE;
+            }
+            cur = pod.owner_next;
+        }
+    }
+}
+
+/// What a controller stamps into a pod it creates.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct PodOwner {
+    pub kind: OwnerKind,
+    pub id: u32,
+    pub template_hash: u32,
+    pub restart_policy: RestartPolicy,
+    pub cpu_m: u32,
+    pub memory_mib: u32,
+}
+
+impl PodOwner {
+    /// A new, unscheduled pod of this owner, appended after `owner_prev` in its list.
+    pub(super) fn new_pod(&self, meta: ObjectMeta, owner_prev: u32) -> Pod {
+        Pod {
+            meta,
+            owner_kind: self.kind,
+            owner: self.id,
+            template_hash: self.template_hash,
+            restart_policy: self.restart_policy,
+            cpu_m: self.cpu_m,
+            memory_mib: self.memory_mib,
+            state: PodState::Unscheduled,
+            ready: false,
+            ready_since: 0.0,
+            container: ContainerState::Waiting,
+            restarts: 0,
+            crash_backoff: 0.0,
+            container_started: 0.0,
+            start_failures: 0,
+            terminating: false,
+            node: NONE,
+            attempts: 0,
+            queue: QueueState::None,
+            backoff_until: 0.0,
+            queued_at: 0.0,
+            timer_seq: 0,
+            owner_prev,
+            owner_next: NONE,
+            node_prev: NONE,
+            node_next: NONE,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rank(index: u32, restarts: u32, created: f64) -> Rank {
+        Rank {
+            index,
+            assigned: true,
+            phase: 2,
+            ready: true,
+            related_on_node: 1,
+            ready_since: 5.0,
+            restarts,
+            created,
+            uid: u64::from(index),
+        }
+    }
+
+    #[test]
+    fn more_restarts_go_first_before_the_age_rule() {
+        // Pod 0 is newer (rule 8 would pick it), pod 1 restarted more (rule 7 picks it).
+        let mut ranks = [rank(0, 0, 2.0), rank(1, 3, 1.0)];
+        ranks.sort_unstable_by(deletion_order);
+        assert_eq!(ranks[0].index, 1);
+        // Equal restarts: newer first.
+        let mut ranks = [rank(0, 1, 1.0), rank(1, 1, 2.0)];
+        ranks.sort_unstable_by(deletion_order);
+        assert_eq!(ranks[0].index, 1);
     }
 }

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::names::ObjectName;
+use super::names::{ObjectKind, ObjectName};
 use super::scheduler::{failure_message, FailureCounts};
 
 /// What happened in one write.
@@ -20,14 +20,34 @@ pub enum EventKind {
     NodeUpdated,
     /// A node was deleted.
     NodeDeleted,
+    /// The node lifecycle controller marked a silent node NotReady.
+    NodeNotReady,
     /// A Deployment was created.
     DeploymentCreated,
     /// A Deployment's spec.replicas changed.
     DeploymentScaled,
     /// A Deployment was deleted.
     DeploymentDeleted,
+    /// A Deployment's pod template changed (a rollout begins).
+    DeploymentUpdated,
+    /// A Deployment's template went back to a previous revision (`kubectl rollout undo`).
+    DeploymentRollback,
+    /// The Deployment controller scaled one of its ReplicaSets.
+    ScalingReplicaSet,
     /// A ReplicaSet was created for a Deployment.
     ReplicaSetCreated,
+    /// An old ReplicaSet beyond the revision history limit was deleted.
+    ReplicaSetDeleted,
+    /// A Job was created.
+    JobCreated,
+    /// A Job reached its completions.
+    JobCompleted,
+    /// A Job failed: more failures than its backoffLimit.
+    JobBackoffLimitExceeded,
+    /// A Job failed: active longer than its activeDeadlineSeconds.
+    JobDeadlineExceeded,
+    /// A Job was deleted.
+    JobDeleted,
     /// A pod was created.
     PodCreated,
     /// The scheduler bound a pod to a node.
@@ -40,12 +60,34 @@ pub enum EventKind {
     PodRunning,
     /// The pod's Ready condition became True.
     PodReady,
+    /// A container start failed (value: failures so far).
+    FailedStart,
+    /// The container exited (value: its exit code).
+    ContainerDied,
+    /// The kubelet waits before restarting the container (value: the delay, seconds).
+    BackOff,
+    /// The pod reached phase Succeeded.
+    PodSucceeded,
+    /// The pod reached phase Failed.
+    PodFailed,
     /// The pod got a deletionTimestamp and is terminating gracefully.
     PodTerminating,
     /// The pod was evicted because its node went away.
     PodEvicted,
     /// The pod object was removed.
     PodDeleted,
+    /// A Service was created.
+    ServiceCreated,
+    /// A Service's selector changed.
+    ServiceUpdated,
+    /// A Service was deleted.
+    ServiceDeleted,
+    /// The EndpointSlice controller rewrote a Service's endpoints (value: Ready endpoints).
+    EndpointsUpdated,
+    /// A client outside the control plane wrote a key.
+    ExternalWrite,
+    /// The API server compacted etcd's history (value: the compacted revision).
+    Compaction,
 }
 
 impl EventKind {
@@ -58,19 +100,40 @@ impl EventKind {
             EventKind::NodeUncordoned => "NodeUncordoned",
             EventKind::NodeUpdated => "NodeUpdated",
             EventKind::NodeDeleted => "NodeDeleted",
+            EventKind::NodeNotReady => "NodeNotReady",
             EventKind::DeploymentCreated => "DeploymentCreated",
             EventKind::DeploymentScaled => "DeploymentScaled",
             EventKind::DeploymentDeleted => "DeploymentDeleted",
+            EventKind::DeploymentUpdated => "DeploymentUpdated",
+            EventKind::DeploymentRollback => "DeploymentRollback",
+            EventKind::ScalingReplicaSet => "ScalingReplicaSet",
             EventKind::ReplicaSetCreated => "ReplicaSetCreated",
+            EventKind::ReplicaSetDeleted => "ReplicaSetDeleted",
+            EventKind::JobCreated => "JobCreated",
+            EventKind::JobCompleted => "Completed",
+            EventKind::JobBackoffLimitExceeded => "BackoffLimitExceeded",
+            EventKind::JobDeadlineExceeded => "DeadlineExceeded",
+            EventKind::JobDeleted => "JobDeleted",
             EventKind::PodCreated => "PodCreated",
             EventKind::PodScheduled => "Scheduled",
             EventKind::PodFailedScheduling => "FailedScheduling",
             EventKind::PodContainerCreating => "ContainerCreating",
             EventKind::PodRunning => "Started",
             EventKind::PodReady => "Ready",
+            EventKind::FailedStart => "Failed",
+            EventKind::ContainerDied => "ContainerDied",
+            EventKind::BackOff => "BackOff",
+            EventKind::PodSucceeded => "PodSucceeded",
+            EventKind::PodFailed => "PodFailed",
             EventKind::PodTerminating => "Killing",
             EventKind::PodEvicted => "Evicted",
             EventKind::PodDeleted => "PodDeleted",
+            EventKind::ServiceCreated => "ServiceCreated",
+            EventKind::ServiceUpdated => "ServiceUpdated",
+            EventKind::ServiceDeleted => "ServiceDeleted",
+            EventKind::EndpointsUpdated => "EndpointSliceUpdated",
+            EventKind::ExternalWrite => "ExternalWrite",
+            EventKind::Compaction => "Compaction",
         }
     }
 }
@@ -111,10 +174,29 @@ impl Event {
         if self.kind == EventKind::PodFailedScheduling {
             let message = failure_message(self.value as u64, FailureCounts(self.detail));
             v["message"] = json!(message);
+        } else if self.kind == EventKind::ScalingReplicaSet {
+            v["message"] = json!(self.scaling_message());
+            v["value"] = json!(self.value);
         } else if self.value != 0 {
             v["value"] = json!(self.value);
         }
         v
+    }
+}
+
+impl Event {
+    /// ScalingReplicaSet's message, as upstream words it.
+    fn scaling_message(&self) -> String {
+        let rs = ObjectName {
+            kind: ObjectKind::ReplicaSet,
+            owner: self.object.owner,
+            revision: (self.detail >> 32) as u32,
+            id: 0,
+        };
+        let from = self.detail & 0xffff_ffff;
+        let to = self.value.max(0) as u64;
+        let way = if to > from { "up" } else { "down" };
+        format!("Scaled {way} replica set {rs} from {from} to {to}")
     }
 }
 
@@ -124,6 +206,8 @@ pub struct EventLog {
     capacity: usize,
     /// Revision of the newest event (0 = none yet).
     newest: u64,
+    /// History up to this revision is compacted away.
+    compacted: u64,
 }
 
 impl EventLog {
@@ -133,6 +217,7 @@ impl EventLog {
             ring: Vec::with_capacity(capacity),
             capacity: capacity.max(1),
             newest: 0,
+            compacted: 0,
         }
     }
 
@@ -153,13 +238,23 @@ impl EventLog {
         self.newest
     }
 
-    /// Oldest revision still held.
+    /// Oldest revision still held (the ring's bound, or the compaction's).
     pub fn oldest_revision(&self) -> u64 {
         if self.newest == 0 {
             0
         } else {
-            self.newest + 1 - self.ring.len() as u64
+            (self.newest + 1 - self.ring.len() as u64).max(self.compacted + 1)
         }
+    }
+
+    /// Drops the history up to and including `revision`, as etcd's compaction does.
+    pub fn compact(&mut self, revision: u64) {
+        self.compacted = self.compacted.max(revision.min(self.newest));
+    }
+
+    /// The revision history was compacted to (0 = never).
+    pub fn compacted_revision(&self) -> u64 {
+        self.compacted
     }
 
     /// The event at a revision, if still held.
@@ -169,6 +264,18 @@ impl EventLog {
         }
         let i = ((revision - 1) % self.capacity as u64) as usize;
         self.ring.get(i)
+    }
+
+    /// Every event the ring still holds, compacted or not, oldest first: the full recent
+    /// history for traces and tests (a watch uses [`EventLog::since`], which honours compaction).
+    pub fn history(&self) -> impl Iterator<Item = &Event> + '_ {
+        let first = (self.newest + 1)
+            .saturating_sub(self.ring.len() as u64)
+            .max(1);
+        (first..=self.newest).filter_map(move |r| {
+            let i = ((r - 1) % self.capacity as u64) as usize;
+            self.ring.get(i)
+        })
     }
 
     /// Events after `revision`, oldest first; also how many were already overwritten.

@@ -2,24 +2,42 @@
 //! kubelets, stepped in simulated time. Every container is sized at construction, so stepping
 //! never allocates.
 
+mod bare_pods;
 mod controllers;
+mod deployment;
+mod etcd;
 pub mod events;
+mod job;
 mod kubelet;
 pub mod names;
+mod node_lifecycle;
 pub mod objects;
 pub mod scheduler;
+mod services;
 mod slab;
 mod timers;
+pub mod workloads;
 
 use kuberack_protocol::tag::MAX_TAG;
 
 use crate::rng::Rng;
+pub use bare_pods::{BarePod, BarePodSpec, BarePodStatus};
+pub use deployment::resolve_fenceposts;
+pub use etcd::COMPACTION_INTERVAL;
 use events::{Event, EventKind, EventLog};
+pub use kubelet::{
+    crash_loop_backoff, CRASH_LOOP_BACKOFF_INITIAL, CRASH_LOOP_BACKOFF_MAX,
+    CRASH_LOOP_BACKOFF_RESET, START_RETRY_DELAYS,
+};
+pub use kubelet::{CONTAINER_START_MEDIAN, READINESS_MEDIAN, SHUTDOWN_MEDIAN};
 use names::ObjectName;
+pub use node_lifecycle::NODE_MONITOR_GRACE_PERIOD;
 pub use objects::*;
 use scheduler::SchedulingQueue;
+pub use services::{Service, ServiceSpec, MAX_ENDPOINTS, MAX_SELECTED};
 use slab::Slab;
 use timers::{TimerAction, Timers};
+pub use workloads::*;
 
 /// Sizes and seed of a world.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,8 +98,19 @@ pub struct World {
     deployments: Vec<Option<Deployment>>,
     /// Tags of existing Deployments, ascending (reconcile order).
     deployment_tags: Vec<u32>,
+    /// Jobs by id.
+    jobs: Vec<Option<Job>>,
+    /// Ids of existing Jobs, ascending.
+    job_ids: Vec<u32>,
     /// Tags of existing pools, ascending.
     pool_tags: Vec<u32>,
+    /// Bare pods by POD module tag.
+    bare_pods: Vec<Option<BarePod>>,
+    /// Services by SERVICE module tag.
+    services: Vec<Option<Service>>,
+    /// Tags of existing Services, ascending.
+    service_tags: Vec<u32>,
+    compactor: etcd::Compactor,
     queue: SchedulingQueue,
     timers: Timers,
     /// Scratch for ranking scale-down victims.
@@ -108,7 +137,13 @@ impl World {
             pools: vec![None; slots],
             deployments: vec![None; slots],
             deployment_tags: Vec::with_capacity(slots),
+            jobs: vec![None; MAX_JOBS],
+            job_ids: Vec::with_capacity(MAX_JOBS),
             pool_tags: Vec::with_capacity(slots),
+            bare_pods: vec![None; slots],
+            services: vec![None; slots],
+            service_tags: Vec::with_capacity(slots),
+            compactor: etcd::Compactor::new(),
             queue: SchedulingQueue::with_capacity(config.max_pods),
             timers: Timers::with_capacity(config.max_pods * 2 + config.max_nodes),
             ranking: Vec::with_capacity(config.max_pods),
@@ -202,6 +237,17 @@ impl World {
         self.deployments.get(tag as usize)?.as_ref()
     }
 
+    /// A Job by id.
+    pub fn job(&self, id: u32) -> Option<&Job> {
+        self.jobs.get(id as usize)?.as_ref()
+    }
+
+    /// Pods of a Job, oldest first.
+    pub fn job_pods(&self, id: u32) -> impl Iterator<Item = &Pod> + '_ {
+        let first = self.job(id).map_or(NONE, |j| j.first_pod);
+        self.list(first, |p| p.owner_next)
+    }
+
     /// Pods of a Deployment, oldest first.
     pub fn deployment_pods(&self, tag: u32) -> impl Iterator<Item = &Pod> + '_ {
         let first = self.deployment(tag).map_or(NONE, |d| d.first_pod);
@@ -240,7 +286,10 @@ impl World {
         self.time = end;
         self.reconcile_pools();
         self.reconcile_deployments();
+        self.reconcile_jobs();
         self.schedule_pending();
+        self.reconcile_services();
+        self.compact_if_due();
         let util = self.cpu_utilisation();
         if util > self.stats.peak_cpu_utilisation {
             self.stats.peak_cpu_utilisation = util;
@@ -250,6 +299,7 @@ impl World {
     fn fire(&mut self, timer: timers::Timer) {
         match timer.action {
             TimerAction::NodeReady => self.node_became_ready(timer.target, timer.uid),
+            TimerAction::NodeHeartbeat => self.check_heartbeat(timer.target, timer.uid),
             TimerAction::BackoffDone => self.queue_backoff_done(timer.target, timer.uid),
             _ => self.kubelet_timer(timer),
         }
@@ -304,7 +354,9 @@ impl World {
         let due = self.time + delay;
         self.timers
             .schedule(due, target, uid, seq, action, |t| match t.action {
-                TimerAction::NodeReady => nodes.get(t.target).is_some_and(|n| n.meta.uid == t.uid),
+                TimerAction::NodeReady | TimerAction::NodeHeartbeat => {
+                    nodes.get(t.target).is_some_and(|n| n.meta.uid == t.uid)
+                }
                 TimerAction::BackoffDone => pods.get(t.target).is_some_and(|p| p.meta.uid == t.uid),
                 _ => pods
                     .get(t.target)

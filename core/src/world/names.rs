@@ -13,6 +13,20 @@ pub enum ObjectKind {
     Deployment,
     /// apps/v1 ReplicaSet.
     ReplicaSet,
+    /// core/v1 Service.
+    Service,
+    /// discovery.k8s.io/v1 EndpointSlice.
+    EndpointSlice,
+    /// core/v1 ConfigMap (the key an external client writes).
+    ConfigMap,
+    /// etcd itself (its compaction key).
+    Etcd,
+    /// batch/v1 Job.
+    Job,
+    /// core/v1 Pod owned by a Job.
+    JobPod,
+    /// core/v1 Pod with no controller (a POD module's).
+    BarePod,
 }
 
 /// Identifies an object: enough to print the name Kubernetes would show.
@@ -20,9 +34,9 @@ pub enum ObjectKind {
 pub struct ObjectName {
     /// API kind.
     pub kind: ObjectKind,
-    /// Tag of the module the object comes from (the pool or the Deployment).
+    /// Tag of the module the object comes from (the pool or the Deployment), or a Job's id.
     pub owner: u32,
-    /// Template revision for ReplicaSets and pods; 0 otherwise.
+    /// pod-template-hash for ReplicaSets and a Deployment's pods; 0 otherwise.
     pub revision: u32,
     /// Node ordinal within its pool, or the pod's uid.
     pub id: u64,
@@ -33,9 +47,14 @@ impl ObjectName {
     pub fn kind_name(&self) -> &'static str {
         match self.kind {
             ObjectKind::Node => "Node",
-            ObjectKind::Pod => "Pod",
+            ObjectKind::Pod | ObjectKind::JobPod | ObjectKind::BarePod => "Pod",
+            ObjectKind::Job => "Job",
             ObjectKind::Deployment => "Deployment",
             ObjectKind::ReplicaSet => "ReplicaSet",
+            ObjectKind::Service => "Service",
+            ObjectKind::EndpointSlice => "EndpointSlice",
+            ObjectKind::ConfigMap => "ConfigMap",
+            ObjectKind::Etcd => "Etcd",
         }
     }
 }
@@ -61,15 +80,49 @@ fn write_suffix(f: &mut fmt::Formatter<'_>, seed: u64, len: usize) -> fmt::Resul
     Ok(())
 }
 
+/// The pod-template-hash as upstream prints it: each decimal digit of the hash mapped into
+/// the safe alphabet (`rand.SafeEncodeString(fmt.Sprint(hash))`).
+fn write_hash(f: &mut fmt::Formatter<'_>, hash: u32) -> fmt::Result {
+    let mut digits = [0u8; 10];
+    let mut n = hash;
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in digits[..len].iter().rev() {
+        let c = ALPHANUMS[d as usize % ALPHANUMS.len()];
+        fmt::Write::write_char(f, c as char)?;
+    }
+    Ok(())
+}
+
 impl fmt::Display for ObjectName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
             ObjectKind::Node => write!(f, "node-{}-{}", self.owner, self.id),
             ObjectKind::Deployment => write!(f, "deployment-{}", self.owner),
+            // A bare pod (POD module): no ReplicaSet, no template revision.
+            ObjectKind::BarePod => write!(f, "pod-{}", self.owner),
+            ObjectKind::Service => write!(f, "service-{}", self.owner),
+            ObjectKind::EndpointSlice => {
+                write!(f, "service-{}-", self.owner)?;
+                write_suffix(f, u64::from(self.owner) ^ 0xe5, 5)
+            }
+            ObjectKind::ConfigMap => write!(f, "external-{}", self.owner),
+            ObjectKind::Etcd => f.write_str("compact_rev_key"),
+            ObjectKind::Job => write!(f, "job-{}", self.owner),
+            ObjectKind::JobPod => {
+                write!(f, "job-{}-", self.owner)?;
+                write_suffix(f, self.id ^ 0x5bd1_e995, 5)
+            }
             ObjectKind::ReplicaSet | ObjectKind::Pod => {
                 write!(f, "deployment-{}-", self.owner)?;
-                let template = (u64::from(self.owner) << 32) | u64::from(self.revision);
-                write_suffix(f, template, 10)?;
+                write_hash(f, self.revision)?;
                 if self.kind == ObjectKind::Pod {
                     f.write_str("-")?;
                     write_suffix(f, self.id ^ 0x5bd1_e995, 5)?;
@@ -89,12 +142,14 @@ mod tests {
         let pod = ObjectName {
             kind: ObjectKind::Pod,
             owner: 3,
-            revision: 1,
+            revision: 3_845_729_416,
             id: 42,
         };
         let s = pod.to_string();
         assert!(s.starts_with("deployment-3-"), "{s}");
         assert_eq!(s.len(), "deployment-3-".len() + 10 + 1 + 5);
+        // Digit 3 is byte 51, 51 % 27 = 24: '7'; digit 8 is byte 56, 56 % 27 = 2: 'd'.
+        assert!(s.starts_with("deployment-3-7d"), "{s}");
         let rs = ObjectName {
             kind: ObjectKind::ReplicaSet,
             ..pod
@@ -109,5 +164,21 @@ mod tests {
             id: 0,
         };
         assert_eq!(node.to_string(), "node-2-0");
+        let bare = ObjectName {
+            kind: ObjectKind::BarePod,
+            owner: 7,
+            revision: 0,
+            id: 9,
+        };
+        assert_eq!(bare.to_string(), "pod-7");
+        let slice = ObjectName {
+            kind: ObjectKind::EndpointSlice,
+            ..bare
+        };
+        let s = slice.to_string();
+        assert!(
+            s.starts_with("service-7-") && s.len() == "service-7-".len() + 5,
+            "{s}"
+        );
     }
 }

@@ -1,4 +1,4 @@
-//! The API objects of the world: nodes, pods, node pools, Deployments.
+//! The API objects of the world: nodes, pods and node pools (workloads are in `workloads`).
 
 use super::names::{ObjectKind, ObjectName};
 
@@ -39,6 +39,10 @@ pub struct Node {
     pub pod_count: u32,
     /// The Ready condition.
     pub ready: bool,
+    /// The kubelet stopped posting status (its heartbeat is silent).
+    pub kubelet_silent: bool,
+    /// When the kubelet last posted status while silent (its last heartbeat).
+    pub last_heartbeat: f64,
     /// spec.unschedulable (cordoned).
     pub unschedulable: bool,
     /// First pod bound here (intrusive list through `Pod::node_next`).
@@ -97,6 +101,39 @@ impl PodState {
     }
 }
 
+/// The state of a pod's (single) container, as in `containerStatuses[].state`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContainerState {
+    /// Not running: being created, or waiting out a restart backoff (CrashLoopBackOff).
+    Waiting,
+    /// Running.
+    Running,
+    /// Exited (its exit code is in the ContainerDied event).
+    Terminated,
+}
+
+/// spec.restartPolicy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestartPolicy {
+    /// Restart on any exit (Deployment pods).
+    Always,
+    /// Restart on a non-zero exit; a zero exit completes the pod.
+    OnFailure,
+    /// Never restart: the pod ends Succeeded or Failed with its container.
+    Never,
+}
+
+/// The kind of controller that owns a pod.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OwnerKind {
+    /// A ReplicaSet of a Deployment; `Pod::owner` is the Deployment's tag.
+    Deployment,
+    /// A Job; `Pod::owner` is the Job's id.
+    Job,
+    /// No controller: a bare pod of a POD module; `Pod::owner` is the module's tag.
+    Bare,
+}
+
 /// Where an unbound pod waits in the scheduling queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueueState {
@@ -115,10 +152,14 @@ pub enum QueueState {
 pub struct Pod {
     /// Metadata.
     pub meta: ObjectMeta,
-    /// Tag of the owning Deployment.
+    /// What kind of controller owns the pod.
+    pub owner_kind: OwnerKind,
+    /// Tag of the owning Deployment, or id of the owning Job.
     pub owner: u32,
-    /// Template revision of the owning ReplicaSet.
-    pub template_revision: u32,
+    /// pod-template-hash of the owning ReplicaSet (0 for Job pods).
+    pub template_hash: u32,
+    /// spec.restartPolicy.
+    pub restart_policy: RestartPolicy,
     /// CPU request in millicores.
     pub cpu_m: u32,
     /// Memory request in MiB.
@@ -129,6 +170,16 @@ pub struct Pod {
     pub ready: bool,
     /// Simulated time the pod became Ready.
     pub ready_since: f64,
+    /// The container's state.
+    pub container: ContainerState,
+    /// restartCount of the container.
+    pub restarts: u32,
+    /// The container's restart back-off entry, seconds (0 before the first exit).
+    pub crash_backoff: f64,
+    /// When the container last started.
+    pub container_started: f64,
+    /// Failed container starts so far (ContainerCreating retries).
+    pub start_failures: u32,
     /// deletionTimestamp is set: terminating gracefully.
     pub terminating: bool,
     /// Node the pod is bound to, or `NONE`.
@@ -156,17 +207,32 @@ pub struct Pod {
 impl Pod {
     /// The pod's name.
     pub fn name(&self) -> ObjectName {
+        let kind = match self.owner_kind {
+            OwnerKind::Deployment => ObjectKind::Pod,
+            OwnerKind::Job => ObjectKind::JobPod,
+            OwnerKind::Bare => ObjectKind::BarePod,
+        };
         ObjectName {
-            kind: ObjectKind::Pod,
+            kind,
             owner: self.owner,
-            revision: self.template_revision,
+            revision: self.template_hash,
             id: self.meta.uid,
         }
     }
 
     /// Counted by the ReplicaSet controller (not terminating, not finished).
     pub fn is_active(&self) -> bool {
-        !self.terminating && !matches!(self.state, PodState::Succeeded | PodState::Failed)
+        !self.terminating && !self.is_finished()
+    }
+
+    /// Phase Succeeded or Failed.
+    pub fn is_finished(&self) -> bool {
+        matches!(self.state, PodState::Succeeded | PodState::Failed)
+    }
+
+    /// In CrashLoopBackOff: Running phase, container waiting to be restarted.
+    pub fn is_crash_looping(&self) -> bool {
+        self.state == PodState::Running && self.container != ContainerState::Running
     }
 }
 
@@ -197,52 +263,4 @@ pub struct NodePool {
     pub nodes: [u32; MAX_POOL_NODES],
     /// Nodes that exist.
     pub len: u32,
-}
-
-/// A DEPLOYMENT module's desired state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DeploymentSpec {
-    /// spec.replicas.
-    pub replicas: u32,
-    /// CPU request per pod, millicores.
-    pub cpu_m: u32,
-    /// Memory request per pod, MiB.
-    pub memory_mib: u32,
-}
-
-/// A Deployment with its one ReplicaSet.
-#[derive(Debug, Clone, Copy)]
-pub struct Deployment {
-    /// Metadata.
-    pub meta: ObjectMeta,
-    /// The desired state.
-    pub spec: DeploymentSpec,
-    /// Template revision of the current ReplicaSet.
-    pub template_revision: u32,
-    /// Active pods (not terminating).
-    pub active: u32,
-    /// Ready active pods.
-    pub ready: u32,
-    /// Pods created so far.
-    pub created_total: u32,
-    /// Pods that became Ready so far.
-    pub ready_total: u32,
-    /// Pods deleted so far.
-    pub deleted_total: u32,
-    /// Oldest pod (intrusive list through `Pod::owner_next`).
-    pub first_pod: u32,
-    /// Newest pod.
-    pub last_pod: u32,
-}
-
-impl Deployment {
-    /// The Deployment's name.
-    pub fn name(owner: u32) -> ObjectName {
-        ObjectName {
-            kind: ObjectKind::Deployment,
-            owner,
-            revision: 0,
-            id: 0,
-        }
-    }
 }

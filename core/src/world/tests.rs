@@ -23,11 +23,7 @@ fn pool(count: u32, cores: u32) -> NodePoolSpec {
 }
 
 fn deploy(replicas: u32, cpu_m: u32) -> DeploymentSpec {
-    DeploymentSpec {
-        replicas,
-        cpu_m,
-        memory_mib: 256,
-    }
+    DeploymentSpec::new(replicas, cpu_m, 256)
 }
 
 fn run(w: &mut World, seconds: f64) {

@@ -12,12 +12,20 @@ pub enum TimerAction {
     ContainersStarted,
     /// The readiness probe passed: the pod is Ready.
     ReadinessPassed,
+    /// The container exits with code 0 (a Job's work is done).
+    ContainerSucceeded,
+    /// The container crashes: it exits with code 1.
+    ContainerCrashed,
+    /// A CrashLoopBackOff delay is over: the kubelet restarts the container.
+    RestartContainer,
     /// A terminating pod's containers exited: the pod object is removed.
     TerminationDone,
     /// A pod's scheduling backoff ended: back to activeQ.
     BackoffDone,
     /// A node's kubelet registered and reports Ready.
     NodeReady,
+    /// The node lifecycle controller checks a silent node's last heartbeat.
+    NodeHeartbeat,
 }
 
 /// One pending action.

@@ -84,6 +84,19 @@ impl Rig {
         self.modules[m].bufs.input_channels[i] = 1;
     }
 
+    /// Drives a poly input from outside the rack, one voltage per channel.
+    pub fn drive_poly(&mut self, m: usize, input: &str, volts: &[f32]) {
+        let i = self.modules[m]
+            .module
+            .descriptor()
+            .input_index(input)
+            .unwrap();
+        let n = volts.len().min(MAX_CHANNELS);
+        self.modules[m].bufs.inputs[i * MAX_CHANNELS..i * MAX_CHANNELS + n]
+            .copy_from_slice(&volts[..n]);
+        self.modules[m].bufs.input_channels[i] = n as u8;
+    }
+
     pub fn step(&mut self) {
         for &(from, o, to, i) in &self.cables {
             let (src, dst) = if from < to {

@@ -1,4 +1,5 @@
-//! DEPLOYMENT: a Deployment whose ReplicaSet keeps `replicas` pods running.
+//! DEPLOYMENT: a Deployment whose ReplicaSets keep `replicas` pods running, rolled out to a
+//! new pod template with RollingUpdate or Recreate.
 
 use crate::types::*;
 
@@ -10,6 +11,12 @@ pub mod param {
     pub const CPU: usize = 1;
     /// Memory request per pod, in units of 16 MiB.
     pub const MEMORY: usize = 2;
+    /// RollingUpdate maxSurge, percent of replicas (rounds up).
+    pub const MAX_SURGE: usize = 3;
+    /// RollingUpdate maxUnavailable, percent of replicas (rounds down).
+    pub const MAX_UNAVAILABLE: usize = 4;
+    /// spec.strategy: 0 RollingUpdate, 1 Recreate.
+    pub const STRATEGY: usize = 5;
 }
 
 /// Input indices.
@@ -18,6 +25,12 @@ pub mod input {
     pub const API: usize = 0;
     /// Replicas CV.
     pub const REPLICAS: usize = 1;
+    /// Trigger: a new pod template (the image tag bumps), rolled out.
+    pub const ROLLOUT: usize = 2;
+    /// Trigger: back to the previous revision (`kubectl rollout undo`).
+    pub const ROLLBACK: usize = 3;
+    /// Gate: the containers crash while high.
+    pub const FAULT: usize = 4;
 }
 
 /// Output indices.
@@ -32,6 +45,10 @@ pub mod output {
     pub const BECAME_READY: usize = 3;
     /// Trigger per pod deleted.
     pub const DELETED: usize = 4;
+    /// Rollout progress: updated replicas over replicas.
+    pub const PROGRESS: usize = 5;
+    /// Reference to the Deployment's selector, for SERVICE.
+    pub const SELECTOR: usize = 6;
 }
 
 /// Light indices.
@@ -46,28 +63,39 @@ pub mod light {
     pub const POD_COUNT: usize = 8;
 }
 
-const L: f32 = 10.16;
-const R: f32 = 30.48;
+const A: f32 = 10.16;
+const B: f32 = 27.09;
+const C: f32 = 44.03;
+const D: f32 = 60.96;
 const fn pod_x(i: usize) -> f32 {
-    20.32 + (i as f32 - 3.5) * 4.0
+    35.56 + (i as f32 - 3.5) * 4.0
 }
 
 /// The DEPLOYMENT descriptor.
 pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
     slug: "Deployment",
     name: "DEPLOYMENT",
-    description: "A Kubernetes Deployment: its ReplicaSet keeps the replicas you dial running, and you hear them come and go",
+    description: "A Kubernetes Deployment: its ReplicaSets keep the replicas you dial running and roll out new templates, and you hear them come and go",
     tags: &["Sequencer", "Polyphonic", "Random"],
     role: ModuleRole::Member,
-    hp: 8,
+    hp: 14,
     params: &[
-        knob("REPLICAS", "Replicas", "Desired number of pods (spec.replicas)", 0.0, 32.0, 3.0, " pods", at(20.32, 36.0)).snapped(),
-        knob("CPU", "CPU request", "CPU each pod requests", 1.0, 400.0, 25.0, "m", at(L, 54.0))
+        knob("REPLICAS", "Replicas", "Desired number of pods (spec.replicas)", 0.0, 32.0, 3.0, " pods", at(A, 36.0)).snapped(),
+        knob("CPU", "CPU request", "CPU each pod requests; a change is a new pod template, rolled out", 1.0, 400.0, 25.0, "m", at(C, 36.0))
             .snapped()
             .display(0.0, 10.0, 0.0),
-        knob("MEMORY", "Memory request", "Memory each pod requests", 1.0, 512.0, 16.0, " MiB", at(R, 54.0))
+        knob("MEMORY", "Memory request", "Memory each pod requests; a change is a new pod template, rolled out", 1.0, 512.0, 16.0, " MiB", at(D, 36.0))
             .snapped()
             .display(0.0, 16.0, 0.0),
+        knob("MAX_SURGE", "Max surge", "RollingUpdate maxSurge: pods above replicas during a rollout, percent of replicas rounded up", 0.0, 100.0, 25.0, "%", at(A, 54.0)).snapped(),
+        knob("MAX_UNAVAILABLE", "Max unavailable", "RollingUpdate maxUnavailable: Ready pods below replicas during a rollout, percent of replicas rounded down (0 and 0 means 1 pod)", 0.0, 100.0, 25.0, "%", at(B, 54.0)).snapped(),
+        switch(
+            "STRATEGY",
+            "Strategy",
+            "RollingUpdate replaces pods a few at a time; Recreate deletes every old pod before creating new ones",
+            &["RollingUpdate", "Recreate"],
+            at(C, 54.0),
+        ),
     ],
     inputs: &[
         port(
@@ -77,7 +105,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             SignalKind::Reference,
             "tag / 512 V",
             1,
-            at(L, 72.0),
+            at(A, 72.0),
         ),
         port(
             "REPLICAS",
@@ -86,7 +114,34 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             SignalKind::BipolarCv,
             "1 V per replica",
             1,
-            at(R, 72.0),
+            at(B, 36.0),
+        ),
+        port(
+            "ROLLOUT",
+            "Rollout",
+            "Each trigger bumps the pod template's image tag: a new ReplicaSet, rolled out by the strategy",
+            SignalKind::Trigger,
+            "rising edge >= 1 V",
+            1,
+            at(B, 72.0),
+        ),
+        port(
+            "ROLLBACK",
+            "Rollback",
+            "Each trigger returns the pod template to the previous revision (kubectl rollout undo), rolled out by the strategy",
+            SignalKind::Trigger,
+            "rising edge >= 1 V",
+            1,
+            at(C, 72.0),
+        ),
+        port(
+            "FAULT",
+            "Fault",
+            "While high the containers crash: running ones exit with code 1 at the rising edge, restarted ones crash again after about a second (CrashLoopBackOff), new ones fail to start",
+            SignalKind::Gate,
+            "high >= 1 V, low <= 0.1 V",
+            1,
+            at(D, 54.0),
         ),
     ],
     outputs: &[
@@ -97,7 +152,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             SignalKind::UnipolarCv,
             "1/12 V per Ready pod, 10 V at 120",
             1,
-            at(L, 90.0),
+            at(A, 90.0),
         ),
         port(
             "GATES",
@@ -106,7 +161,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             SignalKind::Gate,
             "10 V while Ready, a channel per pod, up to 16",
             16,
-            at(R, 90.0),
+            at(B, 90.0),
         ),
         port(
             "CREATED",
@@ -115,7 +170,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             SignalKind::Trigger,
             "10 V, 1 ms per pod",
             1,
-            at(8.0, 108.0),
+            at(A, 108.0),
         ),
         port(
             "BECAME_READY",
@@ -124,21 +179,39 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             SignalKind::Trigger,
             "10 V, 1 ms per pod",
             1,
-            at(20.32, 108.0),
+            at(B, 108.0),
         ),
         port(
             "DELETED",
             "Pod deleted",
-            "A trigger per pod that is deleted (scale-down, eviction, Deployment removed)",
+            "A trigger per pod that is deleted (scale-down, eviction, failure, Deployment removed)",
             SignalKind::Trigger,
             "10 V, 1 ms per pod",
             1,
-            at(32.64, 108.0),
+            at(C, 108.0),
+        ),
+        port(
+            "PROGRESS",
+            "Rollout progress",
+            "Updated replicas (pods of the newest template) over replicas; 10 V when the rollout has replaced every pod",
+            SignalKind::UnipolarCv,
+            "10 V x updated / replicas (10 V at 0 replicas)",
+            1,
+            at(C, 90.0),
+        ),
+        port(
+            "SELECTOR",
+            "Selector",
+            "The Deployment's label selector (app=<deployment>), for a SERVICE's SELECTOR input",
+            SignalKind::Reference,
+            "tag / 512 V",
+            1,
+            at(D, 90.0),
         ),
     ],
     lights: &[
-        light("AVAILABLE", "Available", "Lit when Ready replicas equal desired replicas", LightColor::Green, at(L, 16.0)),
-        light("PROGRESSING", "Progressing", "Lit while the ReplicaSet converges", LightColor::Yellow, at(R, 16.0)),
+        light("AVAILABLE", "Available", "Lit when Ready replicas equal desired replicas", LightColor::Green, at(A, 16.0)),
+        light("PROGRESSING", "Progressing", "Lit while the ReplicaSets converge or a rollout runs", LightColor::Yellow, at(D, 16.0)),
         light("POD1", "Pod 1", "Bright when pod 1 is Ready, dim while it starts", LightColor::Green, at(pod_x(0), 22.0)),
         light("POD2", "Pod 2", "Bright when pod 2 is Ready, dim while it starts", LightColor::Green, at(pod_x(1), 22.0)),
         light("POD3", "Pod 3", "Bright when pod 3 is Ready, dim while it starts", LightColor::Green, at(pod_x(2), 22.0)),

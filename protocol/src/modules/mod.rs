@@ -2,7 +2,11 @@
 
 pub mod cluster;
 pub mod deployment;
+pub mod etcd;
+pub mod ingress;
 pub mod node;
+pub mod pod;
+pub mod service;
 
 use crate::ModuleDescriptor;
 
@@ -11,6 +15,10 @@ pub static MODULES: &[&ModuleDescriptor] = &[
     &cluster::DESCRIPTOR,
     &node::DESCRIPTOR,
     &deployment::DESCRIPTOR,
+    &pod::DESCRIPTOR,
+    &service::DESCRIPTOR,
+    &ingress::DESCRIPTOR,
+    &etcd::DESCRIPTOR,
 ];
 
 /// The descriptor with this slug.

@@ -100,6 +100,9 @@ pub static HINTS: &[Hint] = &[
     text("Node", Part::Output, "READY", "GATES"),
     text("Deployment", Part::Output, "READY", "#READY"),
     text("Deployment", Part::Output, "BECAME_READY", "READY"),
+    text("Deployment", Part::Param, "MAX_SURGE", "SURGE"),
+    text("Deployment", Part::Param, "MAX_UNAVAILABLE", "UNAVAIL"),
+    text("Deployment", Part::Input, "REPLICAS", "REPL CV"),
 ];
 
 /// The hint for a component, if any.

@@ -1,0 +1,282 @@
+//! POD: one pod held by hand. Its gate creates it (rising edge) and deletes it gracefully
+//! (falling edge). Joined to a hub it is a bare pod in the world, scheduled like any pod;
+//! alone it plays the same lifecycle on the panel with seeded kubelet-like latencies.
+
+use std::sync::Arc;
+
+use kuberack_protocol::modules::pod::{input, light, output, param, DESCRIPTOR};
+use kuberack_protocol::tag::tag_to_volts;
+use kuberack_protocol::ModuleDescriptor;
+
+use super::membership::Membership;
+use super::words::{pod_desired as pd, pod_observed as pobs};
+use crate::dsp::SchmittTrigger;
+use crate::rack::{LoadError, Module, ProcessIo};
+use crate::registry::{Registry, SlotHandle, SlotKind};
+use crate::rng::Rng;
+use crate::world::{BarePodStatus, CONTAINER_START_MEDIAN, READINESS_MEDIAN, SHUTDOWN_MEDIAN};
+
+/// The lifecycle a POD shows; its PHASE output is 2 V per step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub enum PodPhase {
+    /// No pod.
+    None = 0,
+    /// Phase Pending.
+    Pending = 1,
+    /// Phase Running.
+    Running = 2,
+    /// Terminating gracefully.
+    Terminating = 3,
+    /// Phase Succeeded.
+    Succeeded = 4,
+    /// Phase Failed.
+    Failed = 5,
+}
+
+impl PodPhase {
+    /// Decodes an observed word.
+    pub fn from_u32(v: u32) -> PodPhase {
+        match v {
+            1 => PodPhase::Pending,
+            2 => PodPhase::Running,
+            3 => PodPhase::Terminating,
+            4 => PodPhase::Succeeded,
+            5 => PodPhase::Failed,
+            _ => PodPhase::None,
+        }
+    }
+
+    /// The PHASE output voltage.
+    pub fn volts(self) -> f32 {
+        self as u32 as f32 * 2.0
+    }
+
+    /// The phase and Ready condition of a bare pod in a world.
+    pub fn of(status: BarePodStatus) -> (PodPhase, bool) {
+        match status {
+            BarePodStatus::None => (PodPhase::None, false),
+            BarePodStatus::Pending => (PodPhase::Pending, false),
+            BarePodStatus::Running { ready } => (PodPhase::Running, ready),
+            BarePodStatus::Terminating => (PodPhase::Terminating, false),
+            BarePodStatus::Failed => (PodPhase::Failed, false),
+        }
+    }
+}
+
+/// The lifecycle of a POD with no hub: timed locally in real seconds.
+#[derive(Debug, Clone)]
+struct LocalLifecycle {
+    phase: PodPhase,
+    ready: bool,
+    /// Seconds until the next transition (negative: none due).
+    remaining: f64,
+    rng: Rng,
+}
+
+impl LocalLifecycle {
+    fn new(seed: u64) -> LocalLifecycle {
+        LocalLifecycle {
+            phase: PodPhase::None,
+            ready: false,
+            remaining: -1.0,
+            rng: Rng::new(seed),
+        }
+    }
+
+    fn created(&mut self) {
+        self.phase = PodPhase::Pending;
+        self.ready = false;
+        self.remaining = self.rng.lognormal(CONTAINER_START_MEDIAN, 0.5);
+    }
+
+    fn deleted(&mut self) {
+        if self.phase == PodPhase::None || self.phase == PodPhase::Terminating {
+            return;
+        }
+        self.phase = PodPhase::Terminating;
+        self.ready = false;
+        self.remaining = self.rng.lognormal(SHUTDOWN_MEDIAN, 0.5);
+    }
+
+    fn advance(&mut self, dt: f64) {
+        if self.remaining < 0.0 {
+            return;
+        }
+        self.remaining -= dt;
+        if self.remaining > 0.0 {
+            return;
+        }
+        match (self.phase, self.ready) {
+            (PodPhase::Pending, _) => {
+                self.phase = PodPhase::Running;
+                self.remaining = self.rng.lognormal(READINESS_MEDIAN, 0.5);
+            }
+            (PodPhase::Running, false) => {
+                self.ready = true;
+                self.remaining = -1.0;
+            }
+            (PodPhase::Terminating, _) => {
+                self.phase = PodPhase::None;
+                self.remaining = -1.0;
+            }
+            _ => self.remaining = -1.0,
+        }
+    }
+}
+
+/// The POD module.
+pub struct PodModule {
+    slot: SlotHandle,
+    membership: Membership,
+    gate: SchmittTrigger,
+    incarnation: u32,
+    local: LocalLifecycle,
+    sample_period: f64,
+}
+
+impl PodModule {
+    /// A pod not yet in any cluster; `None` when the registry is full.
+    pub fn new(registry: &Arc<Registry>) -> Option<PodModule> {
+        let slot = registry.claim(SlotKind::Pod)?;
+        Some(PodModule {
+            local: LocalLifecycle::new(seed(slot.tag())),
+            slot,
+            membership: Membership::default(),
+            gate: SchmittTrigger::default(),
+            incarnation: 0,
+            sample_period: 1.0 / 48_000.0,
+        })
+    }
+}
+
+fn seed(tag: u32) -> u64 {
+    0x90d_5eed ^ u64::from(tag)
+}
+
+impl Module for PodModule {
+    fn descriptor(&self) -> &'static ModuleDescriptor {
+        &DESCRIPTOR
+    }
+
+    fn set_sample_rate(&mut self, sample_rate: f32) {
+        if sample_rate.is_finite() && sample_rate > 0.0 {
+            self.sample_period = 1.0 / f64::from(sample_rate);
+        }
+    }
+
+    fn process(&mut self, io: &mut ProcessIo<'_>) {
+        self.membership.update(
+            &self.slot,
+            io.connected(input::API),
+            io.input_raw(input::API),
+        );
+        let was_high = self.gate.is_high();
+        let rose = self.gate.process(io.input(input::GATE, 0));
+        let high = self.gate.is_high();
+        if rose {
+            self.incarnation = self.incarnation.wrapping_add(1);
+            self.local.created();
+        } else if was_high && !high {
+            self.local.deleted();
+        }
+        self.local.advance(self.sample_period);
+
+        let cpu_m = (io.param_in(&DESCRIPTOR, param::CPU).round() * 10.0) as u32;
+        let slot = self.slot.slot();
+        slot.set_desired(pd::GATE, u32::from(high));
+        slot.set_desired(pd::CPU_M, cpu_m);
+        slot.set_desired(
+            pd::MEMORY_MIB,
+            (io.param_in(&DESCRIPTOR, param::MEMORY).round() * 16.0) as u32,
+        );
+        slot.set_desired(pd::INCARNATION, self.incarnation);
+
+        let (phase, ready, load) = if self.membership.hub() != 0 {
+            let phase = PodPhase::from_u32(slot.observed(pobs::PHASE));
+            let ready = slot.observed(pobs::READY) != 0;
+            (phase, ready, slot.channel(0) * 10.0)
+        } else {
+            let running = self.local.phase == PodPhase::Running;
+            let load = if running { cpu_m as f32 / 100.0 } else { 0.0 };
+            (self.local.phase, self.local.ready, load)
+        };
+        io.set_mono(output::READY, if ready { 10.0 } else { 0.0 });
+        io.set_mono(output::LOAD, load.clamp(0.0, 10.0));
+        io.set_mono(output::PHASE, phase.volts());
+        io.set_mono(output::REF, tag_to_volts(self.slot.tag()));
+        let lit = |on: bool| if on { 1.0 } else { 0.0 };
+        io.set_light(light::PENDING, lit(phase == PodPhase::Pending));
+        let running = match (phase, ready) {
+            (PodPhase::Running, true) => 1.0,
+            (PodPhase::Running, false) => 0.3,
+            _ => 0.0,
+        };
+        io.set_light(light::RUNNING, running);
+        io.set_light(light::TERMINATING, lit(phase == PodPhase::Terminating));
+        io.set_light(light::FAILED, lit(phase == PodPhase::Failed));
+    }
+
+    fn reset(&mut self) {
+        self.membership.reset();
+        self.gate = SchmittTrigger::default();
+        self.local = LocalLifecycle::new(seed(self.slot.tag()));
+    }
+
+    fn save(&self) -> serde_json::Value {
+        serde_json::json!({})
+    }
+
+    fn load(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
+        super::expect_no_settings("POD", state)
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lone_pod_starts_becomes_ready_and_terminates_in_order() {
+        let mut l = LocalLifecycle::new(3);
+        l.created();
+        assert_eq!(l.phase, PodPhase::Pending);
+        let mut seen = vec![(l.phase, l.ready)];
+        for _ in 0..100_000 {
+            l.advance(0.001);
+            if seen.last() != Some(&(l.phase, l.ready)) {
+                seen.push((l.phase, l.ready));
+            }
+        }
+        assert_eq!(
+            seen,
+            [
+                (PodPhase::Pending, false),
+                (PodPhase::Running, false),
+                (PodPhase::Running, true)
+            ]
+        );
+        l.deleted();
+        assert_eq!((l.phase, l.ready), (PodPhase::Terminating, false));
+        for _ in 0..100_000 {
+            l.advance(0.001);
+        }
+        assert_eq!(l.phase, PodPhase::None);
+    }
+
+    #[test]
+    fn phase_volts_follow_the_documented_scale() {
+        assert_eq!(PodPhase::None.volts(), 0.0);
+        assert_eq!(PodPhase::Pending.volts(), 2.0);
+        assert_eq!(PodPhase::Running.volts(), 4.0);
+        assert_eq!(PodPhase::Terminating.volts(), 6.0);
+        assert_eq!(PodPhase::Failed.volts(), 10.0);
+        for v in 0..8 {
+            assert_eq!(PodPhase::from_u32(v) as u32, v.min(6) % 6);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! Helpers for tests that drive a world directly.
+
+#![allow(dead_code)]
+
+use kuberack_core::world::events::{Event, EventKind};
+use kuberack_core::world::{NodePoolSpec, World, WorldConfig};
+
+/// A world with room for a few hundred pods.
+pub fn world(seed: u64) -> World {
+    World::new(WorldConfig {
+        seed,
+        max_pods: 1024,
+        max_nodes: 64,
+        event_capacity: 1 << 16,
+    })
+}
+
+/// A pool of `count` nodes with `cores` cores each and plenty of memory.
+pub fn pool(count: u32, cores: u32) -> NodePoolSpec {
+    NodePoolSpec {
+        count,
+        cpu_m: cores * 1000,
+        memory_mib: 64 * 1024,
+        pods: 110,
+        cordoned: false,
+    }
+}
+
+/// Steps `seconds` in steps of `dt`, calling `check` after each.
+pub fn run_checked(w: &mut World, seconds: f64, dt: f64, mut check: impl FnMut(&World)) {
+    let steps = (seconds / dt).round() as usize;
+    for _ in 0..steps {
+        w.step(dt);
+        check(w);
+    }
+}
+
+/// Steps `seconds` in 10 ms steps.
+pub fn run(w: &mut World, seconds: f64) {
+    run_checked(w, seconds, 0.01, |_| {});
+}
+
+/// Every event of a kind still in the ring (compacted history included), oldest first.
+pub fn events(w: &World, kind: EventKind) -> Vec<Event> {
+    w.events()
+        .history()
+        .filter(|e| e.kind == kind)
+        .copied()
+        .collect()
+}
