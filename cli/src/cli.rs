@@ -80,4 +80,17 @@ pub struct PlayArgs {
     /// Never show the progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// Turn on live-cluster sync in every CLUSTER hub and render in real time: the patch
+    /// drives the cluster of the kubeconfig (KUBECONFIG or ~/.kube/config) and hears it.
+    #[arg(long)]
+    pub sync: bool,
+    /// With --sync: the kubeconfig context to use instead of the hub's or the current one.
+    #[arg(long, value_name = "C", requires = "sync")]
+    pub context: Option<String>,
+    /// With --sync: the namespace to write in and watch instead of the hub's.
+    #[arg(long, value_name = "NS", requires = "sync")]
+    pub namespace: Option<String>,
+    /// With --sync: watch the cluster only, write nothing.
+    #[arg(long, requires = "sync")]
+    pub mirror_only: bool,
 }

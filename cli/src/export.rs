@@ -27,7 +27,8 @@ pub fn desired_objects(patch: &Patch) -> Vec<DesiredObject> {
             patch.cables.iter().any(|c| {
                 c.input_module == m.id
                     && c.input == input::API
-                    && model(c.output_module).is_some_and(|o| o.is_kuberack() && o.model == "Cluster")
+                    && model(c.output_module)
+                        .is_some_and(|o| o.is_kuberack() && o.model == "Cluster")
             })
         })
         .map(|m| DesiredObject {

@@ -4,6 +4,7 @@
 //! No I/O, no threads, no FFI. Deterministic for a given seed, sample rate and patch.
 
 pub mod dsp;
+pub mod live;
 pub mod modules;
 pub mod rack;
 pub mod registry;

@@ -86,9 +86,20 @@ fn process_allocates_nothing_after_warm_up() {
     rig.run(0.01);
     let selector = [rig.out(dep, "SELECTOR", 0), rig.out(pod, "REF", 0)];
     rig.drive_poly(svc, "SELECTOR", &selector);
+    // Live sync on, the test standing in for the sync thread on this thread (so the counter
+    // sees the hub's side only): desired changes drained, real events fed back.
+    rig.modules[dep].module.set_rack_id(11);
+    rig.modules[dep2].module.set_rack_id(12);
+    let link = rig.modules[hub]
+        .module
+        .live()
+        .expect("a hub has a sync link");
+    let mut sync_end = link.take_sync_end().expect("the sync end");
+    let mut handed_over = 0;
     rig.run(5.0);
     let sr = rig.sample_rate;
     let n = count_allocations(&mut rig, 30.0, |r, i| {
+        live_sync_churn(r, hub, &mut sync_end, &mut handed_over, i);
         let t = i as f32 / sr;
         r.drive(dep, "REPLICAS", 4.0 * (t * 1.3).sin());
         r.param(pool2, "COUNT", if (t as u32) % 6 < 3 { 2.0 } else { 4.0 });
@@ -173,6 +184,7 @@ fn process_allocates_nothing_after_warm_up() {
     let seen = |kind| world.events().since(0).1.filter(|e| e.kind == kind).count();
     assert!(seen(EventKind::ContainerDied) > 0, "no crash happened");
     assert!(seen(EventKind::ScalingReplicaSet) > 0);
+    assert!(handed_over > 20, "sync saw {handed_over} desired changes");
     assert_eq!(n, 0, "process() allocated {n} times after warm-up");
     // Every model took part.
     let slugs: Vec<&str> = rig
@@ -184,6 +196,32 @@ fn process_allocates_nothing_after_warm_up() {
         assert!(slugs.contains(&model.slug), "{} not exercised", model.slug);
     }
     jobs_and_kubelets_allocate_nothing();
+}
+
+/// SYNC flips by switch and by gate; the stand-in drains the desired queue now and then (so
+/// it also runs full) and feeds real pod events back.
+fn live_sync_churn(
+    r: &mut Rig,
+    hub: usize,
+    end: &mut kuberack_core::live::SyncEnd,
+    handed_over: &mut usize,
+    i: usize,
+) {
+    use kuberack_core::live::{MirrorKind, Observed};
+    let s = i / r.sample_rate as usize;
+    r.param(hub, "SYNC", if s % 10 < 6 { 1.0 } else { 0.0 });
+    r.drive(hub, "SYNC", if s % 10 == 8 { 10.0 } else { 0.0 });
+    if i.is_multiple_of(4096) && !s.is_multiple_of(3) {
+        while end.pop_desired().is_some() {
+            *handed_over += 1;
+        }
+    }
+    if i.is_multiple_of(1000) {
+        end.push_observed(Observed {
+            kind: MirrorKind::World(EventKind::PodScheduled),
+            module: 11,
+        });
+    }
 }
 
 /// The Job controller, container restarts and silent kubelets, stepped through the World API.

@@ -5,12 +5,17 @@
 mod standin;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use kuberack_sync::{queues, spawn, ClusterSource, DesiredObject, ObjectKey, ObjectKind, SyncConfig, SyncState};
+use kuberack_sync::{
+    queues, spawn, ClusterSource, DesiredObject, ObjectKey, ObjectKind, SyncConfig, SyncState,
+};
 use std::time::{Duration, Instant};
 
 fn dep(replicas: u32) -> [Option<DesiredObject>; 1] {
     [Some(DesiredObject {
-        key: ObjectKey { kind: ObjectKind::Deployment, module: 1 },
+        key: ObjectKey {
+            kind: ObjectKind::Deployment,
+            module: 1,
+        },
         replicas,
         cpu_millis: 100,
         memory_mib: 64,
@@ -18,7 +23,10 @@ fn dep(replicas: u32) -> [Option<DesiredObject>; 1] {
 }
 
 fn patches(api: &standin::StandIn) -> usize {
-    api.log().iter().filter(|r| r.method == "PATCH" && r.path.ends_with("/deployment-1")).count()
+    api.log()
+        .iter()
+        .filter(|r| r.method == "PATCH" && r.path.ends_with("/deployment-1"))
+        .count()
 }
 
 fn bench(c: &mut Criterion) {
@@ -42,7 +50,10 @@ fn bench(c: &mut Criterion) {
                 let t = Instant::now();
                 hub.publish(&dep(replicas));
                 assert!(api.wait_for(Duration::from_secs(5), |l| {
-                    l.iter().filter(|r| r.method == "PATCH" && r.path.ends_with("/deployment-1")).count() > before
+                    l.iter()
+                        .filter(|r| r.method == "PATCH" && r.path.ends_with("/deployment-1"))
+                        .count()
+                        > before
                 }));
                 total += t.elapsed();
             }

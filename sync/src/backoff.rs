@@ -62,7 +62,11 @@ mod tests {
         let mut ceiling = 100 * MS;
         for _ in 0..12 {
             let d = b.next_delay();
-            assert!(d >= ceiling / 2 && d <= ceiling, "{d:?} outside [{:?}, {ceiling:?}]", ceiling / 2);
+            assert!(
+                d >= ceiling / 2 && d <= ceiling,
+                "{d:?} outside [{:?}, {ceiling:?}]",
+                ceiling / 2
+            );
             ceiling = (ceiling * 2).min(3000 * MS);
         }
         assert_eq!(b.ceiling(), 3000 * MS);

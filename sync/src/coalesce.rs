@@ -1,7 +1,7 @@
 //! Per-object write coalescing: the last value wins and each object is written at most a
 //! configured number of times per second.
 
-use crate::desired::{Change, ObjectKey};
+use kuberack_core::live::{Change, ObjectKey};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -84,7 +84,10 @@ impl Coalescer {
         self.entries
             .values()
             .filter(|e| e.pending.is_some())
-            .map(|e| e.last_write_at.map_or(Duration::ZERO, |at| at + self.min_interval))
+            .map(|e| {
+                e.last_write_at
+                    .map_or(Duration::ZERO, |at| at + self.min_interval)
+            })
             .min()
     }
 
@@ -104,7 +107,7 @@ fn key_of(change: &Change) -> ObjectKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::desired::{DesiredObject, ObjectKind};
+    use kuberack_core::live::{DesiredObject, ObjectKind};
 
     fn apply(module: u64, replicas: u32) -> Change {
         Change::Apply(DesiredObject {
@@ -129,7 +132,10 @@ mod tests {
         assert_eq!(c.take_due(ms(0)), vec![apply(1, 1)]);
         c.offer(apply(1, 2));
         c.offer(apply(1, 3));
-        assert!(c.take_due(ms(100)).is_empty(), "written again within 200 ms");
+        assert!(
+            c.take_due(ms(100)).is_empty(),
+            "written again within 200 ms"
+        );
         assert_eq!(c.next_due(), Some(ms(200)));
         assert_eq!(c.take_due(ms(200)), vec![apply(1, 3)]);
         assert_eq!(c.superseded(), 1);

@@ -1,7 +1,7 @@
 //! Turning API failures into the status light's state and a sentence that says what was
 //! refused.
 
-use crate::status::SyncState;
+use kuberack_core::live::SyncState;
 
 /// What a failed request means for the sync thread.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,7 +39,11 @@ impl std::fmt::Display for Request<'_> {
 pub fn classify(req: Request<'_>, code: u16, message: &str) -> Failure {
     let (state, reconnect, what) = match code {
         0 => (SyncState::Error, true, "API server unreachable"),
-        401 => (SyncState::Error, true, "unauthorized (401): the credentials were rejected"),
+        401 => (
+            SyncState::Error,
+            true,
+            "unauthorized (401): the credentials were rejected",
+        ),
         403 => (SyncState::Error, false, "forbidden (403): RBAC refused"),
         404 => (SyncState::Degraded, false, "not found (404)"),
         409 => (SyncState::Degraded, false, "conflict (409)"),
@@ -95,9 +99,9 @@ mod tests {
         let f = classify(PATCH, 403, "user cannot patch");
         assert_eq!(f.state, SyncState::Error);
         assert!(!f.reconnect);
-        assert!(f
-            .text
-            .contains("forbidden (403): RBAC refused: patch deployments.apps in namespace kuberack"));
+        assert!(f.text.contains(
+            "forbidden (403): RBAC refused: patch deployments.apps in namespace kuberack"
+        ));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The Kubernetes objects KubeRack writes, as server-side-apply bodies.
 
-use crate::desired::DesiredObject;
 use crate::labels::managed_labels;
+use kuberack_core::live::DesiredObject;
 use serde_json::{json, Value};
 
 /// The container image of the pods KubeRack's Deployments run: the pause image, which only
@@ -66,8 +66,8 @@ pub fn topology_config_map(namespace: &str, topology: &Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::desired::{ObjectKey, ObjectKind};
     use crate::labels::{MANAGED_BY_KEY, MODULE_KEY};
+    use kuberack_core::live::{ObjectKey, ObjectKind};
 
     #[test]
     fn deployments_carry_labels_replicas_and_requests() {

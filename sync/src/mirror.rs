@@ -1,19 +1,8 @@
 //! Maps real pod and node transitions, as seen by the watchers, to KubeRack world events.
 
 use k8s_openapi::api::core::v1::{Node, Pod};
+pub use kuberack_core::live::MirrorKind;
 use kuberack_core::world::events::EventKind;
-
-/// What the rack hears: a world event the simulation also fires, or one of the real-cluster
-/// transitions the simulation has no event for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MirrorKind {
-    /// The same event the simulated world fires.
-    World(EventKind),
-    /// The pod's phase became Failed for a reason other than eviction or preemption.
-    PodFailed,
-    /// The scheduler preempted the pod (DisruptionTarget reason PreemptionByScheduler).
-    PodPreempted,
-}
 
 /// The facts about a pod whose changes are events.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -50,7 +39,11 @@ impl PodFacts {
         let evicted = status.and_then(|s| s.reason.as_deref()) == Some("Evicted")
             || (disruption.is_some() && !preempted);
         PodFacts {
-            scheduled: pod.spec.as_ref().and_then(|s| s.node_name.as_ref()).is_some(),
+            scheduled: pod
+                .spec
+                .as_ref()
+                .and_then(|s| s.node_name.as_ref())
+                .is_some(),
             unschedulable: cond("PodScheduled").is_some_and(|c| {
                 c.status == "False" && c.reason.as_deref() == Some("Unschedulable")
             }),
@@ -65,7 +58,11 @@ impl PodFacts {
 }
 
 /// The events between two observations of one pod (`None` = absent), in lifecycle order.
-pub fn pod_transitions(old: Option<&PodFacts>, new: Option<&PodFacts>, mut emit: impl FnMut(MirrorKind)) {
+pub fn pod_transitions(
+    old: Option<&PodFacts>,
+    new: Option<&PodFacts>,
+    mut emit: impl FnMut(MirrorKind),
+) {
     use EventKind::*;
     let world = |k| MirrorKind::World(k);
     let Some(new) = new else {
@@ -134,7 +131,11 @@ impl NodeFacts {
 }
 
 /// The events between two observations of one node (`None` = absent).
-pub fn node_transitions(old: Option<&NodeFacts>, new: Option<&NodeFacts>, mut emit: impl FnMut(MirrorKind)) {
+pub fn node_transitions(
+    old: Option<&NodeFacts>,
+    new: Option<&NodeFacts>,
+    mut emit: impl FnMut(MirrorKind),
+) {
     use EventKind::*;
     let world = MirrorKind::World;
     let Some(new) = new else {
@@ -152,7 +153,11 @@ pub fn node_transitions(old: Option<&NodeFacts>, new: Option<&NodeFacts>, mut em
         emit(world(NodeReady));
     }
     if new.cordoned != old.cordoned {
-        emit(world(if new.cordoned { NodeCordoned } else { NodeUncordoned }));
+        emit(world(if new.cordoned {
+            NodeCordoned
+        } else {
+            NodeUncordoned
+        }));
     }
 }
 
@@ -232,11 +237,17 @@ mod tests {
             "Pending",
             vec![condition("PodScheduled", "False", Some("Unschedulable"))],
         ));
-        assert_eq!(events(Some(&pending), Some(&unsched)), vec![w(PodFailedScheduling)]);
+        assert_eq!(
+            events(Some(&pending), Some(&unsched)),
+            vec![w(PodFailedScheduling)]
+        );
 
         let running = PodFacts::of(&pod(Some("n"), "Running", vec![]));
         let failed = PodFacts::of(&pod(Some("n"), "Failed", vec![]));
-        assert_eq!(events(Some(&running), Some(&failed)), vec![MirrorKind::PodFailed]);
+        assert_eq!(
+            events(Some(&running), Some(&failed)),
+            vec![MirrorKind::PodFailed]
+        );
 
         let mut evicted_pod = pod(Some("n"), "Failed", vec![]);
         evicted_pod.status.as_mut().unwrap().reason = Some("Evicted".into());
@@ -246,16 +257,30 @@ mod tests {
         let preempted = PodFacts::of(&pod(
             Some("n"),
             "Failed",
-            vec![condition("DisruptionTarget", "True", Some("PreemptionByScheduler"))],
+            vec![condition(
+                "DisruptionTarget",
+                "True",
+                Some("PreemptionByScheduler"),
+            )],
         ));
-        assert_eq!(events(Some(&running), Some(&preempted)), vec![MirrorKind::PodPreempted]);
+        assert_eq!(
+            events(Some(&running), Some(&preempted)),
+            vec![MirrorKind::PodPreempted]
+        );
 
         let api_evicted = PodFacts::of(&pod(
             Some("n"),
             "Running",
-            vec![condition("DisruptionTarget", "True", Some("EvictionByEvictionAPI"))],
+            vec![condition(
+                "DisruptionTarget",
+                "True",
+                Some("EvictionByEvictionAPI"),
+            )],
         ));
-        assert_eq!(events(Some(&running), Some(&api_evicted)), vec![w(PodEvicted)]);
+        assert_eq!(
+            events(Some(&running), Some(&api_evicted)),
+            vec![w(PodEvicted)]
+        );
     }
 
     #[test]
@@ -266,15 +291,24 @@ mod tests {
             Default::default(),
         ));
         let terminating = PodFacts::of(&p);
-        assert_eq!(events(Some(&running), Some(&terminating)), vec![w(PodTerminating)]);
+        assert_eq!(
+            events(Some(&running), Some(&terminating)),
+            vec![w(PodTerminating)]
+        );
     }
 
     #[test]
     fn node_transitions_match_the_world() {
         let mut v = Vec::new();
         let not_ready = NodeFacts::default();
-        let ready = NodeFacts { ready: true, cordoned: false };
-        let cordoned = NodeFacts { ready: true, cordoned: true };
+        let ready = NodeFacts {
+            ready: true,
+            cordoned: false,
+        };
+        let cordoned = NodeFacts {
+            ready: true,
+            cordoned: true,
+        };
         node_transitions(None, Some(&not_ready), |k| v.push(k));
         node_transitions(Some(&not_ready), Some(&ready), |k| v.push(k));
         node_transitions(Some(&ready), Some(&cordoned), |k| v.push(k));
@@ -282,13 +316,22 @@ mod tests {
         node_transitions(Some(&ready), None, |k| v.push(k));
         assert_eq!(
             v,
-            vec![w(NodeAdded), w(NodeReady), w(NodeCordoned), w(NodeUncordoned), w(NodeDeleted)]
+            vec![
+                w(NodeAdded),
+                w(NodeReady),
+                w(NodeCordoned),
+                w(NodeUncordoned),
+                w(NodeDeleted)
+            ]
         );
     }
 
     #[test]
     fn module_ids_come_from_the_module_label() {
-        assert_eq!(module_of("deployment-5729140385501862"), Some(5729140385501862));
+        assert_eq!(
+            module_of("deployment-5729140385501862"),
+            Some(5729140385501862)
+        );
         assert_eq!(module_of("deployment"), None);
         assert_eq!(module_of("deployment-x"), None);
     }

@@ -4,46 +4,66 @@
 use crate::backoff::Backoff;
 use crate::coalesce::Coalescer;
 use crate::config::{ClusterSource, SyncConfig};
-use crate::desired::{Change, ObjectKey};
 use crate::errors::{describe, stalled, Failure, Request};
 use crate::labels::{guard, FIELD_MANAGER, MANAGED_SELECTOR, MODULE_KEY};
-use crate::mirror::{module_of, node_transitions, pod_transitions, NodeFacts, PodFacts};
-use crate::queue::{Observed, SyncEnd};
-use crate::status::{Status, SyncState};
 use crate::manifest;
+use crate::mirror::{module_of, node_transitions, pod_transitions, NodeFacts, PodFacts};
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
 use kube::runtime::{watcher, WatchStreamExt};
 use kube::Client;
+use kuberack_core::live::{Change, ObjectKey, Observed, Status, SyncEnd, SyncState};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// The running sync thread.
 pub struct SyncThread {
-    handle: JoinHandle<()>,
+    handle: JoinHandle<SyncEnd>,
     status: Arc<Status>,
 }
 
-/// Starts the sync thread on `end`; the hub keeps the other end.
+/// Starts the sync thread on `end` (a new session: the hub sends its whole desired state
+/// again); the hub keeps the other end. The thread gives `end` back when it ends, also
+/// after a panic, which it contains and reports as an error.
 pub fn spawn(config: SyncConfig, end: SyncEnd) -> std::io::Result<SyncThread> {
     let status = end.status.clone();
+    status.begin_session();
     let handle = std::thread::Builder::new()
         .name("kuberack-sync".to_owned())
         .spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build();
-            match runtime {
-                Ok(rt) => rt.block_on(run(config, end)),
-                Err(e) => end
-                    .status
-                    .fail(SyncState::Error, format!("cannot start the sync runtime: {e}")),
+            let mut end = end;
+            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                match runtime {
+                    Ok(rt) => rt.block_on(run(&config, &mut end)),
+                    Err(e) => report(
+                        &end.status,
+                        SyncState::Error,
+                        format!("cannot start the sync runtime: {e}"),
+                    ),
+                }
+            }));
+            if let Err(panic) = outcome {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                report(
+                    &end.status,
+                    SyncState::Error,
+                    format!("the sync thread panicked: {message}"),
+                );
             }
+            end
         })?;
     Ok(SyncThread { handle, status })
 }
@@ -59,14 +79,26 @@ impl SyncThread {
         self.handle.is_finished()
     }
 
-    /// Asks the thread to stop and waits for it (not for the audio thread: it blocks).
-    pub fn stop(self) -> std::thread::Result<()> {
+    /// Asks the thread to stop (it notices within a poll period or a request timeout).
+    pub fn request_stop(&self) {
         self.status.request_stop();
-        self.handle.join()
+    }
+
+    /// Asks the thread to stop and waits for it, returning the queue end (blocks: not for
+    /// the audio thread). `None` only if the thread could not hand the end back.
+    pub fn stop(self) -> Option<SyncEnd> {
+        self.status.request_stop();
+        self.handle.join().ok()
     }
 }
 
-async fn run(config: SyncConfig, mut end: SyncEnd) {
+/// Records an error for the light and the display, and logs it.
+fn report(status: &Status, state: SyncState, text: String) {
+    eprintln!("kuberack-sync: {text}");
+    status.fail(state, text);
+}
+
+async fn run(config: &SyncConfig, end: &mut SyncEnd) {
     let status = end.status.clone();
     let mut state = Desired {
         coalescer: Coalescer::new(config.writes_per_second),
@@ -80,25 +112,25 @@ async fn run(config: SyncConfig, mut end: SyncEnd) {
     let mut last_client = None;
     while !status.stop_requested() {
         status.set_state(SyncState::Connecting);
-        let failure = match connect(&config, &status).await {
+        let failure = match connect(config, &status).await {
             Ok(client) => {
                 backoff.reset();
-                let mut session = Session::new(&config, client.clone(), &status);
+                let mut session = Session::new(config, client.clone(), &status);
                 last_client = Some(client);
-                match session.run(&mut end, &mut state).await {
+                match session.run(end, &mut state).await {
                     Ok(()) => break,
                     Err(f) => f,
                 }
             }
             Err(f) => f,
         };
-        status.fail(failure.state, failure.text);
+        report(&status, failure.state, failure.text);
         let delay = backoff.next_delay();
-        idle(&config, &mut end, &mut state, delay).await;
+        idle(config, end, &mut state, delay).await;
     }
     if let (true, false, Some(client)) = (config.delete_on_stop, config.mirror_only, last_client) {
-        if let Err(f) = delete_managed(&config, client).await {
-            status.fail(SyncState::Error, f.text);
+        if let Err(f) = delete_managed(config, client).await {
+            report(&status, SyncState::Error, f.text);
         }
     }
     status.set_state(SyncState::Off);
@@ -164,7 +196,11 @@ async fn connect(config: &SyncConfig, status: &Status) -> Result<Client, Failure
     let client = client_for(config).await?;
     let t = config.request_timeout;
     let groups = call(
-        Request { verb: "get", resource: "/apis (discovery)", namespace: "" },
+        Request {
+            verb: "get",
+            resource: "/apis (discovery)",
+            namespace: "",
+        },
         t,
         client.list_api_groups(),
     )
@@ -172,7 +208,11 @@ async fn connect(config: &SyncConfig, status: &Status) -> Result<Client, Failure
     status.set_kueue(groups.groups.iter().any(|g| g.name == "kueue.x-k8s.io"));
     let ns = &config.namespace;
     let namespaces: Api<Namespace> = Api::all(client.clone());
-    let get = Request { verb: "get", resource: "namespaces", namespace: "" };
+    let get = Request {
+        verb: "get",
+        resource: "namespaces",
+        namespace: "",
+    };
     match call(get, t, namespaces.get_opt(ns)).await {
         Ok(Some(_)) => {}
         Ok(None) if config.mirror_only => {
@@ -184,8 +224,17 @@ async fn connect(config: &SyncConfig, status: &Status) -> Result<Client, Failure
         }
         Ok(None) => {
             let apply = PatchParams::apply(FIELD_MANAGER);
-            let req = Request { verb: "patch", resource: "namespaces", namespace: "" };
-            call(req, t, namespaces.patch(ns, &apply, &Patch::Apply(manifest::namespace(ns)))).await?;
+            let req = Request {
+                verb: "patch",
+                resource: "namespaces",
+                namespace: "",
+            };
+            call(
+                req,
+                t,
+                namespaces.patch(ns, &apply, &Patch::Apply(manifest::namespace(ns))),
+            )
+            .await?;
         }
         // A namespaced Role cannot read Namespace objects: assume it exists.
         Err(f) if f.text.starts_with("forbidden") => {}
@@ -206,7 +255,7 @@ struct Desired {
 
 impl Desired {
     fn drain(&mut self, end: &mut SyncEnd, mirror_only: bool) {
-        while let Ok(change) = end.desired.pop() {
+        while let Some(change) = end.pop_desired() {
             if !mirror_only {
                 self.coalescer.offer(change);
             }
@@ -257,8 +306,12 @@ impl<'a> Session<'a> {
         let ns = &self.config.namespace;
         let pods_api: Api<Pod> = Api::namespaced(self.client.clone(), ns);
         let nodes_api: Api<Node> = Api::all(self.client.clone());
-        let mut pods = watcher(pods_api, watcher::Config::default()).default_backoff().boxed();
-        let mut nodes = watcher(nodes_api, watcher::Config::default()).default_backoff().boxed();
+        let mut pods = watcher(pods_api, watcher::Config::default())
+            .default_backoff()
+            .boxed();
+        let mut nodes = watcher(nodes_api, watcher::Config::default())
+            .default_backoff()
+            .boxed();
         let mut ticker = tokio::time::interval(self.config.poll_period);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         self.refresh_state();
@@ -278,7 +331,11 @@ impl<'a> Session<'a> {
     }
 
     fn refresh_state(&self) {
-        let worst = self.health.values().map(|f| f.state).max_by_key(|s| *s as u8);
+        let worst = self
+            .health
+            .values()
+            .map(|f| f.state)
+            .max_by_key(|s| *s as u8);
         self.status.set_state(worst.unwrap_or(SyncState::Synced));
     }
 
@@ -288,7 +345,7 @@ impl<'a> Session<'a> {
                 self.health.remove(&part);
             }
             Err(f) => {
-                self.status.fail(f.state, f.text.clone());
+                report(self.status, f.state, f.text.clone());
                 self.health.insert(part, f);
             }
         }
@@ -321,7 +378,7 @@ impl<'a> Session<'a> {
                         self.set_health(Part::Guard, Err(f));
                     } else {
                         state.refused.remove(&key);
-                        self.status.fail(f.state, f.text);
+                        report(self.status, f.state, f.text);
                     }
                 }
                 Err(Refusal::Failed(f)) => {
@@ -350,10 +407,16 @@ impl<'a> Session<'a> {
             Change::Remove(key) => key,
         };
         let name = key.name();
-        let req = |verb| Request { verb, resource: "deployments.apps", namespace: ns };
+        let req = |verb| Request {
+            verb,
+            resource: "deployments.apps",
+            namespace: ns,
+        };
         let mut exists = true;
         if !known.contains(&key) || matches!(change, Change::Remove(_)) {
-            let existing = call(req("get"), t, api.get_opt(&name)).await.map_err(Refusal::Failed)?;
+            let existing = call(req("get"), t, api.get_opt(&name))
+                .await
+                .map_err(Refusal::Failed)?;
             exists = existing.is_some();
             if let Some(d) = existing {
                 let empty = BTreeMap::new();
@@ -371,15 +434,23 @@ impl<'a> Session<'a> {
             Change::Apply(obj) => {
                 let body = manifest::deployment(ns, &obj);
                 let params = PatchParams::apply(FIELD_MANAGER);
-                call(req("patch"), t, api.patch(&name, &params, &Patch::Apply(body)))
-                    .await
-                    .map_err(Refusal::Failed)?;
+                call(
+                    req("patch"),
+                    t,
+                    api.patch(&name, &params, &Patch::Apply(body)),
+                )
+                .await
+                .map_err(Refusal::Failed)?;
                 known.insert(key);
             }
             Change::Remove(_) if exists => {
-                call(req("delete"), t, api.delete(&name, &DeleteParams::default()))
-                    .await
-                    .map_err(Refusal::Failed)?;
+                call(
+                    req("delete"),
+                    t,
+                    api.delete(&name, &DeleteParams::default()),
+                )
+                .await
+                .map_err(Refusal::Failed)?;
                 known.remove(&key);
             }
             Change::Remove(_) => {}
@@ -389,14 +460,20 @@ impl<'a> Session<'a> {
 
     fn on_pod(&mut self, end: &mut SyncEnd, ev: Result<watcher::Event<Pod>, watcher::Error>) {
         let ns = self.config.namespace.clone();
-        let req = Request { verb: "watch", resource: "pods", namespace: &ns };
+        let req = Request {
+            verb: "watch",
+            resource: "pods",
+            namespace: &ns,
+        };
         let ev = match ev {
             Ok(ev) => ev,
             Err(e) => return self.set_health(Part::Pods, Err(watch_failure(req, &e))),
         };
         self.set_health(Part::Pods, Ok(()));
         let mut emit = |old: Option<&PodFacts>, new: Option<&PodFacts>, module: u64| {
-            pod_transitions(old, new, |kind| end.push_observed(Observed { kind, module }));
+            pod_transitions(old, new, |kind| {
+                end.push_observed(Observed { kind, module })
+            });
         };
         match ev {
             watcher::Event::Init => self.pods_relisted = Some(HashSet::new()),
@@ -432,14 +509,20 @@ impl<'a> Session<'a> {
     }
 
     fn on_node(&mut self, end: &mut SyncEnd, ev: Result<watcher::Event<Node>, watcher::Error>) {
-        let req = Request { verb: "watch", resource: "nodes", namespace: "" };
+        let req = Request {
+            verb: "watch",
+            resource: "nodes",
+            namespace: "",
+        };
         let ev = match ev {
             Ok(ev) => ev,
             Err(e) => return self.set_health(Part::Nodes, Err(watch_failure(req, &e))),
         };
         self.set_health(Part::Nodes, Ok(()));
         let mut emit = |old: Option<&NodeFacts>, new: Option<&NodeFacts>| {
-            node_transitions(old, new, |kind| end.push_observed(Observed { kind, module: 0 }));
+            node_transitions(old, new, |kind| {
+                end.push_observed(Observed { kind, module: 0 })
+            });
         };
         match ev {
             watcher::Event::Init => self.nodes_relisted = Some(HashSet::new()),
@@ -492,7 +575,9 @@ fn watch_failure(req: Request<'_>, err: &watcher::Error) -> Failure {
         watcher::Error::InitialListFailed(e)
         | watcher::Error::WatchStartFailed(e)
         | watcher::Error::WatchFailed(e) => describe(req, e),
-        watcher::Error::WatchError(status) => crate::errors::classify(req, status.code, &status.message),
+        watcher::Error::WatchError(status) => {
+            crate::errors::classify(req, status.code, &status.message)
+        }
         other => crate::errors::classify(req, 0, &other.to_string()),
     }
 }
@@ -502,12 +587,32 @@ async fn delete_managed(config: &SyncConfig, client: Client) -> Result<(), Failu
     let ns = &config.namespace;
     let t = config.request_timeout;
     let api: Api<Deployment> = Api::namespaced(client, ns);
-    let req = |verb| Request { verb, resource: "deployments.apps", namespace: ns };
-    let list = call(req("list"), t, api.list(&ListParams::default().labels(MANAGED_SELECTOR))).await?;
+    let req = |verb| Request {
+        verb,
+        resource: "deployments.apps",
+        namespace: ns,
+    };
+    let list = call(
+        req("list"),
+        t,
+        api.list(&ListParams::default().labels(MANAGED_SELECTOR)),
+    )
+    .await?;
     for d in list.items {
         let name = d.metadata.name.clone().unwrap_or_default();
-        if guard("Deployment", &name, Some(d.metadata.labels.as_ref().unwrap_or(&BTreeMap::new()))).is_ok() {
-            call(req("delete"), t, api.delete(&name, &DeleteParams::default())).await?;
+        if guard(
+            "Deployment",
+            &name,
+            Some(d.metadata.labels.as_ref().unwrap_or(&BTreeMap::new())),
+        )
+        .is_ok()
+        {
+            call(
+                req("delete"),
+                t,
+                api.delete(&name, &DeleteParams::default()),
+            )
+            .await?;
         }
     }
     Ok(())

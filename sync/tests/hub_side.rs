@@ -4,7 +4,9 @@
 
 mod standin;
 
-use kuberack_sync::{queues, spawn, ClusterSource, DesiredObject, HubEnd, ObjectKey, ObjectKind, SyncConfig};
+use kuberack_sync::{
+    queues, spawn, ClusterSource, DesiredObject, HubEnd, ObjectKey, ObjectKind, SyncConfig,
+};
 use standin::{Faults, StandIn};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

@@ -6,7 +6,9 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, DeleteParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use kuberack_sync::{queues, spawn, ClusterSource, DesiredObject, ObjectKey, ObjectKind, SyncConfig};
+use kuberack_sync::{
+    queues, spawn, ClusterSource, DesiredObject, ObjectKey, ObjectKind, SyncConfig,
+};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -14,7 +16,10 @@ const ENV: &str = "KUBERACK_TEST_KUBECONFIG";
 
 fn dep(module: u64, replicas: u32) -> Option<DesiredObject> {
     Some(DesiredObject {
-        key: ObjectKey { kind: ObjectKind::Deployment, module },
+        key: ObjectKey {
+            kind: ObjectKind::Deployment,
+            module,
+        },
         replicas,
         cpu_millis: 10,
         memory_mib: 16,
@@ -49,10 +54,15 @@ fn sync_against_a_real_cluster() {
     });
     config.namespace = ns.clone();
     config.delete_on_stop = true;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let client = rt.block_on(async {
         let kc = Kubeconfig::read_from(&path).expect("kubeconfig");
-        let cfg = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default()).await.unwrap();
+        let cfg = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+            .await
+            .unwrap();
         kube::Client::try_from(cfg).unwrap()
     });
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), &ns);
@@ -95,5 +105,9 @@ fn sync_against_a_real_cluster() {
     if let Err(panic) = result {
         std::panic::resume_unwind(panic);
     }
-    assert_eq!(after, (true, true), "toggle-off with delete removes only KubeRack's objects");
+    assert_eq!(
+        after,
+        (true, true),
+        "toggle-off with delete removes only KubeRack's objects"
+    );
 }

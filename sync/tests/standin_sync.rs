@@ -3,12 +3,12 @@
 
 mod standin;
 
+use kuberack_core::world::events::EventKind;
 use kuberack_sync::mirror::MirrorKind;
 use kuberack_sync::{
     queues, spawn, ClusterSource, DesiredObject, HubEnd, ObjectKey, ObjectKind, SyncConfig,
     SyncState, SyncThread,
 };
-use kuberack_core::world::events::EventKind;
 use serde_json::{json, Value};
 use standin::{Faults, Recorded, StandIn};
 use std::time::{Duration, Instant};
@@ -84,23 +84,41 @@ fn changing_desired_replicas_applies_the_deployment_server_side() {
     assert!(api.wait_for(WAIT, |l| !applies(l, "deployment-1").is_empty()));
     hub.publish(&[dep(1, 5)]);
     assert!(api.wait_for(WAIT, |l| applies(l, "deployment-1").len() >= 2));
-    assert!(wait_state(&hub, SyncState::Synced), "{:?}", hub.status.last_error());
+    assert!(
+        wait_state(&hub, SyncState::Synced),
+        "{:?}",
+        hub.status.last_error()
+    );
 
     let log = api.log();
     // The namespace was missing, so it was created (by apply) before anything else.
-    assert!(log.iter().any(|r| r.method == "PATCH" && r.path == format!("/api/v1/namespaces/{NS}")));
+    assert!(log
+        .iter()
+        .any(|r| r.method == "PATCH" && r.path == format!("/api/v1/namespaces/{NS}")));
     let patches = applies(&log, "deployment-1");
     for p in &patches {
         assert_eq!(p.content_type, "application/apply-patch+yaml");
-        assert_eq!(p.query.get("fieldManager").map(String::as_str), Some("kuberack"));
+        assert_eq!(
+            p.query.get("fieldManager").map(String::as_str),
+            Some("kuberack")
+        );
     }
     let last = body(patches[1]);
     assert_eq!(last["spec"]["replicas"], 5);
-    assert_eq!(last["metadata"]["labels"]["app.kubernetes.io/managed-by"], "kuberack");
-    assert_eq!(last["metadata"]["labels"]["kuberack.io/module"], "deployment-1");
+    assert_eq!(
+        last["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+        "kuberack"
+    );
+    assert_eq!(
+        last["metadata"]["labels"]["kuberack.io/module"],
+        "deployment-1"
+    );
     let requests = &last["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"];
     assert_eq!(requests["cpu"], "250m");
-    assert_eq!(api.object("deployments", NS, "deployment-1").unwrap()["spec"]["replicas"], 5);
+    assert_eq!(
+        api.object("deployments", NS, "deployment-1").unwrap()["spec"]["replicas"],
+        5
+    );
     assert_eq!(hub.status.writes(), 2);
     thread.stop().unwrap();
     assert_eq!(hub.status.state(), SyncState::Off);
@@ -125,7 +143,11 @@ fn a_ten_hz_knob_is_written_at_most_five_times_a_second() {
     let log = api.log();
     let patches = applies(&log, "deployment-3");
     // 20 changes in 2 s; at 5/s at most about 10 (+1 for the final value) are written.
-    assert!((6..=12).contains(&patches.len()), "{} writes", patches.len());
+    assert!(
+        (6..=12).contains(&patches.len()),
+        "{} writes",
+        patches.len()
+    );
     for pair in patches.windows(2) {
         let gap = pair[1].at - pair[0].at;
         assert!(gap >= Duration::from_millis(150), "writes {gap:?} apart");
@@ -145,7 +167,8 @@ fn forbidden_writes_name_the_verb_and_resource_and_back_off() {
     assert!(wait_state(&hub, SyncState::Error));
     let err = hub.status.last_error();
     assert!(
-        err.contains("forbidden (403)") && err.contains("patch deployments.apps in namespace kuberack"),
+        err.contains("forbidden (403)")
+            && err.contains("patch deployments.apps in namespace kuberack"),
         "{err}"
     );
     std::thread::sleep(Duration::from_secs(3));
@@ -171,10 +194,17 @@ fn unauthorized_credentials_reconnect_with_backoff() {
     while hub_status.state() != SyncState::Error && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(5));
     }
-    assert!(hub_status.last_error().contains("unauthorized (401)"), "{}", hub_status.last_error());
+    assert!(
+        hub_status.last_error().contains("unauthorized (401)"),
+        "{}",
+        hub_status.last_error()
+    );
     std::thread::sleep(Duration::from_secs(3));
     let discoveries = api.log().iter().filter(|r| r.path == "/apis").count();
-    assert!((2..=6).contains(&discoveries), "{discoveries} reconnects in 3 s");
+    assert!(
+        (2..=6).contains(&discoveries),
+        "{discoveries} reconnects in 3 s"
+    );
     thread.stop().unwrap();
 }
 
@@ -204,8 +234,13 @@ fn a_conflict_degrades_and_is_retried() {
     hub.publish(&[dep(2, 4)]);
     assert!(wait_state(&hub, SyncState::Degraded));
     assert!(hub.status.last_error().contains("conflict (409)"));
+    // The retry lands, and only then is the light green again.
+    assert!(api.wait_for(WAIT, |l| applies(l, "deployment-2").len() >= 2));
     assert!(wait_state(&hub, SyncState::Synced));
-    assert_eq!(api.object("deployments", NS, "deployment-2").unwrap()["spec"]["replicas"], 4);
+    assert_eq!(
+        api.object("deployments", NS, "deployment-2").unwrap()["spec"]["replicas"],
+        4
+    );
     thread.stop().unwrap();
 }
 
@@ -239,9 +274,15 @@ fn real_pod_transitions_reach_the_hub_as_world_events() {
     let mut bound = pod("web-1", "deployment-9");
     bound["spec"]["nodeName"] = json!("node-a");
     api.put("pods", NS, bound);
-    assert_eq!(next_observed(&mut hub).unwrap().kind, MirrorKind::World(EventKind::PodScheduled));
+    assert_eq!(
+        next_observed(&mut hub).unwrap().kind,
+        MirrorKind::World(EventKind::PodScheduled)
+    );
     api.remove("pods", NS, "web-1");
-    assert_eq!(next_observed(&mut hub).unwrap().kind, MirrorKind::World(EventKind::PodDeleted));
+    assert_eq!(
+        next_observed(&mut hub).unwrap().kind,
+        MirrorKind::World(EventKind::PodDeleted)
+    );
     thread.stop().unwrap();
 }
 
@@ -255,13 +296,21 @@ fn a_gone_watch_is_relisted_and_events_keep_flowing() {
     let (mut hub, thread) = start(config(api.url()));
     let pod_lists = |l: &[Recorded]| {
         l.iter()
-            .filter(|r| r.path == format!("/api/v1/namespaces/{NS}/pods") && !r.query.contains_key("watch"))
+            .filter(|r| {
+                r.path == format!("/api/v1/namespaces/{NS}/pods") && !r.query.contains_key("watch")
+            })
             .count()
     };
     // Two 410s (pods and nodes watches share the budget): at least one relist of pods or nodes.
     assert!(api.wait_for(WAIT, |l| {
-        let lists = l.iter().filter(|r| r.method == "GET" && !r.query.contains_key("watch")
-            && (r.path.ends_with("/pods") || r.path.ends_with("/nodes"))).count();
+        let lists = l
+            .iter()
+            .filter(|r| {
+                r.method == "GET"
+                    && !r.query.contains_key("watch")
+                    && (r.path.ends_with("/pods") || r.path.ends_with("/nodes"))
+            })
+            .count();
         lists >= 4
     }));
     assert!(pod_lists(&api.log()) >= 1);
@@ -282,19 +331,35 @@ fn a_stalled_server_is_an_error_and_recovers() {
     c.request_timeout = Duration::from_millis(300);
     let (hub, thread) = start(c);
     assert!(wait_state(&hub, SyncState::Error));
-    assert!(hub.status.last_error().contains("stalled"), "{}", hub.status.last_error());
+    assert!(
+        hub.status.last_error().contains("stalled"),
+        "{}",
+        hub.status.last_error()
+    );
     api.set_faults(Faults::default());
-    assert!(wait_state(&hub, SyncState::Synced), "{}", hub.status.last_error());
+    assert!(
+        wait_state(&hub, SyncState::Synced),
+        "{}",
+        hub.status.last_error()
+    );
     thread.stop().unwrap();
 }
 
 #[test]
 fn a_refused_connection_is_an_error_retried_with_backoff() {
     // A port that was just free: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let (hub, thread) = start(config(format!("http://127.0.0.1:{port}")));
     assert!(wait_state(&hub, SyncState::Error));
-    assert!(hub.status.last_error().contains("unreachable"), "{}", hub.status.last_error());
+    assert!(
+        hub.status.last_error().contains("unreachable"),
+        "{}",
+        hub.status.last_error()
+    );
     // It stops promptly when asked, even while backing off.
     let t = Instant::now();
     thread.stop().unwrap();
@@ -305,14 +370,21 @@ fn a_refused_connection_is_an_error_retried_with_backoff() {
 #[test]
 fn the_label_guard_refuses_foreign_objects() {
     let api = StandIn::start();
-    api.put("deployments", NS, json!({"apiVersion": "apps/v1", "kind": "Deployment",
+    api.put(
+        "deployments",
+        NS,
+        json!({"apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": "deployment-7", "namespace": NS, "labels": {"app": "theirs"}},
-        "spec": {"replicas": 1}}));
+        "spec": {"replicas": 1}}),
+    );
     let (mut hub, thread) = start(config(api.url()));
     hub.publish(&[dep(7, 3), dep(8, 1)]);
     assert!(api.wait_for(WAIT, |l| !applies(l, "deployment-8").is_empty()));
     assert!(wait_state(&hub, SyncState::Degraded));
-    assert!(hub.status.last_error().contains("refusing to modify Deployment/deployment-7"));
+    assert!(hub
+        .status
+        .last_error()
+        .contains("refusing to modify Deployment/deployment-7"));
     assert!(hub.status.refused() >= 1);
     // Removing it from the patch does not delete it either.
     hub.publish(&[None, dep(8, 1)]);
@@ -320,7 +392,10 @@ fn the_label_guard_refuses_foreign_objects() {
     let log = api.log();
     assert!(applies(&log, "deployment-7").is_empty());
     assert!(!log.iter().any(|r| r.method == "DELETE"));
-    assert_eq!(api.object("deployments", NS, "deployment-7").unwrap()["spec"]["replicas"], 1);
+    assert_eq!(
+        api.object("deployments", NS, "deployment-7").unwrap()["spec"]["replicas"],
+        1
+    );
     thread.stop().unwrap();
 }
 
@@ -334,14 +409,21 @@ fn toggle_off_leaves_objects_by_default_and_deletes_them_when_asked() {
         hub.publish(&[dep(5, 1)]);
         assert!(api.wait_for(WAIT, |l| !applies(l, "deployment-5").is_empty()));
         thread.stop().unwrap();
-        assert_eq!(api.object("deployments", NS, "deployment-5").is_none(), delete);
+        assert_eq!(
+            api.object("deployments", NS, "deployment-5").is_none(),
+            delete
+        );
     }
 }
 
 #[test]
 fn mirror_only_writes_nothing() {
     let api = StandIn::start();
-    api.put("namespaces", "", json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}));
+    api.put(
+        "namespaces",
+        "",
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}),
+    );
     let mut c = config(api.url());
     c.mirror_only = true;
     let (mut hub, thread) = start(c);
@@ -350,4 +432,22 @@ fn mirror_only_writes_nothing() {
     std::thread::sleep(Duration::from_millis(300));
     assert!(api.log().iter().all(|r| r.method == "GET"));
     thread.stop().unwrap();
+}
+
+#[test]
+fn an_unresolvable_server_name_is_an_error_retried_with_backoff() {
+    // `.invalid` never resolves (RFC 2606): a DNS failure, whatever resolver the host has.
+    let mut c = config("http://kuberack-api.invalid:6443".to_owned());
+    c.request_timeout = Duration::from_millis(500);
+    let (hub, thread) = start(c);
+    assert!(wait_state(&hub, SyncState::Error));
+    let err = hub.status.last_error();
+    assert!(
+        err.contains("unreachable") || err.contains("stalled"),
+        "{err}"
+    );
+    let t = Instant::now();
+    thread.stop().unwrap();
+    assert!(t.elapsed() < Duration::from_secs(2));
+    assert_eq!(hub.status.state(), SyncState::Off);
 }

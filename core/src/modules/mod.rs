@@ -1,6 +1,7 @@
 //! The module types, one per descriptor, and the factory hosts create them with.
 
 pub mod cluster;
+pub mod cluster_sync;
 pub mod deployment;
 pub mod etcd;
 pub mod ingress;

@@ -38,7 +38,10 @@ fn read_request(reader: &mut BufReader<TcpStream>, shared: &Shared) -> Option<Re
         match reader.read_line(&mut line) {
             Ok(0) => return None,
             Ok(_) => break,
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut => {
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut =>
+            {
                 if shared.stopped() {
                     return None;
                 }
@@ -102,7 +105,9 @@ fn decode(s: &str) -> String {
 
 fn serve(stream: TcpStream, shared: Arc<Shared>) {
     let _ = stream.set_read_timeout(Some(Duration::from_millis(50)));
-    let Ok(mut out) = stream.try_clone() else { return };
+    let Ok(mut out) = stream.try_clone() else {
+        return;
+    };
     let mut reader = BufReader::new(stream);
     while let Some(req) = read_request(&mut reader, &shared) {
         let (stall, served) = {
@@ -126,7 +131,11 @@ fn serve(stream: TcpStream, shared: Arc<Shared>) {
             }
             return;
         }
-        if req.query.get("watch").is_some_and(|w| w == "true" || w == "1") {
+        if req
+            .query
+            .get("watch")
+            .is_some_and(|w| w == "true" || w == "1")
+        {
             if watch(&mut out, &req, &shared).is_err() {
                 return;
             }
@@ -138,7 +147,11 @@ fn serve(stream: TcpStream, shared: Arc<Shared>) {
             "HTTP/1.1 {code} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
             text.len()
         );
-        if out.write_all(head.as_bytes()).and_then(|_| out.write_all(text.as_bytes())).is_err() {
+        if out
+            .write_all(head.as_bytes())
+            .and_then(|_| out.write_all(text.as_bytes()))
+            .is_err()
+        {
             return;
         }
     }
@@ -156,11 +169,15 @@ fn status(code: u16, reason: &str, message: &str) -> (u16, Value) {
 fn parse(path: &str) -> Option<(String, String, Option<String>)> {
     let p: Vec<&str> = path.trim_matches('/').split('/').collect();
     match p.as_slice() {
-        ["api", "v1", "namespaces", ns] => Some(("namespaces".into(), String::new(), Some(ns.to_string()))),
+        ["api", "v1", "namespaces", ns] => {
+            Some(("namespaces".into(), String::new(), Some(ns.to_string())))
+        }
         ["api", "v1", "nodes"] => Some(("nodes".into(), String::new(), None)),
         ["api", "v1", "nodes", n] => Some(("nodes".into(), String::new(), Some(n.to_string()))),
         ["api", "v1", "namespaces", ns, r] => Some((r.to_string(), ns.to_string(), None)),
-        ["api", "v1", "namespaces", ns, r, n] => Some((r.to_string(), ns.to_string(), Some(n.to_string()))),
+        ["api", "v1", "namespaces", ns, r, n] => {
+            Some((r.to_string(), ns.to_string(), Some(n.to_string())))
+        }
         ["apis", _, _, "namespaces", ns, r] => Some((r.to_string(), ns.to_string(), None)),
         ["apis", _, _, "namespaces", ns, r, n] => {
             Some((r.to_string(), ns.to_string(), Some(n.to_string())))
@@ -206,30 +223,51 @@ fn route(req: &Request, shared: &Shared) -> (u16, Value) {
     }
     match req.path.as_str() {
         "/api" => {
-            return (200, json!({"kind": "APIVersions", "versions": ["v1"],
-                "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]}))
+            return (
+                200,
+                json!({"kind": "APIVersions", "versions": ["v1"],
+                "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]}),
+            )
         }
         "/apis" => {
             let mut groups = vec![group("apps", "v1")];
             if shared.store.lock().unwrap().faults.kueue {
                 groups.push(group("kueue.x-k8s.io", "v1beta1"));
             }
-            return (200, json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}));
+            return (
+                200,
+                json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}),
+            );
         }
         _ => {}
     }
     let Some((resource, ns, name)) = parse(&req.path) else {
-        return status(404, "NotFound", "the server could not find the requested resource");
+        return status(
+            404,
+            "NotFound",
+            "the server could not find the requested resource",
+        );
     };
     match (req.method.as_str(), name) {
-        ("GET", Some(name)) => match shared.store.lock().unwrap().objects.get(&(resource.clone(), ns, name.clone())) {
-            Some(o) => (200, o.clone()),
-            None => status(404, "NotFound", &format!("{resource} \"{name}\" not found")),
-        },
+        ("GET", Some(name)) => {
+            match shared
+                .store
+                .lock()
+                .unwrap()
+                .objects
+                .get(&(resource.clone(), ns, name.clone()))
+            {
+                Some(o) => (200, o.clone()),
+                None => status(404, "NotFound", &format!("{resource} \"{name}\" not found")),
+            }
+        }
         ("GET", None) => list(&resource, &ns, req, shared),
         ("PATCH", Some(name)) => apply(&resource, &ns, &name, req, shared),
         ("DELETE", Some(name)) => match shared.delete(&resource, &ns, &name) {
-            Some(_) => (200, json!({"kind": "Status", "apiVersion": "v1", "status": "Success", "code": 200})),
+            Some(_) => (
+                200,
+                json!({"kind": "Status", "apiVersion": "v1", "status": "Success", "code": 200}),
+            ),
             None => status(404, "NotFound", &format!("{resource} \"{name}\" not found")),
         },
         _ => status(405, "MethodNotAllowed", "not served by the stand-in"),
@@ -244,10 +282,12 @@ fn group(name: &str, version: &str) -> Value {
 
 fn matches(obj: &Value, selector: Option<&String>) -> bool {
     let Some(sel) = selector else { return true };
-    sel.split(',').filter(|s| !s.is_empty()).all(|term| match term.split_once('=') {
-        Some((k, v)) => obj["metadata"]["labels"][k].as_str() == Some(v),
-        None => false,
-    })
+    sel.split(',')
+        .filter(|s| !s.is_empty())
+        .all(|term| match term.split_once('=') {
+            Some((k, v)) => obj["metadata"]["labels"][k].as_str() == Some(v),
+            None => false,
+        })
 }
 
 fn list(resource: &str, ns: &str, req: &Request, shared: &Shared) -> (u16, Value) {
@@ -255,25 +295,42 @@ fn list(resource: &str, ns: &str, req: &Request, shared: &Shared) -> (u16, Value
     let items: Vec<Value> = store
         .objects
         .iter()
-        .filter(|((r, n, _), o)| r == resource && n == ns && matches(o, req.query.get("labelSelector")))
+        .filter(|((r, n, _), o)| {
+            r == resource && n == ns && matches(o, req.query.get("labelSelector"))
+        })
         .map(|(_, o)| o.clone())
         .collect();
-    (200, json!({"kind": "List", "apiVersion": "v1",
-                 "metadata": {"resourceVersion": store.rv.to_string()}, "items": items}))
+    (
+        200,
+        json!({"kind": "List", "apiVersion": "v1",
+                 "metadata": {"resourceVersion": store.rv.to_string()}, "items": items}),
+    )
 }
 
 fn apply(resource: &str, ns: &str, name: &str, req: &Request, shared: &Shared) -> (u16, Value) {
     if req.content_type != "application/apply-patch+yaml" {
-        return status(415, "UnsupportedMediaType", "the stand-in serves only server-side apply");
+        return status(
+            415,
+            "UnsupportedMediaType",
+            "the stand-in serves only server-side apply",
+        );
     }
     if !req.query.contains_key("fieldManager") {
-        return status(400, "BadRequest", "fieldManager is required for apply requests");
+        return status(
+            400,
+            "BadRequest",
+            "fieldManager is required for apply requests",
+        );
     }
     {
         let mut store = shared.store.lock().unwrap();
-        if store.faults.conflicts > 0 {
+        if store.faults.conflicts > 0 && resource != "namespaces" {
             store.faults.conflicts -= 1;
-            return status(409, "Conflict", "Apply failed with 1 conflict: conflict with \"kubectl\": .spec.replicas");
+            return status(
+                409,
+                "Conflict",
+                "Apply failed with 1 conflict: conflict with \"kubectl\": .spec.replicas",
+            );
         }
     }
     // JSON is YAML: the sync thread sends JSON bodies.
@@ -281,14 +338,20 @@ fn apply(resource: &str, ns: &str, name: &str, req: &Request, shared: &Shared) -
         return status(400, "BadRequest", "body is not JSON");
     };
     if body["metadata"]["name"].as_str() != Some(name) {
-        return status(400, "BadRequest", "the name in the body does not match the URL");
+        return status(
+            400,
+            "BadRequest",
+            "the name in the body does not match the URL",
+        );
     }
     (200, shared.upsert(resource, ns, name, body))
 }
 
 fn watch(out: &mut TcpStream, req: &Request, shared: &Shared) -> std::io::Result<()> {
     let (resource, ns, _) = parse(&req.path).unwrap_or_default();
-    out.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n")?;
+    out.write_all(
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n",
+    )?;
     let mut chunk = |v: &Value| -> std::io::Result<()> {
         let line = format!("{v}\n");
         out.write_all(format!("{:x}\r\n{line}\r\n", line.len()).as_bytes())?;
@@ -303,10 +366,16 @@ fn watch(out: &mut TcpStream, req: &Request, shared: &Shared) -> std::io::Result
         g
     };
     if gone {
-        chunk(&json!({"type": "ERROR", "object": {"kind": "Status", "apiVersion": "v1", "status": "Failure",
-            "message": "too old resource version", "reason": "Expired", "code": 410}}))?;
+        chunk(
+            &json!({"type": "ERROR", "object": {"kind": "Status", "apiVersion": "v1", "status": "Failure",
+            "message": "too old resource version", "reason": "Expired", "code": 410}}),
+        )?;
     } else {
-        let mut since: u64 = req.query.get("resourceVersion").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let mut since: u64 = req
+            .query
+            .get("resourceVersion")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         let deadline = Instant::now() + WATCH_HOLD;
         let mut store = shared.store.lock().unwrap();
         while Instant::now() < deadline && !shared.stopped() {
@@ -317,7 +386,11 @@ fn watch(out: &mut TcpStream, req: &Request, shared: &Shared) -> std::io::Result
                 .map(|(rv, _, _, t, o)| (*rv, *t, o.clone()))
                 .collect();
             if batch.is_empty() {
-                store = shared.changed.wait_timeout(store, Duration::from_millis(50)).unwrap().0;
+                store = shared
+                    .changed
+                    .wait_timeout(store, Duration::from_millis(50))
+                    .unwrap()
+                    .0;
                 continue;
             }
             drop(store);

@@ -45,7 +45,7 @@ pub struct Faults {
     pub deny: Option<(u16, String)>,
     /// Serve the kueue.x-k8s.io group in discovery.
     pub kueue: bool,
-    /// Answer this many applies with 409 Conflict.
+    /// Answer this many applies (of anything but namespaces) with 409 Conflict.
     pub conflicts: u32,
     /// Answer this many watch requests with a 410 Gone ERROR event.
     pub gone_watches: u32,
@@ -125,7 +125,10 @@ impl StandIn {
 
     /// Creates or replaces an object as another client would (events reach watchers).
     pub fn put(&self, resource: &str, ns: &str, object: Value) {
-        let name = object["metadata"]["name"].as_str().expect("name").to_owned();
+        let name = object["metadata"]["name"]
+            .as_str()
+            .expect("name")
+            .to_owned();
         self.shared.upsert(resource, ns, &name, object);
     }
 
@@ -171,7 +174,11 @@ impl Shared {
         object["metadata"]["resourceVersion"] = json!(rv.to_string());
         object["metadata"]["uid"] = json!(format!("uid-{resource}-{ns}-{name}"));
         let key = (resource.to_owned(), ns.to_owned(), name.to_owned());
-        let kind = if store.objects.contains_key(&key) { "MODIFIED" } else { "ADDED" };
+        let kind = if store.objects.contains_key(&key) {
+            "MODIFIED"
+        } else {
+            "ADDED"
+        };
         store.objects.insert(key, object.clone());
         store
             .events

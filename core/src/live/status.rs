@@ -1,7 +1,7 @@
 //! The sync thread's state as the hub sees it: atomics the audio thread may read wait-free,
 //! and the last error's text for the display and the log (never read by the audio thread).
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use std::sync::Mutex;
 
 /// The status light's states.
@@ -36,6 +36,8 @@ impl SyncState {
 #[derive(Debug, Default)]
 pub struct Status {
     state: AtomicU8,
+    wanted: AtomicBool,
+    session: AtomicU32,
     stop: AtomicBool,
     kueue: AtomicBool,
     writes: AtomicU64,
@@ -48,6 +50,27 @@ impl Status {
     /// The current state (wait-free).
     pub fn state(&self) -> SyncState {
         SyncState::from_u8(self.state.load(Ordering::Acquire))
+    }
+
+    /// Whether the hub wants sync on (its SYNC switch or gate); written by the hub.
+    pub fn wanted(&self) -> bool {
+        self.wanted.load(Ordering::Acquire)
+    }
+
+    /// The hub's SYNC switch or gate (wait-free, for the audio thread).
+    pub fn set_wanted(&self, on: bool) {
+        self.wanted.store(on, Ordering::Release);
+    }
+
+    /// Counts sync sessions; a new one makes the hub send its whole desired state again.
+    pub fn session(&self) -> u32 {
+        self.session.load(Ordering::Acquire)
+    }
+
+    /// Marks the start of a new sync session and clears the stop request.
+    pub fn begin_session(&self) {
+        self.stop.store(false, Ordering::Release);
+        self.session.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Asks the sync thread to stop (wait-free; the thread notices within a poll period).
@@ -82,35 +105,42 @@ impl Status {
 
     /// The last error's text, empty if none (takes a lock: not for the audio thread).
     pub fn last_error(&self) -> String {
-        self.last_error.lock().map(|s| s.clone()).unwrap_or_default()
+        self.last_error
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
     }
 
-    pub(crate) fn set_state(&self, state: SyncState) {
+    /// Sets the state.
+    pub fn set_state(&self, state: SyncState) {
         self.state.store(state as u8, Ordering::Release);
     }
 
-    /// Sets the state and records `text` as the last error, also on stderr (the log).
-    pub(crate) fn fail(&self, state: SyncState, text: String) {
-        eprintln!("kuberack-sync: {text}");
+    /// Sets the state and records `text` as the last error (the sync thread also logs it).
+    pub fn fail(&self, state: SyncState, text: String) {
         if let Ok(mut last) = self.last_error.lock() {
             *last = text;
         }
         self.set_state(state);
     }
 
-    pub(crate) fn set_kueue(&self, found: bool) {
+    /// Records whether discovery found the Kueue API group.
+    pub fn set_kueue(&self, found: bool) {
         self.kueue.store(found, Ordering::Release);
     }
 
-    pub(crate) fn count_write(&self) {
+    /// Counts a write the API server accepted.
+    pub fn count_write(&self) {
         self.writes.fetch_add(1, Ordering::AcqRel);
     }
 
-    pub(crate) fn count_refused(&self) {
+    /// Counts a write the label guard refused.
+    pub fn count_refused(&self) {
         self.refused.fetch_add(1, Ordering::AcqRel);
     }
 
-    pub(crate) fn count_dropped_event(&self) {
+    /// Counts an observed event dropped on a full queue.
+    pub fn count_dropped_event(&self) {
         self.dropped_events.fetch_add(1, Ordering::AcqRel);
     }
 }

@@ -1,9 +1,21 @@
 //! The two bounded wait-free queues between the hub (audio thread) and the sync thread.
 
-use crate::desired::{Change, DesiredObject};
-use crate::mirror::MirrorKind;
-use crate::status::Status;
+use super::desired::{Change, DesiredObject};
+use super::status::Status;
+use crate::world::events::EventKind;
 use std::sync::Arc;
+
+/// What the rack hears of the real cluster: a world event the simulation also fires, or one
+/// of the real-cluster transitions the simulation has no event for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MirrorKind {
+    /// The same event the simulated world fires.
+    World(EventKind),
+    /// The pod's phase became Failed for a reason other than eviction or preemption.
+    PodFailed,
+    /// The scheduler preempted the pod (DisruptionTarget reason PreemptionByScheduler).
+    PodPreempted,
+}
 
 /// A real-cluster transition for the rack, fixed-size so receiving it allocates nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,15 +31,17 @@ pub struct HubEnd {
     desired: rtrb::Producer<Change>,
     observed: rtrb::Consumer<Observed>,
     sent: Box<[Option<DesiredObject>]>,
+    session: u32,
     /// Shared status (state light, counters).
     pub status: Arc<Status>,
 }
 
 /// The sync thread's side.
 pub struct SyncEnd {
-    pub(crate) desired: rtrb::Consumer<Change>,
-    pub(crate) observed: rtrb::Producer<Observed>,
-    pub(crate) status: Arc<Status>,
+    desired: rtrb::Consumer<Change>,
+    observed: rtrb::Producer<Observed>,
+    /// Shared status.
+    pub status: Arc<Status>,
 }
 
 /// Both ends, with room for `capacity` messages each way and `slots` desired objects.
@@ -41,6 +55,7 @@ pub fn queues(capacity: usize, slots: usize) -> (HubEnd, SyncEnd) {
             desired: dp,
             observed: oc,
             sent: vec![None; slots].into_boxed_slice(),
+            session: 0,
             status: status.clone(),
         },
         SyncEnd {
@@ -52,11 +67,19 @@ pub fn queues(capacity: usize, slots: usize) -> (HubEnd, SyncEnd) {
 }
 
 impl HubEnd {
-    /// Sends whatever changed in `desired` (one entry per slot) since the last call. What does
-    /// not fit in the queue is offered again, at its then-latest value, on the next call.
+    /// Sends whatever changed in `desired` (one entry per slot) since the last call; slots
+    /// past `desired.len()` are left as they are. What does not fit in the queue is offered
+    /// again, at its then-latest value, on the next call. When a new sync session started
+    /// since the last call, everything desired is sent again. Wait-free, allocates nothing.
     pub fn publish(&mut self, desired: &[Option<DesiredObject>]) {
+        let session = self.status.session();
+        if session != self.session {
+            self.session = session;
+            self.sent.fill(None);
+        }
+        let n = desired.len().min(self.sent.len());
         let producer = &mut self.desired;
-        crate::desired::diff_into(&mut self.sent, desired, |change| {
+        super::desired::diff_into(&mut self.sent[..n], &desired[..n], |change| {
             producer.push(change).is_ok()
         });
     }
@@ -68,8 +91,13 @@ impl HubEnd {
 }
 
 impl SyncEnd {
+    /// The next desired-state change, if any.
+    pub fn pop_desired(&mut self) -> Option<Change> {
+        self.desired.pop().ok()
+    }
+
     /// Hands an observed event to the hub, or counts it as dropped when the queue is full.
-    pub(crate) fn push_observed(&mut self, event: Observed) {
+    pub fn push_observed(&mut self, event: Observed) {
         if self.observed.push(event).is_err() {
             self.status.count_dropped_event();
         }
