@@ -15,7 +15,17 @@ const RATE: u32 = 48_000;
 
 /// Renders the demo; returns the WAV bytes and the event trace.
 fn render_demo(seed: Option<u64>) -> (Vec<u8>, Vec<u8>) {
-    let patch = load_patch_file(&common::demo_vcv()).unwrap();
+    let taps = [
+        "Cluster:ETCD",
+        "5729140385501862:VOICE",
+        "7912367028457510:2",
+    ];
+    render_patch(&common::demo_vcv(), seed, &taps)
+}
+
+/// Renders a patch for [`SECONDS`] recording `taps`; returns the WAV bytes and the trace.
+fn render_patch(path: &std::path::Path, seed: Option<u64>, taps: &[&str]) -> (Vec<u8>, Vec<u8>) {
+    let patch = load_patch_file(path).unwrap();
     let mut loaded = load(
         &patch,
         LoadOptions {
@@ -24,21 +34,17 @@ fn render_demo(seed: Option<u64>) -> (Vec<u8>, Vec<u8>) {
         },
     )
     .unwrap();
-    let taps: Vec<_> = [
-        "Cluster:ETCD",
-        "5729140385501862:VOICE",
-        "7912367028457510:2",
-    ]
-    .iter()
-    .map(|s| {
-        resolve(
-            &s.parse::<RecordSpec>().unwrap(),
-            &loaded.engine,
-            &loaded.skipped,
-        )
-        .unwrap()
-    })
-    .collect();
+    let taps: Vec<_> = taps
+        .iter()
+        .map(|s| {
+            resolve(
+                &s.parse::<RecordSpec>().unwrap(),
+                &loaded.engine,
+                &loaded.skipped,
+            )
+            .unwrap()
+        })
+        .collect();
     let mut wav = WavWriter::new(Cursor::new(Vec::new()), taps.len() as u16, RATE).unwrap();
     let mut events = Vec::new();
     render(
@@ -76,4 +82,22 @@ fn another_seed_gives_another_trace() {
     let (_, events_a) = render_demo(Some(42));
     let (_, events_b) = render_demo(Some(43));
     assert!(events_a != events_b, "seeds 42 and 43 gave the same trace");
+}
+
+#[test]
+fn every_scenario_patch_replays_byte_for_byte() {
+    let dir = common::crate_dir().join("tests/fixtures");
+    let mut played = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let (wav_a, events_a) = render_patch(&path, None, &["Cluster:ETCD"]);
+        let (wav_b, events_b) = render_patch(&path, None, &["Cluster:ETCD"]);
+        assert!(!events_a.is_empty(), "{}", path.display());
+        assert!(wav_a == wav_b && events_a == events_b, "{}", path.display());
+        played += 1;
+    }
+    assert!(played >= 5, "only {played} scenario patches");
 }

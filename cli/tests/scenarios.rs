@@ -7,6 +7,18 @@
 //! - `replicaset-faults.patch.json`: every pod of 3 that becomes Ready (BECAME_READY) pulses 4's
 //!   FAULT: 4's running containers crash and the kubelet restarts them, at once the first
 //!   time, then after its back-off.
+//!
+//! `autoscaler.patch.json` is a CLUSTER, a NODE pool (4 cores a node) sized by an
+//! AUTOSCALER (minNodes 1, launch 10 s, init 2 s, windows 2 s up and 20 s down), a timer
+//! `deployment-4` whose twelfth Ready pod submits a JOB once, and `deployment-6` (1 core a
+//! pod) whose REPLICAS CV is the JOB's RUNNING gate: ten replicas while the Job's 60 s pod
+//! runs, none after.
+//!
+//! `preemption.patch.json` is a CLUSTER, one node of 2 cores, a SCHEDULER (preemption on) and
+//! three DEPLOYMENTs: `deployment-4` (priority class low, 3 x 600m) fills the node,
+//! `deployment-6` (no priority, 12 x 10m) plays the timer: its READY CV reaches 1 V when its
+//! twelfth pod is Ready and scales `deployment-5` (priority class high, 500m) to one replica,
+//! which fits only if a low-priority pod goes.
 
 mod common;
 
@@ -226,4 +238,135 @@ fn a_replica_set_converges_after_its_containers_crash() {
     assert_eq!((alive(&last), ready(&last)), (3, 3));
     let last_fault = time(pods_of("Ready").last().unwrap());
     assert!(died.iter().all(|d| time(d) < last_fault));
+}
+
+/// CPU request, millicores, of the pods of each Deployment in the preemption patch.
+fn preemption_cpu(pod: &str) -> u32 {
+    match &pod[..12] {
+        "deployment-4" => 600,
+        "deployment-5" => 500,
+        "deployment-6" => 10,
+        other => panic!("unexpected pod of {other}"),
+    }
+}
+
+#[test]
+fn a_high_priority_pod_preempts_the_documented_victim() {
+    let trace = play("preemption.patch.json", 8);
+    let pod_events = |r: &str, prefix: &str| -> Vec<&Value> {
+        trace
+            .iter()
+            .filter(|e| e["kind"] == "Pod" && reason(e) == r && name(e).starts_with(prefix))
+            .collect()
+    };
+    // Exactly one preemption: one victim, of the low-priority Deployment.
+    let preempted = pod_events("Preempted", "");
+    assert_eq!(preempted.len(), 1, "one victim");
+    let victim = name(preempted[0]);
+    assert!(victim.starts_with("deployment-4-"), "victim {victim}");
+    // DefaultPreemption removes every lower-priority pod from the node, then reprieves the
+    // most important first (higher priority, then earlier status.startTime) while the
+    // preemptor still fits: the two earliest-started low pods and every timer pod (10m each)
+    // fit beside it, so the victim is the low pod the kubelet acknowledged last.
+    let started_last = pod_events("ContainerCreating", "deployment-4-")
+        .into_iter()
+        .filter(|e| time(e) < time(preempted[0]))
+        .max_by(|a, b| time(a).total_cmp(&time(b)))
+        .unwrap();
+    assert_eq!(victim, name(started_last));
+    // The preemptor is nominated to the victim's node, waits for the victim's graceful
+    // deletion, and is then bound there.
+    let preempting = pod_events("Preempting", "");
+    assert_eq!(preempting.len(), 1);
+    let preemptor = name(preempting[0]);
+    assert!(preemptor.starts_with("deployment-5-"));
+    assert_eq!(preempting[0]["node"], preempted[0]["node"]);
+    assert!(value(preempted[0]) > 0, "the preemptor's uid is recorded");
+    let victim_gone = pod_events("PodDeleted", victim);
+    assert_eq!(victim_gone.len(), 1);
+    let bound = pod_events("Scheduled", preemptor);
+    assert_eq!(bound.len(), 1);
+    assert_eq!(bound[0]["node"], preempting[0]["node"]);
+    assert!(time(bound[0]) >= time(victim_gone[0]));
+    assert_eq!(pod_events("Ready", preemptor).len(), 1);
+    // The ReplicaSet replaces its victim, but a low-priority pod cannot preempt a higher
+    // one: the replacement stays unschedulable.
+    let replacement: Vec<&Value> = pod_events("PodCreated", "deployment-4-")
+        .into_iter()
+        .filter(|e| time(e) >= time(preempted[0]))
+        .collect();
+    assert_eq!(replacement.len(), 1);
+    let replacement = name(replacement[0]);
+    assert!(pod_events("Scheduled", replacement).is_empty());
+    assert!(pod_events("FailedScheduling", replacement)
+        .iter()
+        .all(|e| e["message"] == "0/1 nodes are available: 1 Insufficient cpu."));
+    // The node is never over-committed: bound pods' requests stay within its 2 cores, until
+    // a pod's deletion completes.
+    let mut bound_cpu: HashMap<String, u32> = HashMap::new();
+    for e in &trace {
+        if e["kind"] != "Pod" {
+            continue;
+        }
+        match reason(e) {
+            "Scheduled" => {
+                bound_cpu.insert(name(e).to_string(), preemption_cpu(name(e)));
+            }
+            "PodDeleted" => {
+                bound_cpu.remove(name(e));
+            }
+            _ => {}
+        }
+        let total: u32 = bound_cpu.values().sum();
+        assert!(total <= 2000, "{total}m bound at {}", e["revision"]);
+    }
+}
+
+#[test]
+fn an_autoscaler_grows_the_pool_for_pending_pods_and_drains_it_when_idle() {
+    let trace = play("autoscaler.patch.json", 40);
+    let of = |r: &str, n: &str| -> Vec<&Value> {
+        trace
+            .iter()
+            .filter(|e| reason(e) == r && name(e).starts_with(n))
+            .collect()
+    };
+    // minNodes: one claim at once, no window.
+    let ups = of("TriggeredScaleUp", "nodepool-2");
+    assert_eq!(ups.iter().map(|e| value(e)).collect::<Vec<_>>(), [1, 2]);
+    assert!(time(ups[0]) < 0.1);
+    // Ten 1-core pods, three fit on the first node: two more nodes, after the 2 s window.
+    let scaled = of("DeploymentScaled", "deployment-6");
+    assert_eq!(value(scaled[0]), 10);
+    let unschedulable = of("FailedScheduling", "deployment-6-");
+    let first_unschedulable = time(unschedulable[0]);
+    assert!(time(ups[1]) - first_unschedulable >= 2.0);
+    // Each claim: Registered 10 s after Launched, Initialized 2 s or more after that.
+    for claim in ["node-2-1", "node-2-2"] {
+        let launched = time(of("Launched", claim)[0]);
+        let registered = time(of("Registered", claim)[0]);
+        let initialized = time(of("Initialized", claim)[0]);
+        assert!((registered - launched - 10.0).abs() < 0.01, "{claim}");
+        assert!(initialized - registered >= 2.0 - 1e-9, "{claim}");
+    }
+    // Every pod runs once the nodes are up.
+    let ready: Vec<&Value> = of("Ready", "deployment-6-");
+    assert_eq!(ready.len(), 10);
+    // The Job ends, the Deployment goes to zero; the idle nodes drain after the 20 s window,
+    // one per look, and the pool keeps its minNode.
+    let idle = time(of("Completed", "job-0")[0]);
+    let downs = of("ScaleDown", "node-2-");
+    assert_eq!(downs.len(), 2);
+    assert!(time(downs[0]) - idle >= 20.0);
+    assert!(time(downs[1]) > time(downs[0]));
+    let deleted: Vec<&str> = of("NodeDeleted", "node-2-")
+        .iter()
+        .map(|e| name(e))
+        .collect();
+    let drained: Vec<&str> = downs.iter().map(|e| name(e)).collect();
+    assert_eq!(deleted, drained);
+    assert!(
+        !drained.contains(&"node-2-0"),
+        "the first node stays: minNodes"
+    );
 }

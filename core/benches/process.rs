@@ -126,8 +126,9 @@ impl Cluster {
     }
 
     /// Adds a POD (gate high), a SERVICE over the first Deployment taking a request every
-    /// 1 ms, an INGRESS routing those requests, and an ETCD taking a write every 10 ms; runs
-    /// until the pod and the endpoints are Ready.
+    /// 1 ms, an INGRESS routing those requests, an ETCD taking a write every 10 ms and a
+    /// SCHEDULER (bin-packing) configuring the hub; runs until the pod and the endpoints are
+    /// Ready.
     fn add_request_path(&mut self) {
         let mut pod = Bench::new("Pod", &self.registry);
         pod.join(self.hub_tag);
@@ -139,8 +140,11 @@ impl Cluster {
         let ingress = Bench::new("Ingress", &self.registry);
         let mut etcd = Bench::new("Etcd", &self.registry);
         etcd.join(self.hub_tag);
+        let mut scheduler = Bench::new("Scheduler", &self.registry);
+        scheduler.join(self.hub_tag);
+        scheduler.param("STRATEGY", 1.0);
         let first = self.members.len();
-        self.members.extend([pod, svc, ingress, etcd]);
+        self.members.extend([pod, svc, ingress, etcd, scheduler]);
         for _ in 0..(SAMPLE_RATE as usize * 3) {
             for m in &mut self.members[first..] {
                 m.process();
@@ -165,7 +169,15 @@ fn members(c: &mut Criterion) {
     group.throughput(Throughput::Elements(BLOCK as u64));
     let mut cluster = Cluster::new(2, 4, 2, 8.0);
     cluster.add_request_path();
-    for slug in ["Node", "Deployment", "Pod", "Service", "Ingress", "Etcd"] {
+    for slug in [
+        "Node",
+        "Deployment",
+        "Pod",
+        "Service",
+        "Ingress",
+        "Etcd",
+        "Scheduler",
+    ] {
         let index = cluster
             .members
             .iter()

@@ -3,7 +3,10 @@
 //!
 //! No I/O, no threads, no FFI. Deterministic for a given seed, sample rate and patch.
 
+pub mod devices;
 pub mod dsp;
+pub mod forge;
+pub mod kueue;
 pub mod live;
 pub mod modules;
 pub mod rack;

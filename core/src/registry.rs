@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use kuberack_protocol::{tag::MAX_TAG, MAX_CHANNELS};
 
 /// Number of desired-state words a member publishes.
-pub const DESIRED_WORDS: usize = 8;
+pub const DESIRED_WORDS: usize = 16;
 /// Number of observed-state words a hub publishes to a member.
 pub const OBSERVED_WORDS: usize = 12;
 
@@ -28,6 +28,8 @@ pub enum SlotKind {
     NodePool = 2,
     /// A DEPLOYMENT.
     Deployment = 3,
+    /// A SCHEDULER.
+    Scheduler = 4,
     /// A POD.
     Pod = 5,
     /// A SERVICE.
@@ -36,6 +38,10 @@ pub enum SlotKind {
     Ingress = 7,
     /// An ETCD.
     Etcd = 8,
+    /// A JOB.
+    Job = 10,
+    /// An AUTOSCALER (9, 11 and 12 are kept for the queueing and device modules).
+    Autoscaler = 13,
 }
 
 impl SlotKind {
@@ -44,10 +50,13 @@ impl SlotKind {
             1 => SlotKind::Cluster,
             2 => SlotKind::NodePool,
             3 => SlotKind::Deployment,
+            4 => SlotKind::Scheduler,
             5 => SlotKind::Pod,
             6 => SlotKind::Service,
             7 => SlotKind::Ingress,
             8 => SlotKind::Etcd,
+            10 => SlotKind::Job,
+            13 => SlotKind::Autoscaler,
             _ => SlotKind::Free,
         }
     }

@@ -245,6 +245,7 @@ mod tests {
                 memory_mib: 4096,
                 pods: 110,
                 cordoned: false,
+                ..Default::default()
             },
         );
         w.apply_deployment(5, DeploymentSpec::new(7, 500, 128));

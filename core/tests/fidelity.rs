@@ -3,7 +3,7 @@
 //! same per-plugin scores and the same placements.
 
 use kuberack_core::rng::Rng;
-use kuberack_core::world::scheduler::{decide, score, Decision, PodRequest};
+use kuberack_core::world::scheduler::{AppPods, Decision, Framework, NodeTopology, PodInfo};
 use kuberack_core::world::{Node, ObjectMeta, NONE};
 use serde_json::Value;
 
@@ -59,6 +59,8 @@ fn placements_and_plugin_scores_match_a_real_kube_scheduler() {
                 kubelet_silent: false,
                 last_heartbeat: 0.0,
                 unschedulable: false,
+                zone: 0,
+                taint: Default::default(),
                 first_pod: NONE,
                 last_pod: NONE,
             }
@@ -68,19 +70,31 @@ fn placements_and_plugin_scores_match_a_real_kube_scheduler() {
     let pods = data["pods"].as_array().unwrap();
     assert_eq!(outcomes.len(), pods.len());
     let mut rng = Rng::new(1);
+    let mut framework = Framework::with_capacity(nodes.len());
+    let mut topo = NodeTopology::with_capacity(nodes.len());
+    topo.rebuild(nodes.iter().enumerate().map(|(i, n)| (i as u32, n)));
+    // Bare pods: no owner, so no app counts and no default spread constraints.
+    let app = AppPods::with_capacity(nodes.len());
     let mut compared = 0;
     for (pod, outcome) in pods.iter().zip(outcomes) {
         assert_eq!(pod["name"], outcome["pod"]);
-        let req = PodRequest {
+        let req = PodInfo {
             cpu_m: cpu_millis(pod["requests"]["cpu"].as_str().unwrap()),
             memory_mib: memory_mib(pod["requests"]["memory"].as_str().unwrap()),
+            ..PodInfo::default()
         };
+        let decision = framework.find_node(&nodes[..], &topo, &req, &app, &[], &mut rng);
         let recorded = &outcome["plugin_scores_weighted"];
         for (node, name) in nodes.iter().zip(&names) {
             let Some(want) = recorded.get(name.as_str()) else {
                 continue;
             };
-            let got = score(node, req);
+            let got = framework
+                .candidates()
+                .iter()
+                .find(|c| nodes[c.node as usize].ordinal == node.ordinal)
+                .unwrap_or_else(|| panic!("{name} not feasible"))
+                .scores;
             let pod_name = pod["name"].as_str().unwrap();
             assert_eq!(
                 got.taint_toleration,
@@ -103,11 +117,6 @@ fn placements_and_plugin_scores_match_a_real_kube_scheduler() {
             );
             compared += 1;
         }
-        let decision = decide(
-            nodes.iter().enumerate().map(|(i, n)| (i as u32, n)),
-            req,
-            &mut rng,
-        );
         let Decision::Bind(chosen) = decision else {
             panic!(
                 "{} unschedulable, recorded on {}",

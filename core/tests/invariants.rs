@@ -77,6 +77,7 @@ fn apply(w: &mut World, op: &Op) {
                 memory_mib: gib * 1024,
                 pods: 110,
                 cordoned,
+                ..Default::default()
             },
         ),
         Op::DeletePool { tag } => w.delete_node_pool(tag),
@@ -196,7 +197,7 @@ proptest! {
         // Then a settled, known cluster: only our pool and our Deployment.
         for tag in 1..4 { w.delete_node_pool(tag); }
         for tag in 10..13 { w.delete_deployment(tag); }
-        w.apply_node_pool(1, NodePoolSpec { count: nodes, cpu_m: cores * 1000, memory_mib: 64 * 1024, pods: 110, cordoned: false });
+        w.apply_node_pool(1, NodePoolSpec { count: nodes, cpu_m: cores * 1000, memory_mib: 64 * 1024, pods: 110, cordoned: false, ..Default::default() });
         w.apply_deployment(10, DeploymentSpec::new(replicas, cpu_m, 128));
         apply(&mut w, &Op::Step { seconds: 120.0 });
         check_invariants(&w);
@@ -214,7 +215,7 @@ proptest! {
         cpu_m in 100u32..1500,
     ) {
         let mut w = World::new(WorldConfig { seed, max_pods: 256, max_nodes: 32, event_capacity: 1024 });
-        let spec = NodePoolSpec { count: 2, cpu_m: 4000, memory_mib: 16 * 1024, pods: 110, cordoned: false };
+        let spec = NodePoolSpec { count: 2, cpu_m: 4000, memory_mib: 16 * 1024, pods: 110, cordoned: false, ..Default::default() };
         w.apply_node_pool(1, spec);
         w.apply_node_pool(2, spec);
         w.apply_deployment(10, DeploymentSpec::new(replicas, cpu_m, 128));

@@ -315,3 +315,114 @@ fn a_joined_pod_is_a_bare_pod_scheduled_like_any_other() {
         .all(|(_, p)| !p.name().to_string().starts_with("pod-")));
     assert_eq!(world.pod_count(), 3, "the Deployment's pods remain");
 }
+
+#[test]
+fn a_joined_pods_fault_crashes_its_container_into_crash_loop_back_off() {
+    let (mut rig, hub, _node, _dep) = Rig::basic();
+    let pod = rig.add("Pod");
+    rig.connect(hub, "API", pod, "API");
+    rig.drive(pod, "GATE", 10.0);
+    rig.run(10.0);
+    assert_eq!(rig.out(pod, "READY", 0), 10.0);
+    rig.drive(pod, "FAULT", 10.0);
+    rig.run(30.0);
+    // Still Running (restartPolicy Always), never Ready while faulty.
+    assert_eq!(rig.out(pod, "PHASE", 0), 4.0);
+    assert_eq!(rig.out(pod, "READY", 0), 0.0);
+    let world = rig.hub_world(hub);
+    let of_pod = |name: &str| -> Vec<i64> {
+        world
+            .events()
+            .history()
+            .filter(|e| e.object.to_string().starts_with("pod-") && e.kind.name() == name)
+            .map(|e| e.value)
+            .collect()
+    };
+    // Exit code 1 each time; the kubelet's back-off: at once, then 10 s, then 20 s.
+    let died = of_pod("ContainerDied");
+    assert!(
+        died.len() >= 3 && died.iter().all(|&code| code == 1),
+        "{died:?}"
+    );
+    assert_eq!(&of_pod("BackOff")[..2], [10, 20]);
+    let deployment_crashes = world
+        .events()
+        .history()
+        .filter(|e| {
+            e.kind.name() == "ContainerDied" && e.object.to_string().starts_with("deployment-")
+        })
+        .count();
+    assert_eq!(deployment_crashes, 0, "only the faulty pod crashes");
+    rig.drive(pod, "FAULT", 0.0);
+    rig.run(60.0);
+    assert_eq!(
+        rig.out(pod, "READY", 0),
+        10.0,
+        "it recovers when the fault drops"
+    );
+}
+
+#[test]
+fn a_lone_pods_fault_plays_the_same_crash_loop_on_the_panel() {
+    let mut rig = Rig::new(1000.0);
+    let pod = rig.add("Pod");
+    rig.drive(pod, "GATE", 10.0);
+    rig.run(10.0);
+    assert_eq!(rig.out(pod, "READY", 0), 10.0);
+    rig.drive(pod, "FAULT", 10.0);
+    rig.run(0.01);
+    assert_eq!(rig.out(pod, "READY", 0), 0.0, "crashed at the rising edge");
+    rig.run(30.0);
+    assert_eq!(rig.out(pod, "PHASE", 0), 4.0);
+    assert_eq!(rig.out(pod, "READY", 0), 0.0);
+    rig.drive(pod, "FAULT", 0.0);
+    rig.run(60.0);
+    assert_eq!(rig.out(pod, "READY", 0), 10.0);
+}
+
+#[test]
+fn a_nodes_down_gate_silences_its_kubelets_until_it_drops() {
+    let (mut rig, hub, node, _dep) = Rig::basic();
+    rig.param(node, "COUNT", 3.0);
+    rig.run(10.0);
+    assert_eq!(rig.light(node, "READY"), 1.0);
+    // Poly: only channel 2 high, so only node 2 (ordinal 1) goes silent.
+    rig.drive_poly(node, "DOWN", &[0.0, 10.0, 0.0]);
+    rig.run(14.0);
+    let not_ready = |rig: &Rig| -> Vec<String> {
+        rig.hub_world(hub)
+            .events()
+            .history()
+            .filter(|e| e.kind.name() == "NodeNotReady")
+            .map(|e| e.object.to_string())
+            .collect()
+    };
+    assert!(
+        not_ready(&rig).is_empty(),
+        "not before the 15 s grace period"
+    );
+    rig.run(2.0);
+    assert_eq!(not_ready(&rig).len(), 1);
+    assert!(not_ready(&rig)[0].ends_with("-1"), "{:?}", not_ready(&rig));
+    assert_eq!(rig.light(node, "READY"), 0.0);
+    // Mono: every node of the pool.
+    rig.drive(node, "DOWN", 10.0);
+    rig.run(16.0);
+    assert_eq!(not_ready(&rig).len(), 3);
+    let world = rig.hub_world(hub);
+    assert!(
+        world.pods().all(|(_, p)| p.node != u32::MAX),
+        "pods stay bound"
+    );
+    // Unplugged: the kubelets post status again and the nodes are Ready.
+    rig.disconnect(node, "DOWN");
+    rig.run(1.0);
+    assert_eq!(rig.light(node, "READY"), 1.0);
+    let ready_again = rig
+        .hub_world(hub)
+        .events()
+        .history()
+        .filter(|e| e.kind.name() == "NodeReady")
+        .count();
+    assert_eq!(ready_again, 3 + 3, "three at start-up, three on return");
+}

@@ -26,6 +26,7 @@ fn world() -> World {
             memory_mib: 16 * 1024,
             pods: 110,
             cordoned: false,
+            ..Default::default()
         },
     );
     w
@@ -106,6 +107,7 @@ fn a_service_selects_several_workloads_and_a_deleted_one_leaves_its_endpoints() 
             cpu_m: 100,
             memory_mib: 64,
             incarnation: 1,
+            ..Default::default()
         },
     );
     // The same Deployment twice counts once.
@@ -135,6 +137,7 @@ fn a_bare_pod_lives_by_its_gate_and_nothing_recreates_it_after_eviction() {
         cpu_m: 500,
         memory_mib: 64,
         incarnation: 1,
+        ..Default::default()
     };
     assert_eq!(w.bare_pod_status(POD), BarePodStatus::None);
     let mut seen = Vec::new();
@@ -283,55 +286,56 @@ mod property {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(64))]
+            #![proptest_config(ProptestConfig::with_cases(64))]
 
-        #[test]
-        fn endpoints_are_always_exactly_the_ready_non_terminating_selected_pods(
-            ops in prop::collection::vec(op(), 1..40)
-        ) {
-            let mut w = world();
-            let mut mask = 0b111;
-            let mut gate = true;
-            let mut incarnation = 1;
-            for d in DEPLOYMENTS {
-                w.apply_deployment(d, web(3));
-            }
-            w.apply_service(SERVICE, selecting(&selector(mask)));
-            for op in &ops {
-                match *op {
-                    Op::Nodes(n) => w.apply_node_pool(POOL, NodePoolSpec {
-                        count: n,
-                        cpu_m: 2000,
-                        memory_mib: 8192,
-                        pods: 110,
-                        cordoned: false,
-                    }),
-                    Op::Scale(d, r) => w.apply_deployment(DEPLOYMENTS[d], web(r)),
-                    Op::Gate(g) => {
-                        incarnation += u32::from(g && !gate);
-                        gate = g;
-                    }
-                    Op::Select(m) => {
-                        mask = m;
-                        w.apply_service(SERVICE, selecting(&selector(mask)));
-                    }
-                    Op::Step(s) => {
-                        for _ in 0..(s / 0.05) as usize {
-                            if gate {
-                                w.apply_pod(BARE, BarePodSpec { cpu_m: 300, memory_mib: 64, incarnation });
-                            } else {
-                                w.delete_pod(BARE);
+            #[test]
+            fn endpoints_are_always_exactly_the_ready_non_terminating_selected_pods(
+                ops in prop::collection::vec(op(), 1..40)
+            ) {
+                let mut w = world();
+                let mut mask = 0b111;
+                let mut gate = true;
+                let mut incarnation = 1;
+                for d in DEPLOYMENTS {
+                    w.apply_deployment(d, web(3));
+                }
+                w.apply_service(SERVICE, selecting(&selector(mask)));
+                for op in &ops {
+                    match *op {
+                        Op::Nodes(n) => w.apply_node_pool(POOL, NodePoolSpec {
+                            count: n,
+                            cpu_m: 2000,
+                            memory_mib: 8192,
+                            pods: 110,
+                            cordoned: false,
+                        ..Default::default()
+    }),
+                        Op::Scale(d, r) => w.apply_deployment(DEPLOYMENTS[d], web(r)),
+                        Op::Gate(g) => {
+                            incarnation += u32::from(g && !gate);
+                            gate = g;
+                        }
+                        Op::Select(m) => {
+                            mask = m;
+                            w.apply_service(SERVICE, selecting(&selector(mask)));
+                        }
+                        Op::Step(s) => {
+                            for _ in 0..(s / 0.05) as usize {
+                                if gate {
+                                    w.apply_pod(BARE, BarePodSpec { cpu_m: 300, memory_mib: 64, incarnation, fault: false });
+                                } else {
+                                    w.delete_pod(BARE);
+                                }
+                                w.step(0.05);
+                                prop_assert_eq!(endpoint_uids(&w, SERVICE), expected(&w, mask));
                             }
-                            w.step(0.05);
-                            prop_assert_eq!(endpoint_uids(&w, SERVICE), expected(&w, mask));
                         }
                     }
                 }
+                w.step(0.05);
+                prop_assert_eq!(endpoint_uids(&w, SERVICE), expected(&w, mask));
+                let s = w.service(SERVICE).unwrap();
+                prop_assert_eq!(count(&w, EventKind::EndpointsUpdated), s.updates as usize);
             }
-            w.step(0.05);
-            prop_assert_eq!(endpoint_uids(&w, SERVICE), expected(&w, mask));
-            let s = w.service(SERVICE).unwrap();
-            prop_assert_eq!(count(&w, EventKind::EndpointsUpdated), s.updates as usize);
         }
-    }
 }

@@ -1,62 +1,23 @@
 //! process() of every module allocates nothing after warm-up, while the world churns:
 //! replicas swept by an LFO, node pools resized, cables pulled and replugged.
 
+mod counting;
 mod rig;
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use kuberack_core::world::events::EventKind;
 use kuberack_core::world::{JobSpec, NodePoolSpec, RestartPolicy, World, WorldConfig};
 use kuberack_protocol::MODULES;
 use rig::Rig;
 
-struct Counting;
-
-static ARMED: AtomicBool = AtomicBool::new(false);
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: forwards to the system allocator; only counts.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        if ARMED.load(Ordering::Relaxed) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if ARMED.load(Ordering::Relaxed) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        if ARMED.load(Ordering::Relaxed) {
-            ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
 /// Steps the rig with the counter armed and returns how many allocations happened.
 fn count_allocations(rig: &mut Rig, seconds: f32, mut churn: impl FnMut(&mut Rig, usize)) -> usize {
     let samples = (seconds * rig.sample_rate) as usize;
-    ALLOCATIONS.store(0, Ordering::SeqCst);
-    ARMED.store(true, Ordering::SeqCst);
+    counting::arm();
     for i in 0..samples {
         churn(rig, i);
         rig.step();
     }
-    ARMED.store(false, Ordering::SeqCst);
-    ALLOCATIONS.load(Ordering::SeqCst)
+    counting::disarm()
 }
 
 // One test function: the counter is process-wide, so nothing else may run meanwhile.
@@ -82,6 +43,37 @@ fn process_allocates_nothing_after_warm_up() {
     rig.connect(hub, "API", svc, "API");
     rig.connect(hub, "API", etcd, "API");
     rig.connect(ingress, "ROUTE1", svc, "REQUEST");
+    // A SCHEDULER whose knobs move, and a high-priority Deployment with spread and
+    // anti-affinity, so scoring strategies, constraints and preemption all run.
+    let sched = rig.add("Scheduler");
+    rig.connect(hub, "API", sched, "API");
+    let urgent = rig.add("Deployment");
+    rig.connect(hub, "API", urgent, "API");
+    rig.modules[urgent]
+        .module
+        .load(&serde_json::json!({"scheduling": {
+            "priorityClassName": "high",
+            "topologySpreadMaxSkew": 1,
+            "topologySpreadKey": "kubernetes.io/hostname",
+            "whenUnsatisfiable": "ScheduleAnyway",
+            "antiAffinity": "preferred"
+        }}))
+        .unwrap();
+    rig.param(urgent, "CPU", 1000.0);
+    // An AUTOSCALER sizing the first pool, with short windows so it scales both ways.
+    let auto = rig.add("Autoscaler");
+    rig.connect(hub, "API", auto, "API");
+    rig.connect(node, "POOL", auto, "POOL");
+    rig.param(auto, "LAUNCH", 1.0);
+    rig.param(auto, "INIT", 0.0);
+    rig.param(auto, "UP_WINDOW", 0.0);
+    rig.param(auto, "DOWN_WINDOW", 2.0);
+    rig.param(auto, "TIMEOUT", 10.0);
+    // A JOB submitting short Jobs, some of them faulty.
+    let job = rig.add("Job");
+    rig.connect(hub, "API", job, "API");
+    rig.param(job, "DURATION", 1.0);
+    rig.param(job, "BACKOFF", 1.0);
     rig.drive(ingress, "PATH", 1.25); // /api: rule 1 by default
     rig.run(0.01);
     let selector = [rig.out(dep, "SELECTOR", 0), rig.out(pod, "REF", 0)];
@@ -105,6 +97,22 @@ fn process_allocates_nothing_after_warm_up() {
         r.param(pool2, "COUNT", if (t as u32) % 6 < 3 { 2.0 } else { 4.0 });
         r.param(node, "CORDON", if (t as u32) % 8 == 5 { 1.0 } else { 0.0 });
         r.param(dep2, "CPU", if (t as u32) % 10 < 5 { 100.0 } else { 150.0 });
+        r.param(sched, "STRATEGY", (t * 0.1).fract());
+        r.param(
+            sched,
+            "PERCENT",
+            if (t as u32) % 10 < 5 { 0.0 } else { 50.0 },
+        );
+        r.param(
+            sched,
+            "PREEMPTION",
+            if (t as u32) % 12 < 8 { 1.0 } else { 0.0 },
+        );
+        r.param(
+            urgent,
+            "REPLICAS",
+            if (t as u32) % 8 < 4 { 12.0 } else { 2.0 },
+        );
         // Requests at 300 Hz; writes at 20 Hz; the pods' gates flip every 3 s.
         let square = |hz: f32| if (t * hz).fract() < 0.5 { 5.0 } else { 0.0 };
         r.drive(ingress, "REQUEST", square(300.0));
@@ -112,6 +120,26 @@ fn process_allocates_nothing_after_warm_up() {
         r.drive(lone_etcd, "WRITE", square(20.0));
         let gate = if (t as u32) % 6 < 3 { 10.0 } else { 0.0 };
         r.drive(pod, "GATE", gate);
+        r.drive(pod, "FAULT", if (t as u32) % 5 == 2 { 10.0 } else { 0.0 });
+        r.drive(
+            lone_pod,
+            "FAULT",
+            if (t as u32) % 5 == 3 { 10.0 } else { 0.0 },
+        );
+        let down = if (t as u32) % 20 >= 16 { 10.0 } else { 0.0 };
+        r.drive_poly(pool2, "DOWN", &[0.0, down]);
+        r.drive(
+            auto,
+            "FAULT",
+            if (t as u32) % 30 >= 26 { 10.0 } else { 0.0 },
+        );
+        r.param(auto, "MAX", if (t as u32) % 10 < 7 { 6.0 } else { 3.0 });
+        r.drive(
+            job,
+            "SUBMIT",
+            if (t * 0.5).fract() < 0.1 { 10.0 } else { 0.0 },
+        );
+        r.drive(job, "FAULT", if (t as u32) % 9 == 1 { 10.0 } else { 0.0 });
         r.drive(lone_pod, "GATE", gate);
         r.param(svc, "MODE", if (t as u32) % 4 < 2 { 0.0 } else { 1.0 });
         r.param(
@@ -184,6 +212,18 @@ fn process_allocates_nothing_after_warm_up() {
     let seen = |kind| world.events().since(0).1.filter(|e| e.kind == kind).count();
     assert!(seen(EventKind::ContainerDied) > 0, "no crash happened");
     assert!(seen(EventKind::ScalingReplicaSet) > 0);
+    assert!(seen(EventKind::PodPreempted) > 0, "no preemption happened");
+    assert!(seen(EventKind::NodeNotReady) > 0, "no kubelet went silent");
+    assert!(
+        seen(EventKind::NodeClaimInitialized) > 0,
+        "no autoscaled node came up"
+    );
+    assert!(
+        seen(EventKind::ScaleDown) > 0,
+        "no autoscaled node was drained"
+    );
+    assert!(seen(EventKind::JobCompleted) > 0, "no Job completed");
+    assert!(seen(EventKind::JobDeleted) > 0, "no Job reached its TTL");
     assert!(handed_over > 20, "sync saw {handed_over} desired changes");
     assert_eq!(n, 0, "process() allocated {n} times after warm-up");
     // Every model took part.
@@ -235,13 +275,13 @@ fn jobs_and_kubelets_allocate_nothing() {
             memory_mib: 32768,
             pods: 110,
             cordoned: false,
+            ..Default::default()
         },
     );
     for _ in 0..100 {
         w.step(0.05);
     }
-    ALLOCATIONS.store(0, Ordering::SeqCst);
-    ARMED.store(true, Ordering::SeqCst);
+    counting::arm();
     for i in 0..20_000u32 {
         if i % 500 == 0 {
             let policy = if i % 1000 == 0 {
@@ -273,8 +313,7 @@ fn jobs_and_kubelets_allocate_nothing() {
         }
         w.step(0.05);
     }
-    ARMED.store(false, Ordering::SeqCst);
-    let n = ALLOCATIONS.load(Ordering::SeqCst);
+    let n = counting::disarm();
     assert!(w.stats().pods_created > 40, "{:?}", w.stats());
     let seen = |kind| w.events().since(0).1.filter(|e| e.kind == kind).count();
     assert!(seen(EventKind::JobCompleted) > 0);

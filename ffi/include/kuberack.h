@@ -247,6 +247,10 @@ typedef struct KrModelInfo {
    * Number of lights.
    */
   uint32_t num_lights;
+  /**
+   * Number of context-menu settings.
+   */
+  uint32_t num_settings;
 } KrModelInfo;
 
 /**
@@ -386,6 +390,44 @@ typedef struct KrParamInfo {
    */
   float y_mm;
 } KrParamInfo;
+
+/**
+ * A setting saved in the module's JSON, chosen from its context menu.
+ */
+typedef struct KrSettingInfo {
+  /**
+   * Dotted path of the key in the module's saved JSON (`scheduling.priorityClassName`).
+   */
+  const char *key;
+  /**
+   * Context-menu heading the setting sits under.
+   */
+  const char *group;
+  /**
+   * Name shown in the menu.
+   */
+  const char *name;
+  /**
+   * What it does.
+   */
+  const char *description;
+  /**
+   * Number of choices.
+   */
+  uint32_t num_choices;
+  /**
+   * Index of the choice in force when the key is missing.
+   */
+  uint32_t default_choice;
+  /**
+   * `num_choices` menu labels.
+   */
+  const char *const *choice_labels;
+  /**
+   * `num_choices` values, each as JSON text.
+   */
+  const char *const *choice_values;
+} KrSettingInfo;
 
 /**
  * One sample's buffers. Voltages are `KR_MAX_CHANNELS` floats per port; each count must
@@ -545,6 +587,15 @@ int32_t kr_model_output(uint32_t model, uint32_t index, struct KrPortInfo *out);
  * `out` is NULL or valid for writing one `KrParamInfo`.
  */
 int32_t kr_model_param(uint32_t model, uint32_t index, struct KrParamInfo *out);
+
+/**
+ * Describes context-menu setting `index` of model `model`: `KR_ERR_NULL` for a NULL `out`,
+ * `KR_ERR_RANGE` for an unknown model or index.
+ *
+ * # Safety
+ * `out` is NULL or valid for writing one `KrSettingInfo`.
+ */
+int32_t kr_model_setting(uint32_t model, uint32_t index, struct KrSettingInfo *out);
 
 /**
  * Creates an instance of model `model`, joined to this process's shared registry. Returns

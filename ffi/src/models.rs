@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use kuberack_protocol::{
     LightColor, LightDescriptor, ModuleDescriptor, ModuleRole, ParamDescriptor, ParamKind,
-    PortDescriptor, SignalKind, MODULES,
+    PortDescriptor, SettingDescriptor, SignalKind, MODULES,
 };
 
 use crate::guard;
@@ -37,6 +37,8 @@ pub struct KrModelInfo {
     pub num_outputs: u32,
     /// Number of lights.
     pub num_lights: u32,
+    /// Number of context-menu settings.
+    pub num_settings: u32,
 }
 
 /// A param (knob, switch or button), shaped for Rack's `configParam`.
@@ -117,6 +119,28 @@ pub struct KrLightInfo {
     pub y_mm: f32,
 }
 
+/// A setting saved in the module's JSON, chosen from its context menu.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct KrSettingInfo {
+    /// Dotted path of the key in the module's saved JSON (`scheduling.priorityClassName`).
+    pub key: *const c_char,
+    /// Context-menu heading the setting sits under.
+    pub group: *const c_char,
+    /// Name shown in the menu.
+    pub name: *const c_char,
+    /// What it does.
+    pub description: *const c_char,
+    /// Number of choices.
+    pub num_choices: u32,
+    /// Index of the choice in force when the key is missing.
+    pub default_choice: u32,
+    /// `num_choices` menu labels.
+    pub choice_labels: *const *const c_char,
+    /// `num_choices` values, each as JSON text.
+    pub choice_values: *const *const c_char,
+}
+
 /// One model's C structs.
 struct Model {
     info: KrModelInfo,
@@ -124,6 +148,7 @@ struct Model {
     inputs: Vec<KrPortInfo>,
     outputs: Vec<KrPortInfo>,
     lights: Vec<KrLightInfo>,
+    settings: Vec<KrSettingInfo>,
 }
 
 /// Every model's C structs and the heap storage their pointers point into.
@@ -187,6 +212,7 @@ impl Builder {
             num_inputs: count(d.inputs.len()),
             num_outputs: count(d.outputs.len()),
             num_lights: count(d.lights.len()),
+            num_settings: count(d.settings.len()),
         };
         Model {
             info,
@@ -194,18 +220,36 @@ impl Builder {
             inputs: d.inputs.iter().map(|p| self.port(p)).collect(),
             outputs: d.outputs.iter().map(|p| self.port(p)).collect(),
             lights: d.lights.iter().map(|l| self.light(l)).collect(),
+            settings: d.settings.iter().map(|s| self.setting(s)).collect(),
+        }
+    }
+
+    /// An array of NUL-terminated copies that lives as long as the catalog; NULL when empty.
+    fn texts<'a>(&mut self, items: impl Iterator<Item = &'a str>) -> *const *const c_char {
+        let array: Box<[*const c_char]> = items.map(|s| self.text(s)).collect();
+        if array.is_empty() {
+            return ptr::null();
+        }
+        let first = array.as_ptr();
+        self.labels.push(array);
+        first
+    }
+
+    fn setting(&mut self, s: &SettingDescriptor) -> KrSettingInfo {
+        KrSettingInfo {
+            key: self.text(s.key),
+            group: self.text(s.group),
+            name: self.text(s.name),
+            description: self.text(s.description),
+            num_choices: count(s.choices.len()),
+            default_choice: count(s.default),
+            choice_labels: self.texts(s.choices.iter().map(|c| c.label)),
+            choice_values: self.texts(s.choices.iter().map(|c| c.json)),
         }
     }
 
     fn param(&mut self, p: &ParamDescriptor) -> KrParamInfo {
-        let labels = if p.labels.is_empty() {
-            ptr::null()
-        } else {
-            let array: Box<[*const c_char]> = p.labels.iter().map(|l| self.text(l)).collect();
-            let first = array.as_ptr();
-            self.labels.push(array);
-            first
-        };
+        let labels = self.texts(p.labels.iter().copied());
         KrParamInfo {
             id: self.text(p.id),
             name: self.text(p.name),
@@ -380,6 +424,17 @@ pub unsafe extern "C" fn kr_model_output(model: u32, index: u32, out: *mut KrPor
     guard::status(|| unsafe { copy_out(out, model, index, |m| &m.outputs) })
 }
 
+/// Describes context-menu setting `index` of model `model`: `KR_ERR_NULL` for a NULL `out`,
+/// `KR_ERR_RANGE` for an unknown model or index.
+///
+/// # Safety
+/// `out` is NULL or valid for writing one `KrSettingInfo`.
+#[no_mangle]
+pub unsafe extern "C" fn kr_model_setting(model: u32, index: u32, out: *mut KrSettingInfo) -> i32 {
+    // SAFETY: forwarded caller contract.
+    guard::status(|| unsafe { copy_out(out, model, index, |m| &m.settings) })
+}
+
 /// Describes light `index` of model `model`: `KR_ERR_NULL` for a NULL `out`, `KR_ERR_RANGE`
 /// for an unknown model or index.
 ///
@@ -445,6 +500,27 @@ mod tests {
                 assert_eq!(text(out.scale), p.scale);
                 assert_eq!(out.max_channels, u32::from(p.max_channels));
             }
+            assert_eq!(info.num_settings as usize, d.settings.len());
+            for (j, s) in d.settings.iter().enumerate() {
+                let mut out = MaybeUninit::<KrSettingInfo>::uninit();
+                // SAFETY: valid for writes.
+                assert_eq!(
+                    unsafe { kr_model_setting(i, j as u32, out.as_mut_ptr()) },
+                    0
+                );
+                // SAFETY: written by the successful call.
+                let out = unsafe { out.assume_init() };
+                assert_eq!(text(out.key), s.key);
+                assert_eq!(text(out.group), s.group);
+                assert_eq!(out.default_choice as usize, s.default);
+                assert_eq!(out.num_choices as usize, s.choices.len());
+                for (k, c) in s.choices.iter().enumerate() {
+                    // SAFETY: both arrays hold `num_choices` pointers.
+                    let (label, value) =
+                        unsafe { (*out.choice_labels.add(k), *out.choice_values.add(k)) };
+                    assert_eq!((text(label), text(value)), (c.label, c.json));
+                }
+            }
         }
     }
 
@@ -491,6 +567,10 @@ mod tests {
             assert_eq!(kr_model_output(0, 0, ptr::null_mut()), -1);
             assert_eq!(kr_model_light(0, u32::MAX, light.as_mut_ptr()), -2);
             assert_eq!(kr_model_light(0, 0, ptr::null_mut()), -1);
+            let mut setting = MaybeUninit::<KrSettingInfo>::uninit();
+            assert_eq!(kr_model_setting(0, 9999, setting.as_mut_ptr()), -2);
+            assert_eq!(kr_model_setting(n, 0, setting.as_mut_ptr()), -2);
+            assert_eq!(kr_model_setting(0, 0, ptr::null_mut()), -1);
             assert_eq!(kr_model_find(ptr::null()), -1);
             assert_eq!(kr_model_find(c"NoSuchModule".as_ptr()), -1);
             assert_eq!(kr_model_find(c"".as_ptr()), -1);

@@ -68,6 +68,58 @@ json_int_t settingValue(json_t* settingsJ, const char* key) {
 	return json_is_integer(valueJ) ? json_integer_value(valueJ) : -1;
 }
 
+// The value at a dotted key ("scheduling.priorityClassName") of a JSON object, or NULL.
+json_t* valueAt(json_t* rootJ, const std::string& dottedKey) {
+	json_t* j = rootJ;
+	size_t start = 0;
+	while (j) {
+		const size_t dot = dottedKey.find('.', start);
+		const std::string part = dottedKey.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+		j = json_is_object(j) ? json_object_get(j, part.c_str()) : NULL;
+		if (dot == std::string::npos)
+			break;
+		start = dot + 1;
+	}
+	return j;
+}
+
+// Sets the value at a dotted key, creating the objects on the way; takes `valueJ`'s reference.
+void setValueAt(json_t* rootJ, const std::string& dottedKey, json_t* valueJ) {
+	json_t* j = rootJ;
+	size_t start = 0;
+	for (;;) {
+		const size_t dot = dottedKey.find('.', start);
+		if (dot == std::string::npos) {
+			json_object_set_new(j, dottedKey.substr(start).c_str(), valueJ);
+			return;
+		}
+		const std::string part = dottedKey.substr(start, dot - start);
+		json_t* childJ = json_object_get(j, part.c_str());
+		if (!json_is_object(childJ)) {
+			childJ = json_object();
+			json_object_set_new(j, part.c_str(), childJ);
+		}
+		j = childJ;
+		start = dot + 1;
+	}
+}
+
+// Index of the choice whose JSON equals `currentJ`; the default when the key is missing,
+// -1 when the saved value is none of the choices.
+int currentChoice(const KrSettingInfo& s, json_t* currentJ) {
+	if (!currentJ)
+		return (int) s.default_choice;
+	for (uint32_t i = 0; i < s.num_choices; i++) {
+		json_t* choiceJ = json_loads(s.choice_values[i], JSON_DECODE_ANY, NULL);
+		const bool same = choiceJ && json_equal(choiceJ, currentJ);
+		if (choiceJ)
+			json_decref(choiceJ);
+		if (same)
+			return (int) i;
+	}
+	return -1;
+}
+
 } // namespace
 
 KubeModuleWidget::KubeModuleWidget(KubeModel* model, KubeModule* module)
@@ -176,6 +228,41 @@ void KubeModuleWidget::appendContextMenu(rack::ui::Menu* menu) {
 	}
 	if (kubeModel->isCluster)
 		appendClusterMenu(menu);
+	appendSettingsMenu(menu);
+}
+
+void KubeModuleWidget::appendSettingsMenu(rack::ui::Menu* menu) {
+	if (kubeModel->settings.empty())
+		return;
+	// Read the settings once, when the menu opens (see appendClusterMenu).
+	json_t* settingsJ = kubeModule->settingsObject();
+	std::string group;
+	for (const KrSettingInfo& s : kubeModel->settings) {
+		if (group != s.group) {
+			group = s.group;
+			menu->addChild(new rack::ui::MenuSeparator);
+			menu->addChild(rack::createMenuLabel(group));
+		}
+		const int current = settingsJ ? currentChoice(s, valueAt(settingsJ, s.key)) : -1;
+		const std::string rightText = current >= 0 ? s.choice_labels[current] : "?";
+		const KrSettingInfo setting = s;
+		menu->addChild(rack::createSubmenuItem(s.name, rightText, [=](rack::ui::Menu* sub) {
+			for (uint32_t i = 0; i < setting.num_choices; i++) {
+				sub->addChild(rack::createCheckMenuItem(setting.choice_labels[i], "",
+					[=]() { return current == (int) i; },
+					[=]() {
+						json_t* valueJ = json_loads(setting.choice_values[i], JSON_DECODE_ANY, NULL);
+						if (!valueJ) {
+							WARN("KubeRack: setting %s has an unreadable choice %s", setting.key, setting.choice_values[i]);
+							return;
+						}
+						changeSetting(setting.key, valueJ, std::string("set ") + setting.name);
+					}));
+			}
+		}));
+	}
+	if (settingsJ)
+		json_decref(settingsJ);
 }
 
 void KubeModuleWidget::appendClusterMenu(rack::ui::Menu* menu) {
@@ -285,15 +372,21 @@ void KubeModuleWidget::appendSyncMenu(rack::ui::Menu* menu) {
 }
 
 void KubeModuleWidget::changeClusterSetting(const char* key, json_int_t value, const std::string& actionName) {
-	if (!kubeModule)
+	changeSetting(key, json_integer(value), actionName);
+}
+
+void KubeModuleWidget::changeSetting(const char* dottedKey, json_t* valueJ, const std::string& actionName) {
+	if (!kubeModule) {
+		json_decref(valueJ);
 		return;
+	}
 	// Modify the core's own saved settings, so that whatever else they hold is kept.
 	json_t* settingsJ = kubeModule->settingsObject();
 	if (!settingsJ) {
-		WARN("KubeRack Cluster: current settings unreadable; changing %s from the defaults", key);
+		WARN("KubeRack %s: current settings unreadable; changing %s from the defaults", kubeModel->slug.c_str(), dottedKey);
 		settingsJ = json_object();
 	}
-	json_object_set_new(settingsJ, key, json_integer(value));
+	setValueAt(settingsJ, dottedKey, valueJ);
 
 	json_t* oldModuleJ = toJson();
 	const bool applied = kubeModule->applySettings(settingsJ);

@@ -31,7 +31,8 @@ KubeModel* KubeModel::fromAbi(uint32_t index) {
 		WARN("KubeRack: model %u has no slug or name; skipped", (unsigned) index);
 		return NULL;
 	}
-	if (info.num_params > 256 || info.num_inputs > 256 || info.num_outputs > 256 || info.num_lights > 1024) {
+	if (info.num_params > 256 || info.num_inputs > 256 || info.num_outputs > 256 || info.num_lights > 1024
+		|| info.num_settings > 256) {
 		WARN("KubeRack: model %s declares implausible counts; skipped", info.slug);
 		return NULL;
 	}
@@ -68,6 +69,12 @@ KubeModel* KubeModel::fromAbi(uint32_t index) {
 	for (uint32_t i = 0; ok && i < info.num_lights; i++) {
 		KrLightInfo& l = model->lights[i];
 		ok = kr_model_light(index, i, &l) == KR_OK && finitePosition(l.x_mm, l.y_mm);
+	}
+	model->settings.resize(info.num_settings);
+	for (uint32_t i = 0; ok && i < info.num_settings; i++) {
+		KrSettingInfo& s = model->settings[i];
+		ok = kr_model_setting(index, i, &s) == KR_OK && s.key && s.group && s.name
+			&& s.num_choices > 0 && s.default_choice < s.num_choices && s.choice_labels && s.choice_values;
 	}
 	if (!ok) {
 		WARN("KubeRack: model %s has a descriptor the plugin cannot use; skipped", info.slug);

@@ -32,6 +32,7 @@ struct KubeModel : rack::plugin::Model {
 	std::vector<KrPortInfo> inputs;
 	std::vector<KrPortInfo> outputs;
 	std::vector<KrLightInfo> lights;
+	std::vector<KrSettingInfo> settings;
 	/** The CLUSTER hub: the one model with a display and a settings menu. */
 	bool isCluster = false;
 
@@ -102,7 +103,11 @@ private:
 	void addLightWidget(int index, const KrLightInfo& l);
 	void appendClusterMenu(rack::ui::Menu* menu);
 	void appendSyncMenu(rack::ui::Menu* menu);
+	void appendSettingsMenu(rack::ui::Menu* menu);
 	void changeClusterSetting(const char* key, json_int_t value, const std::string& actionName);
+	/** Sets the value at a dotted key of the core's saved settings (taking `valueJ`'s
+	reference), undoably; a no-op when the core rejects it. */
+	void changeSetting(const char* dottedKey, json_t* valueJ, const std::string& actionName);
 };
 
 /** Changes one live-sync setting of a hub through kr_sync_configure (a JSON object of the

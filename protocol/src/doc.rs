@@ -123,6 +123,32 @@ pub fn module_table(m: &ModuleDescriptor) -> String {
         }
         out.push('\n');
     }
+    if !m.settings.is_empty() {
+        out.push_str(
+            "| Setting (saved JSON key) | Menu | Choices | Meaning |\n|---|---|---|---|\n",
+        );
+        for s in m.settings {
+            let choices: Vec<String> = s
+                .choices
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let default = if i == s.default { " (default)" } else { "" };
+                    format!("`{}`{default}", c.json)
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "| `{}` | {} › {} | {} | {} |",
+                s.key,
+                s.group,
+                s.name,
+                choices.join(", "),
+                s.description
+            );
+        }
+        out.push('\n');
+    }
     out
 }
 

@@ -161,6 +161,55 @@ pub struct LightDescriptor {
     pub pos: Pos,
 }
 
+/// One choice of a saved setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SettingChoice {
+    /// What the context menu shows.
+    pub label: &'static str,
+    /// The value stored, as JSON text (`"\"high\""`, `1`, `true`).
+    pub json: &'static str,
+}
+
+/// A setting saved in the module's JSON and chosen from its context menu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SettingDescriptor {
+    /// Dotted path of the key in the module's saved JSON, e.g. `scheduling.priorityClassName`.
+    pub key: &'static str,
+    /// Context-menu heading the setting sits under.
+    pub group: &'static str,
+    /// Name shown in the menu.
+    pub name: &'static str,
+    /// What it does.
+    pub description: &'static str,
+    /// The choices, in menu order.
+    pub choices: &'static [SettingChoice],
+    /// Index of the choice in force when the key is missing.
+    pub default: usize,
+}
+
+/// A setting with its choices; the first choice is the default unless `default` says.
+pub const fn setting(
+    key: &'static str,
+    group: &'static str,
+    name: &'static str,
+    description: &'static str,
+    choices: &'static [SettingChoice],
+) -> SettingDescriptor {
+    SettingDescriptor {
+        key,
+        group,
+        name,
+        description,
+        choices,
+        default: 0,
+    }
+}
+
+/// A choice: menu label and JSON value.
+pub const fn choice(label: &'static str, json: &'static str) -> SettingChoice {
+    SettingChoice { label, json }
+}
+
 /// Whether a module owns a world or joins one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum ModuleRole {
@@ -193,6 +242,8 @@ pub struct ModuleDescriptor {
     pub outputs: &'static [PortDescriptor],
     /// Lights in index order.
     pub lights: &'static [LightDescriptor],
+    /// Saved settings chosen from the context menu.
+    pub settings: &'static [SettingDescriptor],
 }
 
 impl ModuleDescriptor {
@@ -287,6 +338,11 @@ impl ParamDescriptor {
     /// The same param, snapping to integers.
     pub const fn snapped(self) -> Self {
         ParamDescriptor { snap: true, ..self }
+    }
+
+    /// The same param with another default.
+    pub const fn with_default(self, default: f32) -> Self {
+        ParamDescriptor { default, ..self }
     }
 
     /// The same param with Rack's display base, multiplier and offset.

@@ -260,6 +260,19 @@ static void test_enumeration(void) {
       CHECK(l.color <= 3);
       CHECK(l.x_mm >= 0.0f && l.x_mm <= width && l.y_mm >= 0.0f && l.y_mm <= PANEL_HEIGHT_MM);
     }
+    for (i = 0; i < info.num_settings; i++) {
+      KrSettingInfo s;
+      uint32_t k;
+      int choices_ok = 1;
+      CHECK_EQ(kr_model_setting(model, i, &s), KR_OK);
+      CHECK(nonempty(s.key) && nonempty(s.group) && nonempty(s.name) && s.description);
+      CHECK(s.num_choices >= 1 && s.default_choice < s.num_choices);
+      CHECK(s.choice_labels != NULL && s.choice_values != NULL);
+      for (k = 0; k < s.num_choices; k++) {
+        choices_ok = choices_ok && nonempty(s.choice_labels[k]) && nonempty(s.choice_values[k]);
+      }
+      CHECK(choices_ok);
+    }
     /* One past the end of every table, and far past it. */
     {
       KrParamInfo p;
@@ -269,6 +282,10 @@ static void test_enumeration(void) {
       CHECK_EQ(kr_model_input(model, info.num_inputs, &port), KR_ERR_RANGE);
       CHECK_EQ(kr_model_output(model, info.num_outputs, &port), KR_ERR_RANGE);
       CHECK_EQ(kr_model_light(model, info.num_lights, &l), KR_ERR_RANGE);
+      {
+        KrSettingInfo s;
+        CHECK_EQ(kr_model_setting(model, info.num_settings, &s), KR_ERR_RANGE);
+      }
       CHECK_EQ(kr_model_param(model, UINT32_MAX, &p), KR_ERR_RANGE);
     }
   }

@@ -59,6 +59,7 @@ pub static PROBE: ModuleDescriptor = ModuleDescriptor {
         at(0.0, 0.0),
     )],
     lights: &[],
+    settings: &[],
 };
 
 /// What a probe saw at each of its process calls: the input's channel count and voltages.

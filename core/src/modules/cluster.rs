@@ -10,20 +10,26 @@ use serde::{Deserialize, Serialize};
 
 use super::cluster_sync::HubSync;
 use super::pod::PodPhase;
+use super::scheduler::scheduler_config;
 use super::words::{
     deployment_desired as dd, deployment_observed as dobs, etcd_desired as ed,
     etcd_observed as eobs, pod_desired as podd, pod_observed as podo, pool_desired as pd,
-    pool_observed as po, service_desired as sd, service_observed as so,
+    pool_observed as po, scheduler_observed as scho, service_desired as sd, service_observed as so,
 };
 use crate::dsp::{PulseTrain, RevisionTicks, SchmittTrigger};
 use crate::live::{LiveLink, SyncSettings};
 use crate::rack::{LoadError, Module, ProcessIo};
 use crate::registry::{Registry, Slot, SlotHandle, SlotKind};
 use crate::view::{ClusterView, ViewCell};
+use crate::world::constraints::{SchedulingSpec, TaintEffect};
+use crate::world::scheduler::SchedulerConfig;
 use crate::world::{
     BarePodSpec, DeploymentSpec, DeploymentStrategy, IntOrPercent, NodePoolSpec, ServiceSpec,
     World, WorldConfig, MAX_SELECTED, REVISION_HISTORY_LIMIT,
 };
+
+mod autoscalers;
+mod jobs;
 
 /// Allocatable pods per node (the kubelet's default maxPods).
 pub const NODE_MAX_PODS: u32 = 110;
@@ -67,6 +73,8 @@ const UNLINKED: MemberLink = MemberLink {
 struct MemberState {
     /// The member's ROLLBACK count already acted on.
     rollbacks: u32,
+    /// An AUTOSCALER's pool, while the hub runs it (0: none).
+    autoscaled_pool: u32,
 }
 
 /// The CLUSTER module.
@@ -76,6 +84,12 @@ pub struct ClusterModule {
     world: World,
     members: Vec<MemberLink>,
     member_state: Vec<MemberState>,
+    /// Tag of the SCHEDULER in force (0 = none: the defaults).
+    scheduler_tag: u32,
+    /// Which AUTOSCALER sizes which pool.
+    pool_owners: autoscalers::PoolOwners,
+    /// The Jobs each JOB submitted.
+    job_owners: jobs::JobOwners,
     sample_rate: f32,
     counter: u32,
     ticks: u32,
@@ -105,6 +119,9 @@ impl ClusterModule {
             world: World::new(Self::world_config(settings.seed)),
             members: vec![UNLINKED; kuberack_protocol::tag::MAX_TAG as usize],
             member_state: vec![MemberState::default(); kuberack_protocol::tag::MAX_TAG as usize],
+            scheduler_tag: 0,
+            pool_owners: autoscalers::PoolOwners::new(),
+            job_owners: jobs::JobOwners::new(),
             sample_rate,
             counter: 0,
             ticks: 0,
@@ -152,6 +169,8 @@ impl ClusterModule {
         self.world = World::new(Self::world_config(self.settings.seed));
         self.members.fill(UNLINKED);
         self.member_state.fill(MemberState::default());
+        self.pool_owners = autoscalers::PoolOwners::new();
+        self.job_owners = jobs::JobOwners::new();
         self.counter = 0;
         self.ticks = 0;
         self.clock_steps = 0;
@@ -167,6 +186,7 @@ impl ClusterModule {
     fn sync_members(&mut self) {
         let me = self.slot.tag();
         let registry = self.slot.registry();
+        let mut scheduler = None;
         for i in 0..registry.high_water() {
             let Some(slot) = registry.slot(i) else { break };
             let tag = i as u32 + 1;
@@ -179,6 +199,9 @@ impl ClusterModule {
                         | SlotKind::Pod
                         | SlotKind::Service
                         | SlotKind::Etcd
+                        | SlotKind::Scheduler
+                        | SlotKind::Autoscaler
+                        | SlotKind::Job
                 );
             let link = self.members[i];
             let current = MemberLink {
@@ -191,6 +214,11 @@ impl ClusterModule {
                     SlotKind::Deployment => self.world.delete_deployment(tag),
                     SlotKind::Pod => self.world.forget_pod(tag),
                     SlotKind::Service => self.world.delete_service(tag),
+                    SlotKind::Autoscaler => {
+                        let state = &mut self.member_state[i];
+                        self.pool_owners.release(&mut self.world, state, tag);
+                    }
+                    SlotKind::Job => self.job_owners.release(&mut self.world, tag),
                     _ => {}
                 }
                 self.members[i] = UNLINKED;
@@ -201,7 +229,11 @@ impl ClusterModule {
             let new_link = self.members[i] != current;
             self.members[i] = current;
             match kind {
-                SlotKind::NodePool => self.world.apply_node_pool(tag, pool_spec(slot)),
+                SlotKind::NodePool => {
+                    self.world.apply_node_pool(tag, pool_spec(slot));
+                    self.world
+                        .set_pool_kubelets_down(tag, slot.desired(pd::KUBELETS_DOWN));
+                }
                 SlotKind::Deployment => {
                     self.world.apply_deployment(tag, deployment_spec(slot));
                     let rollbacks = slot.desired(dd::ROLLBACKS);
@@ -217,13 +249,28 @@ impl ClusterModule {
                 SlotKind::Pod => self.world.delete_pod(tag),
                 SlotKind::Service => self.world.apply_service(tag, service_spec(slot)),
                 SlotKind::Etcd => apply_external_writes(&mut self.world, tag, slot),
+                SlotKind::Job => self.job_owners.sync(&mut self.world, tag, slot),
+                SlotKind::Autoscaler => self.pool_owners.sync(
+                    &mut self.world,
+                    &mut self.member_state[i],
+                    registry,
+                    me,
+                    (tag, slot),
+                ),
+                // Slots are scanned in tag order: the lowest-tagged SCHEDULER wins.
+                SlotKind::Scheduler if scheduler.is_none() => {
+                    scheduler = Some((tag, scheduler_config(slot)));
+                }
                 _ => {}
             }
         }
+        self.scheduler_tag = scheduler.map_or(0, |(tag, _)| tag);
+        let config = scheduler.map_or_else(SchedulerConfig::default, |(_, c)| c);
+        self.world.set_scheduler_config(config);
     }
 
     /// Writes what each member observes into its slot.
-    fn publish(&self) {
+    fn publish(&mut self) {
         let registry = self.slot.registry();
         for (i, link) in self.members.iter().enumerate().take(registry.high_water()) {
             let Some(slot) = registry.slot(i) else { break };
@@ -234,6 +281,9 @@ impl ClusterModule {
                 SlotKind::Pod => self.publish_pod(tag, slot),
                 SlotKind::Service => self.publish_service(tag, slot),
                 SlotKind::Etcd => self.publish_etcd(slot),
+                SlotKind::Scheduler => self.publish_scheduler(tag, slot),
+                SlotKind::Autoscaler => self.publish_autoscaler(i, slot),
+                SlotKind::Job => self.job_owners.publish(&mut self.world, tag, slot),
                 _ => continue,
             }
             slot.heartbeat
@@ -275,6 +325,15 @@ impl ClusterModule {
         slot.set_observed(po::POD_READY_MASK, mask);
         slot.set_observed(po::POD_CHANNELS, pods as u32);
         slot.set_observed(po::CORDONED_NODES, cordoned);
+    }
+
+    fn publish_scheduler(&self, tag: u32, slot: &Slot) {
+        let stats = self.world.stats();
+        slot.set_observed(scho::ACTIVE, u32::from(tag == self.scheduler_tag));
+        slot.set_observed(scho::SCHEDULED_TOTAL, stats.pods_scheduled as u32);
+        slot.set_observed(scho::PREEMPTIONS_TOTAL, stats.preemptions as u32);
+        slot.set_observed(scho::UNSCHEDULABLE, self.world.unschedulable_pods() as u32);
+        slot.set_observed(scho::QUEUE_DEPTH, self.world.pending_pods());
     }
 
     fn publish_deployment(&self, tag: u32, slot: &Slot) {
@@ -408,6 +467,10 @@ fn pool_spec(slot: &Slot) -> NodePoolSpec {
         memory_mib: slot.desired(pd::MEMORY_MIB),
         pods: NODE_MAX_PODS,
         cordoned: slot.desired(pd::CORDONED) != 0,
+        zone: slot
+            .desired(pd::ZONE)
+            .min(crate::world::constraints::ZONES as u32) as u8,
+        taint: TaintEffect::from_index(slot.desired(pd::TAINT)),
     }
 }
 
@@ -429,6 +492,10 @@ fn deployment_spec(slot: &Slot) -> DeploymentSpec {
         strategy,
         revision_history_limit: REVISION_HISTORY_LIMIT,
         fault: flags & dd::FLAG_FAULT != 0,
+        scheduling: SchedulingSpec::unpack(
+            slot.desired(dd::PRIORITY),
+            slot.desired(dd::SCHEDULING),
+        ),
     }
 }
 
@@ -454,6 +521,7 @@ fn bare_pod_spec(slot: &Slot) -> BarePodSpec {
         cpu_m: slot.desired(podd::CPU_M),
         memory_mib: slot.desired(podd::MEMORY_MIB),
         incarnation: slot.desired(podd::INCARNATION),
+        fault: slot.desired(podd::FAULT) != 0,
     }
 }
 

@@ -4,15 +4,19 @@
 
 use std::sync::Arc;
 
+use serde::Deserialize;
+
 use kuberack_protocol::modules::deployment::{input, light, output, param, DESCRIPTOR};
 use kuberack_protocol::tag::tag_to_volts;
 use kuberack_protocol::ModuleDescriptor;
 
 use super::membership::{CounterWatch, Membership};
+use super::scheduling_settings::SchedulingSettings;
 use super::words::{deployment_desired as dd, deployment_observed as dobs};
 use crate::dsp::{PulseTrain, SchmittTrigger};
 use crate::rack::{LoadError, Module, ProcessIo};
 use crate::registry::{Registry, SlotHandle, SlotKind};
+use crate::world::constraints::SchedulingSpec;
 
 /// Most replicas knob plus CV can ask for.
 pub const MAX_REPLICAS: u32 = 64;
@@ -37,6 +41,9 @@ pub struct DeploymentModule {
     created_pulses: PulseTrain,
     ready_pulses: PulseTrain,
     deleted_pulses: PulseTrain,
+    /// The pod template's scheduling settings, as saved.
+    scheduling: SchedulingSettings,
+    scheduling_spec: SchedulingSpec,
 }
 
 impl DeploymentModule {
@@ -57,6 +64,8 @@ impl DeploymentModule {
             created_pulses: PulseTrain::new(48_000.0),
             ready_pulses: PulseTrain::new(48_000.0),
             deleted_pulses: PulseTrain::new(48_000.0),
+            scheduling: SchedulingSettings::default(),
+            scheduling_spec: SchedulingSettings::default().to_spec().unwrap_or_default(),
         })
     }
 
@@ -150,6 +159,8 @@ impl Module for DeploymentModule {
             dd::MAX_UNAVAILABLE_PCT,
             percent(knob(io, param::MAX_UNAVAILABLE)),
         );
+        slot.set_desired(dd::PRIORITY, self.scheduling_spec.priority as u32);
+        slot.set_desired(dd::SCHEDULING, self.scheduling_spec.pack_flags());
 
         let joined = self.membership.hub() != 0;
         self.created_pulses
@@ -204,6 +215,9 @@ impl Module for DeploymentModule {
     fn reset(&mut self) {
         self.membership.reset();
         self.replicas = DESCRIPTOR.params[param::REPLICAS].default as u32;
+        // Initialize returns the context-menu settings to their defaults too.
+        self.scheduling = SchedulingSettings::default();
+        self.scheduling_spec = self.scheduling.to_spec().unwrap_or_default();
         self.rollout = SchmittTrigger::default();
         self.rollback = SchmittTrigger::default();
         self.fault = SchmittTrigger::default();
@@ -217,11 +231,30 @@ impl Module for DeploymentModule {
     }
 
     fn save(&self) -> serde_json::Value {
-        serde_json::json!({})
+        serde_json::json!({ "scheduling": self.scheduling })
     }
 
     fn load(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
-        super::expect_no_settings("DEPLOYMENT", state)
+        super::expect_no_settings("DEPLOYMENT", state)?;
+        let parsed = match state.get("scheduling") {
+            None => Ok(SchedulingSettings::default()),
+            Some(v) => SchedulingSettings::deserialize(v).map_err(|e| e.to_string()),
+        };
+        let result = parsed.and_then(|s| s.to_spec().map(|spec| (s, spec)));
+        match result {
+            Ok((settings, spec)) => {
+                self.scheduling = settings;
+                self.scheduling_spec = spec;
+                Ok(())
+            }
+            Err(e) => {
+                self.scheduling = SchedulingSettings::default();
+                self.scheduling_spec = self.scheduling.to_spec().unwrap_or_default();
+                Err(LoadError(format!(
+                    "DEPLOYMENT scheduling settings: {e}; using defaults"
+                )))
+            }
+        }
     }
 
     fn set_rack_id(&mut self, id: u64) {

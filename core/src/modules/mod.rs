@@ -1,13 +1,18 @@
 //! The module types, one per descriptor, and the factory hosts create them with.
 
+pub mod autoscaler;
 pub mod cluster;
 pub mod cluster_sync;
 pub mod deployment;
 pub mod etcd;
 pub mod ingress;
+pub mod job;
 mod membership;
 pub mod node;
 pub mod pod;
+mod pod_local;
+pub mod scheduler;
+pub mod scheduling_settings;
 pub mod service;
 pub mod words;
 
@@ -16,12 +21,15 @@ use std::sync::Arc;
 use crate::rack::Module;
 use crate::registry::Registry;
 
+pub use autoscaler::AutoscalerModule;
 pub use cluster::ClusterModule;
 pub use deployment::DeploymentModule;
 pub use etcd::EtcdModule;
 pub use ingress::IngressModule;
+pub use job::JobModule;
 pub use node::NodeModule;
 pub use pod::PodModule;
+pub use scheduler::SchedulerModule;
 pub use service::ServiceModule;
 
 /// A slug no KubeRack module has, or a registry with no free slot.
@@ -59,10 +67,13 @@ pub fn create_module(
         "Cluster" => ClusterModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Node" => NodeModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Deployment" => DeploymentModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
+        "Scheduler" => SchedulerModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Pod" => PodModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Service" => ServiceModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Ingress" => IngressModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Etcd" => EtcdModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
+        "Autoscaler" => AutoscalerModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
+        "Job" => JobModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         _ => None,
     };
     module.ok_or_else(|| UnknownModel(slug.to_owned()))

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use kuberack_protocol::modules::node::{input, light, output, param, DESCRIPTOR};
+use kuberack_protocol::tag::tag_to_volts;
 use kuberack_protocol::ModuleDescriptor;
 
 use super::membership::Membership;
@@ -17,6 +18,7 @@ pub struct NodeModule {
     slot: SlotHandle,
     membership: Membership,
     cordon_gate: SchmittTrigger,
+    down_gates: [SchmittTrigger; 16],
     voice: LoadVoice,
     /// Publish count of the hub's last observation shown on the outputs.
     seen_publish: u32,
@@ -34,6 +36,7 @@ impl NodeModule {
             slot: registry.claim(SlotKind::NodePool)?,
             membership: Membership::default(),
             cordon_gate: SchmittTrigger::default(),
+            down_gates: [SchmittTrigger::default(); 16],
             voice: LoadVoice::new(48_000.0),
             seen_publish: u32::MAX,
             cordoned: false,
@@ -97,6 +100,29 @@ fn knob(io: &ProcessIo<'_>, index: usize) -> f32 {
     io.param_in(&DESCRIPTOR, index)
 }
 
+impl NodeModule {
+    /// The DOWN gates as a mask over node ordinals: a mono cable silences every node.
+    fn kubelets_down(&mut self, io: &ProcessIo<'_>) -> u32 {
+        let channels = io.channels(input::DOWN);
+        for (ch, gate) in self.down_gates.iter_mut().enumerate() {
+            let volts = if ch < channels {
+                io.input(input::DOWN, ch)
+            } else {
+                0.0
+            };
+            gate.process(volts);
+        }
+        match channels {
+            0 => 0,
+            1 if self.down_gates[0].is_high() => u32::MAX,
+            1 => 0,
+            _ => (0..16).fold(0, |mask, ch| {
+                mask | u32::from(self.down_gates[ch].is_high()) << ch
+            }),
+        }
+    }
+}
+
 impl Module for NodeModule {
     fn descriptor(&self) -> &'static ModuleDescriptor {
         &DESCRIPTOR
@@ -116,6 +142,7 @@ impl Module for NodeModule {
         );
         self.cordon_gate.process(io.input(input::CORDON, 0));
         let cordoned = knob(io, param::CORDON) >= 0.5 || self.cordon_gate.is_high();
+        let kubelets_down = self.kubelets_down(io);
         let slot = self.slot.slot();
         slot.set_desired(pd::COUNT, knob(io, param::COUNT).round() as u32);
         slot.set_desired(pd::CPU_M, (knob(io, param::CPU).round() * 1000.0) as u32);
@@ -124,6 +151,21 @@ impl Module for NodeModule {
             (knob(io, param::MEMORY).round() * 1024.0) as u32,
         );
         slot.set_desired(pd::CORDONED, u32::from(cordoned));
+        let zone = knob(io, param::ZONE);
+        let zone = if zone.is_finite() {
+            zone.clamp(0.0, 3.0)
+        } else {
+            0.0
+        };
+        slot.set_desired(pd::ZONE, zone.round() as u32 + 1);
+        let taint = knob(io, param::TAINT);
+        let taint = if taint.is_finite() {
+            taint.clamp(0.0, 3.0)
+        } else {
+            0.0
+        };
+        slot.set_desired(pd::TAINT, taint.round() as u32);
+        slot.set_desired(pd::KUBELETS_DOWN, kubelets_down);
 
         let joined = self.membership.hub() != 0;
         let published = slot.heartbeat.load(std::sync::atomic::Ordering::Relaxed);
@@ -141,6 +183,8 @@ impl Module for NodeModule {
             .voice
             .process(self.frequency, self.load, self.nodes > 0);
         io.set_mono(output::VOICE, voice);
+        io.set_mono(output::POOL, tag_to_volts(self.slot.tag()));
+        io.set_mono(output::POOL, tag_to_volts(self.slot.tag()));
     }
 
     fn reset(&mut self) {

@@ -9,12 +9,12 @@ use kuberack_protocol::tag::tag_to_volts;
 use kuberack_protocol::ModuleDescriptor;
 
 use super::membership::Membership;
+use super::pod_local::LocalLifecycle;
 use super::words::{pod_desired as pd, pod_observed as pobs};
 use crate::dsp::SchmittTrigger;
 use crate::rack::{LoadError, Module, ProcessIo};
 use crate::registry::{Registry, SlotHandle, SlotKind};
-use crate::rng::Rng;
-use crate::world::{BarePodStatus, CONTAINER_START_MEDIAN, READINESS_MEDIAN, SHUTDOWN_MEDIAN};
+use crate::world::BarePodStatus;
 
 /// The lifecycle a POD shows; its PHASE output is 2 V per step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,72 +64,12 @@ impl PodPhase {
     }
 }
 
-/// The lifecycle of a POD with no hub: timed locally in real seconds.
-#[derive(Debug, Clone)]
-struct LocalLifecycle {
-    phase: PodPhase,
-    ready: bool,
-    /// Seconds until the next transition (negative: none due).
-    remaining: f64,
-    rng: Rng,
-}
-
-impl LocalLifecycle {
-    fn new(seed: u64) -> LocalLifecycle {
-        LocalLifecycle {
-            phase: PodPhase::None,
-            ready: false,
-            remaining: -1.0,
-            rng: Rng::new(seed),
-        }
-    }
-
-    fn created(&mut self) {
-        self.phase = PodPhase::Pending;
-        self.ready = false;
-        self.remaining = self.rng.lognormal(CONTAINER_START_MEDIAN, 0.5);
-    }
-
-    fn deleted(&mut self) {
-        if self.phase == PodPhase::None || self.phase == PodPhase::Terminating {
-            return;
-        }
-        self.phase = PodPhase::Terminating;
-        self.ready = false;
-        self.remaining = self.rng.lognormal(SHUTDOWN_MEDIAN, 0.5);
-    }
-
-    fn advance(&mut self, dt: f64) {
-        if self.remaining < 0.0 {
-            return;
-        }
-        self.remaining -= dt;
-        if self.remaining > 0.0 {
-            return;
-        }
-        match (self.phase, self.ready) {
-            (PodPhase::Pending, _) => {
-                self.phase = PodPhase::Running;
-                self.remaining = self.rng.lognormal(READINESS_MEDIAN, 0.5);
-            }
-            (PodPhase::Running, false) => {
-                self.ready = true;
-                self.remaining = -1.0;
-            }
-            (PodPhase::Terminating, _) => {
-                self.phase = PodPhase::None;
-                self.remaining = -1.0;
-            }
-            _ => self.remaining = -1.0,
-        }
-    }
-}
-
 /// The POD module.
 pub struct PodModule {
     slot: SlotHandle,
     membership: Membership,
     gate: SchmittTrigger,
+    fault: SchmittTrigger,
     incarnation: u32,
     local: LocalLifecycle,
     sample_period: f64,
@@ -144,6 +84,7 @@ impl PodModule {
             slot,
             membership: Membership::default(),
             gate: SchmittTrigger::default(),
+            fault: SchmittTrigger::default(),
             incarnation: 0,
             sample_period: 1.0 / 48_000.0,
         })
@@ -180,6 +121,9 @@ impl Module for PodModule {
         } else if was_high && !high {
             self.local.deleted();
         }
+        self.fault.process(io.input(input::FAULT, 0));
+        let faulty = self.fault.is_high();
+        self.local.set_fault(faulty);
         self.local.advance(self.sample_period);
 
         let cpu_m = (io.param_in(&DESCRIPTOR, param::CPU).round() * 10.0) as u32;
@@ -191,6 +135,7 @@ impl Module for PodModule {
             (io.param_in(&DESCRIPTOR, param::MEMORY).round() * 16.0) as u32,
         );
         slot.set_desired(pd::INCARNATION, self.incarnation);
+        slot.set_desired(pd::FAULT, u32::from(faulty));
 
         let (phase, ready, load) = if self.membership.hub() != 0 {
             let phase = PodPhase::from_u32(slot.observed(pobs::PHASE));
@@ -220,6 +165,7 @@ impl Module for PodModule {
     fn reset(&mut self) {
         self.membership.reset();
         self.gate = SchmittTrigger::default();
+        self.fault = SchmittTrigger::default();
         self.local = LocalLifecycle::new(seed(self.slot.tag()));
     }
 
@@ -239,34 +185,6 @@ impl Module for PodModule {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_lone_pod_starts_becomes_ready_and_terminates_in_order() {
-        let mut l = LocalLifecycle::new(3);
-        l.created();
-        assert_eq!(l.phase, PodPhase::Pending);
-        let mut seen = vec![(l.phase, l.ready)];
-        for _ in 0..100_000 {
-            l.advance(0.001);
-            if seen.last() != Some(&(l.phase, l.ready)) {
-                seen.push((l.phase, l.ready));
-            }
-        }
-        assert_eq!(
-            seen,
-            [
-                (PodPhase::Pending, false),
-                (PodPhase::Running, false),
-                (PodPhase::Running, true)
-            ]
-        );
-        l.deleted();
-        assert_eq!((l.phase, l.ready), (PodPhase::Terminating, false));
-        for _ in 0..100_000 {
-            l.advance(0.001);
-        }
-        assert_eq!(l.phase, PodPhase::None);
-    }
 
     #[test]
     fn phase_volts_follow_the_documented_scale() {

@@ -10,6 +10,12 @@ pub mod pool_desired {
     pub const MEMORY_MIB: usize = 2;
     /// 1 when cordoned.
     pub const CORDONED: usize = 3;
+    /// Zone label, 1-based (zone-a = 1); 0 = unlabelled.
+    pub const ZONE: usize = 4;
+    /// The `kuberack.io/dedicated` taint: 0 none, 1 NoSchedule, 2 PreferNoSchedule, 3 NoExecute.
+    pub const TAINT: usize = 5;
+    /// Bit n set: node n's kubelet is silent (the DOWN gates).
+    pub const KUBELETS_DOWN: usize = 6;
 }
 
 /// NODE pool: observed words (hub -> member). Channels carry per-node utilisation.
@@ -48,6 +54,10 @@ pub mod deployment_desired {
     pub const FLAG_RECREATE: u32 = 1;
     /// FLAGS bit: FAULT is high.
     pub const FLAG_FAULT: u32 = 2;
+    /// Pod priority (i32 bits), resolved from the settings' priorityClassName.
+    pub const PRIORITY: usize = 14;
+    /// Packed scheduling constraints (`SchedulingSpec::pack_flags`); 0 = defaults.
+    pub const SCHEDULING: usize = 15;
 }
 
 /// DEPLOYMENT: observed words (hub -> member).
@@ -84,6 +94,8 @@ pub mod pod_desired {
     pub const MEMORY_MIB: usize = 2;
     /// Rising edges of the gate so far (a new pod per edge).
     pub const INCARNATION: usize = 3;
+    /// 1 while the FAULT gate is high.
+    pub const FAULT: usize = 4;
 }
 
 /// POD: observed words (hub -> member). Channel 0 carries its node's utilisation.
@@ -126,4 +138,126 @@ pub mod etcd_observed {
     pub const TIME_MS: usize = 2;
     /// Compactions so far.
     pub const COMPACTIONS: usize = 3;
+}
+
+/// SCHEDULER: desired words (member -> hub).
+pub mod scheduler_desired {
+    /// Scoring knob position, f32 bits (0 LeastAllocated .. 1 MostAllocated).
+    pub const STRATEGY_BITS: usize = 0;
+    /// 1 when DefaultPreemption is on.
+    pub const PREEMPTION: usize = 1;
+    /// percentageOfNodesToScore (0 = adaptive).
+    pub const PERCENT: usize = 2;
+}
+
+/// SCHEDULER: observed words (hub -> member).
+pub mod scheduler_observed {
+    /// 1 while this SCHEDULER's configuration is in force (the lowest tag on its hub).
+    pub const ACTIVE: usize = 0;
+    /// Pods bound so far.
+    pub const SCHEDULED_TOTAL: usize = 1;
+    /// Preemptions so far.
+    pub const PREEMPTIONS_TOTAL: usize = 2;
+    /// Pods waiting as unschedulable.
+    pub const UNSCHEDULABLE: usize = 3;
+    /// activeQ + backoffQ + unschedulable pods.
+    pub const QUEUE_DEPTH: usize = 4;
+}
+
+/// AUTOSCALER: desired words (member -> hub).
+pub mod autoscaler_desired {
+    /// Tag of the NODE pool it sizes (0 = none).
+    pub const POOL: usize = 0;
+    /// minNodes.
+    pub const MIN_NODES: usize = 1;
+    /// maxNodes.
+    pub const MAX_NODES: usize = 2;
+    /// Launch attempts per claim.
+    pub const ATTEMPTS: usize = 3;
+    /// cpu limit, cores (0 = none).
+    pub const CPU_LIMIT_CORES: usize = 4;
+    /// memory limit, GiB (0 = none).
+    pub const MEMORY_LIMIT_GIB: usize = 5;
+    /// Registration timeout, milliseconds.
+    pub const TIMEOUT_MS: usize = 6;
+    /// Launch latency, milliseconds.
+    pub const LAUNCH_MS: usize = 7;
+    /// Initialization latency, milliseconds.
+    pub const INIT_MS: usize = 8;
+    /// Scale-up window, milliseconds.
+    pub const UP_WINDOW_MS: usize = 9;
+    /// Scale-down window, milliseconds.
+    pub const DOWN_WINDOW_MS: usize = 10;
+    /// 1 while the FAULT gate is high (launches fail).
+    pub const LAUNCH_FAILS: usize = 11;
+}
+
+/// AUTOSCALER: observed words (hub -> member).
+pub mod autoscaler_observed {
+    /// 1 while the hub runs this autoscaler (its pool is joined to the same hub).
+    pub const ACTIVE: usize = 0;
+    /// Claims Launched.
+    pub const LAUNCHED: usize = 1;
+    /// Claims Registered.
+    pub const REGISTERED: usize = 2;
+    /// Claims Initialized.
+    pub const INITIALIZED: usize = 3;
+    /// Claims Draining.
+    pub const DRAINING: usize = 4;
+    /// Scale-ups so far.
+    pub const SCALE_UPS: usize = 5;
+    /// Nodes removed so far.
+    pub const SCALE_DOWNS: usize = 6;
+    /// Why scale-up falls short (`ScaleUpBlock`).
+    pub const BLOCKED: usize = 7;
+    /// Pending pods that target the pool.
+    pub const PENDING: usize = 8;
+}
+
+/// JOB: desired words (member -> hub).
+pub mod job_desired {
+    /// SUBMIT triggers counted (a Job per new count).
+    pub const SUBMITS: usize = 0;
+    /// spec.parallelism.
+    pub const PARALLELISM: usize = 1;
+    /// spec.completions.
+    pub const COMPLETIONS: usize = 2;
+    /// Seconds each pod runs, milliseconds.
+    pub const DURATION_MS: usize = 3;
+    /// CPU request per pod, millicores.
+    pub const CPU_M: usize = 4;
+    /// Memory request per pod, MiB.
+    pub const MEMORY_MIB: usize = 5;
+    /// spec.backoffLimit.
+    pub const BACKOFF: usize = 6;
+    /// spec.activeDeadlineSeconds (0 = none).
+    pub const DEADLINE_S: usize = 7;
+    /// 1 for restartPolicy OnFailure.
+    pub const ON_FAILURE: usize = 8;
+    /// Pod priority (i32 bits).
+    pub const PRIORITY: usize = 9;
+    /// 1 while the FAULT gate is high.
+    pub const FAULT: usize = 10;
+}
+
+/// JOB: observed words (hub -> member).
+pub mod job_observed {
+    /// SUBMIT counts the hub has acted on.
+    pub const SUBMITS_SEEN: usize = 0;
+    /// Jobs whose first pod ran, so far.
+    pub const STARTED_TOTAL: usize = 1;
+    /// Jobs completed so far.
+    pub const COMPLETE_TOTAL: usize = 2;
+    /// Jobs failed so far.
+    pub const FAILED_TOTAL: usize = 3;
+    /// Active pods of the member's Jobs.
+    pub const ACTIVE: usize = 4;
+    /// Running pods of the member's Jobs.
+    pub const RUNNING: usize = 5;
+    /// Jobs submitted whose first pod has not run yet.
+    pub const WAITING: usize = 6;
+    /// Wait of the latest started Job, milliseconds.
+    pub const WAIT_MS: usize = 7;
+    /// The latest finished Job: 0 none, 1 Complete, 2 Failed.
+    pub const LAST: usize = 8;
 }

@@ -2,6 +2,7 @@
 //! A bare pod that the system removes (eviction) stays gone, as in Kubernetes: nothing
 //! recreates it until its module asks again.
 
+use super::constraints::SchedulingSpec;
 use super::controllers::PodOwner;
 use super::events::EventKind;
 use super::objects::*;
@@ -17,6 +18,9 @@ pub struct BarePodSpec {
     /// Bumped by the module on each rising edge of its gate: a new pod is created once per
     /// incarnation.
     pub incarnation: u32,
+    /// The container crashes (the FAULT gate): a running one exits with code 1, a new one
+    /// fails to start.
+    pub fault: bool,
 }
 
 /// The world's record of a POD module's pod.
@@ -30,6 +34,8 @@ pub struct BarePod {
     pub incarnation: u32,
     /// The module deleted it (gate low).
     pub deleted: bool,
+    /// The module's FAULT gate is high.
+    pub fault: bool,
 }
 
 /// A bare pod as its module sees it.
@@ -56,7 +62,8 @@ impl World {
         let Some(record) = self.bare_pods.get(tag as usize).copied() else {
             return;
         };
-        if record.is_some_and(|r| r.incarnation == spec.incarnation) {
+        if let Some(r) = record.filter(|r| r.incarnation == spec.incarnation) {
+            self.set_bare_pod_fault(tag, r, spec.fault);
             return;
         }
         if self.pods.is_full() {
@@ -71,6 +78,7 @@ impl World {
             restart_policy: RestartPolicy::Always,
             cpu_m: spec.cpu_m,
             memory_mib: spec.memory_mib,
+            scheduling: SchedulingSpec::default(),
         };
         let pod = owner.new_pod(meta, NONE);
         let Some(index) = self.pods.insert(pod) else {
@@ -81,11 +89,34 @@ impl World {
             uid: meta.uid,
             incarnation: spec.incarnation,
             deleted: false,
+            fault: spec.fault,
         });
         self.stats.pods_created += 1;
         self.pending += 1;
         self.write(EventKind::PodCreated, pod.name(), None, 0);
         self.enqueue_active(index);
+    }
+
+    /// Records a POD module's FAULT gate; on its rising edge a running container crashes.
+    fn set_bare_pod_fault(&mut self, tag: u32, record: BarePod, fault: bool) {
+        if record.fault == fault {
+            return;
+        }
+        if let Some(Some(r)) = self.bare_pods.get_mut(tag as usize) {
+            r.fault = fault;
+        }
+        let alive = self
+            .pods
+            .get(record.pod)
+            .is_some_and(|p| p.meta.uid == record.uid);
+        if fault && alive {
+            self.crash_containers(record.pod);
+        }
+    }
+
+    /// Whether the POD module `tag` asks its container to crash.
+    pub(super) fn bare_pod_faulty(&self, tag: u32) -> bool {
+        matches!(self.bare_pods.get(tag as usize), Some(Some(r)) if r.fault)
     }
 
     /// Deletes the POD module `tag`'s pod gracefully (its gate went low).

@@ -3,6 +3,7 @@
 
 use std::cmp::Ordering;
 
+use super::constraints::SchedulingSpec;
 use super::events::EventKind;
 use super::objects::*;
 use super::timers::TimerAction;
@@ -106,6 +107,7 @@ impl World {
             self.delete_node(node);
         }
         remove_sorted(&mut self.pool_tags, tag);
+        self.delete_autoscaler(tag);
     }
 
     pub(super) fn reconcile_pools(&mut self) {
@@ -120,9 +122,17 @@ impl World {
             return;
         };
         let spec = pool.spec;
+        if self.autoscaled(tag) {
+            // The autoscaler adds and removes the nodes; a node it drains stays cordoned.
+            for &node in &pool.nodes[..pool.len as usize] {
+                let cordoned = spec.cordoned || self.draining(tag, node);
+                self.update_node(node, &NodePoolSpec { cordoned, ..spec });
+            }
+            return;
+        }
         let mut len = pool.len;
         while len < spec.count {
-            let Some(node) = self.create_node(tag, len, &spec) else {
+            let Some(node) = self.create_node(tag, self.free_ordinal(tag), &spec) else {
                 break;
             };
             if let Some(p) = self.pools[tag as usize].as_mut() {
@@ -145,7 +155,25 @@ impl World {
         }
     }
 
-    fn create_node(&mut self, pool: u32, ordinal: u32, spec: &NodePoolSpec) -> Option<u32> {
+    /// The lowest ordinal no node of pool `tag` has (autoscaled nodes leave gaps).
+    fn free_ordinal(&self, tag: u32) -> u32 {
+        let Some(pool) = self.pools[tag as usize] else {
+            return 0;
+        };
+        let taken = |o: u32| {
+            pool.nodes[..pool.len as usize]
+                .iter()
+                .any(|&n| self.nodes.get(n).is_some_and(|n| n.ordinal == o))
+        };
+        (0..).find(|&o| !taken(o)).unwrap_or(0)
+    }
+
+    pub(super) fn create_node(
+        &mut self,
+        pool: u32,
+        ordinal: u32,
+        spec: &NodePoolSpec,
+    ) -> Option<u32> {
         if self.nodes.is_full() {
             return None;
         }
@@ -164,6 +192,8 @@ impl World {
             kubelet_silent: false,
             last_heartbeat: 0.0,
             unschedulable: spec.cordoned,
+            zone: spec.zone,
+            taint: spec.taint,
             first_pod: NONE,
             last_pod: NONE,
         };
@@ -194,6 +224,7 @@ impl World {
                 self.queue.cluster_changed();
             }
         }
+        self.update_node_labels_and_taints(index, spec);
         let resized = node.allocatable_cpu_m != spec.cpu_m
             || node.allocatable_memory_mib != spec.memory_mib
             || node.allocatable_pods != spec.pods;
@@ -242,7 +273,7 @@ impl World {
         }
     }
 
-    fn delete_node(&mut self, index: u32) {
+    pub(super) fn delete_node(&mut self, index: u32) {
         let Some(node) = self.nodes.get(index).copied() else {
             return;
         };
@@ -275,6 +306,11 @@ impl World {
                     restart_policy: RestartPolicy::Always,
                     cpu_m: set.template.cpu_m,
                     memory_mib: set.template.memory_mib,
+                    // Owned by a ReplicaSet: the system default spread constraints apply.
+                    scheduling: SchedulingSpec {
+                        default_spread: true,
+                        ..set.template.scheduling
+                    },
                 };
                 if !self.create_pod(owner) {
                     break;
@@ -546,6 +582,7 @@ pub(super) struct PodOwner {
     pub restart_policy: RestartPolicy,
     pub cpu_m: u32,
     pub memory_mib: u32,
+    pub scheduling: SchedulingSpec,
 }
 
 impl PodOwner {
@@ -560,6 +597,7 @@ impl PodOwner {
             cpu_m: self.cpu_m,
             memory_mib: self.memory_mib,
             state: PodState::Unscheduled,
+            start_time: None,
             ready: false,
             ready_since: 0.0,
             container: ContainerState::Waiting,
@@ -571,6 +609,8 @@ impl PodOwner {
             node: NONE,
             attempts: 0,
             queue: QueueState::None,
+            scheduling: self.scheduling,
+            nominated_node: NONE,
             backoff_until: 0.0,
             queued_at: 0.0,
             timer_seq: 0,

@@ -2,6 +2,7 @@
 
 use serde_json::{json, Value};
 
+use super::autoscaler::ScaleUpBlock;
 use super::names::{ObjectKind, ObjectName};
 use super::scheduler::{failure_message, FailureCounts};
 
@@ -10,6 +11,21 @@ use super::scheduler::{failure_message, FailureCounts};
 pub enum EventKind {
     /// A node joined the cluster.
     NodeAdded,
+    /// An autoscaler asked for nodes (value: NodeClaims created).
+    TriggeredScaleUp,
+    /// An autoscaler could not add the nodes pending pods need (value: [`ScaleUpBlock`]).
+    NotTriggerScaleUp,
+    /// A NodeClaim's instance was requested from the cloud provider (value: attempt).
+    NodeClaimLaunched,
+    /// A NodeClaim's node joined the cluster.
+    NodeClaimRegistered,
+    /// A NodeClaim's node is Ready and its startup work done (the claim is Ready).
+    NodeClaimInitialized,
+    /// A NodeClaim's node never registered within the registration timeout.
+    NodeClaimRegistrationTimeout,
+    /// An autoscaler began removing an unneeded node: cordon and drain (value: pods
+    /// evicted).
+    ScaleDown,
     /// A node's Ready condition became True.
     NodeReady,
     /// A node was cordoned (spec.unschedulable = true).
@@ -88,6 +104,12 @@ pub enum EventKind {
     ExternalWrite,
     /// The API server compacted etcd's history (value: the compacted revision).
     Compaction,
+    /// The pod was chosen as a preemption victim (reason Preempted; value: the preemptor's uid).
+    PodPreempted,
+    /// Preemption nominated a node for the pod (status.nominatedNodeName).
+    PodNominated,
+    /// The taint manager deleted the pod for an untolerated NoExecute taint.
+    TaintManagerEviction,
 }
 
 impl EventKind {
@@ -95,6 +117,13 @@ impl EventKind {
     pub const fn name(self) -> &'static str {
         match self {
             EventKind::NodeAdded => "NodeAdded",
+            EventKind::TriggeredScaleUp => "TriggeredScaleUp",
+            EventKind::NotTriggerScaleUp => "NotTriggerScaleUp",
+            EventKind::NodeClaimLaunched => "Launched",
+            EventKind::NodeClaimRegistered => "Registered",
+            EventKind::NodeClaimInitialized => "Initialized",
+            EventKind::NodeClaimRegistrationTimeout => "RegistrationTimeout",
+            EventKind::ScaleDown => "ScaleDown",
             EventKind::NodeReady => "NodeReady",
             EventKind::NodeCordoned => "NodeCordoned",
             EventKind::NodeUncordoned => "NodeUncordoned",
@@ -134,6 +163,9 @@ impl EventKind {
             EventKind::EndpointsUpdated => "EndpointSliceUpdated",
             EventKind::ExternalWrite => "ExternalWrite",
             EventKind::Compaction => "Compaction",
+            EventKind::PodPreempted => "Preempted",
+            EventKind::PodNominated => "Preempting",
+            EventKind::TaintManagerEviction => "TaintManagerEviction",
         }
     }
 }
@@ -174,6 +206,8 @@ impl Event {
         if self.kind == EventKind::PodFailedScheduling {
             let message = failure_message(self.value as u64, FailureCounts(self.detail));
             v["message"] = json!(message);
+        } else if self.kind == EventKind::NotTriggerScaleUp {
+            v["message"] = json!(ScaleUpBlock::from_i64(self.value).message());
         } else if self.kind == EventKind::ScalingReplicaSet {
             v["message"] = json!(self.scaling_message());
             v["value"] = json!(self.value);

@@ -138,6 +138,7 @@ impl World {
                 restart_policy: spec.restart_policy,
                 cpu_m: spec.cpu_m,
                 memory_mib: spec.memory_mib,
+                scheduling: spec.scheduling,
             };
             for _ in job.active..want {
                 if !self.create_pod(owner) {

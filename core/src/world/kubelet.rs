@@ -25,7 +25,7 @@ pub const SHUTDOWN_MEDIAN: f64 = 0.5;
 /// terminationGracePeriodSeconds (the default): SIGKILL after this.
 pub const TERMINATION_GRACE_PERIOD: f64 = 30.0;
 /// Median time a faulty container runs before it crashes, seconds.
-const CRASH_AFTER_MEDIAN: f64 = 1.0;
+pub const CRASH_AFTER_MEDIAN: f64 = 1.0;
 /// Delays before retrying a failed container start; one more failure and the pod is Failed.
 pub const START_RETRY_DELAYS: [f64; 3] = [2.0, 4.0, 8.0];
 /// The kubelet's first restart backoff, seconds.
@@ -152,6 +152,9 @@ impl World {
         let running = pod.state == PodState::Running && !pod.terminating;
         match timer.action {
             TimerAction::KubeletSync if pod.state == PodState::Bound => {
+                if let Some(p) = self.pods.get_mut(index) {
+                    p.start_time.get_or_insert(self.time);
+                }
                 self.set_pod_state(
                     index,
                     PodState::ContainerCreating,
@@ -198,7 +201,7 @@ impl World {
         match pod.owner_kind {
             OwnerKind::Deployment => self.deployment(pod.owner).is_some_and(|d| d.spec.fault),
             OwnerKind::Job => self.job(pod.owner).is_some_and(|j| j.spec.fault),
-            OwnerKind::Bare => false,
+            OwnerKind::Bare => self.bare_pod_faulty(pod.owner),
         }
     }
 

@@ -2,7 +2,9 @@
 //! kubelets, stepped in simulated time. Every container is sized at construction, so stepping
 //! never allocates.
 
+pub mod autoscaler;
 mod bare_pods;
+pub mod constraints;
 mod controllers;
 mod deployment;
 mod etcd;
@@ -15,6 +17,7 @@ pub mod objects;
 pub mod scheduler;
 mod services;
 mod slab;
+mod taint_eviction;
 mod timers;
 pub mod workloads;
 
@@ -26,14 +29,17 @@ pub use deployment::resolve_fenceposts;
 pub use etcd::COMPACTION_INTERVAL;
 use events::{Event, EventKind, EventLog};
 pub use kubelet::{
-    crash_loop_backoff, CRASH_LOOP_BACKOFF_INITIAL, CRASH_LOOP_BACKOFF_MAX,
-    CRASH_LOOP_BACKOFF_RESET, START_RETRY_DELAYS,
+    crash_loop_backoff, CONTAINER_START_MEDIAN, CRASH_AFTER_MEDIAN, CRASH_LOOP_BACKOFF_INITIAL,
+    CRASH_LOOP_BACKOFF_MAX, CRASH_LOOP_BACKOFF_RESET, READINESS_MEDIAN, SHUTDOWN_MEDIAN,
+    START_RETRY_DELAYS,
 };
-pub use kubelet::{CONTAINER_START_MEDIAN, READINESS_MEDIAN, SHUTDOWN_MEDIAN};
 use names::ObjectName;
 pub use node_lifecycle::NODE_MONITOR_GRACE_PERIOD;
 pub use objects::*;
-use scheduler::SchedulingQueue;
+use scheduler::{
+    AppPods, CandidateNode, Framework, NodeInfos, NodeTopology, Reservation, SchedulerConfig,
+    SchedulingQueue,
+};
 pub use services::{Service, ServiceSpec, MAX_ENDPOINTS, MAX_SELECTED};
 use slab::Slab;
 use timers::{TimerAction, Timers};
@@ -76,6 +82,10 @@ pub struct WorldStats {
     pub pods_deleted: u64,
     /// Pods evicted (node removed or shrunk).
     pub evictions: u64,
+    /// Preemptions: scheduling attempts that deleted victims and nominated a node.
+    pub preemptions: u64,
+    /// Pods the taint manager deleted for an untolerated NoExecute taint.
+    pub taint_evictions: u64,
     /// Pods that could not be created because the world is full.
     pub pods_refused: u64,
     /// Highest cluster CPU utilisation seen (requested over allocatable).
@@ -94,6 +104,12 @@ pub struct World {
     pods: Slab<Pod>,
     /// Pools by owner tag.
     pools: Vec<Option<NodePool>>,
+    /// Autoscalers, by the tag of the pool they manage.
+    autoscalers: Vec<Option<autoscaler::Autoscaler>>,
+    /// Scratch for autoscaler plans: pod requests.
+    plan_requests: Vec<autoscaler::Request>,
+    /// Scratch for autoscaler plans: node room.
+    plan_bins: Vec<autoscaler::Bin>,
     /// Deployments by owner tag.
     deployments: Vec<Option<Deployment>>,
     /// Tags of existing Deployments, ascending (reconcile order).
@@ -112,6 +128,15 @@ pub struct World {
     service_tags: Vec<u32>,
     compactor: etcd::Compactor,
     queue: SchedulingQueue,
+    framework: Framework,
+    app_pods: AppPods,
+    topology: NodeTopology,
+    /// The scheduler's node snapshot, taken per scheduling round.
+    node_infos: NodeInfos,
+    reservations: Vec<Reservation>,
+    preemption_candidates: Vec<CandidateNode>,
+    potential: Vec<scheduler::Potential>,
+    victims: Vec<u32>,
     timers: Timers,
     /// Scratch for ranking scale-down victims.
     ranking: Vec<controllers::Rank>,
@@ -125,6 +150,8 @@ impl World {
     /// A world with nothing in it.
     pub fn new(config: WorldConfig) -> World {
         let slots = MAX_TAG as usize + 1;
+        let mut framework = Framework::with_capacity(config.max_nodes);
+        framework.record_scores(false);
         World {
             config,
             time: 0.0,
@@ -135,6 +162,9 @@ impl World {
             nodes: Slab::with_capacity(config.max_nodes),
             pods: Slab::with_capacity(config.max_pods),
             pools: vec![None; slots],
+            autoscalers: vec![None; slots],
+            plan_requests: Vec::with_capacity(autoscaler::MAX_PLAN_PODS),
+            plan_bins: Vec::with_capacity(2 * MAX_POOL_NODES),
             deployments: vec![None; slots],
             deployment_tags: Vec::with_capacity(slots),
             jobs: vec![None; MAX_JOBS],
@@ -145,6 +175,14 @@ impl World {
             service_tags: Vec::with_capacity(slots),
             compactor: etcd::Compactor::new(),
             queue: SchedulingQueue::with_capacity(config.max_pods),
+            framework,
+            app_pods: AppPods::with_capacity(config.max_nodes),
+            topology: NodeTopology::with_capacity(config.max_nodes),
+            node_infos: NodeInfos::with_capacity(config.max_nodes),
+            reservations: Vec::with_capacity(config.max_pods),
+            preemption_candidates: Vec::with_capacity(config.max_nodes),
+            potential: Vec::with_capacity(config.max_pods),
+            victims: Vec::with_capacity(config.max_pods),
             timers: Timers::with_capacity(config.max_pods * 2 + config.max_nodes),
             ranking: Vec::with_capacity(config.max_pods),
             allocatable_cpu_m: 0,
@@ -186,6 +224,16 @@ impl World {
     /// Pods waiting as unschedulable.
     pub fn unschedulable_pods(&self) -> usize {
         self.queue.unschedulable_len()
+    }
+
+    /// The scheduler's configuration.
+    pub fn scheduler_config(&self) -> SchedulerConfig {
+        self.framework.config
+    }
+
+    /// Sets the scheduler's configuration (a SCHEDULER module's params, or the defaults).
+    pub fn set_scheduler_config(&mut self, config: SchedulerConfig) {
+        self.framework.config = config;
     }
 
     /// CPU requested by bound pods over allocatable CPU of all nodes, 0..1.
@@ -242,6 +290,13 @@ impl World {
         self.jobs.get(id as usize)?.as_ref()
     }
 
+    /// Every Job with its id, by id.
+    pub fn jobs(&self) -> impl Iterator<Item = (u32, &Job)> + '_ {
+        self.job_ids
+            .iter()
+            .filter_map(|&id| self.job(id).map(|j| (id, j)))
+    }
+
     /// Pods of a Job, oldest first.
     pub fn job_pods(&self, id: u32) -> impl Iterator<Item = &Pod> + '_ {
         let first = self.job(id).map_or(NONE, |j| j.first_pod);
@@ -285,6 +340,7 @@ impl World {
         }
         self.time = end;
         self.reconcile_pools();
+        self.reconcile_autoscalers();
         self.reconcile_deployments();
         self.reconcile_jobs();
         self.schedule_pending();

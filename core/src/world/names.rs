@@ -27,6 +27,10 @@ pub enum ObjectKind {
     JobPod,
     /// core/v1 Pod with no controller (a POD module's).
     BarePod,
+    /// karpenter.sh/v1 NodePool: an AUTOSCALER's pool.
+    NodePool,
+    /// karpenter.sh/v1 NodeClaim: an AUTOSCALER's request for one node (named as its node).
+    NodeClaim,
 }
 
 /// Identifies an object: enough to print the name Kubernetes would show.
@@ -47,6 +51,8 @@ impl ObjectName {
     pub fn kind_name(&self) -> &'static str {
         match self.kind {
             ObjectKind::Node => "Node",
+            ObjectKind::NodeClaim => "NodeClaim",
+            ObjectKind::NodePool => "NodePool",
             ObjectKind::Pod | ObjectKind::JobPod | ObjectKind::BarePod => "Pod",
             ObjectKind::Job => "Job",
             ObjectKind::Deployment => "Deployment",
@@ -104,7 +110,10 @@ fn write_hash(f: &mut fmt::Formatter<'_>, hash: u32) -> fmt::Result {
 impl fmt::Display for ObjectName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
-            ObjectKind::Node => write!(f, "node-{}-{}", self.owner, self.id),
+            ObjectKind::Node | ObjectKind::NodeClaim => {
+                write!(f, "node-{}-{}", self.owner, self.id)
+            }
+            ObjectKind::NodePool => write!(f, "nodepool-{}", self.owner),
             ObjectKind::Deployment => write!(f, "deployment-{}", self.owner),
             // A bare pod (POD module): no ReplicaSet, no template revision.
             ObjectKind::BarePod => write!(f, "pod-{}", self.owner),

@@ -52,6 +52,23 @@ impl World {
         }
     }
 
+    /// Silences (bit set) or revives the kubelets of a pool's nodes: bit n is node n.
+    pub fn set_pool_kubelets_down(&mut self, tag: u32, mask: u32) {
+        let Some(pool) = self.pool(tag) else {
+            return;
+        };
+        let (nodes, len) = (pool.nodes, pool.len as usize);
+        for (ordinal, &node) in nodes[..len].iter().enumerate() {
+            let silent = self.nodes.get(node).is_some_and(|n| n.kubelet_silent);
+            let down = mask & (1 << ordinal) != 0;
+            match (down, silent) {
+                (true, false) => self.stop_kubelet(node),
+                (false, true) => self.start_kubelet(node),
+                _ => {}
+            }
+        }
+    }
+
     /// The node lifecycle controller's check: a node silent for the grace period is NotReady
     /// (its not-ready taint keeps new pods off it).
     pub(super) fn check_heartbeat(&mut self, index: u32, uid: u64) {

@@ -1,5 +1,6 @@
 //! The API objects of the world: nodes, pods and node pools (workloads are in `workloads`).
 
+use super::constraints::{SchedulingSpec, TaintEffect};
 use super::names::{ObjectKind, ObjectName};
 
 /// Index meaning "none" in the world's intrusive lists and references.
@@ -45,6 +46,10 @@ pub struct Node {
     pub last_heartbeat: f64,
     /// spec.unschedulable (cordoned).
     pub unschedulable: bool,
+    /// Label `topology.kubernetes.io/zone`, 1-based (0 = unlabelled).
+    pub zone: u8,
+    /// The `kuberack.io/dedicated` taint's effect.
+    pub taint: TaintEffect,
     /// First pod bound here (intrusive list through `Pod::node_next`).
     pub first_pod: u32,
     /// Last pod bound here.
@@ -166,6 +171,8 @@ pub struct Pod {
     pub memory_mib: u32,
     /// Lifecycle state.
     pub state: PodState,
+    /// status.startTime: when the kubelet first acknowledged the pod (None before).
+    pub start_time: Option<f64>,
     /// The Ready condition.
     pub ready: bool,
     /// Simulated time the pod became Ready.
@@ -188,6 +195,10 @@ pub struct Pod {
     pub attempts: u32,
     /// Scheduling queue position.
     pub queue: QueueState,
+    /// Priority, tolerations, selectors and constraints.
+    pub scheduling: SchedulingSpec,
+    /// status.nominatedNodeName: the node preemption freed for this pod, or `NONE`.
+    pub nominated_node: u32,
     /// When the current scheduling backoff ends.
     pub backoff_until: f64,
     /// When the pod last entered a scheduling queue.
@@ -205,6 +216,11 @@ pub struct Pod {
 }
 
 impl Pod {
+    /// upstream `GetPodStartTime`: status.startTime, else the creation timestamp.
+    pub fn start_time_or_creation(&self) -> f64 {
+        self.start_time.unwrap_or(self.meta.creation_time)
+    }
+
     /// The pod's name.
     pub fn name(&self) -> ObjectName {
         let kind = match self.owner_kind {
@@ -237,7 +253,7 @@ impl Pod {
 }
 
 /// A NODE module's pool: identical nodes, reconciled to its spec.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct NodePoolSpec {
     /// Number of nodes.
     pub count: u32,
@@ -249,6 +265,10 @@ pub struct NodePoolSpec {
     pub pods: u32,
     /// Every node cordoned.
     pub cordoned: bool,
+    /// Zone label of every node, 1-based (0 = unlabelled).
+    pub zone: u8,
+    /// The `kuberack.io/dedicated` taint on every node.
+    pub taint: TaintEffect,
 }
 
 /// The most nodes one pool holds (one per poly channel).

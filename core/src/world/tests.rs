@@ -19,6 +19,7 @@ fn pool(count: u32, cores: u32) -> NodePoolSpec {
         memory_mib: 16 * 1024,
         pods: 110,
         cordoned: false,
+        ..Default::default()
     }
 }
 

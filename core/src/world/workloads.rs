@@ -1,5 +1,6 @@
 //! Workload objects: Deployments with their ReplicaSets, and Jobs.
 
+use super::constraints::SchedulingSpec;
 use super::names::{ObjectKind, ObjectName};
 use super::objects::{ObjectMeta, RestartPolicy, NONE};
 
@@ -12,6 +13,8 @@ pub struct PodTemplate {
     pub memory_mib: u32,
     /// The container image's tag, as a number (a rollout bumps it).
     pub image: u32,
+    /// Priority, tolerations, selectors and constraints.
+    pub scheduling: SchedulingSpec,
 }
 
 impl PodTemplate {
@@ -19,7 +22,14 @@ impl PodTemplate {
     /// serialised template. Never 0.
     pub fn hash(&self) -> u32 {
         let mut h: u32 = 0x811c_9dc5;
-        for word in [self.cpu_m, self.memory_mib, self.image] {
+        // Like omitempty fields in the serialised template, default scheduling adds nothing.
+        let scheduling = [
+            self.scheduling.priority as u32,
+            self.scheduling.pack_flags(),
+        ];
+        let words = [self.cpu_m, self.memory_mib, self.image];
+        let extra = if scheduling == [0, 0] { 0 } else { 2 };
+        for word in words.into_iter().chain(scheduling.into_iter().take(extra)) {
             for byte in word.to_le_bytes() {
                 h ^= u32::from(byte);
                 h = h.wrapping_mul(0x0100_0193);
@@ -102,6 +112,8 @@ pub struct DeploymentSpec {
     /// The containers crash (the FAULT gate): running ones exit with code 1, new ones fail
     /// to start.
     pub fault: bool,
+    /// The pod template's scheduling constraints.
+    pub scheduling: SchedulingSpec,
 }
 
 impl Default for DeploymentSpec {
@@ -114,6 +126,7 @@ impl Default for DeploymentSpec {
             strategy: DeploymentStrategy::default(),
             revision_history_limit: REVISION_HISTORY_LIMIT,
             fault: false,
+            scheduling: SchedulingSpec::default(),
         }
     }
 }
@@ -135,6 +148,7 @@ impl DeploymentSpec {
             cpu_m: self.cpu_m,
             memory_mib: self.memory_mib,
             image: self.image,
+            scheduling: self.scheduling,
         }
     }
 }
@@ -259,6 +273,8 @@ pub struct JobSpec {
     pub run_seconds: f64,
     /// The containers crash: they exit with code 1 shortly after starting.
     pub fault: bool,
+    /// The pod template's priority and constraints.
+    pub scheduling: SchedulingSpec,
 }
 
 impl Default for JobSpec {
@@ -274,6 +290,7 @@ impl Default for JobSpec {
             memory_mib: 128,
             run_seconds: 10.0,
             fault: false,
+            scheduling: SchedulingSpec::default(),
         }
     }
 }

@@ -23,6 +23,7 @@ pub fn pool(count: u32, cores: u32) -> NodePoolSpec {
         memory_mib: 64 * 1024,
         pods: 110,
         cordoned: false,
+        ..Default::default()
     }
 }
 

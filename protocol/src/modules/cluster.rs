@@ -241,4 +241,5 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             at(SYNC_LIGHTS_X, SYNC_ROW + 5.1),
         ),
     ],
+    settings: &[],
 };

@@ -221,4 +221,128 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         light("POD7", "Pod 7", "Bright when pod 7 is Ready, dim while it starts", LightColor::Green, at(pod_x(6), 22.0)),
         light("POD8", "Pod 8", "Bright when pod 8 is Ready, dim while it starts", LightColor::Green, at(pod_x(7), 22.0)),
     ],
+    settings: SCHEDULING_SETTINGS,
 };
+
+const GROUP: &str = "Pod scheduling";
+/// No zone (`""`, labelled by `none`), then zone-a..zone-d.
+const fn zones(none: &'static str) -> [SettingChoice; 5] {
+    [
+        choice(none, "\"\""),
+        choice("zone-a", "\"zone-a\""),
+        choice("zone-b", "\"zone-b\""),
+        choice("zone-c", "\"zone-c\""),
+        choice("zone-d", "\"zone-d\""),
+    ]
+}
+const ANY_ZONE: [SettingChoice; 5] = zones("any");
+const NO_ZONE: [SettingChoice; 5] = zones("none");
+const TOPOLOGY_KEYS: &[SettingChoice] = &[
+    choice("kubernetes.io/hostname", "\"kubernetes.io/hostname\""),
+    choice(
+        "topology.kubernetes.io/zone",
+        "\"topology.kubernetes.io/zone\"",
+    ),
+];
+
+/// The pod template's scheduling settings, saved under `scheduling` (PROTOCOL.md, "DEPLOYMENT
+/// scheduling settings"). The priority classes are the world's, with their values.
+pub static SCHEDULING_SETTINGS: &[SettingDescriptor] = &[
+    setting(
+        "scheduling.priorityClassName",
+        GROUP,
+        "Priority class",
+        "priorityClassName: the pods' priority; a pending pod may preempt lower-priority ones",
+        &[
+            choice("none (0)", "\"\""),
+            choice("low (100)", "\"low\""),
+            choice("medium (1000)", "\"medium\""),
+            choice("high (10000)", "\"high\""),
+            choice("system-cluster-critical", "\"system-cluster-critical\""),
+            choice("system-node-critical", "\"system-node-critical\""),
+        ],
+    ),
+    setting(
+        "scheduling.preemptionPolicy",
+        GROUP,
+        "Preemption policy",
+        "preemptionPolicy: Never keeps the pods from preempting others",
+        &[
+            choice("PreemptLowerPriority", "\"PreemptLowerPriority\""),
+            choice("Never", "\"Never\""),
+        ],
+    ),
+    setting(
+        "scheduling.tolerateDedicated",
+        GROUP,
+        "Tolerate kuberack.io/dedicated",
+        "A toleration of the NODE taint kuberack.io/dedicated (operator Exists, every effect)",
+        &[choice("No", "false"), choice("Yes", "true")],
+    ),
+    setting(
+        "scheduling.nodeSelectorZone",
+        GROUP,
+        "Node selector zone",
+        "nodeSelector topology.kubernetes.io/zone: only nodes of that zone fit",
+        &ANY_ZONE,
+    ),
+    setting(
+        "scheduling.preferredZone",
+        GROUP,
+        "Preferred zone",
+        "A preferred node affinity term (weight 100) on topology.kubernetes.io/zone",
+        &NO_ZONE,
+    ),
+    setting(
+        "scheduling.topologySpreadMaxSkew",
+        GROUP,
+        "Topology spread maxSkew",
+        "One topology spread constraint over the Deployment's pods with this maxSkew (none: no constraint)",
+        &[
+            choice("none", "0"),
+            choice("1", "1"),
+            choice("2", "2"),
+            choice("3", "3"),
+            choice("4", "4"),
+            choice("5", "5"),
+        ],
+    ),
+    SettingDescriptor {
+        default: 1,
+        ..setting(
+            "scheduling.topologySpreadKey",
+            GROUP,
+            "Topology spread key",
+            "The spread constraint's topologyKey",
+            TOPOLOGY_KEYS,
+        )
+    },
+    setting(
+        "scheduling.whenUnsatisfiable",
+        GROUP,
+        "When unsatisfiable",
+        "DoNotSchedule filters nodes that would break maxSkew; ScheduleAnyway only scores them lower",
+        &[
+            choice("DoNotSchedule", "\"DoNotSchedule\""),
+            choice("ScheduleAnyway", "\"ScheduleAnyway\""),
+        ],
+    ),
+    setting(
+        "scheduling.antiAffinity",
+        GROUP,
+        "Anti-affinity",
+        "Pod anti-affinity to the Deployment's own pods: required (a filter) or preferred (weight 100)",
+        &[
+            choice("none", "\"none\""),
+            choice("required", "\"required\""),
+            choice("preferred", "\"preferred\""),
+        ],
+    ),
+    setting(
+        "scheduling.antiAffinityTopologyKey",
+        GROUP,
+        "Anti-affinity key",
+        "The anti-affinity term's topologyKey",
+        TOPOLOGY_KEYS,
+    ),
+];

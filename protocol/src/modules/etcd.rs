@@ -115,4 +115,5 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         light("JOINED", "Joined", "Lit while this etcd is a cluster's store", LightColor::Blue, at(L, 16.0)),
         light("HEARTBEAT", "Heartbeat", "Flashes with each heartbeat", LightColor::Green, at(R, 16.0)),
     ],
+    settings: &[],
 };

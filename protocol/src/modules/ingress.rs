@@ -100,4 +100,5 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         light("MATCHED", "Matched", "Lit while the current path matches a rule", LightColor::Green, at(C1, 16.0)),
         light("NOT_FOUND", "Not found", "Lit while the current path matches no rule", LightColor::Red, at(C3, 16.0)),
     ],
+    settings: &[],
 };

@@ -1,11 +1,14 @@
 //! The descriptors of every module, with index constants the core uses.
 
+pub mod autoscaler;
 pub mod cluster;
 pub mod deployment;
 pub mod etcd;
 pub mod ingress;
+pub mod job;
 pub mod node;
 pub mod pod;
+pub mod scheduler;
 pub mod service;
 
 use crate::ModuleDescriptor;
@@ -15,10 +18,13 @@ pub static MODULES: &[&ModuleDescriptor] = &[
     &cluster::DESCRIPTOR,
     &node::DESCRIPTOR,
     &deployment::DESCRIPTOR,
+    &scheduler::DESCRIPTOR,
     &pod::DESCRIPTOR,
     &service::DESCRIPTOR,
     &ingress::DESCRIPTOR,
     &etcd::DESCRIPTOR,
+    &autoscaler::DESCRIPTOR,
+    &job::DESCRIPTOR,
 ];
 
 /// The descriptor with this slug.

@@ -14,6 +14,11 @@ pub mod param {
     pub const PITCH: usize = 3;
     /// Cordon switch.
     pub const CORDON: usize = 4;
+    /// Zone switch: label topology.kubernetes.io/zone (zone-a..zone-d).
+    pub const ZONE: usize = 5;
+    /// Taint switch: kuberack.io/dedicated with no effect, NoSchedule, PreferNoSchedule or
+    /// NoExecute.
+    pub const TAINT: usize = 6;
 }
 
 /// Input indices.
@@ -22,6 +27,8 @@ pub mod input {
     pub const API: usize = 0;
     /// Cordon gate.
     pub const CORDON: usize = 1;
+    /// Kubelet-down gates (poly: a channel per node; mono: every node).
+    pub const DOWN: usize = 2;
 }
 
 /// Output indices.
@@ -32,6 +39,8 @@ pub mod output {
     pub const READY: usize = 1;
     /// Load voice.
     pub const VOICE: usize = 2;
+    /// Reference to this pool, for an AUTOSCALER.
+    pub const POOL: usize = 3;
 }
 
 /// Light indices.
@@ -48,6 +57,7 @@ pub mod light {
 
 const L: f32 = 10.16;
 const R: f32 = 30.48;
+const Z: f32 = 50.8;
 const fn node_x(i: usize) -> f32 {
     20.32 + (i as f32 - 3.5) * 4.0
 }
@@ -59,7 +69,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
     description: "A pool of identical Kubernetes nodes: capacity for pods, utilisation CVs and a load voice",
     tags: &["Oscillator", "Polyphonic", "Utility"],
     role: ModuleRole::Member,
-    hp: 8,
+    hp: 12,
     params: &[
         knob("COUNT", "Nodes", "Number of identical nodes in this pool", 1.0, 16.0, 1.0, " nodes", at(L, 34.0)).snapped(),
         knob("CPU", "CPU per node", "Allocatable CPU of each node", 1.0, 64.0, 4.0, " cores", at(R, 34.0)).snapped(),
@@ -71,6 +81,20 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             "Mark every node of the pool unschedulable (running pods stay)",
             &["Schedulable", "Cordoned"],
             at(L, 68.0),
+        ),
+        switch(
+            "ZONE",
+            "Zone",
+            "Label topology.kubernetes.io/zone of every node (each node is also labelled kubernetes.io/hostname)",
+            &["zone-a", "zone-b", "zone-c", "zone-d"],
+            at(Z, 34.0),
+        ),
+        switch(
+            "TAINT",
+            "Taint",
+            "Taint kuberack.io/dedicated on every node: NoExecute also evicts running pods that do not tolerate it",
+            &["None", "NoSchedule", "PreferNoSchedule", "NoExecute"],
+            at(Z, 56.0),
         ),
     ],
     inputs: &[
@@ -91,6 +115,15 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             "high >= 1 V, low <= 0.1 V",
             1,
             at(R, 68.0),
+        ),
+        port(
+            "DOWN",
+            "Kubelet down",
+            "While high the node's kubelet is silent (crashed, or the node lost its network): no heartbeats, its pods stand still, NotReady after 15 s, Ready again when it drops. Mono: every node of the pool; poly: channel n is node n",
+            SignalKind::Gate,
+            "high >= 1 V, low <= 0.1 V, a channel per node",
+            16,
+            at(Z, 76.0),
         ),
     ],
     outputs: &[
@@ -121,6 +154,15 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             1,
             at(R, 104.0),
         ),
+        port(
+            "POOL",
+            "Pool reference",
+            "This pool, for an AUTOSCALER's POOL input",
+            SignalKind::Reference,
+            "tag / 512 V",
+            1,
+            at(Z, 104.0),
+        ),
     ],
     lights: &[
         light("READY", "Nodes ready", "Lit when every node of the pool is Ready", LightColor::Green, at(L, 16.0)),
@@ -134,4 +176,5 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         light("NODE7", "Node 7", "Utilisation of node 7", LightColor::Green, at(node_x(6), 22.0)),
         light("NODE8", "Node 8", "Utilisation of node 8", LightColor::Green, at(node_x(7), 22.0)),
     ],
+    settings: &[],
 };

@@ -16,6 +16,8 @@ pub mod input {
     pub const API: usize = 0;
     /// Lifecycle gate: high = the pod should exist.
     pub const GATE: usize = 1;
+    /// Fault gate: while high the container crashes.
+    pub const FAULT: usize = 2;
 }
 
 /// Output indices.
@@ -54,10 +56,10 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
     role: ModuleRole::Member,
     hp: 8,
     params: &[
-        knob("CPU", "CPU request", "CPU the pod requests", 1.0, 400.0, 25.0, "m", at(L, 38.0))
+        knob("CPU", "CPU request", "CPU the pod requests", 1.0, 400.0, 25.0, "m", at(L, 34.0))
             .snapped()
             .display(0.0, 10.0, 0.0),
-        knob("MEMORY", "Memory request", "Memory the pod requests", 1.0, 512.0, 16.0, " MiB", at(R, 38.0))
+        knob("MEMORY", "Memory request", "Memory the pod requests", 1.0, 512.0, 16.0, " MiB", at(R, 34.0))
             .snapped()
             .display(0.0, 16.0, 0.0),
     ],
@@ -69,7 +71,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             SignalKind::Reference,
             "tag / 512 V",
             1,
-            at(L, 58.0),
+            at(L, 51.0),
         ),
         port(
             "GATE",
@@ -78,7 +80,16 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             SignalKind::Gate,
             "high >= 1 V, low <= 0.1 V",
             1,
-            at(R, 58.0),
+            at(R, 51.0),
+        ),
+        port(
+            "FAULT",
+            "Fault",
+            "While high the container crashes: a running one exits with code 1 at the rising edge, a restarted one crashes again after about a second (CrashLoopBackOff), a new one fails to start",
+            SignalKind::Gate,
+            "high >= 1 V, low <= 0.1 V",
+            1,
+            at(L, 66.0),
         ),
     ],
     outputs: &[
@@ -89,7 +100,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             SignalKind::Gate,
             "10 V while Ready",
             1,
-            at(L, 78.0),
+            at(L, 82.0),
         ),
         port(
             "LOAD",
@@ -98,7 +109,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             SignalKind::UnipolarCv,
             "0..10 V = 0..100 % (alone: 10 V = 1 core)",
             1,
-            at(R, 78.0),
+            at(R, 82.0),
         ),
         port(
             "PHASE",
@@ -107,7 +118,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             SignalKind::UnipolarCv,
             "0 V none, 2 V Pending, 4 V Running, 6 V Terminating, 8 V Succeeded, 10 V Failed",
             1,
-            at(L, 98.0),
+            at(L, 100.0),
         ),
         port(
             "REF",
@@ -116,7 +127,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             SignalKind::Reference,
             "tag / 512 V",
             1,
-            at(R, 98.0),
+            at(R, 100.0),
         ),
     ],
     lights: &[
@@ -125,4 +136,5 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         light("TERMINATING", "Terminating", "Lit while the pod terminates gracefully", LightColor::Yellow, at(L, 24.0)),
         light("FAILED", "Failed", "Lit when the pod was evicted or removed by the system; the gate must fall and rise again", LightColor::Red, at(R, 24.0)),
     ],
+    settings: &[],
 };

@@ -145,4 +145,5 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         light("AVAILABLE", "Available", "Lit while at least one endpoint is Ready", LightColor::Green, at(C1, 16.0)),
         light("UNAVAILABLE", "No endpoints", "Lit while the Service has no Ready endpoint", LightColor::Red, at(C3, 16.0)),
     ],
+    settings: &[],
 };

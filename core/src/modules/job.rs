@@ -1,0 +1,165 @@
+//! JOB: each SUBMIT trigger creates a batch Job with the knobs' settings; the hub's Job
+//! controller runs its pods to completion. Started, finished and failed Jobs fire triggers;
+//! running pods, active pods and the latest wait show as a gate and CVs.
+
+use std::sync::Arc;
+
+use kuberack_protocol::modules::job::{input, light, output, param, DESCRIPTOR};
+use kuberack_protocol::ModuleDescriptor;
+
+use super::membership::{CounterWatch, Membership};
+use super::words::{job_desired as jd, job_observed as jo};
+use crate::dsp::{PulseTrain, SchmittTrigger};
+use crate::rack::{LoadError, Module, ProcessIo};
+use crate::registry::{Registry, Slot, SlotHandle, SlotKind};
+use crate::world::constraints::{SchedulingSpec, PRIORITY_CLASSES};
+use crate::world::{JobSpec, RestartPolicy};
+
+/// The JOB module.
+pub struct JobModule {
+    slot: SlotHandle,
+    membership: Membership,
+    submit: SchmittTrigger,
+    fault: SchmittTrigger,
+    submits: u32,
+    started: CounterWatch,
+    complete: CounterWatch,
+    failed: CounterWatch,
+    started_pulses: PulseTrain,
+    finished_pulses: PulseTrain,
+    failed_pulses: PulseTrain,
+}
+
+impl JobModule {
+    /// A JOB not yet joined to any hub; `None` when the registry is full.
+    pub fn new(registry: &Arc<Registry>) -> Option<JobModule> {
+        Some(JobModule {
+            slot: registry.claim(SlotKind::Job)?,
+            membership: Membership::default(),
+            submit: SchmittTrigger::default(),
+            fault: SchmittTrigger::default(),
+            submits: 0,
+            started: CounterWatch::default(),
+            complete: CounterWatch::default(),
+            failed: CounterWatch::default(),
+            started_pulses: PulseTrain::new(48_000.0),
+            finished_pulses: PulseTrain::new(48_000.0),
+            failed_pulses: PulseTrain::new(48_000.0),
+        })
+    }
+}
+
+/// The Job a JOB's slot asks for.
+pub fn job_spec(slot: &Slot) -> JobSpec {
+    let deadline = slot.desired(jd::DEADLINE_S);
+    JobSpec {
+        completions: slot.desired(jd::COMPLETIONS).max(1),
+        parallelism: slot.desired(jd::PARALLELISM).max(1),
+        backoff_limit: slot.desired(jd::BACKOFF),
+        active_deadline_seconds: (deadline > 0).then_some(f64::from(deadline)),
+        restart_policy: if slot.desired(jd::ON_FAILURE) != 0 {
+            RestartPolicy::OnFailure
+        } else {
+            RestartPolicy::Never
+        },
+        cpu_m: slot.desired(jd::CPU_M),
+        memory_mib: slot.desired(jd::MEMORY_MIB),
+        run_seconds: f64::from(slot.desired(jd::DURATION_MS)) / 1000.0,
+        fault: slot.desired(jd::FAULT) != 0,
+        scheduling: SchedulingSpec {
+            priority: slot.desired(jd::PRIORITY) as i32,
+            ..SchedulingSpec::default()
+        },
+    }
+}
+
+impl Module for JobModule {
+    fn descriptor(&self) -> &'static ModuleDescriptor {
+        &DESCRIPTOR
+    }
+
+    fn set_sample_rate(&mut self, sample_rate: f32) {
+        if sample_rate.is_finite() && sample_rate > 0.0 {
+            self.started_pulses.set_sample_rate(sample_rate);
+            self.finished_pulses.set_sample_rate(sample_rate);
+            self.failed_pulses.set_sample_rate(sample_rate);
+        }
+    }
+
+    fn process(&mut self, io: &mut ProcessIo<'_>) {
+        let slot = self.slot.slot();
+        if self.membership.update(
+            &self.slot,
+            io.connected(input::API),
+            io.input_raw(input::API),
+        ) {
+            self.started.resync(0);
+            self.complete.resync(0);
+            self.failed.resync(0);
+        }
+        if self.submit.process(io.input(input::SUBMIT, 0)) {
+            self.submits = self.submits.wrapping_add(1);
+        }
+        self.fault.process(io.input(input::FAULT, 0));
+        let whole = |index| io.param_in(&DESCRIPTOR, index).round() as u32;
+        slot.set_desired(jd::SUBMITS, self.submits);
+        slot.set_desired(jd::PARALLELISM, whole(param::PARALLELISM));
+        slot.set_desired(jd::COMPLETIONS, whole(param::COMPLETIONS));
+        let duration = io.param_in(&DESCRIPTOR, param::DURATION);
+        slot.set_desired(jd::DURATION_MS, (duration * 1000.0).round() as u32);
+        slot.set_desired(jd::CPU_M, whole(param::CPU) * 10);
+        slot.set_desired(jd::MEMORY_MIB, whole(param::MEMORY) * 16);
+        slot.set_desired(jd::BACKOFF, whole(param::BACKOFF));
+        slot.set_desired(jd::DEADLINE_S, whole(param::DEADLINE));
+        slot.set_desired(jd::ON_FAILURE, u32::from(whole(param::RESTART) >= 1));
+        let class = (whole(param::PRIORITY) as usize).min(3);
+        slot.set_desired(jd::PRIORITY, PRIORITY_CLASSES[class].1 as u32);
+        slot.set_desired(jd::FAULT, u32::from(self.fault.is_high()));
+
+        let joined = self.membership.hub() != 0;
+        let observed = |word| if joined { slot.observed(word) } else { 0 };
+        self.started_pulses
+            .add(self.started.new_events(observed(jo::STARTED_TOTAL)));
+        self.finished_pulses
+            .add(self.complete.new_events(observed(jo::COMPLETE_TOTAL)));
+        self.failed_pulses
+            .add(self.failed.new_events(observed(jo::FAILED_TOTAL)));
+        let started = self.started_pulses.process();
+        io.set_mono(output::STARTED, started);
+        let finished = self.finished_pulses.process();
+        io.set_mono(output::FINISHED, finished);
+        let failed = self.failed_pulses.process();
+        io.set_mono(output::FAILED, failed);
+        let running = observed(jo::RUNNING);
+        io.set_mono(output::RUNNING, if running > 0 { 10.0 } else { 0.0 });
+        let active = observed(jo::ACTIVE);
+        io.set_mono(output::ACTIVE, (active as f32 * 0.5).min(10.0));
+        let wait_s = observed(jo::WAIT_MS) as f32 / 1000.0;
+        io.set_mono(output::WAIT, (wait_s * 0.1).min(10.0));
+        let lit = |on: bool| if on { 1.0 } else { 0.0 };
+        io.set_light(light::WAITING, lit(observed(jo::WAITING) > 0));
+        io.set_light(light::RUNNING, lit(running > 0));
+        let last = observed(jo::LAST);
+        io.set_light(light::COMPLETE, lit(last == 1));
+        io.set_light(light::FAILED, lit(last == 2));
+    }
+
+    fn reset(&mut self) {
+        self.membership.reset();
+        self.started_pulses.reset();
+        self.finished_pulses.reset();
+        self.failed_pulses.reset();
+    }
+
+    fn save(&self) -> serde_json::Value {
+        serde_json::json!({})
+    }
+
+    fn load(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
+        super::expect_no_settings("JOB", state)
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}

@@ -1,0 +1,152 @@
+//! A DEPLOYMENT's pod scheduling settings (saved under "scheduling" in its JSON): priority
+//! class, preemption policy, toleration of the `kuberack.io/dedicated` taint, zone selector
+//! and preference, one topology spread constraint and anti-affinity to its own pods.
+
+use serde::{Deserialize, Serialize};
+
+use crate::world::constraints::*;
+
+/// The settings as saved, with Kubernetes names and defaults for everything missing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct SchedulingSettings {
+    /// priorityClassName: "", "low", "medium", "high", "system-cluster-critical",
+    /// "system-node-critical".
+    pub priority_class_name: String,
+    /// preemptionPolicy: "PreemptLowerPriority" or "Never".
+    pub preemption_policy: String,
+    /// Tolerate `kuberack.io/dedicated` (operator Exists, every effect).
+    pub tolerate_dedicated: bool,
+    /// nodeSelector topology.kubernetes.io/zone: "" or "zone-a".."zone-d".
+    pub node_selector_zone: String,
+    /// Preferred node affinity (weight 100) to a zone: "" or "zone-a".."zone-d".
+    pub preferred_zone: String,
+    /// Topology spread maxSkew over the app's pods (0 = no constraint).
+    pub topology_spread_max_skew: u32,
+    /// Its topologyKey.
+    pub topology_spread_key: String,
+    /// Its whenUnsatisfiable: "DoNotSchedule" or "ScheduleAnyway".
+    pub when_unsatisfiable: String,
+    /// Anti-affinity to the app's own pods: "none", "required" or "preferred".
+    pub anti_affinity: String,
+    /// Its topologyKey.
+    pub anti_affinity_topology_key: String,
+}
+
+impl Default for SchedulingSettings {
+    fn default() -> Self {
+        SchedulingSettings {
+            priority_class_name: String::new(),
+            preemption_policy: "PreemptLowerPriority".into(),
+            tolerate_dedicated: false,
+            node_selector_zone: String::new(),
+            preferred_zone: String::new(),
+            topology_spread_max_skew: 0,
+            topology_spread_key: LABEL_ZONE.into(),
+            when_unsatisfiable: "DoNotSchedule".into(),
+            anti_affinity: "none".into(),
+            anti_affinity_topology_key: LABEL_HOSTNAME.into(),
+        }
+    }
+}
+
+fn zone(field: &str, v: &str) -> Result<u8, String> {
+    if v.is_empty() {
+        return Ok(0);
+    }
+    zone_by_name(v).ok_or_else(|| format!("{field}: unknown zone {v:?}"))
+}
+
+fn key(field: &str, v: &str) -> Result<TopologyKey, String> {
+    TopologyKey::from_label(v).ok_or_else(|| format!("{field}: unknown topology key {v:?}"))
+}
+
+impl SchedulingSettings {
+    /// The pod spec these settings describe, or what is wrong with them.
+    pub fn to_spec(&self) -> Result<SchedulingSpec, String> {
+        let priority = priority_class_value(&self.priority_class_name).ok_or_else(|| {
+            format!(
+                "priorityClassName: no PriorityClass {:?}",
+                self.priority_class_name
+            )
+        })?;
+        let never_preempt = match self.preemption_policy.as_str() {
+            "PreemptLowerPriority" => false,
+            "Never" => true,
+            other => return Err(format!("preemptionPolicy: {other:?}")),
+        };
+        // Every field is checked, also those a zero maxSkew leaves unused.
+        let spread_key = key("topologySpreadKey", &self.topology_spread_key)?;
+        let when = match self.when_unsatisfiable.as_str() {
+            "DoNotSchedule" => WhenUnsatisfiable::DoNotSchedule,
+            "ScheduleAnyway" => WhenUnsatisfiable::ScheduleAnyway,
+            other => return Err(format!("whenUnsatisfiable: {other:?}")),
+        };
+        let spread = (self.topology_spread_max_skew > 0).then(|| SpreadConstraint {
+            max_skew: self.topology_spread_max_skew.min(255),
+            key: spread_key,
+            when,
+        });
+        let anti_affinity = match self.anti_affinity.as_str() {
+            "none" => AntiAffinity::None,
+            "required" => AntiAffinity::Required,
+            "preferred" => AntiAffinity::Preferred,
+            other => return Err(format!("antiAffinity: {other:?}")),
+        };
+        Ok(SchedulingSpec {
+            priority,
+            never_preempt,
+            tolerates_dedicated: self.tolerate_dedicated,
+            node_selector_zone: zone("nodeSelectorZone", &self.node_selector_zone)?,
+            preferred_zone: zone("preferredZone", &self.preferred_zone)?,
+            spread,
+            anti_affinity,
+            anti_affinity_key: key("antiAffinityTopologyKey", &self.anti_affinity_topology_key)?,
+            default_spread: true,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_map_to_the_pod_spec_and_bad_values_are_refused() {
+        let s: SchedulingSettings = serde_json::from_value(serde_json::json!({
+            "priorityClassName": "high",
+            "tolerateDedicated": true,
+            "nodeSelectorZone": "zone-b",
+            "topologySpreadMaxSkew": 2,
+            "whenUnsatisfiable": "ScheduleAnyway",
+            "antiAffinity": "required",
+        }))
+        .unwrap();
+        let spec = s.to_spec().unwrap();
+        assert_eq!(spec.priority, 10_000);
+        assert!(spec.tolerates_dedicated);
+        assert_eq!(spec.node_selector_zone, 2);
+        let c = spec.spread.unwrap();
+        assert_eq!((c.max_skew, c.key), (2, TopologyKey::Zone));
+        assert_eq!(c.when, WhenUnsatisfiable::ScheduleAnyway);
+        assert_eq!(spec.anti_affinity, AntiAffinity::Required);
+        assert_eq!(spec.anti_affinity_key, TopologyKey::Hostname);
+        // Packed for the slot and back.
+        let back = SchedulingSpec::unpack(spec.priority as u32, spec.pack_flags());
+        assert_eq!(back, spec);
+        assert_eq!(
+            SchedulingSettings::default().to_spec().unwrap(),
+            SchedulingSpec::unpack(0, 0)
+        );
+        let bad = SchedulingSettings {
+            priority_class_name: "urgent".into(),
+            ..SchedulingSettings::default()
+        };
+        assert!(bad.to_spec().is_err());
+        let bad = SchedulingSettings {
+            preferred_zone: "zone-z".into(),
+            ..SchedulingSettings::default()
+        };
+        assert!(bad.to_spec().is_err());
+    }
+}

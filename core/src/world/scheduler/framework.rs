@@ -1,0 +1,369 @@
+//! One scheduling cycle of the default profile: PreFilter, Filter over the nodes from a
+//! round-robin start until enough feasible nodes are found (percentageOfNodesToScore),
+//! PreScore, Score, NormalizeScore, weights, and selectHost. No allocation: every buffer is
+//! sized at construction.
+
+use super::cycle::{AppCount, AppPods, NodeTopology, PodInfo, Reservation};
+use super::node_info::NodeInfo;
+use super::node_resources_fit::Extra;
+use super::pod_topology_spread::{HardSpread, SoftSpread};
+use super::resource_scores::ResourceScores;
+use super::score_classes::{ClassKey, ScoreClasses};
+use super::*;
+use crate::rng::Rng;
+use crate::world::constraints::SchedulingSpec;
+
+/// Where the scheduler reads nodes from.
+pub trait NodeSource {
+    /// The node at a slab index.
+    fn node(&self, index: u32) -> Option<NodeInfo>;
+}
+
+/// Upstream's numFeasibleNodesToFind: every node below 100 nodes; else `percentage` of them
+/// (0 = adaptive: 50 % minus 1 % per 125 nodes, at least 5 %), and at least 100.
+pub fn num_feasible_nodes_to_find(percentage: u32, num_all: usize) -> usize {
+    const MIN_FEASIBLE_NODES: usize = 100;
+    if num_all < MIN_FEASIBLE_NODES {
+        return num_all;
+    }
+    let percentage = if percentage == 0 {
+        (50 - (num_all / 125) as i64).max(5) as usize
+    } else {
+        percentage.min(100) as usize
+    };
+    (num_all * percentage / 100).max(MIN_FEASIBLE_NODES)
+}
+
+/// A feasible node and its scores.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Candidate {
+    /// Node slab index.
+    pub node: u32,
+    /// The weighted, normalised scores.
+    pub scores: NodeScores,
+}
+
+/// A feasible node as the cycle keeps it: its score class and per-node scores.
+#[derive(Debug, Clone, Copy)]
+struct Feasible {
+    node: u32,
+    class: u32,
+    fit: i32,
+    balanced: i32,
+}
+
+/// The outcome of one scheduling cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Bind to this node index.
+    Bind(u32),
+    /// No feasible node: how many nodes were considered, and why each failed.
+    Unschedulable {
+        /// Nodes considered.
+        nodes: u32,
+        /// Why.
+        reasons: ReasonCounts,
+    },
+}
+
+/// PreFilter results for one pod.
+#[derive(Debug, Clone, Copy)]
+pub struct CycleState {
+    pod: PodInfo,
+    hard_spread: Option<HardSpread>,
+}
+
+impl CycleState {
+    /// PreFilter for `pod`.
+    pub fn new<N: NodeSource + ?Sized>(
+        pod: &PodInfo,
+        app: &AppPods,
+        topo: &NodeTopology,
+        nodes: &N,
+    ) -> CycleState {
+        CycleState {
+            pod: *pod,
+            hard_spread: pod_topology_spread::pre_filter(pod, app, topo, nodes),
+        }
+    }
+}
+
+/// What a preemption dry run removes from a node: requests and the app's pods.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Removed {
+    /// Requests taken off (negative) or added (nominated pods).
+    pub extra: Extra,
+    /// The app's pods taken off.
+    pub app: AppCount,
+}
+
+/// Runs every filter plugin on one node, in the default profile's order.
+#[inline(always)]
+pub fn run_filters(
+    index: u32,
+    node: &NodeInfo,
+    state: &CycleState,
+    app: &AppPods,
+    removed: Removed,
+) -> Result<(), FilterReason> {
+    let pod = &state.pod;
+    let spec = &pod.scheduling;
+    node_unschedulable::filter(node)?;
+    taint_toleration::filter(node, spec)?;
+    node_affinity::filter(node, spec)?;
+    node_resources_fit::filter(node, pod.cpu_m, pod.memory_mib, removed.extra)?;
+    if let Some(hard) = &state.hard_spread {
+        pod_topology_spread::filter(index, node, hard, app, removed.app.live)?;
+    }
+    inter_pod_affinity::filter(index, node, spec, app, removed.app)
+}
+
+/// Requests that nominated pods of at least the pod's priority hold on a node.
+#[inline]
+pub fn reserved_on(node: u32, pod: &PodInfo, reservations: &[Reservation]) -> Extra {
+    let mut extra = Extra::default();
+    for r in reservations {
+        if r.node == node && r.pod != pod.index && r.priority >= pod.scheduling.priority {
+            extra.pods += 1;
+            extra.cpu_m += i64::from(r.cpu_m);
+            extra.memory_mib += i64::from(r.memory_mib);
+        }
+    }
+    extra
+}
+
+/// The scheduling framework with the default profile's plugins.
+pub struct Framework {
+    /// The configuration in force.
+    pub config: SchedulerConfig,
+    next_start_node_index: usize,
+    feasible: Vec<Feasible>,
+    record_scores: bool,
+    candidates: Vec<Candidate>,
+    failed: Vec<(u32, FilterReason)>,
+    resource_scores: ResourceScores,
+    classes: ScoreClasses,
+}
+
+impl Framework {
+    /// A framework for clusters of up to `max_nodes` nodes.
+    pub fn with_capacity(max_nodes: usize) -> Framework {
+        Framework {
+            config: SchedulerConfig::default(),
+            next_start_node_index: 0,
+            feasible: Vec::with_capacity(max_nodes),
+            record_scores: true,
+            candidates: Vec::with_capacity(max_nodes),
+            failed: Vec::with_capacity(max_nodes),
+            resource_scores: ResourceScores::with_capacity(max_nodes),
+            classes: ScoreClasses::with_capacity(max_nodes),
+        }
+    }
+
+    /// The feasible nodes of the last cycle with their scores (empty unless recording).
+    pub fn candidates(&self) -> &[Candidate] {
+        &self.candidates
+    }
+
+    /// Whether cycles record [`Framework::candidates`] (on by default; the world turns it
+    /// off, as only inspection reads them).
+    pub fn record_scores(&mut self, on: bool) {
+        self.record_scores = on;
+    }
+
+    /// Nodes that failed a filter in the last cycle, and why.
+    pub fn failed_nodes(&self) -> &[(u32, FilterReason)] {
+        &self.failed
+    }
+
+    /// One cycle: filter, score, select. Ties among the best are broken by `rng`.
+    pub fn find_node<N: NodeSource + ?Sized>(
+        &mut self,
+        nodes: &N,
+        topo: &NodeTopology,
+        pod: &PodInfo,
+        app: &AppPods,
+        reservations: &[Reservation],
+        rng: &mut Rng,
+    ) -> Decision {
+        let state = CycleState::new(pod, app, topo, nodes);
+        self.feasible.clear();
+        self.candidates.clear();
+        self.failed.clear();
+        let all = topo.order.len();
+        if all == 0 {
+            return Decision::Unschedulable {
+                nodes: 0,
+                reasons: ReasonCounts::default(),
+            };
+        }
+        // More feasible nodes than classes fit only if the node source outgrew the capacity.
+        let to_find = num_feasible_nodes_to_find(self.config.percentage_of_nodes_to_score, all)
+            .min(self.classes.capacity());
+        self.classes.clear();
+        let spec = pod.scheduling;
+        self.resource_scores
+            .begin(self.config.strategy, pod.cpu_m, pod.memory_mib);
+        let mut reasons = ReasonCounts::default();
+        let mut processed = 0;
+        let start = self.next_start_node_index % all;
+        for k in 0..all {
+            if self.feasible.len() >= to_find {
+                break;
+            }
+            processed += 1;
+            let i = start + k;
+            let index = topo.order[if i >= all { i - all } else { i }];
+            let Some(node) = nodes.node(index) else {
+                continue;
+            };
+            let extra = if reservations.is_empty() {
+                Extra::default()
+            } else {
+                reserved_on(index, pod, reservations)
+            };
+            let removed = Removed {
+                extra,
+                app: AppCount::default(),
+            };
+            if let Err(reason) = run_filters(index, &node, &state, app, removed) {
+                reasons.add(reason);
+                if self.failed.len() < self.failed.capacity() {
+                    self.failed.push((index, reason));
+                }
+                continue;
+            }
+            let (fit, balanced) = self.resource_scores.get(index, &node);
+            let pods = app.node(index);
+            let class = self.classes.add(ClassKey {
+                taint: taint_toleration::score(&node, &spec) != 0,
+                zone: node.zone,
+                all: pods.all,
+                preferred: pods.preferred,
+            });
+            self.feasible.push(Feasible {
+                node: index,
+                class,
+                fit,
+                balanced,
+            });
+        }
+        self.next_start_node_index = (start + processed) % all;
+        if self.feasible.is_empty() {
+            return Decision::Unschedulable {
+                nodes: all as u32,
+                reasons,
+            };
+        }
+        if self.feasible.len() == 1 {
+            // A single feasible node is chosen without drawing a tie-break.
+            let mut ignore = Rng::new(0);
+            self.score_and_select(&spec, app, &mut ignore);
+            return Decision::Bind(self.feasible[0].node);
+        }
+        Decision::Bind(self.score_and_select(&spec, app, rng))
+    }
+
+    /// PreScore, Score and NormalizeScore of the plugins whose raw scores need every
+    /// feasible node, computed once per score class, then the weighted sums and selectHost
+    /// (ties by reservoir sampling, in node order).
+    fn score_and_select(&mut self, spec: &SchedulingSpec, app: &AppPods, rng: &mut Rng) -> u32 {
+        self.score_classes(spec, app);
+        let mut best = (i64::MIN, u32::MAX);
+        let mut ties = 0u64;
+        for c in &self.feasible {
+            let class = self.classes.get(c.class);
+            let fit = i64::from(c.fit) * WEIGHT_RESOURCES_FIT;
+            let balanced = i64::from(c.balanced) * WEIGHT_BALANCED_ALLOCATION;
+            if self.record_scores {
+                self.candidates.push(Candidate {
+                    node: c.node,
+                    scores: NodeScores {
+                        resources_fit: fit,
+                        balanced_allocation: balanced,
+                        ..class.scores
+                    },
+                });
+            }
+            let total = fit + balanced + class.total;
+            if total > best.0 {
+                best = (total, c.node);
+                ties = 1;
+            } else if total == best.0 {
+                ties += 1;
+                if rng.below(ties) == 0 {
+                    best.1 = c.node;
+                }
+            }
+        }
+        best.1
+    }
+
+    /// Raw scores, their normalisation over the feasible nodes and the weighted scores of
+    /// every class, except the per-node NodeResourcesFit and BalancedAllocation.
+    fn score_classes(&mut self, spec: &SchedulingSpec, app: &AppPods) {
+        let classes = &mut self.classes;
+        let (mut any_taint, mut max_affinity) = (false, 0i64);
+        let (mut min_ipa, mut max_ipa) = (i64::MAX, i64::MIN);
+        classes.for_each_mut(|c| {
+            let k = c.key;
+            let pods = AppCount {
+                all: k.all,
+                preferred: k.preferred,
+                ..AppCount::default()
+            };
+            c.ipa = inter_pod_affinity::score(pods, k.zone, spec, app);
+            any_taint |= k.taint;
+            max_affinity = max_affinity.max(node_affinity::score(k.zone, spec));
+            min_ipa = min_ipa.min(c.ipa);
+            max_ipa = max_ipa.max(c.ipa);
+        });
+        // TaintToleration: DefaultNormalizeScore, reversed.
+        let taint = normalize::Normalizer::new(i64::from(any_taint), true);
+        // NodeAffinity: DefaultNormalizeScore when the pod has a preferred term.
+        let affinity = (!node_affinity::skip_score(spec))
+            .then(|| normalize::Normalizer::new(max_affinity, false));
+        // InterPodAffinity: between min and max.
+        let ipa = !inter_pod_affinity::skip_score(spec, app);
+        // PodTopologySpread: weights from the feasible nodes, then its own normalisation.
+        let spread = SoftSpread::new(spec).map(|mut soft| {
+            soft.set_weights(classes.iter().map(|c| (c.key.zone, c.count)));
+            let (mut min, mut max) = (i64::MAX, 0i64);
+            classes.for_each_mut(|c| {
+                c.spread_ignored = soft.ignored(c.key.zone);
+                if c.spread_ignored {
+                    return;
+                }
+                c.spread = soft.score(c.key.all, c.key.zone, app);
+                min = min.min(c.spread);
+                max = max.max(c.spread);
+            });
+            (min, max)
+        });
+        classes.for_each_mut(|c| {
+            let k = c.key;
+            let mut s = NodeScores {
+                taint_toleration: taint.apply(i64::from(k.taint)) * WEIGHT_TAINT_TOLERATION,
+                ..NodeScores::default()
+            };
+            if let Some(n) = affinity {
+                s.node_affinity =
+                    n.apply(node_affinity::score(k.zone, spec)) * WEIGHT_NODE_AFFINITY;
+            }
+            if ipa {
+                s.inter_pod_affinity = inter_pod_affinity::normalize(c.ipa, min_ipa, max_ipa)
+                    * WEIGHT_INTER_POD_AFFINITY;
+            }
+            if let Some((min, max)) = spread {
+                s.pod_topology_spread = if c.spread_ignored {
+                    0
+                } else {
+                    pod_topology_spread::normalize(c.spread, false, min, max)
+                        * WEIGHT_POD_TOPOLOGY_SPREAD
+                };
+            }
+            c.scores = s;
+            c.total = s.total();
+        });
+    }
+}

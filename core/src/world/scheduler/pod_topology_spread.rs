@@ -1,0 +1,198 @@
+//! PodTopologySpread: a constraint over the pod's own app. DoNotSchedule filters on
+//! `count(domain) + 1 - min(count over eligible domains) > maxSkew`; ScheduleAnyway (and the
+//! system default constraints for pods owned by a ReplicaSet: hostname maxSkew 3, zone
+//! maxSkew 5) scores `count * ln(domains + 2) + maxSkew - 1`, normalised so the fewest
+//! matching pods score 100, as upstream does. Domains are eligible when they hold a node that
+//! matches the pod's node selector (nodeAffinityPolicy Honor); taints are ignored
+//! (nodeTaintsPolicy Ignore). The filter counts pods that are not terminating; scoring counts
+//! every pod with the same owner, as upstream's PodsWithOwnerRef does.
+
+use super::cycle::{AppPods, NodeTopology, PodInfo};
+use super::framework::NodeSource;
+use super::node_affinity::zone_matches;
+use super::node_info::NodeInfo;
+use super::{FilterReason, MAX_NODE_SCORE};
+use crate::world::constraints::{
+    SchedulingSpec, SpreadConstraint, TopologyKey, WhenUnsatisfiable, ZONES,
+};
+
+/// The system default constraints (hostname maxSkew 3, zone maxSkew 5, ScheduleAnyway).
+pub const DEFAULT_CONSTRAINTS: [SpreadConstraint; 2] = [
+    SpreadConstraint {
+        max_skew: 3,
+        key: TopologyKey::Hostname,
+        when: WhenUnsatisfiable::ScheduleAnyway,
+    },
+    SpreadConstraint {
+        max_skew: 5,
+        key: TopologyKey::Zone,
+        when: WhenUnsatisfiable::ScheduleAnyway,
+    },
+];
+
+/// PreFilter state of a DoNotSchedule constraint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HardSpread {
+    /// The constraint.
+    pub constraint: SpreadConstraint,
+    /// Fewest live pods of the app in an eligible domain.
+    pub min_match: u32,
+}
+
+/// PreFilter: the hard constraint and its global minimum, if the pod has one.
+pub fn pre_filter<N: NodeSource + ?Sized>(
+    pod: &PodInfo,
+    app: &AppPods,
+    topo: &NodeTopology,
+    nodes: &N,
+) -> Option<HardSpread> {
+    let spec = &pod.scheduling;
+    let c = spec.spread?;
+    if c.when != WhenUnsatisfiable::DoNotSchedule {
+        return None;
+    }
+    let min_match = match c.key {
+        TopologyKey::Zone => (1..=ZONES as u8)
+            .filter(|&z| topo.nodes_per_zone[usize::from(z)] > 0 && zone_matches(z, spec))
+            .map(|z| app.zone(z).live)
+            .min()
+            .unwrap_or(0),
+        TopologyKey::Hostname => {
+            let zones = || (0..=ZONES as u8).filter(|&z| zone_matches(z, spec));
+            let eligible: u32 = zones().map(|z| topo.nodes_per_zone[usize::from(z)]).sum();
+            let occupied: u32 = zones().map(|z| app.live_nodes(z)).sum();
+            if eligible > occupied {
+                0
+            } else {
+                topo.order
+                    .iter()
+                    .filter(|&&i| nodes.node(i).is_some_and(|n| zone_matches(n.zone, spec)))
+                    .map(|&i| app.node(i).live)
+                    .min()
+                    .unwrap_or(0)
+            }
+        }
+    };
+    Some(HardSpread {
+        constraint: c,
+        min_match,
+    })
+}
+
+/// Filter, with `removed_live` of the app's pods taken off this node (preemption dry run).
+#[inline]
+pub fn filter(
+    index: u32,
+    node: &NodeInfo,
+    hard: &HardSpread,
+    app: &AppPods,
+    removed_live: u32,
+) -> Result<(), FilterReason> {
+    let count = match hard.constraint.key {
+        TopologyKey::Hostname => app.node(index).live,
+        TopologyKey::Zone => {
+            if node.zone == 0 {
+                return Err(FilterReason::SpreadMissingLabel);
+            }
+            app.zone(node.zone).live
+        }
+    };
+    let skew = i64::from(count.saturating_sub(removed_live)) + 1 - i64::from(hard.min_match);
+    if skew > i64::from(hard.constraint.max_skew) {
+        Err(FilterReason::SpreadSkew)
+    } else {
+        Ok(())
+    }
+}
+
+/// PreScore state: the soft constraints and their normalising weights.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SoftSpread {
+    constraints: [SpreadConstraint; 2],
+    len: usize,
+    require_all: bool,
+    weights: [f64; 2],
+}
+
+impl SoftSpread {
+    /// The pod's soft constraints; `None` when PreScore skips.
+    pub fn new(spec: &SchedulingSpec) -> Option<SoftSpread> {
+        let (constraints, len, require_all) = match spec.spread {
+            Some(c) if c.when == WhenUnsatisfiable::ScheduleAnyway => ([c, c], 1, true),
+            Some(_) => return None,
+            None if spec.default_spread => (DEFAULT_CONSTRAINTS, 2, false),
+            None => return None,
+        };
+        Some(SoftSpread {
+            constraints,
+            len,
+            require_all,
+            weights: [0.0; 2],
+        })
+    }
+
+    fn constraints(&self) -> &[SpreadConstraint] {
+        &self.constraints[..self.len]
+    }
+
+    /// Nodes lacking a topology key are ignored (only with the pod's own constraints).
+    #[inline]
+    pub fn ignored(&self, node_zone: u8) -> bool {
+        self.require_all
+            && node_zone == 0
+            && self
+                .constraints()
+                .iter()
+                .any(|c| c.key == TopologyKey::Zone)
+    }
+
+    /// Sets the weights from the feasible nodes' zones, given as (zone, nodes in it):
+    /// ln(domains + 2).
+    pub fn set_weights(&mut self, feasible_zones: impl Iterator<Item = (u8, u32)>) {
+        let mut seen = [false; ZONES + 1];
+        let mut scored = 0usize;
+        for (z, nodes) in feasible_zones {
+            if self.ignored(z) {
+                continue;
+            }
+            scored += nodes as usize;
+            seen[usize::from(z).min(ZONES)] = true;
+        }
+        let zones = seen.iter().filter(|&&s| s).count();
+        for i in 0..self.len {
+            let size = match self.constraints[i].key {
+                TopologyKey::Hostname => scored,
+                TopologyKey::Zone => zones,
+            };
+            self.weights[i] = ((size + 2) as f64).ln();
+        }
+    }
+
+    /// Raw score of a node in `zone` holding `node_pods` of the app (call after
+    /// [`SoftSpread::set_weights`]).
+    #[inline]
+    pub fn score(&self, node_pods: u32, zone: u8, app: &AppPods) -> i64 {
+        let mut score = 0.0;
+        for (c, w) in self.constraints().iter().zip(self.weights) {
+            let count = match c.key {
+                TopologyKey::Hostname => node_pods,
+                TopologyKey::Zone if zone == 0 => continue,
+                TopologyKey::Zone => app.zone(zone).all,
+            };
+            score += f64::from(count) * w + f64::from(c.max_skew) - 1.0;
+        }
+        super::round_half_away(score)
+    }
+}
+
+/// NormalizeScore over the (min, max) of the scored nodes' raw scores.
+#[inline]
+pub fn normalize(raw: i64, ignored: bool, min: i64, max: i64) -> i64 {
+    if ignored {
+        0
+    } else if max == 0 {
+        MAX_NODE_SCORE
+    } else {
+        MAX_NODE_SCORE * (max + min - raw) / max
+    }
+}

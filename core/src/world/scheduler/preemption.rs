@@ -1,0 +1,268 @@
+//! DefaultPreemption (PostFilter): on nodes where only resolvable filters failed, remove
+//! every lower-priority pod, check the preemptor fits, then reprieve the victims from the most
+//! important down (higher priority, then earlier start) while it still fits. Among the
+//! candidates, pickOneNodeForPreemption chooses: a node without victims; else the lowest
+//! highest-victim priority, the smallest sum of priorities, the fewest victims, the latest
+//! start of the highest-priority victims, the first. Victims are deleted gracefully with a
+//! "Preempted" event; the preemptor is nominated to the node. Start time is modelled as the
+//! pod's creation time; there are no PodDisruptionBudgets.
+
+use super::cycle::{AppCount, PodInfo};
+use super::framework::{reserved_on, run_filters, CycleState, Removed};
+use super::node_info::NodeInfo;
+use crate::world::events::EventKind;
+use crate::world::objects::*;
+use crate::world::World;
+
+/// Minimum share of nodes to examine for candidates (minCandidateNodesPercentage).
+const MIN_CANDIDATE_NODES_PERCENTAGE: usize = 10;
+/// Minimum number of candidates to examine (minCandidateNodesAbsolute).
+const MIN_CANDIDATE_NODES_ABSOLUTE: usize = 100;
+
+/// A node where preemption lets the pod fit, with its victims' summary.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CandidateNode {
+    /// Node slab index.
+    pub node: u32,
+    /// Number of victims.
+    pub victims: u32,
+    /// Priority of the most important victim.
+    pub highest: i32,
+    /// Sum of the victims' priorities, each offset by 2^31 as upstream does.
+    pub sum: i64,
+    /// Earliest start among the victims of the highest priority.
+    pub earliest_start: f64,
+}
+
+/// pickOneNodeForPreemption: the index of the chosen candidate.
+pub fn pick_one_node_for_preemption(cands: &[CandidateNode]) -> Option<usize> {
+    if let Some(i) = cands.iter().position(|c| c.victims == 0) {
+        return Some(i);
+    }
+    (0..cands.len()).reduce(|best, i| {
+        let (a, b) = (&cands[best], &cands[i]);
+        let better = b
+            .highest
+            .cmp(&a.highest)
+            .then(b.sum.cmp(&a.sum))
+            .then(b.victims.cmp(&a.victims))
+            .then(a.earliest_start.total_cmp(&b.earliest_start));
+        if better == std::cmp::Ordering::Less {
+            i
+        } else {
+            best
+        }
+    })
+}
+
+/// A pod on the node that may be removed.
+#[derive(Debug, Clone, Copy)]
+pub(in crate::world) struct Potential {
+    index: u32,
+    priority: i32,
+    start: f64,
+    cpu_m: u32,
+    memory_mib: u32,
+    app_pod: Option<(bool, crate::world::constraints::AntiAffinity)>,
+}
+
+fn remove(removed: &mut Removed, p: &Potential, sign: i64) {
+    removed.extra.pods -= sign;
+    removed.extra.cpu_m -= sign * i64::from(p.cpu_m);
+    removed.extra.memory_mib -= sign * i64::from(p.memory_mib);
+    if let Some((terminating, anti)) = p.app_pod {
+        let mut one = AppCount {
+            all: 1,
+            live: u32::from(!terminating),
+            ..AppCount::default()
+        };
+        match anti {
+            crate::world::constraints::AntiAffinity::Required => one.required = 1,
+            crate::world::constraints::AntiAffinity::Preferred => one.preferred = 1,
+            crate::world::constraints::AntiAffinity::None => {}
+        }
+        let a = &mut removed.app;
+        if sign > 0 {
+            a.all += one.all;
+            a.live += one.live;
+            a.required += one.required;
+            a.preferred += one.preferred;
+        } else {
+            a.all -= one.all;
+            a.live -= one.live;
+            a.required -= one.required;
+            a.preferred -= one.preferred;
+        }
+    }
+}
+
+impl World {
+    /// PostFilter: preempts for the pod if it can; returns the nominated node.
+    pub(super) fn preempt(&mut self, index: u32, info: &PodInfo) -> Option<u32> {
+        if !self.eligible_to_preempt(index, info) {
+            return None;
+        }
+        let state = CycleState::new(info, &self.app_pods, &self.topology, &self.nodes);
+        let failed_len = self.framework.failed_nodes().len();
+        if failed_len == 0 {
+            return None;
+        }
+        // Without a lower-priority pod on any such node there is nothing to find.
+        let priority = info.scheduling.priority;
+        let any_victim = self.framework.failed_nodes().iter().any(|&(node, reason)| {
+            !reason.unresolvable()
+                && self
+                    .node_pods(node)
+                    .any(|p| p.scheduling.priority < priority)
+        });
+        if !any_victim {
+            return None;
+        }
+        let wanted = (failed_len * MIN_CANDIDATE_NODES_PERCENTAGE / 100)
+            .max(MIN_CANDIDATE_NODES_ABSOLUTE)
+            .min(failed_len);
+        let offset = self.rng.below(failed_len as u64) as usize;
+        self.preemption_candidates.clear();
+        for k in 0..failed_len {
+            if self.preemption_candidates.len() >= wanted {
+                break;
+            }
+            let (node, reason) = self.framework.failed_nodes()[(offset + k) % failed_len];
+            if reason.unresolvable() {
+                continue;
+            }
+            if let Some(c) = self.select_victims_on_node(node, info, &state) {
+                if self.preemption_candidates.len() < self.preemption_candidates.capacity() {
+                    self.preemption_candidates.push(c);
+                }
+            }
+        }
+        let chosen = pick_one_node_for_preemption(&self.preemption_candidates)?;
+        let node = self.preemption_candidates[chosen].node;
+        // Recompute the chosen node's victims into the scratch list and delete them.
+        self.select_victims_on_node(node, info, &state)?;
+        let pod_name = self.pods.get(index).map(Pod::name)?;
+        let node_name = self.nodes.get(node).map(Node::name);
+        for i in 0..self.victims.len() {
+            let victim = self.victims[i];
+            if let Some(v) = self.pods.get(victim).copied() {
+                self.write(
+                    EventKind::PodPreempted,
+                    v.name(),
+                    node_name,
+                    pod_name.id as i64,
+                );
+                self.begin_termination(victim);
+            }
+        }
+        // Lower-priority pods nominated to the node lose their nomination.
+        for r in 0..self.reservations.len() {
+            let res = self.reservations[r];
+            if res.node == node && res.priority < info.scheduling.priority {
+                if let Some(p) = self.pods.get_mut(res.pod) {
+                    p.nominated_node = NONE;
+                }
+            }
+        }
+        self.reservations
+            .retain(|r| r.node != node || r.priority >= info.scheduling.priority);
+        self.stats.preemptions += 1;
+        Some(node)
+    }
+
+    /// PodEligibleToPreemptOthers.
+    fn eligible_to_preempt(&self, index: u32, info: &PodInfo) -> bool {
+        if info.scheduling.never_preempt {
+            return false;
+        }
+        let Some(pod) = self.pods.get(index) else {
+            return false;
+        };
+        // A pod already nominated waits while lower-priority victims there terminate.
+        if pod.nominated_node != NONE {
+            let waiting = self
+                .node_pods(pod.nominated_node)
+                .any(|p| p.terminating && p.scheduling.priority < info.scheduling.priority);
+            if waiting {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// SelectVictimsOnNode: fills `self.victims` and summarises them, or `None` when removing
+    /// every lower-priority pod still does not make the pod fit.
+    fn select_victims_on_node(
+        &mut self,
+        node: u32,
+        info: &PodInfo,
+        state: &CycleState,
+    ) -> Option<CandidateNode> {
+        let n = *self.nodes.get(node)?;
+        let n_info = NodeInfo::from(&n);
+        self.potential.clear();
+        let mut removed = Removed {
+            extra: reserved_on(node, info, &self.reservations),
+            app: AppCount::default(),
+        };
+        let mut cur = n.first_pod;
+        while let Some(p) = self.pods.get(cur) {
+            if p.scheduling.priority < info.scheduling.priority
+                && self.potential.len() < self.potential.capacity()
+            {
+                let v = Potential {
+                    index: cur,
+                    priority: p.scheduling.priority,
+                    start: p.start_time_or_creation(),
+                    cpu_m: p.cpu_m,
+                    memory_mib: p.memory_mib,
+                    app_pod: (p.owner == info.app)
+                        .then_some((p.terminating, p.scheduling.anti_affinity)),
+                };
+                remove(&mut removed, &v, 1);
+                self.potential.push(v);
+            }
+            cur = p.node_next;
+        }
+        if self.potential.is_empty()
+            || run_filters(node, &n_info, state, &self.app_pods, removed).is_err()
+        {
+            return None;
+        }
+        // Most important first: higher priority, then earlier start.
+        self.potential.sort_unstable_by(|a, b| {
+            b.priority
+                .cmp(&a.priority)
+                .then(a.start.total_cmp(&b.start))
+                .then(a.index.cmp(&b.index))
+        });
+        self.victims.clear();
+        let mut summary = CandidateNode {
+            node,
+            victims: 0,
+            highest: i32::MIN,
+            sum: 0,
+            earliest_start: f64::INFINITY,
+        };
+        for i in 0..self.potential.len() {
+            let v = self.potential[i];
+            remove(&mut removed, &v, -1);
+            if run_filters(node, &n_info, state, &self.app_pods, removed).is_ok() {
+                continue;
+            }
+            remove(&mut removed, &v, 1);
+            if self.victims.len() < self.victims.capacity() {
+                self.victims.push(v.index);
+            }
+            if summary.victims == 0 {
+                summary.highest = v.priority;
+            }
+            if v.priority == summary.highest {
+                summary.earliest_start = summary.earliest_start.min(v.start);
+            }
+            summary.victims += 1;
+            summary.sum += i64::from(v.priority) + i64::from(i32::MAX) + 1;
+        }
+        Some(summary)
+    }
+}
