@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use kuberack_protocol::modules::deployment::{input, param, DESCRIPTOR};
-use kuberack_sync::{manifest, DesiredObject, ObjectKey, ObjectKind};
+use kuberack_sync::{manifest, DesiredObject};
 use serde_json::{json, Value};
 
 use crate::error::{Error, Result};
@@ -31,14 +31,13 @@ pub fn desired_objects(patch: &Patch) -> Vec<DesiredObject> {
                         .is_some_and(|o| o.is_kuberack() && o.model == "Cluster")
             })
         })
-        .map(|m| DesiredObject {
-            key: ObjectKey {
-                kind: ObjectKind::Deployment,
-                module: m.id as u64,
-            },
-            replicas: knob(m, param::REPLICAS).round() as u32,
-            cpu_millis: (knob(m, param::CPU).round() * 10.0) as u32,
-            memory_mib: (knob(m, param::MEMORY).round() * 16.0) as u32,
+        .map(|m| {
+            DesiredObject::deployment(
+                m.id as u64,
+                knob(m, param::REPLICAS).round() as u32,
+                (knob(m, param::CPU).round() * 10.0) as u32,
+                (knob(m, param::MEMORY).round() * 16.0) as u32,
+            )
         })
         .collect()
 }

@@ -5,7 +5,8 @@
 mod rig;
 
 use kuberack_core::live::{
-    Change, LiveLink, MirrorKind, ObjectKind, Observed, SyncEnd, SyncSettings, SyncState,
+    Change, DesiredObject, LiveLink, MirrorKind, ObjectKind, Observed, RealSummary, SyncEnd,
+    SyncSettings, SyncState,
 };
 use kuberack_core::world::events::EventKind;
 use rig::Rig;
@@ -126,6 +127,72 @@ fn deployments_with_an_id_are_handed_over_and_follow_the_knob() {
 }
 
 #[test]
+fn a_node_drives_real_cordons_only_with_sync_cordon_on() {
+    let (mut rig, hub, node, _) = Rig::basic();
+    rig.modules[node].module.set_rack_id(201);
+    let link = link(&rig, hub);
+    let mut end = link.take_sync_end().expect("the sync end");
+    let cordons = |changes: &[Change]| -> Vec<Change> {
+        changes
+            .iter()
+            .copied()
+            .filter(|c| match c {
+                Change::Apply(o) => o.key.kind == ObjectKind::Node,
+                Change::Remove(k) => k.kind == ObjectKind::Node,
+            })
+            .collect()
+    };
+    rig.param(hub, "SYNC", 1.0);
+    rig.param(node, "CORDON", 1.0);
+    rig.run(0.05);
+    assert!(
+        cordons(&drain(&mut end)).is_empty(),
+        "the setting is off by default"
+    );
+    rig.modules[node]
+        .module
+        .load(&serde_json::json!({"sync": {"cordon": true}}))
+        .unwrap();
+    rig.run(0.05);
+    assert_eq!(
+        cordons(&drain(&mut end)),
+        vec![Change::Apply(DesiredObject::node(201, true))]
+    );
+    // The CORDON gate uncordons as the switch does.
+    rig.param(node, "CORDON", 0.0);
+    rig.run(0.05);
+    assert_eq!(
+        cordons(&drain(&mut end)),
+        vec![Change::Apply(DesiredObject::node(201, false))]
+    );
+    rig.drive(node, "CORDON", 10.0);
+    rig.run(0.05);
+    assert_eq!(
+        cordons(&drain(&mut end)),
+        vec![Change::Apply(DesiredObject::node(201, true))]
+    );
+    // Setting it off again takes the nodes out of the desired state.
+    rig.modules[node]
+        .module
+        .load(&serde_json::json!({"sync": {"cordon": false}}))
+        .unwrap();
+    rig.run(0.05);
+    assert_eq!(
+        cordons(&drain(&mut end)),
+        vec![Change::Remove(DesiredObject::node(201, true).key)]
+    );
+    // A bad value loads as the default, with an error saying so.
+    let bad = rig.modules[node]
+        .module
+        .load(&serde_json::json!({"sync": {"cordon": "yes"}}));
+    assert!(bad.is_err());
+    assert_eq!(
+        rig.modules[node].module.save()["sync"]["cordon"],
+        serde_json::json!(false)
+    );
+}
+
+#[test]
 fn a_full_queue_coalesces_to_the_latest_value() {
     let (mut rig, hub, _, dep) = Rig::basic();
     rig.modules[dep].module.set_rack_id(7);
@@ -207,6 +274,43 @@ fn real_events_play_the_hubs_outputs_and_the_lights_show_the_state() {
         module: 0,
     });
     assert_eq!(count_triggers(&mut rig, "FAIL"), 1);
+}
+
+#[test]
+fn the_real_clusters_requested_cpu_drives_util_while_synced() {
+    // The basic rig's world runs a Deployment, so its own utilisation is not zero.
+    let (mut rig, hub, _, _) = Rig::basic();
+    let link = link(&rig, hub);
+    rig.run(3.0);
+    let simulated = rig.out(hub, "UTIL", 0);
+    assert!(simulated > 0.0, "{simulated}");
+    let real = RealSummary {
+        nodes: 3,
+        ready_nodes: 2,
+        cpu_allocatable_m: 12_000,
+        cpu_requested_m: 3_000,
+    };
+    link.status.set_real(Some(real));
+    rig.run(0.01);
+    assert_eq!(
+        rig.out(hub, "UTIL", 0),
+        simulated,
+        "sync off: the simulation's"
+    );
+    rig.param(hub, "SYNC", 1.0);
+    rig.run(0.01);
+    assert!((rig.out(hub, "UTIL", 0) - 2.5).abs() < 1e-4);
+    // More requested than allocatable (overcommitted by other namespaces) stays at 10 V.
+    link.status.set_real(Some(RealSummary {
+        cpu_requested_m: 50_000,
+        ..real
+    }));
+    rig.run(0.01);
+    assert_eq!(rig.out(hub, "UTIL", 0), 10.0);
+    // Until the sync thread has listed the cluster, the simulation's.
+    link.status.set_real(None);
+    rig.run(0.01);
+    assert!((rig.out(hub, "UTIL", 0) - 2.5).abs() > 1e-3);
 }
 
 #[test]

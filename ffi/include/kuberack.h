@@ -506,6 +506,23 @@ typedef struct KrSyncStatus {
    */
   uint64_t dropped_events;
   /**
+   * 1 once the sync thread has listed the real cluster (the `real_*` fields are valid).
+   */
+  uint8_t real_known;
+  /**
+   * Real nodes.
+   */
+  uint32_t real_nodes;
+  /**
+   * Real nodes whose Ready condition is True.
+   */
+  uint32_t real_ready_nodes;
+  /**
+   * CPU requested by the bound pods in the sync namespace over the real nodes'
+   * allocatable CPU, 0..1.
+   */
+  float real_cpu_utilisation;
+  /**
    * The last error, NUL-terminated (truncated at a character boundary), empty if none.
    */
   char last_error[KR_SYNC_ERROR_LEN];

@@ -50,6 +50,15 @@ pub struct KrSyncStatus {
     pub refused: u64,
     /// Real-cluster events dropped because the hub's queue was full.
     pub dropped_events: u64,
+    /// 1 once the sync thread has listed the real cluster (the `real_*` fields are valid).
+    pub real_known: u8,
+    /// Real nodes.
+    pub real_nodes: u32,
+    /// Real nodes whose Ready condition is True.
+    pub real_ready_nodes: u32,
+    /// CPU requested by the bound pods in the sync namespace over the real nodes'
+    /// allocatable CPU, 0..1.
+    pub real_cpu_utilisation: f32,
     /// The last error, NUL-terminated (truncated at a character boundary), empty if none.
     pub last_error: [c_char; KR_SYNC_ERROR_LEN],
 }
@@ -94,8 +103,18 @@ pub unsafe extern "C" fn kr_sync_status(m: *const KrModule, out: *mut KrSyncStat
             writes: s.writes(),
             refused: s.refused(),
             dropped_events: s.dropped_events(),
+            real_known: 0,
+            real_nodes: 0,
+            real_ready_nodes: 0,
+            real_cpu_utilisation: 0.0,
             last_error: [0; KR_SYNC_ERROR_LEN],
         };
+        if let Some(real) = s.real() {
+            status.real_known = 1;
+            status.real_nodes = real.nodes;
+            status.real_ready_nodes = real.ready_nodes;
+            status.real_cpu_utilisation = real.cpu_utilisation();
+        }
         let text = s.last_error();
         let mut n = text.len().min(KR_SYNC_ERROR_LEN - 1);
         while !text.is_char_boundary(n) {
@@ -180,6 +199,7 @@ mod tests {
     use super::*;
     use crate::json::kr_string_free;
     use crate::module::{kr_module_create, kr_module_free};
+    use kuberack_core::live::RealSummary;
     use std::mem::MaybeUninit;
 
     fn settings(m: *const KrModule) -> serde_json::Value {
@@ -222,6 +242,23 @@ mod tests {
             let status = status.assume_init();
             assert_eq!((status.state, status.wanted), (KR_SYNC_OFF, 0));
             assert_eq!(status.last_error[0], 0);
+            assert_eq!(status.real_known, 0);
+            // Once the sync thread has listed the real cluster, its summary is there.
+            let (link, _) = (*hub).sync().unwrap();
+            link.status.set_real(Some(RealSummary {
+                nodes: 4,
+                ready_nodes: 3,
+                cpu_allocatable_m: 8000,
+                cpu_requested_m: 2000,
+            }));
+            let mut real = MaybeUninit::<KrSyncStatus>::uninit();
+            assert_eq!(kr_sync_status(hub, real.as_mut_ptr()), 0);
+            let real = real.assume_init();
+            assert_eq!(
+                (real.real_known, real.real_nodes, real.real_ready_nodes),
+                (1, 4, 3)
+            );
+            assert_eq!(real.real_cpu_utilisation, 0.25);
             // Members have no sync; NULL is refused.
             assert_eq!(kr_sync_poll(node), KrStatus::KR_ERR_INVALID.code());
             assert!(kr_sync_settings(node).is_null());

@@ -108,6 +108,7 @@ void ClusterDisplay::followSync() {
 	// for the thread), then reads its state and last error for the bottom line.
 	syncState = KR_SYNC_OFF;
 	syncError.clear();
+	syncReal.clear();
 	if (!module->handle)
 		return;
 	kr_sync_poll(module->handle);
@@ -118,10 +119,14 @@ void ClusterDisplay::followSync() {
 	s.last_error[KR_SYNC_ERROR_LEN - 1] = 0;
 	if (s.state == KR_SYNC_DEGRADED || s.state == KR_SYNC_ERROR)
 		syncError = s.last_error;
+	if (s.real_known)
+		syncReal = rack::string::f("%u nodes (%u ready), CPU %d%% requested", (unsigned) s.real_nodes,
+			(unsigned) s.real_ready_nodes, (int) std::round(s.real_cpu_utilisation * 100.f));
 }
 
 void ClusterDisplay::drawSync(NVGcontext* vg, Rect area) {
-	// One line: the sync state, and the last error while degraded or failing.
+	// One line: the sync state, and the last error while degraded or failing, else the real
+	// cluster's nodes and requested CPU.
 	const char* word = "";
 	NVGcolor color = DIM_TEXT_COLOR;
 	switch (syncState) {
@@ -134,6 +139,8 @@ void ClusterDisplay::drawSync(NVGcontext* vg, Rect area) {
 	std::string line = word;
 	if (!syncError.empty())
 		line += ": " + syncError;
+	else if (!syncReal.empty())
+		line += ": " + syncReal;
 	// Two lines at most; the log has the whole text.
 	line = rack::string::ellipsize(line, 100);
 	nvgFontSize(vg, 8.f);

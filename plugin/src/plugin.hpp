@@ -162,6 +162,8 @@ private:
 	/** Live sync: a KR_SYNC_* state and the last error, read each frame. */
 	uint32_t syncState = 0;
 	std::string syncError;
+	/** The real cluster in a few words (nodes, requested CPU) once sync has listed it. */
+	std::string syncReal;
 
 	void followSync();
 	void drawSync(NVGcontext* vg, rack::math::Rect area);

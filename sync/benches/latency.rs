@@ -5,21 +5,11 @@
 mod standin;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use kuberack_sync::{
-    queues, spawn, ClusterSource, DesiredObject, ObjectKey, ObjectKind, SyncConfig, SyncState,
-};
+use kuberack_sync::{queues, spawn, ClusterSource, DesiredObject, SyncConfig, SyncState};
 use std::time::{Duration, Instant};
 
 fn dep(replicas: u32) -> [Option<DesiredObject>; 1] {
-    [Some(DesiredObject {
-        key: ObjectKey {
-            kind: ObjectKind::Deployment,
-            module: 1,
-        },
-        replicas,
-        cpu_millis: 100,
-        memory_mib: 64,
-    })]
+    [Some(DesiredObject::deployment(1, replicas, 100, 64))]
 }
 
 fn patches(api: &standin::StandIn) -> usize {

@@ -107,18 +107,10 @@ fn key_of(change: &Change) -> ObjectKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kuberack_core::live::{DesiredObject, ObjectKind};
+    use kuberack_core::live::DesiredObject;
 
     fn apply(module: u64, replicas: u32) -> Change {
-        Change::Apply(DesiredObject {
-            key: ObjectKey {
-                kind: ObjectKind::Deployment,
-                module,
-            },
-            replicas,
-            cpu_millis: 100,
-            memory_mib: 64,
-        })
+        Change::Apply(DesiredObject::deployment(module, replicas, 100, 64))
     }
 
     fn ms(n: u64) -> Duration {

@@ -11,13 +11,14 @@ pub mod errors;
 pub mod labels;
 pub mod manifest;
 pub mod mirror;
+pub mod summary;
 pub mod supervisor;
 pub mod worker;
 
 pub use config::{ClusterSource, SyncConfig};
 pub use kuberack_core::live::{
     queues, Change, DesiredObject, HubEnd, LiveLink, MirrorKind, ObjectKey, ObjectKind, Observed,
-    Status, SyncEnd, SyncSettings, SyncState,
+    RealSummary, Status, SyncEnd, SyncSettings, SyncState,
 };
 pub use supervisor::Supervisor;
 pub use worker::{spawn, SyncThread};

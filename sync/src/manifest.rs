@@ -46,6 +46,12 @@ pub fn deployment(namespace: &str, obj: &DesiredObject) -> Value {
     })
 }
 
+/// The JSON merge patch (RFC 7386) that cordons or uncordons a node: only spec.unschedulable,
+/// as `kubectl cordon` changes it, so no other field of the node changes hands.
+pub fn node_cordon(cordoned: bool) -> Value {
+    json!({ "spec": { "unschedulable": cordoned } })
+}
+
 /// The name of the ConfigMap holding a patch's topology.
 pub const TOPOLOGY_CONFIG_MAP: &str = "kuberack-topology";
 
@@ -67,19 +73,10 @@ pub fn topology_config_map(namespace: &str, topology: &Value) -> Value {
 mod tests {
     use super::*;
     use crate::labels::{MANAGED_BY_KEY, MODULE_KEY};
-    use kuberack_core::live::{ObjectKey, ObjectKind};
 
     #[test]
     fn deployments_carry_labels_replicas_and_requests() {
-        let obj = DesiredObject {
-            key: ObjectKey {
-                kind: ObjectKind::Deployment,
-                module: 42,
-            },
-            replicas: 3,
-            cpu_millis: 250,
-            memory_mib: 64,
-        };
+        let obj = DesiredObject::deployment(42, 3, 250, 64);
         let d = deployment("kuberack", &obj);
         assert_eq!(d["metadata"]["name"], "deployment-42");
         assert_eq!(d["metadata"]["namespace"], "kuberack");
@@ -94,5 +91,15 @@ mod tests {
         let req = &d["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"];
         assert_eq!(req["cpu"], "250m");
         assert_eq!(req["memory"], "64Mi");
+    }
+
+    #[test]
+    fn a_cordon_patch_touches_only_unschedulable() {
+        assert_eq!(
+            node_cordon(true),
+            json!({ "spec": { "unschedulable": true } })
+        );
+        assert_eq!(node_cordon(false)["spec"]["unschedulable"], false);
+        assert_eq!(node_cordon(true).as_object().unwrap().len(), 1);
     }
 }

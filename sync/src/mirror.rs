@@ -23,6 +23,9 @@ pub struct PodFacts {
     pub preempted: bool,
     /// status.phase is Failed.
     pub failed: bool,
+    /// The CPU it holds on its node, millicores: its effective request while bound and not
+    /// finished (Succeeded or Failed), else 0.
+    pub cpu_requested_m: u64,
 }
 
 impl PodFacts {
@@ -38,12 +41,13 @@ impl PodFacts {
         let preempted = disruption == Some("PreemptionByScheduler");
         let evicted = status.and_then(|s| s.reason.as_deref()) == Some("Evicted")
             || (disruption.is_some() && !preempted);
+        let bound = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.node_name.as_ref())
+            .is_some();
         PodFacts {
-            scheduled: pod
-                .spec
-                .as_ref()
-                .and_then(|s| s.node_name.as_ref())
-                .is_some(),
+            scheduled: bound,
             unschedulable: cond("PodScheduled").is_some_and(|c| {
                 c.status == "False" && c.reason.as_deref() == Some("Unschedulable")
             }),
@@ -53,6 +57,11 @@ impl PodFacts {
             evicted,
             preempted,
             failed: phase == "Failed",
+            cpu_requested_m: if bound && phase != "Succeeded" && phase != "Failed" {
+                crate::summary::pod_cpu_request(pod)
+            } else {
+                0
+            },
         }
     }
 }
@@ -108,6 +117,8 @@ pub struct NodeFacts {
     pub ready: bool,
     /// spec.unschedulable (cordoned).
     pub cordoned: bool,
+    /// status.allocatable cpu, millicores.
+    pub cpu_allocatable_m: u64,
 }
 
 impl NodeFacts {
@@ -126,6 +137,7 @@ impl NodeFacts {
                 .as_ref()
                 .and_then(|s| s.unschedulable)
                 .unwrap_or(false),
+            cpu_allocatable_m: crate::summary::node_cpu_allocatable(node),
         }
     }
 }
@@ -303,11 +315,11 @@ mod tests {
         let not_ready = NodeFacts::default();
         let ready = NodeFacts {
             ready: true,
-            cordoned: false,
+            ..NodeFacts::default()
         };
         let cordoned = NodeFacts {
-            ready: true,
             cordoned: true,
+            ..ready.clone()
         };
         node_transitions(None, Some(&not_ready), |k| v.push(k));
         node_transitions(Some(&not_ready), Some(&ready), |k| v.push(k));

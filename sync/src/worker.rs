@@ -14,7 +14,9 @@ use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
 use kube::runtime::{watcher, WatchStreamExt};
 use kube::Client;
-use kuberack_core::live::{Change, ObjectKey, Observed, Status, SyncEnd, SyncState};
+use kuberack_core::live::{
+    Change, DesiredObject, ObjectKey, ObjectKind, Observed, RealSummary, Status, SyncEnd, SyncState,
+};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -133,6 +135,7 @@ async fn run(config: &SyncConfig, end: &mut SyncEnd) {
             report(&status, SyncState::Error, f.text);
         }
     }
+    status.set_real(None);
     status.set_state(SyncState::Off);
 }
 
@@ -285,6 +288,9 @@ struct Session<'a> {
     nodes: HashMap<String, NodeFacts>,
     pods_relisted: Option<HashSet<String>>,
     nodes_relisted: Option<HashSet<String>>,
+    /// Both watchers have listed once: the capacity summary is complete.
+    pods_listed: bool,
+    nodes_listed: bool,
 }
 
 impl<'a> Session<'a> {
@@ -298,6 +304,8 @@ impl<'a> Session<'a> {
             nodes: HashMap::new(),
             pods_relisted: None,
             nodes_relisted: None,
+            pods_listed: false,
+            nodes_listed: false,
         }
     }
 
@@ -324,10 +332,38 @@ impl<'a> Session<'a> {
                     state.drain(end, self.config.mirror_only);
                     self.write_due(state).await?;
                 }
-                Some(ev) = pods.next() => self.on_pod(end, ev),
-                Some(ev) = nodes.next() => self.on_node(end, ev),
+                Some(ev) = pods.next() => {
+                    self.on_pod(end, ev);
+                    self.publish_real();
+                }
+                Some(ev) = nodes.next() => {
+                    self.on_node(end, ev);
+                    self.publish_real();
+                }
             }
         }
+    }
+
+    /// The real nodes' count and the CPU requested on them, for the hub's outputs and
+    /// display, once both watchers have listed.
+    fn publish_real(&self) {
+        if !(self.pods_listed && self.nodes_listed) {
+            return;
+        }
+        let mut real = RealSummary {
+            nodes: self.nodes.len().min(u32::MAX as usize) as u32,
+            ..RealSummary::default()
+        };
+        for node in self.nodes.values() {
+            real.ready_nodes += u32::from(node.ready);
+            real.cpu_allocatable_m = real
+                .cpu_allocatable_m
+                .saturating_add(node.cpu_allocatable_m);
+        }
+        for pod in self.pods.values() {
+            real.cpu_requested_m = real.cpu_requested_m.saturating_add(pod.cpu_requested_m);
+        }
+        self.status.set_real(Some(real));
     }
 
     fn refresh_state(&self) {
@@ -363,8 +399,10 @@ impl<'a> Session<'a> {
                 Change::Remove(key) => key,
             };
             match self.write(change, &mut state.known).await {
-                Ok(()) => {
-                    self.status.count_write();
+                Ok(written) => {
+                    for _ in 0..written {
+                        self.status.count_write();
+                    }
                     state.write_backoff.reset();
                     state.refused.remove(&key);
                     self.set_health(Part::Writes, Ok(()));
@@ -398,7 +436,67 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    async fn write(&self, change: Change, known: &mut BTreeSet<ObjectKey>) -> Result<(), Refusal> {
+    /// Writes one change; `Ok` holds the number of write requests the server accepted.
+    async fn write(&self, change: Change, known: &mut BTreeSet<ObjectKey>) -> Result<u32, Refusal> {
+        let key = match change {
+            Change::Apply(obj) => obj.key,
+            Change::Remove(key) => key,
+        };
+        match (key.kind, change) {
+            (ObjectKind::Deployment, _) => self.write_deployment(change, known).await,
+            (ObjectKind::Node, Change::Apply(obj)) => self.cordon_nodes(&obj).await,
+            // A NODE gone, or its "Sync cordon" off: its real nodes stay as they are.
+            (ObjectKind::Node, Change::Remove(_)) => Ok(0),
+        }
+    }
+
+    /// Cordons or uncordons the real nodes labelled with the NODE module's tag and KubeRack's
+    /// managed-by label, by a merge patch of spec.unschedulable where it differs.
+    async fn cordon_nodes(&self, obj: &DesiredObject) -> Result<u32, Refusal> {
+        let t = self.config.request_timeout;
+        let api: Api<Node> = Api::all(self.client.clone());
+        let req = |verb| Request {
+            verb,
+            resource: "nodes",
+            namespace: "",
+        };
+        let selector = format!("{MANAGED_SELECTOR},{MODULE_KEY}={}", obj.key.name());
+        let nodes = call(
+            req("list"),
+            t,
+            api.list(&ListParams::default().labels(&selector)),
+        )
+        .await
+        .map_err(Refusal::Failed)?;
+        let patch = manifest::node_cordon(obj.cordoned);
+        let params = PatchParams {
+            field_manager: Some(FIELD_MANAGER.to_owned()),
+            ..PatchParams::default()
+        };
+        let mut written = 0;
+        for node in nodes.items {
+            let name = node.metadata.name.clone().unwrap_or_default();
+            guarded("Node", &name, node.metadata.labels.as_ref())?;
+            let cordoned = node.spec.as_ref().and_then(|s| s.unschedulable) == Some(true);
+            if cordoned != obj.cordoned {
+                call(
+                    req("patch"),
+                    t,
+                    api.patch(&name, &params, &Patch::Merge(&patch)),
+                )
+                .await
+                .map_err(Refusal::Failed)?;
+                written += 1;
+            }
+        }
+        Ok(written)
+    }
+
+    async fn write_deployment(
+        &self,
+        change: Change,
+        known: &mut BTreeSet<ObjectKey>,
+    ) -> Result<u32, Refusal> {
         let ns = &self.config.namespace;
         let t = self.config.request_timeout;
         let api: Api<Deployment> = Api::namespaced(self.client.clone(), ns);
@@ -419,15 +517,7 @@ impl<'a> Session<'a> {
                 .map_err(Refusal::Failed)?;
             exists = existing.is_some();
             if let Some(d) = existing {
-                let empty = BTreeMap::new();
-                let labels = d.metadata.labels.as_ref().unwrap_or(&empty);
-                guard("Deployment", &name, Some(labels)).map_err(|e| {
-                    Refusal::Guard(Failure {
-                        state: SyncState::Degraded,
-                        reconnect: false,
-                        text: e.to_string(),
-                    })
-                })?;
+                guarded("Deployment", &name, d.metadata.labels.as_ref())?;
             }
         }
         match change {
@@ -442,6 +532,7 @@ impl<'a> Session<'a> {
                 .await
                 .map_err(Refusal::Failed)?;
                 known.insert(key);
+                Ok(1)
             }
             Change::Remove(_) if exists => {
                 call(
@@ -452,10 +543,10 @@ impl<'a> Session<'a> {
                 .await
                 .map_err(Refusal::Failed)?;
                 known.remove(&key);
+                Ok(1)
             }
-            Change::Remove(_) => {}
+            Change::Remove(_) => Ok(0),
         }
-        Ok(())
     }
 
     fn on_pod(&mut self, end: &mut SyncEnd, ev: Result<watcher::Event<Pod>, watcher::Error>) {
@@ -495,6 +586,7 @@ impl<'a> Session<'a> {
                 }
             }
             watcher::Event::InitDone => {
+                self.pods_listed = true;
                 if let Some(seen) = self.pods_relisted.take() {
                     self.pods.retain(|name, old| {
                         let keep = seen.contains(name);
@@ -542,6 +634,7 @@ impl<'a> Session<'a> {
                 }
             }
             watcher::Event::InitDone => {
+                self.nodes_listed = true;
                 if let Some(seen) = self.nodes_relisted.take() {
                     self.nodes.retain(|name, old| {
                         let keep = seen.contains(name);
@@ -561,6 +654,22 @@ enum Refusal {
     Guard(Failure),
     /// The request failed: retried with backoff.
     Failed(Failure),
+}
+
+/// The label guard on an existing object, as a refusal the session shows as degraded.
+fn guarded(
+    kind: &str,
+    name: &str,
+    labels: Option<&BTreeMap<String, String>>,
+) -> Result<(), Refusal> {
+    let empty = BTreeMap::new();
+    guard(kind, name, Some(labels.unwrap_or(&empty))).map_err(|e| {
+        Refusal::Guard(Failure {
+            state: SyncState::Degraded,
+            reconnect: false,
+            text: e.to_string(),
+        })
+    })
 }
 
 fn module_label(labels: Option<&BTreeMap<String, String>>) -> u64 {

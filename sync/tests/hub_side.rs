@@ -4,9 +4,7 @@
 
 mod standin;
 
-use kuberack_sync::{
-    queues, spawn, ClusterSource, DesiredObject, HubEnd, ObjectKey, ObjectKind, SyncConfig,
-};
+use kuberack_sync::{queues, spawn, ClusterSource, DesiredObject, HubEnd, SyncConfig};
 use standin::{Faults, StandIn};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -50,15 +48,12 @@ const BOUND: Duration = Duration::from_millis(250);
 
 fn desired(step: u32) -> [Option<DesiredObject>; SLOTS] {
     std::array::from_fn(|i| {
-        (!(i as u32 + step).is_multiple_of(3)).then_some(DesiredObject {
-            key: ObjectKey {
-                kind: ObjectKind::Deployment,
-                module: i as u64 + 1,
-            },
-            replicas: step % 11,
-            cpu_millis: 100,
-            memory_mib: 64,
-        })
+        (!(i as u32 + step).is_multiple_of(3)).then_some(DesiredObject::deployment(
+            i as u64 + 1,
+            step % 11,
+            100,
+            64,
+        ))
     })
 }
 

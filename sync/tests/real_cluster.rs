@@ -6,24 +6,14 @@ use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, DeleteParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use kuberack_sync::{
-    queues, spawn, ClusterSource, DesiredObject, ObjectKey, ObjectKind, SyncConfig,
-};
+use kuberack_sync::{queues, spawn, ClusterSource, DesiredObject, SyncConfig};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
 const ENV: &str = "KUBERACK_TEST_KUBECONFIG";
 
 fn dep(module: u64, replicas: u32) -> Option<DesiredObject> {
-    Some(DesiredObject {
-        key: ObjectKey {
-            kind: ObjectKind::Deployment,
-            module,
-        },
-        replicas,
-        cpu_millis: 10,
-        memory_mib: 16,
-    })
+    Some(DesiredObject::deployment(module, replicas, 10, 16))
 }
 
 async fn replicas(api: &Api<Deployment>, name: &str) -> Option<i32> {

@@ -6,8 +6,7 @@ mod standin;
 use kuberack_core::world::events::EventKind;
 use kuberack_sync::mirror::MirrorKind;
 use kuberack_sync::{
-    queues, spawn, ClusterSource, DesiredObject, HubEnd, ObjectKey, ObjectKind, SyncConfig,
-    SyncState, SyncThread,
+    queues, spawn, ClusterSource, DesiredObject, HubEnd, SyncConfig, SyncState, SyncThread,
 };
 use serde_json::{json, Value};
 use standin::{Faults, Recorded, StandIn};
@@ -17,15 +16,7 @@ const NS: &str = "kuberack";
 const WAIT: Duration = Duration::from_secs(10);
 
 fn dep(module: u64, replicas: u32) -> Option<DesiredObject> {
-    Some(DesiredObject {
-        key: ObjectKey {
-            kind: ObjectKind::Deployment,
-            module,
-        },
-        replicas,
-        cpu_millis: 250,
-        memory_mib: 64,
-    })
+    Some(DesiredObject::deployment(module, replicas, 250, 64))
 }
 
 fn config(url: String) -> SyncConfig {
@@ -119,6 +110,11 @@ fn changing_desired_replicas_applies_the_deployment_server_side() {
         api.object("deployments", NS, "deployment-1").unwrap()["spec"]["replicas"],
         5
     );
+    // The stand-in logs a request before the thread reads its answer and counts the write.
+    let deadline = Instant::now() + WAIT;
+    while hub.status.writes() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(2));
+    }
     assert_eq!(hub.status.writes(), 2);
     thread.stop().unwrap();
     assert_eq!(hub.status.state(), SyncState::Off);
@@ -450,4 +446,129 @@ fn an_unresolvable_server_name_is_an_error_retried_with_backoff() {
     thread.stop().unwrap();
     assert!(t.elapsed() < Duration::from_secs(2));
     assert_eq!(hub.status.state(), SyncState::Off);
+}
+
+fn node(name: &str, labels: Value) -> Value {
+    json!({"apiVersion": "v1", "kind": "Node",
+           "metadata": {"name": name, "labels": labels},
+           "spec": {},
+           "status": {"conditions": [{"type": "Ready", "status": "True"}]}})
+}
+
+fn unschedulable(api: &StandIn, name: &str) -> Value {
+    api.object("nodes", "", name).unwrap()["spec"]["unschedulable"].clone()
+}
+
+fn node_patches(log: &[Recorded], name: &str) -> usize {
+    let path = format!("/api/v1/nodes/{name}");
+    log.iter()
+        .filter(|r| r.method == "PATCH" && r.path == path)
+        .count()
+}
+
+#[test]
+fn sync_cordon_patches_only_the_modules_labelled_nodes() {
+    let api = StandIn::start();
+    let managed = "app.kubernetes.io/managed-by";
+    api.put(
+        "nodes",
+        "",
+        node(
+            "n1",
+            json!({managed: "kuberack", "kuberack.io/module": "node-7"}),
+        ),
+    );
+    // The module's tag without the managed-by label, and another module's node.
+    api.put(
+        "nodes",
+        "",
+        node("n2", json!({"kuberack.io/module": "node-7"})),
+    );
+    api.put(
+        "nodes",
+        "",
+        node(
+            "n3",
+            json!({managed: "kuberack", "kuberack.io/module": "node-8"}),
+        ),
+    );
+    let (mut hub, thread) = start(config(api.url()));
+    hub.publish(&[Some(DesiredObject::node(7, true))]);
+    assert!(api.wait_for(WAIT, |l| node_patches(l, "n1") == 1));
+    assert_eq!(unschedulable(&api, "n1"), true);
+    let log = api.log();
+    let patch = log
+        .iter()
+        .find(|r| r.method == "PATCH" && r.path == "/api/v1/nodes/n1")
+        .unwrap();
+    assert_eq!(patch.content_type, "application/merge-patch+json");
+    assert_eq!(body(patch), json!({"spec": {"unschedulable": true}}));
+    assert_eq!(
+        patch.query.get("fieldManager").map(String::as_str),
+        Some("kuberack")
+    );
+    // The labels and status survive; the other nodes were never written.
+    assert_eq!(
+        api.object("nodes", "", "n1").unwrap()["metadata"]["labels"][managed],
+        "kuberack"
+    );
+    assert_eq!(node_patches(&log, "n2") + node_patches(&log, "n3"), 0);
+    assert!(unschedulable(&api, "n2").is_null());
+
+    hub.publish(&[Some(DesiredObject::node(7, false))]);
+    assert!(api.wait_for(WAIT, |l| node_patches(l, "n1") == 2));
+    assert_eq!(unschedulable(&api, "n1"), false);
+    // Turning the setting off (no desired object) leaves the nodes as they are.
+    std::thread::sleep(Duration::from_millis(250));
+    hub.publish(&[None]);
+    std::thread::sleep(Duration::from_millis(500));
+    let log = api.log();
+    assert_eq!(node_patches(&log, "n1"), 2);
+    assert!(!log.iter().any(|r| r.method == "DELETE"));
+    thread.stop().unwrap();
+}
+
+#[test]
+fn real_nodes_and_requested_cpu_are_summarised_for_the_hub() {
+    let api = StandIn::start();
+    let mut n1 = node("n1", json!({}));
+    n1["status"]["allocatable"] = json!({"cpu": "4", "memory": "8Gi"});
+    let mut n2 = node("n2", json!({}));
+    n2["status"] = json!({"allocatable": {"cpu": "3500m"},
+                          "conditions": [{"type": "Ready", "status": "False"}]});
+    api.put("nodes", "", n1);
+    api.put("nodes", "", n2);
+    let requesting = |name: &str, node: Option<&str>, phase: &str| {
+        let mut p = pod(name, "deployment-1");
+        p["spec"]["containers"][0]["resources"] = json!({"requests": {"cpu": "250m"}});
+        if let Some(n) = node {
+            p["spec"]["nodeName"] = json!(n);
+        }
+        p["status"]["phase"] = json!(phase);
+        p
+    };
+    api.put("pods", NS, requesting("bound", Some("n1"), "Running"));
+    api.put("pods", NS, requesting("pending", None, "Pending"));
+    api.put("pods", NS, requesting("done", Some("n2"), "Succeeded"));
+    let (hub, thread) = start(config(api.url()));
+    let deadline = Instant::now() + WAIT;
+    while hub.status.real().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let real = hub.status.real().expect("the cluster was listed");
+    assert_eq!((real.nodes, real.ready_nodes), (2, 1));
+    assert_eq!(real.cpu_allocatable_m, 7500);
+    assert_eq!(
+        real.cpu_requested_m, 250,
+        "only bound, unfinished pods hold CPU"
+    );
+    // A second pod is bound: the summary follows the watch.
+    api.put("pods", NS, requesting("pending", Some("n2"), "Running"));
+    let deadline = Instant::now() + WAIT;
+    while hub.status.real().map(|r| r.cpu_requested_m) != Some(500) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(hub.status.real().unwrap().cpu_requested_m, 500);
+    thread.stop().unwrap();
+    assert_eq!(hub.status.real(), None, "forgotten when sync stops");
 }

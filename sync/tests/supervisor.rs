@@ -5,8 +5,7 @@
 mod standin;
 
 use kuberack_sync::{
-    ClusterSource, DesiredObject, HubEnd, LiveLink, ObjectKey, ObjectKind, Supervisor, SyncConfig,
-    SyncState,
+    ClusterSource, DesiredObject, HubEnd, LiveLink, Supervisor, SyncConfig, SyncState,
 };
 use standin::{Faults, Recorded, StandIn};
 use std::sync::Arc;
@@ -21,15 +20,7 @@ fn fast(c: &mut SyncConfig) {
 }
 
 fn desired(replicas: u32) -> [Option<DesiredObject>; 1] {
-    [Some(DesiredObject {
-        key: ObjectKey {
-            kind: ObjectKind::Deployment,
-            module: 77,
-        },
-        replicas,
-        cpu_millis: 100,
-        memory_mib: 64,
-    })]
+    [Some(DesiredObject::deployment(77, replicas, 100, 64))]
 }
 
 fn applies(log: &[Recorded]) -> usize {

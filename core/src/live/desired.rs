@@ -6,6 +6,9 @@
 pub enum ObjectKind {
     /// An apps/v1 Deployment.
     Deployment,
+    /// The real nodes a NODE module cordons: those labelled with its `kuberack.io/module`
+    /// tag (and KubeRack's managed-by label). KubeRack never creates or deletes nodes.
+    Node,
 }
 
 impl ObjectKind {
@@ -13,6 +16,7 @@ impl ObjectKind {
     pub fn lower(self) -> &'static str {
         match self {
             ObjectKind::Deployment => "deployment",
+            ObjectKind::Node => "node",
         }
     }
 }
@@ -35,17 +39,50 @@ impl ObjectKey {
 }
 
 /// One module's desired object. `Copy` and fixed-size, so it crosses the queue to the sync
-/// thread without allocating on the audio side.
+/// thread without allocating on the audio side. Fields that do not apply to the key's kind
+/// are zero.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DesiredObject {
     /// Which object.
     pub key: ObjectKey,
-    /// spec.replicas.
+    /// Deployment: spec.replicas.
     pub replicas: u32,
-    /// The pod template's CPU request in millicores.
+    /// Deployment: the pod template's CPU request in millicores.
     pub cpu_millis: u32,
-    /// The pod template's memory request in MiB.
+    /// Deployment: the pod template's memory request in MiB.
     pub memory_mib: u32,
+    /// Node: spec.unschedulable (cordoned).
+    pub cordoned: bool,
+}
+
+impl DesiredObject {
+    /// The Deployment of DEPLOYMENT module `module`.
+    pub fn deployment(module: u64, replicas: u32, cpu_millis: u32, memory_mib: u32) -> Self {
+        DesiredObject {
+            key: ObjectKey {
+                kind: ObjectKind::Deployment,
+                module,
+            },
+            replicas,
+            cpu_millis,
+            memory_mib,
+            cordoned: false,
+        }
+    }
+
+    /// The cordon of the real nodes of NODE module `module`.
+    pub fn node(module: u64, cordoned: bool) -> Self {
+        DesiredObject {
+            key: ObjectKey {
+                kind: ObjectKind::Node,
+                module,
+            },
+            replicas: 0,
+            cpu_millis: 0,
+            memory_mib: 0,
+            cordoned,
+        }
+    }
 }
 
 /// A change in the desired state.
@@ -87,15 +124,7 @@ mod tests {
     use super::*;
 
     fn dep(module: u64, replicas: u32) -> Option<DesiredObject> {
-        Some(DesiredObject {
-            key: ObjectKey {
-                kind: ObjectKind::Deployment,
-                module,
-            },
-            replicas,
-            cpu_millis: 100,
-            memory_mib: 128,
-        })
+        Some(DesiredObject::deployment(module, replicas, 100, 128))
     }
 
     fn run(prev: &mut [Option<DesiredObject>], next: &[Option<DesiredObject>]) -> Vec<Change> {
@@ -143,15 +172,27 @@ mod tests {
     }
 
     #[test]
+    fn a_node_cordon_is_its_own_object() {
+        let mut prev = [dep(1, 1), None];
+        let next = [dep(1, 1), Some(DesiredObject::node(1, true))];
+        let changes = run(&mut prev, &next);
+        assert_eq!(changes, vec![Change::Apply(DesiredObject::node(1, true))]);
+        assert_ne!(next[0].unwrap().key, next[1].unwrap().key);
+        assert_eq!(next[1].unwrap().key.name(), "node-1");
+    }
+
+    #[test]
     fn names_are_dns_labels() {
-        let key = ObjectKey {
-            kind: ObjectKind::Deployment,
-            module: u64::MAX,
-        };
-        let name = key.name();
-        assert!(name.len() <= 63);
-        assert!(name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
+        for kind in [ObjectKind::Deployment, ObjectKind::Node] {
+            let name = ObjectKey {
+                kind,
+                module: u64::MAX,
+            }
+            .name();
+            assert!(name.len() <= 63);
+            assert!(name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
+        }
     }
 }

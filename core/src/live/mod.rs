@@ -11,4 +11,4 @@ pub mod status;
 pub use desired::{diff_into, Change, DesiredObject, ObjectKey, ObjectKind};
 pub use queue::{queues, HubEnd, MirrorKind, Observed, SyncEnd};
 pub use settings::{LiveLink, SyncSettings};
-pub use status::{Status, SyncState};
+pub use status::{RealSummary, Status, SyncState};

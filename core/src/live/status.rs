@@ -32,6 +32,29 @@ impl SyncState {
     }
 }
 
+/// The real cluster in a few numbers, as the sync thread last saw it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RealSummary {
+    /// Nodes.
+    pub nodes: u32,
+    /// Nodes whose Ready condition is True.
+    pub ready_nodes: u32,
+    /// The nodes' allocatable CPU, millicores.
+    pub cpu_allocatable_m: u64,
+    /// CPU requested by the bound, not yet finished pods in scope, millicores.
+    pub cpu_requested_m: u64,
+}
+
+impl RealSummary {
+    /// Requested over allocatable CPU, 0..1 (0 without allocatable CPU).
+    pub fn cpu_utilisation(&self) -> f32 {
+        if self.cpu_allocatable_m == 0 {
+            return 0.0;
+        }
+        (self.cpu_requested_m as f64 / self.cpu_allocatable_m as f64).min(1.0) as f32
+    }
+}
+
 /// Shared between the hub and the sync thread.
 #[derive(Debug, Default)]
 pub struct Status {
@@ -44,6 +67,11 @@ pub struct Status {
     refused: AtomicU64,
     dropped_events: AtomicU64,
     last_error: Mutex<String>,
+    real_known: AtomicBool,
+    real_nodes: AtomicU32,
+    real_ready_nodes: AtomicU32,
+    real_cpu_allocatable_m: AtomicU64,
+    real_cpu_requested_m: AtomicU64,
 }
 
 impl Status {
@@ -137,6 +165,36 @@ impl Status {
     /// Counts a write the label guard refused.
     pub fn count_refused(&self) {
         self.refused.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// The real cluster's summary once the sync thread has listed it, `None` before and after
+    /// a session (wait-free; its fields are read one by one, so one may be a tick newer).
+    pub fn real(&self) -> Option<RealSummary> {
+        if !self.real_known.load(Ordering::Acquire) {
+            return None;
+        }
+        Some(RealSummary {
+            nodes: self.real_nodes.load(Ordering::Acquire),
+            ready_nodes: self.real_ready_nodes.load(Ordering::Acquire),
+            cpu_allocatable_m: self.real_cpu_allocatable_m.load(Ordering::Acquire),
+            cpu_requested_m: self.real_cpu_requested_m.load(Ordering::Acquire),
+        })
+    }
+
+    /// Publishes the real cluster's summary (`None`: not known).
+    pub fn set_real(&self, real: Option<RealSummary>) {
+        let Some(r) = real else {
+            self.real_known.store(false, Ordering::Release);
+            return;
+        };
+        self.real_nodes.store(r.nodes, Ordering::Release);
+        self.real_ready_nodes
+            .store(r.ready_nodes, Ordering::Release);
+        self.real_cpu_allocatable_m
+            .store(r.cpu_allocatable_m, Ordering::Release);
+        self.real_cpu_requested_m
+            .store(r.cpu_requested_m, Ordering::Release);
+        self.real_known.store(true, Ordering::Release);
     }
 
     /// Counts an observed event dropped on a full queue.

@@ -584,7 +584,12 @@ impl Module for ClusterModule {
             output::PENDING,
             (self.world.pending_pods() as f32 * 0.1).min(10.0),
         );
-        io.set_mono(output::UTIL, self.world.cpu_utilisation() * 10.0);
+        // While synced, the real cluster's requested CPU over its allocatable CPU.
+        let util = self
+            .sync
+            .real()
+            .map_or_else(|| self.world.cpu_utilisation(), |r| r.cpu_utilisation());
+        io.set_mono(output::UTIL, util * 10.0);
         io.set_mono(output::API, tag_to_volts(self.slot.tag()));
         io.set_light(light::RUN, 1.0);
         io.set_light(light::CLOCKED, if clocked { 1.0 } else { 0.0 });

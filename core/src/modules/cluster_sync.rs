@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use kuberack_protocol::tag::MAX_TAG;
 
-use super::words::deployment_desired as dd;
+use super::words::{deployment_desired as dd, pool_desired as pd};
 use crate::dsp::SchmittTrigger;
-use crate::live::{DesiredObject, HubEnd, LiveLink, MirrorKind, ObjectKey, ObjectKind, SyncState};
+use crate::live::{DesiredObject, HubEnd, LiveLink, MirrorKind, RealSummary, SyncState};
 use crate::registry::{Registry, SlotKind};
 use crate::world::events::EventKind;
 
@@ -79,24 +79,30 @@ impl HubSync {
         self.wanted
     }
 
-    /// Per control tick: hands the desired state of the hub's members (while sync is wanted)
-    /// to the sync thread and takes what it heard (always, so nothing stale piles up).
+    /// Per control tick: hands the desired state of the hub's members (while sync is wanted:
+    /// DEPLOYMENTs, and NODEs whose "Sync cordon" is on) to the sync thread and takes what it heard (always, so nothing stale piles up).
     pub fn tick(&mut self, registry: &Registry, hub_tag: u32) -> Heard {
         if self.wanted {
             let n = registry.high_water().min(self.desired.len());
             for (i, want) in self.desired[..n].iter_mut().enumerate() {
                 *want = registry.slot(i).and_then(|slot| {
-                    let member = slot.hub() == hub_tag && slot.kind() == SlotKind::Deployment;
                     let module = slot.rack_id();
-                    (member && module != 0).then(|| DesiredObject {
-                        key: ObjectKey {
-                            kind: ObjectKind::Deployment,
+                    if slot.hub() != hub_tag || module == 0 {
+                        return None;
+                    }
+                    match slot.kind() {
+                        SlotKind::Deployment => Some(DesiredObject::deployment(
                             module,
-                        },
-                        replicas: slot.desired(dd::REPLICAS),
-                        cpu_millis: slot.desired(dd::CPU_M),
-                        memory_mib: slot.desired(dd::MEMORY_MIB),
-                    })
+                            slot.desired(dd::REPLICAS),
+                            slot.desired(dd::CPU_M),
+                            slot.desired(dd::MEMORY_MIB),
+                        )),
+                        // A NODE drives real nodes only when its "Sync cordon" is on.
+                        SlotKind::NodePool if slot.desired(pd::SYNC_CORDON) != 0 => {
+                            Some(DesiredObject::node(module, slot.desired(pd::CORDONED) != 0))
+                        }
+                        _ => None,
+                    }
                 });
             }
             self.hub.publish(&self.desired[..n]);
@@ -114,6 +120,14 @@ impl HubSync {
             }
         }
         heard
+    }
+
+    /// The real cluster's summary while sync is wanted and the sync thread has listed it.
+    pub fn real(&self) -> Option<RealSummary> {
+        if !self.wanted {
+            return None;
+        }
+        self.link.status.real()
     }
 
     /// The status lights' brightness: connecting, synced, degraded, error (all dark when

@@ -174,7 +174,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         port(
             "UTIL",
             "CPU utilisation",
-            "CPU requested by bound pods over allocatable CPU of all nodes",
+            "CPU requested by bound pods over allocatable CPU of all nodes; while live sync has listed the real cluster, the real one's (pods in the sync namespace over every node)",
             SignalKind::UnipolarCv,
             "0..10 V = 0..100 %",
             1,

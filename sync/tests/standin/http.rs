@@ -308,11 +308,14 @@ fn list(resource: &str, ns: &str, req: &Request, shared: &Shared) -> (u16, Value
 }
 
 fn apply(resource: &str, ns: &str, name: &str, req: &Request, shared: &Shared) -> (u16, Value) {
+    if req.content_type == "application/merge-patch+json" {
+        return merge_patch(resource, ns, name, req, shared);
+    }
     if req.content_type != "application/apply-patch+yaml" {
         return status(
             415,
             "UnsupportedMediaType",
-            "the stand-in serves only server-side apply",
+            "the stand-in serves only server-side apply and JSON merge patches",
         );
     }
     if !req.query.contains_key("fieldManager") {
@@ -345,6 +348,49 @@ fn apply(resource: &str, ns: &str, name: &str, req: &Request, shared: &Shared) -
         );
     }
     (200, shared.upsert(resource, ns, name, body))
+}
+
+/// A JSON merge patch (RFC 7386) of an existing object.
+fn merge_patch(
+    resource: &str,
+    ns: &str,
+    name: &str,
+    req: &Request,
+    shared: &Shared,
+) -> (u16, Value) {
+    let Ok(patch) = serde_json::from_str::<Value>(&req.body) else {
+        return status(400, "BadRequest", "body is not JSON");
+    };
+    let existing = shared
+        .store
+        .lock()
+        .unwrap()
+        .objects
+        .get(&(resource.to_owned(), ns.to_owned(), name.to_owned()))
+        .cloned();
+    let Some(mut object) = existing else {
+        return status(404, "NotFound", &format!("{resource} \"{name}\" not found"));
+    };
+    merge(&mut object, &patch);
+    (200, shared.upsert(resource, ns, name, object))
+}
+
+/// RFC 7386: objects merge key by key, null removes a key, anything else replaces.
+fn merge(target: &mut Value, patch: &Value) {
+    let Some(fields) = patch.as_object() else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = json!({});
+    }
+    for (k, v) in fields {
+        if v.is_null() {
+            target.as_object_mut().unwrap().remove(k);
+        } else {
+            merge(&mut target[k.as_str()], v);
+        }
+    }
 }
 
 fn watch(out: &mut TcpStream, req: &Request, shared: &Shared) -> std::io::Result<()> {

@@ -1,6 +1,7 @@
 //! A STAND-IN for the Kubernetes API server, for tests only: an in-process HTTP/1.1 server on
 //! 127.0.0.1 that speaks the subset KubeRack's sync thread uses — discovery (/api, /apis),
-//! namespaces, server-side apply (PATCH application/apply-patch+yaml), get, list, delete and
+//! namespaces, server-side apply (PATCH application/apply-patch+yaml), JSON merge patches of
+//! existing objects, get, list (with equality label selectors), delete and
 //! watch with resourceVersion (and 410 Gone on demand) for deployments, pods and nodes — and
 //! records every request. It can refuse verbs (401/403), hide Kueue (404), answer a conflict
 //! (409), stall, and is bounded: at most MAX_REQUESTS requests and LIFETIME of running, after
