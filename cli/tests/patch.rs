@@ -231,9 +231,9 @@ fn inconsistent_patches_are_refused_at_load() {
 #[test]
 fn an_unknown_kuberack_module_is_refused_by_name() {
     let mut p = small_patch();
-    p["modules"][1]["model"] = json!("ClusterQueue");
+    p["modules"][1]["model"] = json!("Spaceship");
     let err = error_of(&p);
-    assert!(err.contains("KubeRack/ClusterQueue"), "{err}");
+    assert!(err.contains("KubeRack/Spaceship"), "{err}");
     assert!(err.contains("Cluster, Node, Deployment"), "{err}");
 }
 

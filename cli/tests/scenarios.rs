@@ -370,3 +370,71 @@ fn an_autoscaler_grows_the_pool_for_pending_pods_and_drains_it_when_idle() {
         "the first node stays: minNodes"
     );
 }
+
+/// Two teams' ClusterQueues in one cohort (2 cores of quota each, reclaimWithinCohort Any):
+/// team A's four 1-core Jobs start at once, borrowing team B's idle quota; each team-A Job
+/// that starts submits a team-B Job, which reclaims its quota by preempting the newest
+/// borrowing team-A workload.
+#[test]
+fn a_cohort_lends_idle_quota_and_reclaims_it() {
+    let trace = play("kueue-cohort.patch.json", 14);
+    let workloads: Vec<&Value> = trace.iter().filter(|e| e["kind"] == "Workload").collect();
+    let team_a = |w: &str| {
+        ["job-job-0-", "job-job-1-", "job-job-2-", "job-job-3-"]
+            .iter()
+            .any(|p| w.starts_with(p))
+    };
+    // All four of team A admitted before team B has a Job: two of them borrow.
+    let first_b = trace
+        .iter()
+        .position(|e| reason(e) == "JobCreated" && name(e) == "job-4")
+        .expect("team B submitted");
+    let early: Vec<&str> = trace[..first_b]
+        .iter()
+        .filter(|e| reason(e) == "Admitted")
+        .map(name)
+        .collect();
+    assert_eq!(early.len(), 4, "{early:?}");
+    assert!(early.iter().all(|w| team_a(w)));
+    // Every preemption reclaims a borrowing team-A workload for a team-B one admitted at the
+    // same moment, and the victim's Job is suspended.
+    let preempted: Vec<&&Value> = workloads
+        .iter()
+        .filter(|e| reason(e) == "Preempted")
+        .collect();
+    assert!(preempted.len() >= 2, "{preempted:?}");
+    for p in &preempted {
+        assert!(team_a(name(p)), "{p}");
+        assert_eq!(p["message"], "InCohortReclamation");
+        let t = time(p);
+        assert!(workloads
+            .iter()
+            .any(|e| reason(e) == "Admitted" && !team_a(name(e)) && (time(e) - t).abs() < 1e-6));
+        let job = name(p)["job-".len()..].rsplit_once('-').unwrap().0;
+        assert!(trace
+            .iter()
+            .any(|e| reason(e) == "Suspended" && name(e) == job && (time(e) - t).abs() < 1e-6));
+    }
+    // Quota: never more than the cohort's 4 cores admitted, team B never beyond its own 2.
+    let (mut all, mut b) = (0i32, 0i32);
+    for e in &workloads {
+        let delta = match reason(e) {
+            "Admitted" => 1,
+            "Finished" | "EvictedDueToPreempted" => -1,
+            _ => 0,
+        };
+        all += delta;
+        if !team_a(name(e)) {
+            b += delta;
+        }
+        assert!(all <= 4 && b <= 2, "{all} admitted ({b} of team B) at {e}");
+    }
+    // The evicted workloads come back: each team-A workload finally runs to completion or
+    // is admitted again.
+    for p in &preempted {
+        let again = workloads
+            .iter()
+            .any(|e| reason(e) == "Admitted" && name(e) == name(p) && time(e) > time(p));
+        assert!(again, "{} never readmitted", name(p));
+    }
+}

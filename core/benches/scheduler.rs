@@ -47,6 +47,7 @@ fn cluster() -> World {
                 cordoned: p % 16 == 7,
                 zone: (p % 4) as u8 + 1,
                 taint,
+                mana: Default::default(),
             },
         );
     }

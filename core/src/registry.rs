@@ -38,9 +38,11 @@ pub enum SlotKind {
     Ingress = 7,
     /// An ETCD.
     Etcd = 8,
+    /// A CLUSTERQUEUE.
+    ClusterQueue = 9,
     /// A JOB.
     Job = 10,
-    /// An AUTOSCALER (9, 11 and 12 are kept for the queueing and device modules).
+    /// An AUTOSCALER (11 and 12 are kept for the forge and device modules).
     Autoscaler = 13,
 }
 
@@ -55,6 +57,7 @@ impl SlotKind {
             6 => SlotKind::Service,
             7 => SlotKind::Ingress,
             8 => SlotKind::Etcd,
+            9 => SlotKind::ClusterQueue,
             10 => SlotKind::Job,
             13 => SlotKind::Autoscaler,
             _ => SlotKind::Free,

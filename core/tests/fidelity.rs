@@ -54,6 +54,8 @@ fn placements_and_plugin_scores_match_a_real_kube_scheduler() {
                 allocatable_pods: alloc["pods"].as_str().unwrap().parse().unwrap(),
                 requested_cpu_m: 0,
                 requested_memory_mib: 0,
+                mana: Default::default(),
+                requested_mana: 0,
                 pod_count: 0,
                 ready: true,
                 kubelet_silent: false,

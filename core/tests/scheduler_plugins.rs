@@ -20,6 +20,8 @@ fn node(i: u32, cpu_m: u32, zone: u8, taint: TaintEffect) -> Node {
         allocatable_pods: 110,
         requested_cpu_m: 0,
         requested_memory_mib: 0,
+        mana: Default::default(),
+        requested_mana: 0,
         pod_count: 0,
         ready: true,
         kubelet_silent: false,
@@ -68,6 +70,7 @@ impl Cluster {
         let pod = PodInfo {
             cpu_m: 100,
             memory_mib: 128,
+            mana: Default::default(),
             app: 7,
             scheduling: spec,
             index: 0,

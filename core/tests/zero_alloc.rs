@@ -74,6 +74,20 @@ fn process_allocates_nothing_after_warm_up() {
     rig.connect(hub, "API", job, "API");
     rig.param(job, "DURATION", 1.0);
     rig.param(job, "BACKOFF", 1.0);
+    // Kueue: two ClusterQueues in a cohort, a JOB queued in the first, preempting by priority.
+    let cq1 = rig.add("ClusterQueue");
+    let cq2 = rig.add("ClusterQueue");
+    let qjob = rig.add("Job");
+    for m in [cq1, cq2, qjob] {
+        rig.connect(hub, "API", m, "API");
+    }
+    rig.connect(cq1, "COHORT", cq2, "COHORT");
+    rig.connect(cq1, "QUEUE", qjob, "QUEUE");
+    rig.param(cq1, "CPU", 0.2);
+    rig.param(cq2, "CPU", 0.1);
+    rig.param(cq1, "PREEMPTION", 1.0);
+    rig.param(qjob, "CPU", 10.0);
+    rig.param(qjob, "DURATION", 60.0);
     rig.drive(ingress, "PATH", 1.25); // /api: rule 1 by default
     rig.run(0.01);
     let selector = [rig.out(dep, "SELECTOR", 0), rig.out(pod, "REF", 0)];
@@ -82,12 +96,17 @@ fn process_allocates_nothing_after_warm_up() {
     // sees the hub's side only): desired changes drained, real events fed back.
     rig.modules[dep].module.set_rack_id(11);
     rig.modules[dep2].module.set_rack_id(12);
+    rig.modules[node].module.set_rack_id(13);
+    rig.modules[node]
+        .module
+        .load(&serde_json::json!({"sync": {"cordon": true}}))
+        .unwrap();
     let link = rig.modules[hub]
         .module
         .live()
         .expect("a hub has a sync link");
     let mut sync_end = link.take_sync_end().expect("the sync end");
-    let mut handed_over = 0;
+    let mut handed_over = [0; 2];
     rig.run(5.0);
     let sr = rig.sample_rate;
     let n = count_allocations(&mut rig, 30.0, |r, i| {
@@ -140,6 +159,13 @@ fn process_allocates_nothing_after_warm_up() {
             if (t * 0.5).fract() < 0.1 { 10.0 } else { 0.0 },
         );
         r.drive(job, "FAULT", if (t as u32) % 9 == 1 { 10.0 } else { 0.0 });
+        r.drive(
+            qjob,
+            "SUBMIT",
+            if (t * 0.5).fract() < 0.1 { 10.0 } else { 0.0 },
+        );
+        r.param(qjob, "PRIORITY", ((t as u32) % 4) as f32);
+        r.drive(cq1, "QUOTA", 5.0 + 4.0 * (t * 0.4).sin());
         r.drive(lone_pod, "GATE", gate);
         r.param(svc, "MODE", if (t as u32) % 4 < 2 { 0.0 } else { 1.0 });
         r.param(
@@ -170,10 +196,12 @@ fn process_allocates_nothing_after_warm_up() {
         if i == (12.0 * sr) as usize {
             r.disconnect(dep2, "API");
             r.disconnect(svc, "API");
+            r.disconnect(cq2, "API");
         }
         if i == (16.0 * sr) as usize {
             r.connect(hub, "API", dep2, "API");
             r.connect(hub, "API", svc, "API");
+            r.connect(hub, "API", cq2, "API");
         }
     });
     let world = rig.hub_world(hub);
@@ -213,7 +241,12 @@ fn process_allocates_nothing_after_warm_up() {
     assert!(seen(EventKind::ContainerDied) > 0, "no crash happened");
     assert!(seen(EventKind::ScalingReplicaSet) > 0);
     assert!(seen(EventKind::PodPreempted) > 0, "no preemption happened");
-    assert!(seen(EventKind::NodeNotReady) > 0, "no kubelet went silent");
+    assert!(
+        seen(EventKind::NodeNotReady) > 0,
+        "no kubelet went silent (events kept from revision {:?} to {})",
+        world.events().since(0).1.next().map(|e| e.revision),
+        world.revision()
+    );
     assert!(
         seen(EventKind::NodeClaimInitialized) > 0,
         "no autoscaled node came up"
@@ -224,7 +257,19 @@ fn process_allocates_nothing_after_warm_up() {
     );
     assert!(seen(EventKind::JobCompleted) > 0, "no Job completed");
     assert!(seen(EventKind::JobDeleted) > 0, "no Job reached its TTL");
-    assert!(handed_over > 20, "sync saw {handed_over} desired changes");
+    assert!(
+        seen(EventKind::WorkloadAdmitted) > 0,
+        "Kueue admitted nothing"
+    );
+    assert!(
+        seen(EventKind::JobSuspended) > 0,
+        "no queued Job was preempted"
+    );
+    assert!(
+        handed_over[0] > 20,
+        "sync saw {handed_over:?} desired changes"
+    );
+    assert!(handed_over[1] > 2, "sync saw {handed_over:?} node cordons");
     assert_eq!(n, 0, "process() allocated {n} times after warm-up");
     // Every model took part.
     let slugs: Vec<&str> = rig
@@ -239,22 +284,34 @@ fn process_allocates_nothing_after_warm_up() {
 }
 
 /// SYNC flips by switch and by gate; the stand-in drains the desired queue now and then (so
-/// it also runs full) and feeds real pod events back.
+/// it also runs full), counting all changes and node cordons, feeds real pod events back and
+/// updates the real cluster's summary.
 fn live_sync_churn(
     r: &mut Rig,
     hub: usize,
     end: &mut kuberack_core::live::SyncEnd,
-    handed_over: &mut usize,
+    handed_over: &mut [usize; 2],
     i: usize,
 ) {
-    use kuberack_core::live::{MirrorKind, Observed};
+    use kuberack_core::live::{Change, MirrorKind, ObjectKind, Observed, RealSummary};
     let s = i / r.sample_rate as usize;
     r.param(hub, "SYNC", if s % 10 < 6 { 1.0 } else { 0.0 });
     r.drive(hub, "SYNC", if s % 10 == 8 { 10.0 } else { 0.0 });
     if i.is_multiple_of(4096) && !s.is_multiple_of(3) {
-        while end.pop_desired().is_some() {
-            *handed_over += 1;
+        while let Some(change) = end.pop_desired() {
+            handed_over[0] += 1;
+            if matches!(change, Change::Apply(o) if o.key.kind == ObjectKind::Node) {
+                handed_over[1] += 1;
+            }
         }
+    }
+    if i.is_multiple_of(3000) {
+        end.status.set_real(Some(RealSummary {
+            nodes: 3,
+            ready_nodes: 3,
+            cpu_allocatable_m: 12_000,
+            cpu_requested_m: (i as u64 / 3000) % 12_000,
+        }));
     }
     if i.is_multiple_of(1000) {
         end.push_observed(Observed {

@@ -26,12 +26,24 @@ fn constants(source: &str) -> Vec<(String, String, usize)> {
     found
 }
 
+/// `ClusterQueue` -> `cluster_queue`: the descriptor file of a slug.
+fn snake_case(slug: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in slug.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
 #[test]
 fn every_index_constant_is_the_position_of_its_id() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/modules");
     let mut checked = 0;
     for d in MODULES {
-        let file = dir.join(format!("{}.rs", d.slug.to_lowercase()));
+        let file = dir.join(format!("{}.rs", snake_case(d.slug)));
         let source = std::fs::read_to_string(&file).unwrap();
         for (table, name, value) in constants(&source) {
             let ids: Vec<&str> = match table.as_str() {

@@ -9,7 +9,9 @@
 //! deterministic.
 
 mod cluster_queue;
+mod deletion;
 mod events;
+mod fair_preemption;
 mod fair_sharing;
 mod flavor;
 mod flavor_assigner;
@@ -98,6 +100,9 @@ pub(crate) struct ClusterQueue {
     /// Scheduling cycle of the last pop, and of the last request to requeue inadmissibles.
     pub pop_cycle: u64,
     pub queue_inadmissible_cycle: u64,
+    /// Deleted while workloads are admitted: admits nothing more, and goes when they finish
+    /// (the `kueue.x-k8s.io/resource-in-use` finalizer).
+    pub terminating: bool,
 }
 
 /// Kueue: the API objects and the admission scheduler.
@@ -111,6 +116,8 @@ pub struct Kueue {
     cluster_queues: Vec<Option<ClusterQueue>>,
     cohorts: Vec<CohortQuota>,
     local_queues: Vec<Option<LocalQueue>>,
+    /// Heaps for ClusterQueues yet to be created (sized at construction).
+    spare_heaps: Vec<Vec<u32>>,
     workloads: Vec<Option<Workload>>,
     free: Vec<u32>,
     workload_count: usize,
@@ -121,6 +128,10 @@ pub struct Kueue {
     entries: Vec<Entry>,
     candidates: Vec<Candidate>,
     targets: Vec<Candidate>,
+    /// Fair-sharing preemption: candidates refused by the first strategy (indices).
+    retry: Vec<u32>,
+    /// Fair-sharing preemption: queues with nothing more to give.
+    pruned: Vec<bool>,
     scratch_usage: FlavorQuantities,
     stats: CycleStats,
 }
@@ -139,6 +150,9 @@ impl Kueue {
             cluster_queues: (0..config.max_cluster_queues).map(|_| None).collect(),
             cohorts: vec![CohortQuota::default(); MAX_COHORTS],
             local_queues: vec![None; config.max_local_queues],
+            spare_heaps: (0..config.max_cluster_queues)
+                .map(|_| Vec::with_capacity(cap))
+                .collect(),
             workloads: vec![None; cap],
             free: (0..cap as u32).rev().collect(),
             workload_count: 0,
@@ -147,6 +161,8 @@ impl Kueue {
             entries: Vec::with_capacity(config.max_cluster_queues),
             candidates: Vec::with_capacity(cap),
             targets: Vec::with_capacity(cap),
+            retry: Vec::with_capacity(cap),
+            pruned: vec![false; config.max_cluster_queues],
             scratch_usage: ZERO_FLAVOR_QUANTITIES,
             stats: CycleStats::default(),
         }
@@ -182,7 +198,8 @@ impl Kueue {
     }
 
     /// Creates ClusterQueue `i` or updates its spec. Usage is kept; quota changes requeue
-    /// the inadmissible workloads of the queue and its cohort.
+    /// the inadmissible workloads of the queue and its cohort. Re-creating a deleted queue
+    /// takes back the workloads still pending for it; updating a terminating one revives it.
     pub fn set_cluster_queue(&mut self, i: usize, mut spec: ClusterQueueSpec) {
         if i >= self.cluster_queues.len() {
             return;
@@ -198,19 +215,25 @@ impl Kueue {
             Some(cq) => {
                 cq.spec = spec;
                 cq.quota.set_spec(&spec);
+                cq.terminating = false;
             }
             slot => {
+                let Some(heap) = self.spare_heaps.pop() else {
+                    return;
+                };
                 *slot = Some(ClusterQueue {
                     spec,
                     quota: ClusterQueueQuota::new(&spec),
-                    heap: Vec::with_capacity(self.workloads.len()),
+                    heap,
                     inadmissible: NIL,
                     admitted_head: NIL,
                     admitted_count: 0,
                     inadmissible_count: 0,
                     pop_cycle: 0,
                     queue_inadmissible_cycle: 0,
-                })
+                    terminating: false,
+                });
+                self.adopt_orphans(i);
             }
         }
         for c in [old_cohort, spec.cohort].into_iter().flatten() {
@@ -246,7 +269,7 @@ impl Kueue {
         let priority = spec
             .priority_class
             .and_then(|c| *self.priority_classes.get(c)?)
-            .map_or(0, |c| c.value);
+            .map_or(spec.pod_priority, |c| c.value);
         let uid = self.next_uid;
         self.next_uid += 1;
         self.workloads[id as usize] = Some(Workload {

@@ -117,7 +117,7 @@ impl Kueue {
     /// Pops the head of ClusterQueue `cq`'s active heap.
     pub(crate) fn pop_head(&mut self, cq: usize) -> Option<u32> {
         let q = self.cluster_queues[cq].as_mut()?;
-        if q.heap.is_empty() {
+        if q.heap.is_empty() || q.terminating {
             return None;
         }
         q.pop_cycle = self.cycle;
@@ -254,6 +254,10 @@ impl Kueue {
             .expect("live cluster queue");
         unlink(&mut self.workloads, &mut q.admitted_head, id);
         q.admitted_count -= 1;
+        if q.terminating && q.admitted_count == 0 {
+            self.remove_cluster_queue(cq);
+            return;
+        }
         self.queue_inadmissible(cq);
     }
 }

@@ -68,8 +68,11 @@ impl PodSet {
 pub struct WorkloadSpec {
     /// spec.queueName, as a LocalQueue index.
     pub queue: usize,
-    /// spec.priorityClassName, as a WorkloadPriorityClass index (priority 0 without one).
+    /// spec.priorityClassName, as a WorkloadPriorityClass index.
     pub priority_class: Option<usize>,
+    /// The pod template's priority (its PriorityClass value): the workload's priority when
+    /// no WorkloadPriorityClass is named, as upstream falls back to the pods' class.
+    pub pod_priority: i32,
     /// spec.podSets.
     pub pod_sets: [Option<PodSet>; MAX_POD_SETS],
 }
@@ -82,6 +85,7 @@ impl WorkloadSpec {
         WorkloadSpec {
             queue,
             priority_class: None,
+            pod_priority: 0,
             pod_sets,
         }
     }

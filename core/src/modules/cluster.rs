@@ -22,6 +22,7 @@ use crate::rack::{LoadError, Module, ProcessIo};
 use crate::registry::{Registry, Slot, SlotHandle, SlotKind};
 use crate::view::{ClusterView, ViewCell};
 use crate::world::constraints::{SchedulingSpec, TaintEffect};
+use crate::world::mana::Mana;
 use crate::world::scheduler::SchedulerConfig;
 use crate::world::{
     BarePodSpec, DeploymentSpec, DeploymentStrategy, IntOrPercent, NodePoolSpec, ServiceSpec,
@@ -30,6 +31,7 @@ use crate::world::{
 
 mod autoscalers;
 mod jobs;
+mod queues;
 
 /// Allocatable pods per node (the kubelet's default maxPods).
 pub const NODE_MAX_PODS: u32 = 110;
@@ -202,6 +204,7 @@ impl ClusterModule {
                         | SlotKind::Scheduler
                         | SlotKind::Autoscaler
                         | SlotKind::Job
+                        | SlotKind::ClusterQueue
                 );
             let link = self.members[i];
             let current = MemberLink {
@@ -219,6 +222,7 @@ impl ClusterModule {
                         self.pool_owners.release(&mut self.world, state, tag);
                     }
                     SlotKind::Job => self.job_owners.release(&mut self.world, tag),
+                    SlotKind::ClusterQueue => self.world.delete_cluster_queue(tag),
                     _ => {}
                 }
                 self.members[i] = UNLINKED;
@@ -250,6 +254,9 @@ impl ClusterModule {
                 SlotKind::Service => self.world.apply_service(tag, service_spec(slot)),
                 SlotKind::Etcd => apply_external_writes(&mut self.world, tag, slot),
                 SlotKind::Job => self.job_owners.sync(&mut self.world, tag, slot),
+                SlotKind::ClusterQueue => {
+                    queues::sync_cluster_queue(&mut self.world, registry, me, tag, slot)
+                }
                 SlotKind::Autoscaler => self.pool_owners.sync(
                     &mut self.world,
                     &mut self.member_state[i],
@@ -284,6 +291,7 @@ impl ClusterModule {
                 SlotKind::Scheduler => self.publish_scheduler(tag, slot),
                 SlotKind::Autoscaler => self.publish_autoscaler(i, slot),
                 SlotKind::Job => self.job_owners.publish(&mut self.world, tag, slot),
+                SlotKind::ClusterQueue => self.publish_cluster_queue(tag, slot),
                 _ => continue,
             }
             slot.heartbeat
@@ -471,6 +479,7 @@ fn pool_spec(slot: &Slot) -> NodePoolSpec {
             .desired(pd::ZONE)
             .min(crate::world::constraints::ZONES as u32) as u8,
         taint: TaintEffect::from_index(slot.desired(pd::TAINT)),
+        mana: Mana::NONE,
     }
 }
 

@@ -5,15 +5,18 @@
 use std::sync::Arc;
 
 use kuberack_protocol::modules::job::{input, light, output, param, DESCRIPTOR};
+use kuberack_protocol::tag::volts_to_tag;
 use kuberack_protocol::ModuleDescriptor;
 
-use super::membership::{CounterWatch, Membership};
+use super::membership::{EventTrigger, Membership};
 use super::words::{job_desired as jd, job_observed as jo};
-use crate::dsp::{PulseTrain, SchmittTrigger};
+use crate::dsp::SchmittTrigger;
 use crate::rack::{LoadError, Module, ProcessIo};
 use crate::registry::{Registry, Slot, SlotHandle, SlotKind};
 use crate::world::constraints::{SchedulingSpec, PRIORITY_CLASSES};
-use crate::world::{JobSpec, RestartPolicy};
+use crate::world::mana::Mana;
+use crate::world::queueing::JobQueueing;
+use crate::world::{JobSpec, RestartPolicy, NONE};
 
 /// The JOB module.
 pub struct JobModule {
@@ -22,12 +25,11 @@ pub struct JobModule {
     submit: SchmittTrigger,
     fault: SchmittTrigger,
     submits: u32,
-    started: CounterWatch,
-    complete: CounterWatch,
-    failed: CounterWatch,
-    started_pulses: PulseTrain,
-    finished_pulses: PulseTrain,
-    failed_pulses: PulseTrain,
+    started: EventTrigger,
+    finished: EventTrigger,
+    failed: EventTrigger,
+    admitted: EventTrigger,
+    preempted: EventTrigger,
 }
 
 impl JobModule {
@@ -39,13 +41,24 @@ impl JobModule {
             submit: SchmittTrigger::default(),
             fault: SchmittTrigger::default(),
             submits: 0,
-            started: CounterWatch::default(),
-            complete: CounterWatch::default(),
-            failed: CounterWatch::default(),
-            started_pulses: PulseTrain::new(48_000.0),
-            finished_pulses: PulseTrain::new(48_000.0),
-            failed_pulses: PulseTrain::new(48_000.0),
+            started: EventTrigger::default(),
+            finished: EventTrigger::default(),
+            failed: EventTrigger::default(),
+            admitted: EventTrigger::default(),
+            preempted: EventTrigger::default(),
         })
+    }
+}
+
+impl JobModule {
+    fn triggers(&mut self) -> [&mut EventTrigger; 5] {
+        [
+            &mut self.started,
+            &mut self.finished,
+            &mut self.failed,
+            &mut self.admitted,
+            &mut self.preempted,
+        ]
     }
 }
 
@@ -64,11 +77,19 @@ pub fn job_spec(slot: &Slot) -> JobSpec {
         },
         cpu_m: slot.desired(jd::CPU_M),
         memory_mib: slot.desired(jd::MEMORY_MIB),
+        mana: Mana::NONE,
         run_seconds: f64::from(slot.desired(jd::DURATION_MS)) / 1000.0,
         fault: slot.desired(jd::FAULT) != 0,
         scheduling: SchedulingSpec {
             priority: slot.desired(jd::PRIORITY) as i32,
             ..SchedulingSpec::default()
+        },
+        queueing: JobQueueing {
+            queue: match slot.desired(jd::QUEUE) {
+                0 => NONE,
+                tag => tag,
+            },
+            priority_class: 0,
         },
     }
 }
@@ -80,23 +101,23 @@ impl Module for JobModule {
 
     fn set_sample_rate(&mut self, sample_rate: f32) {
         if sample_rate.is_finite() && sample_rate > 0.0 {
-            self.started_pulses.set_sample_rate(sample_rate);
-            self.finished_pulses.set_sample_rate(sample_rate);
-            self.failed_pulses.set_sample_rate(sample_rate);
+            for t in self.triggers() {
+                t.set_sample_rate(sample_rate);
+            }
         }
     }
 
     fn process(&mut self, io: &mut ProcessIo<'_>) {
-        let slot = self.slot.slot();
         if self.membership.update(
             &self.slot,
             io.connected(input::API),
             io.input_raw(input::API),
         ) {
-            self.started.resync(0);
-            self.complete.resync(0);
-            self.failed.resync(0);
+            for t in self.triggers() {
+                t.resync(0);
+            }
         }
+        let slot = self.slot.slot();
         if self.submit.process(io.input(input::SUBMIT, 0)) {
             self.submits = self.submits.wrapping_add(1);
         }
@@ -115,21 +136,25 @@ impl Module for JobModule {
         let class = (whole(param::PRIORITY) as usize).min(3);
         slot.set_desired(jd::PRIORITY, PRIORITY_CLASSES[class].1 as u32);
         slot.set_desired(jd::FAULT, u32::from(self.fault.is_high()));
+        let queue = if io.connected(input::QUEUE) {
+            volts_to_tag(io.input_raw(input::QUEUE)).unwrap_or(0)
+        } else {
+            0
+        };
+        slot.set_desired(jd::QUEUE, queue);
 
         let joined = self.membership.hub() != 0;
         let observed = |word| if joined { slot.observed(word) } else { 0 };
-        self.started_pulses
-            .add(self.started.new_events(observed(jo::STARTED_TOTAL)));
-        self.finished_pulses
-            .add(self.complete.new_events(observed(jo::COMPLETE_TOTAL)));
-        self.failed_pulses
-            .add(self.failed.new_events(observed(jo::FAILED_TOTAL)));
-        let started = self.started_pulses.process();
+        let started = self.started.process(observed(jo::STARTED_TOTAL));
         io.set_mono(output::STARTED, started);
-        let finished = self.finished_pulses.process();
+        let finished = self.finished.process(observed(jo::COMPLETE_TOTAL));
         io.set_mono(output::FINISHED, finished);
-        let failed = self.failed_pulses.process();
+        let failed = self.failed.process(observed(jo::FAILED_TOTAL));
         io.set_mono(output::FAILED, failed);
+        let admitted = self.admitted.process(observed(jo::ADMISSIONS));
+        io.set_mono(output::ADMITTED, admitted);
+        let preempted = self.preempted.process(observed(jo::PREEMPTIONS));
+        io.set_mono(output::PREEMPTED, preempted);
         let running = observed(jo::RUNNING);
         io.set_mono(output::RUNNING, if running > 0 { 10.0 } else { 0.0 });
         let active = observed(jo::ACTIVE);
@@ -146,9 +171,9 @@ impl Module for JobModule {
 
     fn reset(&mut self) {
         self.membership.reset();
-        self.started_pulses.reset();
-        self.finished_pulses.reset();
-        self.failed_pulses.reset();
+        for t in self.triggers() {
+            t.reset();
+        }
     }
 
     fn save(&self) -> serde_json::Value {

@@ -84,3 +84,42 @@ impl CounterWatch {
         self.last = total;
     }
 }
+
+/// A trigger output that fires once per new count of a hub-observed counter: a
+/// [`CounterWatch`] feeding a [`PulseTrain`](crate::dsp::PulseTrain).
+pub struct EventTrigger {
+    watch: CounterWatch,
+    pulses: crate::dsp::PulseTrain,
+}
+
+impl Default for EventTrigger {
+    fn default() -> Self {
+        EventTrigger {
+            watch: CounterWatch::default(),
+            pulses: crate::dsp::PulseTrain::new(48_000.0),
+        }
+    }
+}
+
+impl EventTrigger {
+    /// The next output sample, after adding the events new in `total`.
+    pub fn process(&mut self, total: u32) -> f32 {
+        self.pulses.add(self.watch.new_events(total));
+        self.pulses.process()
+    }
+
+    /// Starts counting from `total` (after joining a hub).
+    pub fn resync(&mut self, total: u32) {
+        self.watch.resync(total);
+    }
+
+    /// Sets the pulse length's sample rate.
+    pub fn set_sample_rate(&mut self, sample_rate: f32) {
+        self.pulses.set_sample_rate(sample_rate);
+    }
+
+    /// Silences pending pulses.
+    pub fn reset(&mut self) {
+        self.pulses.reset();
+    }
+}

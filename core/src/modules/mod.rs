@@ -2,6 +2,7 @@
 
 pub mod autoscaler;
 pub mod cluster;
+pub mod cluster_queue;
 pub mod cluster_sync;
 pub mod deployment;
 pub mod etcd;
@@ -23,6 +24,7 @@ use crate::registry::Registry;
 
 pub use autoscaler::AutoscalerModule;
 pub use cluster::ClusterModule;
+pub use cluster_queue::ClusterQueueModule;
 pub use deployment::DeploymentModule;
 pub use etcd::EtcdModule;
 pub use ingress::IngressModule;
@@ -74,6 +76,7 @@ pub fn create_module(
         "Etcd" => EtcdModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Autoscaler" => AutoscalerModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         "Job" => JobModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
+        "ClusterQueue" => ClusterQueueModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
         _ => None,
     };
     module.ok_or_else(|| UnknownModel(slug.to_owned()))

@@ -103,6 +103,8 @@ impl SchedulingSettings {
             anti_affinity,
             anti_affinity_key: key("antiAffinityTopologyKey", &self.anti_affinity_topology_key)?,
             default_spread: true,
+            node_selector_energy: 0,
+            tolerates_energy: 0,
         })
     }
 }

@@ -240,6 +240,8 @@ pub mod job_desired {
     pub const PRIORITY: usize = 9;
     /// 1 while the FAULT gate is high.
     pub const FAULT: usize = 10;
+    /// Tag of the CLUSTERQUEUE whose queue it submits to (0 = none).
+    pub const QUEUE: usize = 11;
 }
 
 /// JOB: observed words (hub -> member).
@@ -262,4 +264,58 @@ pub mod job_observed {
     pub const WAIT_MS: usize = 7;
     /// The latest finished Job: 0 none, 1 Complete, 2 Failed.
     pub const LAST: usize = 8;
+    /// Admissions of the member's Jobs by Kueue, so far.
+    pub const ADMISSIONS: usize = 9;
+    /// Preemptions of the member's Jobs, so far.
+    pub const PREEMPTIONS: usize = 10;
+}
+
+/// CLUSTERQUEUE: desired words (member -> hub).
+pub mod cluster_queue_desired {
+    /// nominalQuota of cpu per flavor, millicores.
+    pub const CPU_M: usize = 0;
+    /// nominalQuota of memory per flavor, MiB.
+    pub const MEMORY_MIB: usize = 1;
+    /// nominalQuota of mana per essence flavor.
+    pub const MANA: usize = 2;
+    /// borrowingLimit, percent of nominal ([`NO_LIMIT`]: none).
+    pub const BORROW_PCT: usize = 3;
+    /// lendingLimit, percent of nominal ([`NO_LIMIT`]: none).
+    pub const LEND_PCT: usize = 4;
+    /// Flavors: 0 default-flavor, 1..=3 one essence, 4 all three.
+    pub const FLAVORS: usize = 5;
+    /// 1 for StrictFIFO.
+    pub const STRICT_FIFO: usize = 6;
+    /// withinClusterQueue: 0 Never, 1 LowerPriority, 2 LowerOrNewerEqualPriority.
+    pub const WITHIN: usize = 7;
+    /// reclaimWithinCohort: 0 Never, 1 LowerPriority, 2 Any.
+    pub const RECLAIM: usize = 8;
+    /// Tag of the CLUSTERQUEUE its COHORT input comes from (0 = none).
+    pub const COHORT_PARENT: usize = 9;
+    /// A limit word meaning "no limit".
+    pub const NO_LIMIT: u32 = u32::MAX;
+}
+
+/// CLUSTERQUEUE: observed words (hub -> member).
+pub mod cluster_queue_observed {
+    /// 1 while the ClusterQueue exists.
+    pub const ACTIVE: usize = 0;
+    /// status.pendingWorkloads.
+    pub const PENDING: usize = 1;
+    /// status.admittedWorkloads.
+    pub const ADMITTED: usize = 2;
+    /// cpu usage over nominal, per mille.
+    pub const CPU_PERMILLE: usize = 3;
+    /// memory usage over nominal, per mille.
+    pub const MEMORY_PERMILLE: usize = 4;
+    /// mana usage over nominal, per mille.
+    pub const MANA_PERMILLE: usize = 5;
+    /// Admissions so far.
+    pub const ADMISSIONS: usize = 6;
+    /// Preemptions of its workloads so far.
+    pub const PREEMPTIONS: usize = 7;
+    /// 1 while borrowing.
+    pub const BORROWING: usize = 8;
+    /// 1 while Terminating.
+    pub const TERMINATING: usize = 9;
 }

@@ -5,6 +5,7 @@
 use super::constraints::SchedulingSpec;
 use super::controllers::PodOwner;
 use super::events::EventKind;
+use super::mana::Mana;
 use super::objects::*;
 use super::World;
 
@@ -78,6 +79,7 @@ impl World {
             restart_policy: RestartPolicy::Always,
             cpu_m: spec.cpu_m,
             memory_mib: spec.memory_mib,
+            mana: Mana::NONE,
             scheduling: SchedulingSpec::default(),
         };
         let pod = owner.new_pod(meta, NONE);

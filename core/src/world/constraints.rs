@@ -1,6 +1,8 @@
 //! What the scheduler matches pods against: node labels and taints, and a pod's priority,
 //! tolerations, node selector, topology spread constraint and anti-affinity.
 
+use super::mana::{essence_from_word, EssenceIndex};
+
 /// Zones a node can be labelled with (`topology.kubernetes.io/zone`), 1-based.
 pub const ZONE_NAMES: [&str; 4] = ["zone-a", "zone-b", "zone-c", "zone-d"];
 /// Number of zones.
@@ -141,6 +143,10 @@ pub struct SchedulingSpec {
     /// Owned by a ReplicaSet: the system default spread constraints apply when `spread` is
     /// `None` (hostname maxSkew 3, zone maxSkew 5, ScheduleAnyway).
     pub default_spread: bool,
+    /// nodeSelector `energy=<essence>` (0 = none).
+    pub node_selector_energy: EssenceIndex,
+    /// Tolerates the taint `energy=<essence>:NoSchedule` (operator Equal; 0 = none).
+    pub tolerates_energy: EssenceIndex,
 }
 
 /// The priority classes this world knows: name and value.
@@ -187,6 +193,8 @@ impl SchedulingSpec {
             | anti << 19
             | u32::from(self.anti_affinity_key == TopologyKey::Zone) << 21
             | u32::from(self.default_spread) << 22
+            | u32::from(self.node_selector_energy.min(3)) << 23
+            | u32::from(self.tolerates_energy.min(3)) << 25
     }
 
     /// The spec [`SchedulingSpec::pack_flags`] packed, with this priority. A zero word (nothing
@@ -236,6 +244,8 @@ impl SchedulingSpec {
             },
             anti_affinity_key: key(flags & (1 << 21) != 0),
             default_spread: flags & (1 << 22) != 0,
+            node_selector_energy: essence_from_word((flags >> 23) & 3),
+            tolerates_energy: essence_from_word((flags >> 25) & 3),
         }
     }
 }

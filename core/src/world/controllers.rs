@@ -5,6 +5,7 @@ use std::cmp::Ordering;
 
 use super::constraints::SchedulingSpec;
 use super::events::EventKind;
+use super::mana::Mana;
 use super::objects::*;
 use super::timers::TimerAction;
 use super::workloads::ReplicaSet;
@@ -187,6 +188,8 @@ impl World {
             allocatable_pods: spec.pods,
             requested_cpu_m: 0,
             requested_memory_mib: 0,
+            mana: spec.mana,
+            requested_mana: 0,
             pod_count: 0,
             ready: false,
             kubelet_silent: false,
@@ -227,11 +230,13 @@ impl World {
         self.update_node_labels_and_taints(index, spec);
         let resized = node.allocatable_cpu_m != spec.cpu_m
             || node.allocatable_memory_mib != spec.memory_mib
-            || node.allocatable_pods != spec.pods;
+            || node.allocatable_pods != spec.pods
+            || node.mana.amount != spec.mana.amount;
         if resized {
             let grew = spec.cpu_m >= node.allocatable_cpu_m
                 || spec.memory_mib >= node.allocatable_memory_mib
-                || spec.pods >= node.allocatable_pods;
+                || spec.pods >= node.allocatable_pods
+                || spec.mana.amount >= node.mana.amount;
             let rv = self.write(
                 EventKind::NodeUpdated,
                 node.name(),
@@ -244,6 +249,7 @@ impl World {
                 n.allocatable_cpu_m = spec.cpu_m;
                 n.allocatable_memory_mib = spec.memory_mib;
                 n.allocatable_pods = spec.pods;
+                n.mana.amount = spec.mana.amount;
                 n.meta.resource_version = rv;
             }
             self.evict_until_fits(index);
@@ -261,6 +267,7 @@ impl World {
             };
             let over = node.requested_cpu_m > node.allocatable_cpu_m
                 || node.requested_memory_mib > node.allocatable_memory_mib
+                || node.requested_mana > node.mana.amount
                 || node.pod_count > node.allocatable_pods;
             if !over {
                 return;
@@ -306,6 +313,7 @@ impl World {
                     restart_policy: RestartPolicy::Always,
                     cpu_m: set.template.cpu_m,
                     memory_mib: set.template.memory_mib,
+                    mana: Mana::NONE,
                     // Owned by a ReplicaSet: the system default spread constraints apply.
                     scheduling: SchedulingSpec {
                         default_spread: true,
@@ -582,6 +590,7 @@ pub(super) struct PodOwner {
     pub restart_policy: RestartPolicy,
     pub cpu_m: u32,
     pub memory_mib: u32,
+    pub mana: Mana,
     pub scheduling: SchedulingSpec,
 }
 
@@ -596,6 +605,7 @@ impl PodOwner {
             restart_policy: self.restart_policy,
             cpu_m: self.cpu_m,
             memory_mib: self.memory_mib,
+            mana: self.mana,
             state: PodState::Unscheduled,
             start_time: None,
             ready: false,

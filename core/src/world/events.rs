@@ -64,6 +64,34 @@ pub enum EventKind {
     JobDeadlineExceeded,
     /// A Job was deleted.
     JobDeleted,
+    /// Kueue suspended a Job (its Workload was evicted): its pods are deleted.
+    JobSuspended,
+    /// Kueue admitted a Job's Workload and unsuspended it.
+    JobResumed,
+    /// A CLUSTERQUEUE's ClusterQueue was created.
+    ClusterQueueCreated,
+    /// A ClusterQueue's spec changed.
+    ClusterQueueUpdated,
+    /// A ClusterQueue was deleted (Terminating while workloads are admitted).
+    ClusterQueueDeleted,
+    /// Kueue created a queued Job's Workload.
+    WorkloadCreated,
+    /// A Workload's QuotaReserved became False with a new reason (the message).
+    WorkloadPending,
+    /// Quota was reserved for a Workload.
+    QuotaReserved,
+    /// A Workload was admitted.
+    WorkloadAdmitted,
+    /// A Workload was preempted (the message: InClusterQueue, InCohortReclamation, ...).
+    WorkloadPreempted,
+    /// A Workload was evicted (the message: Preempted, PodsReadyTimeout).
+    WorkloadEvicted,
+    /// A Workload is back in its queue.
+    WorkloadRequeued,
+    /// A Workload finished (Succeeded or Failed).
+    WorkloadFinished,
+    /// A Workload was deleted.
+    WorkloadDeleted,
     /// A pod was created.
     PodCreated,
     /// The scheduler bound a pod to a node.
@@ -143,6 +171,20 @@ impl EventKind {
             EventKind::JobBackoffLimitExceeded => "BackoffLimitExceeded",
             EventKind::JobDeadlineExceeded => "DeadlineExceeded",
             EventKind::JobDeleted => "JobDeleted",
+            EventKind::JobSuspended => "Suspended",
+            EventKind::JobResumed => "Resumed",
+            EventKind::ClusterQueueCreated => "ClusterQueueCreated",
+            EventKind::ClusterQueueUpdated => "ClusterQueueUpdated",
+            EventKind::ClusterQueueDeleted => "ClusterQueueDeleted",
+            EventKind::WorkloadCreated => "CreatedWorkload",
+            EventKind::WorkloadPending => "Pending",
+            EventKind::QuotaReserved => "QuotaReserved",
+            EventKind::WorkloadAdmitted => "Admitted",
+            EventKind::WorkloadPreempted => "Preempted",
+            EventKind::WorkloadEvicted => "EvictedDueToPreempted",
+            EventKind::WorkloadRequeued => "Requeued",
+            EventKind::WorkloadFinished => "Finished",
+            EventKind::WorkloadDeleted => "WorkloadDeleted",
             EventKind::PodCreated => "PodCreated",
             EventKind::PodScheduled => "Scheduled",
             EventKind::PodFailedScheduling => "FailedScheduling",
@@ -208,6 +250,8 @@ impl Event {
             v["message"] = json!(message);
         } else if self.kind == EventKind::NotTriggerScaleUp {
             v["message"] = json!(ScaleUpBlock::from_i64(self.value).message());
+        } else if self.object.kind == ObjectKind::Workload && self.detail != 0 {
+            v["message"] = json!(crate::world::kueue_reason(self.detail));
         } else if self.kind == EventKind::ScalingReplicaSet {
             v["message"] = json!(self.scaling_message());
             v["value"] = json!(self.value);

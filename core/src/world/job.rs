@@ -31,6 +31,7 @@ impl World {
             return;
         };
         self.write(EventKind::JobDeleted, Job::name(id), None, 0);
+        self.delete_job_workload(id);
         self.orphan_and_terminate(job.first_pod);
         self.jobs[id as usize] = None;
         remove_sorted(&mut self.job_ids, id);
@@ -79,6 +80,10 @@ impl World {
             return;
         };
         if job.condition.is_some() {
+            return;
+        }
+        if job.suspended {
+            // spec.suspend: no pods, and no deadline running (the eviction deleted the pods).
             return;
         }
         let spec = job.spec;
@@ -138,6 +143,7 @@ impl World {
                 restart_policy: spec.restart_policy,
                 cpu_m: spec.cpu_m,
                 memory_mib: spec.memory_mib,
+                mana: spec.mana,
                 scheduling: spec.scheduling,
             };
             for _ in job.active..want {
@@ -156,6 +162,7 @@ impl World {
         job.condition = Some(condition);
         let first = job.first_pod;
         let rv = self.write(kind, Job::name(id), None, 0);
+        self.finish_job_workload(id, condition == JobCondition::Complete);
         if let Some(job) = self.jobs[id as usize].as_mut() {
             job.meta.resource_version = rv;
         }

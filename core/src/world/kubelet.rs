@@ -78,6 +78,7 @@ impl World {
         if let Some(n) = self.nodes.get_mut(node_index) {
             n.requested_cpu_m += pod.cpu_m;
             n.requested_memory_mib += pod.memory_mib;
+            n.requested_mana += pod.mana.amount;
             n.pod_count += 1;
             if n.first_pod == NONE {
                 n.first_pod = index;
@@ -113,6 +114,7 @@ impl World {
         };
         node.requested_cpu_m -= pod.cpu_m;
         node.requested_memory_mib -= pod.memory_mib;
+        node.requested_mana = node.requested_mana.saturating_sub(pod.mana.amount);
         node.pod_count -= 1;
         if node.first_pod == index {
             node.first_pod = pod.node_next;

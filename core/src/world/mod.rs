@@ -10,10 +10,13 @@ mod deployment;
 mod etcd;
 pub mod events;
 mod job;
+mod job_queueing;
 mod kubelet;
+pub mod mana;
 pub mod names;
 mod node_lifecycle;
 pub mod objects;
+pub mod queueing;
 pub mod scheduler;
 mod services;
 mod slab;
@@ -28,6 +31,7 @@ pub use bare_pods::{BarePod, BarePodSpec, BarePodStatus};
 pub use deployment::resolve_fenceposts;
 pub use etcd::COMPACTION_INTERVAL;
 use events::{Event, EventKind, EventLog};
+pub use job_queueing::{kueue_reason, workload_name, KUEUE_REASONS};
 pub use kubelet::{
     crash_loop_backoff, CONTAINER_START_MEDIAN, CRASH_AFTER_MEDIAN, CRASH_LOOP_BACKOFF_INITIAL,
     CRASH_LOOP_BACKOFF_MAX, CRASH_LOOP_BACKOFF_RESET, READINESS_MEDIAN, SHUTDOWN_MEDIAN,
@@ -126,6 +130,8 @@ pub struct World {
     services: Vec<Option<Service>>,
     /// Tags of existing Services, ascending.
     service_tags: Vec<u32>,
+    /// Kueue: ClusterQueues, Workloads, admission.
+    queueing: queueing::Queueing,
     compactor: etcd::Compactor,
     queue: SchedulingQueue,
     framework: Framework,
@@ -173,6 +179,7 @@ impl World {
             bare_pods: vec![None; slots],
             services: vec![None; slots],
             service_tags: Vec::with_capacity(slots),
+            queueing: queueing::Queueing::new(MAX_JOBS),
             compactor: etcd::Compactor::new(),
             queue: SchedulingQueue::with_capacity(config.max_pods),
             framework,
@@ -342,6 +349,7 @@ impl World {
         self.reconcile_pools();
         self.reconcile_autoscalers();
         self.reconcile_deployments();
+        self.reconcile_queueing();
         self.reconcile_jobs();
         self.schedule_pending();
         self.reconcile_services();

@@ -31,6 +31,10 @@ pub enum ObjectKind {
     NodePool,
     /// karpenter.sh/v1 NodeClaim: an AUTOSCALER's request for one node (named as its node).
     NodeClaim,
+    /// kueue.x-k8s.io/v1beta2 ClusterQueue: a CLUSTERQUEUE module's.
+    ClusterQueue,
+    /// kueue.x-k8s.io/v1beta2 Workload: a queued Job's (`owner` is the Job's id).
+    Workload,
 }
 
 /// Identifies an object: enough to print the name Kubernetes would show.
@@ -61,6 +65,8 @@ impl ObjectName {
             ObjectKind::EndpointSlice => "EndpointSlice",
             ObjectKind::ConfigMap => "ConfigMap",
             ObjectKind::Etcd => "Etcd",
+            ObjectKind::ClusterQueue => "ClusterQueue",
+            ObjectKind::Workload => "Workload",
         }
     }
 }
@@ -125,6 +131,12 @@ impl fmt::Display for ObjectName {
             ObjectKind::ConfigMap => write!(f, "external-{}", self.owner),
             ObjectKind::Etcd => f.write_str("compact_rev_key"),
             ObjectKind::Job => write!(f, "job-{}", self.owner),
+            ObjectKind::ClusterQueue => write!(f, "clusterqueue-{}", self.owner),
+            // Kueue names a Job's Workload `job-<job name>-<hash>`.
+            ObjectKind::Workload => {
+                write!(f, "job-job-{}-", self.owner)?;
+                write_suffix(f, u64::from(self.owner) ^ 0x6b75_6575, 5)
+            }
             ObjectKind::JobPod => {
                 write!(f, "job-{}-", self.owner)?;
                 write_suffix(f, self.id ^ 0x5bd1_e995, 5)

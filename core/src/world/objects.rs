@@ -1,6 +1,7 @@
 //! The API objects of the world: nodes, pods and node pools (workloads are in `workloads`).
 
 use super::constraints::{SchedulingSpec, TaintEffect};
+use super::mana::Mana;
 use super::names::{ObjectKind, ObjectName};
 
 /// Index meaning "none" in the world's intrusive lists and references.
@@ -36,6 +37,11 @@ pub struct Node {
     pub requested_cpu_m: u32,
     /// Memory requested by pods bound here, MiB.
     pub requested_memory_mib: u32,
+    /// Allocatable `manawell.io/<essence>`; a non-zero essence also labels the node
+    /// `energy=<essence>` and taints it `energy=<essence>:NoSchedule`.
+    pub mana: Mana,
+    /// Mana requested by pods bound here.
+    pub requested_mana: u32,
     /// Pods bound here.
     pub pod_count: u32,
     /// The Ready condition.
@@ -169,6 +175,8 @@ pub struct Pod {
     pub cpu_m: u32,
     /// Memory request in MiB.
     pub memory_mib: u32,
+    /// Extended-resource request `manawell.io/<essence>`.
+    pub mana: Mana,
     /// Lifecycle state.
     pub state: PodState,
     /// status.startTime: when the kubelet first acknowledged the pod (None before).
@@ -269,6 +277,8 @@ pub struct NodePoolSpec {
     pub zone: u8,
     /// The `kuberack.io/dedicated` taint on every node.
     pub taint: TaintEffect,
+    /// Mana every node advertises, with its `energy` label and taint (essence 0: none).
+    pub mana: Mana,
 }
 
 /// The most nodes one pool holds (one per poly channel).

@@ -8,18 +8,24 @@ use super::objects::*;
 use super::World;
 
 impl World {
-    /// Applies the pool's zone label and taint to a node.
+    /// Applies the pool's zone label, taint and `energy` label/taint to a node.
     pub(super) fn update_node_labels_and_taints(&mut self, index: u32, spec: &NodePoolSpec) {
         let Some(node) = self.nodes.get(index).copied() else {
             return;
         };
-        if node.zone == spec.zone && node.taint == spec.taint {
+        let essence_changed = node.mana.essence != spec.mana.essence;
+        if node.zone == spec.zone && node.taint == spec.taint && !essence_changed {
             return;
         }
         let rv = self.write(EventKind::NodeUpdated, node.name(), None, 0);
         if let Some(n) = self.nodes.get_mut(index) {
             n.zone = spec.zone;
             n.taint = spec.taint;
+            if essence_changed {
+                // The device plugin re-registers its resource (pods bound before keep
+                // running, as the kubelet admits pods only when they start).
+                n.mana = spec.mana;
+            }
             n.meta.resource_version = rv;
         }
         // A relaxed taint or a new label may let waiting pods fit.

@@ -1,8 +1,10 @@
 //! Workload objects: Deployments with their ReplicaSets, and Jobs.
 
 use super::constraints::SchedulingSpec;
+use super::mana::Mana;
 use super::names::{ObjectKind, ObjectName};
 use super::objects::{ObjectMeta, RestartPolicy, NONE};
+use super::queueing::JobQueueing;
 
 /// A pod template: what a ReplicaSet stamps into each pod it creates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -269,12 +271,16 @@ pub struct JobSpec {
     pub cpu_m: u32,
     /// Memory request per pod, MiB.
     pub memory_mib: u32,
+    /// Extended-resource request per pod, `manawell.io/<essence>`.
+    pub mana: Mana,
     /// Seconds a container runs before it exits 0.
     pub run_seconds: f64,
     /// The containers crash: they exit with code 1 shortly after starting.
     pub fault: bool,
     /// The pod template's priority and constraints.
     pub scheduling: SchedulingSpec,
+    /// Kueue's labels: the queue and the WorkloadPriorityClass.
+    pub queueing: JobQueueing,
 }
 
 impl Default for JobSpec {
@@ -288,9 +294,11 @@ impl Default for JobSpec {
             restart_policy: RestartPolicy::Never,
             cpu_m: 100,
             memory_mib: 128,
+            mana: Mana::NONE,
             run_seconds: 10.0,
             fault: false,
             scheduling: SchedulingSpec::default(),
+            queueing: JobQueueing::NONE,
         }
     }
 }
@@ -339,6 +347,16 @@ pub struct Job {
     pub consecutive_failures: u32,
     /// Pod creation waits until then (the controller's backoff after failures).
     pub next_create_at: f64,
+    /// spec.suspend: no pods run (a queued Job until Kueue admits it, or after an eviction).
+    pub suspended: bool,
+    /// Its Kueue Workload's id (`NONE`: none).
+    pub workload: u32,
+    /// When Kueue first admitted it.
+    pub admitted_at: Option<f64>,
+    /// Times Kueue admitted it.
+    pub admissions: u32,
+    /// Times it was suspended by an eviction (preemption).
+    pub preemptions: u32,
     /// Oldest pod (intrusive list through `Pod::owner_next`).
     pub first_pod: u32,
     /// Newest pod.
@@ -368,6 +386,11 @@ impl Job {
             condition: None,
             consecutive_failures: 0,
             next_create_at: now,
+            suspended: spec.queueing.is_queued(),
+            workload: NONE,
+            admitted_at: None,
+            admissions: 0,
+            preemptions: 0,
             first_pod: NONE,
             last_pod: NONE,
         }

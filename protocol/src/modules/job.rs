@@ -32,6 +32,8 @@ pub mod input {
     pub const SUBMIT: usize = 1;
     /// Fault gate.
     pub const FAULT: usize = 2;
+    /// A CLUSTERQUEUE's QUEUE output: Jobs go through Kueue.
+    pub const QUEUE: usize = 3;
 }
 
 /// Output indices.
@@ -48,6 +50,10 @@ pub mod output {
     pub const ACTIVE: usize = 4;
     /// Wait-time CV.
     pub const WAIT: usize = 5;
+    /// Trigger per admission by Kueue.
+    pub const ADMITTED: usize = 6;
+    /// Trigger per preemption (the Job is suspended and requeued).
+    pub const PREEMPTED: usize = 7;
 }
 
 /// Light indices.
@@ -65,6 +71,7 @@ pub mod light {
 const L: f32 = 10.16;
 const C: f32 = 30.48;
 const R: f32 = 50.8;
+const Q: f32 = 71.12;
 
 /// The JOB descriptor.
 pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
@@ -73,7 +80,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
     description: "Batch Jobs you submit with a trigger: pods run to completion, parallel, retried, timed out",
     tags: &["Sequencer", "Envelope generator"],
     role: ModuleRole::Member,
-    hp: 12,
+    hp: 16,
     params: &[
         knob("PARALLELISM", "Parallelism", "spec.parallelism: most pods of one Job running at once", 1.0, 16.0, 2.0, " pods", at(L, 33.0)).snapped(),
         knob("COMPLETIONS", "Completions", "spec.completions: pods that must succeed", 1.0, 32.0, 4.0, " pods", at(C, 33.0)).snapped(),
@@ -129,6 +136,15 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             1,
             at(R, 84.0),
         ),
+        port(
+            "QUEUE",
+            "Queue",
+            "Reference from a CLUSTERQUEUE's QUEUE output: Jobs are labelled kueue.x-k8s.io/queue-name, created suspended, and run when Kueue admits them (unpatched: they run at once)",
+            SignalKind::Reference,
+            "tag / 512 V",
+            1,
+            at(Q, 84.0),
+        ),
     ],
     outputs: &[
         port(
@@ -179,11 +195,29 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         port(
             "WAIT",
             "Wait time",
-            "How long the latest started Job waited from submission to its first running pod",
+            "How long the latest started Job waited from submission to its first running pod (queueing included)",
             SignalKind::UnipolarCv,
             "1 V per 10 s, 10 V at 100 s",
             1,
             at(R, 115.0),
+        ),
+        port(
+            "ADMITTED",
+            "Admitted",
+            "A trigger when Kueue admits one of this module's Jobs (it is unsuspended)",
+            SignalKind::Trigger,
+            "10 V, 1 ms",
+            1,
+            at(Q, 100.0),
+        ),
+        port(
+            "PREEMPTED",
+            "Preempted",
+            "A trigger when one of this module's Jobs is preempted (suspended, its pods deleted, requeued)",
+            SignalKind::Trigger,
+            "10 V, 1 ms",
+            1,
+            at(Q, 115.0),
         ),
     ],
     lights: &[

@@ -2,6 +2,7 @@
 
 pub mod autoscaler;
 pub mod cluster;
+pub mod cluster_queue;
 pub mod deployment;
 pub mod etcd;
 pub mod ingress;
@@ -25,6 +26,7 @@ pub static MODULES: &[&ModuleDescriptor] = &[
     &etcd::DESCRIPTOR,
     &autoscaler::DESCRIPTOR,
     &job::DESCRIPTOR,
+    &cluster_queue::DESCRIPTOR,
 ];
 
 /// The descriptor with this slug.

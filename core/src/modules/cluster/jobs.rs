@@ -23,6 +23,9 @@ struct Tracked {
     started: bool,
     /// When it finished (negative: not yet).
     finished: f64,
+    /// Its admissions and preemptions already counted.
+    admissions: u32,
+    preemptions: u32,
 }
 
 /// What the hub keeps of one JOB module.
@@ -36,6 +39,8 @@ struct MemberJobs {
     failed_total: u32,
     wait_ms: u32,
     last: u32,
+    admissions_total: u32,
+    preemptions_total: u32,
 }
 
 /// Every JOB module's Jobs.
@@ -62,6 +67,8 @@ impl JobOwners {
                     failed_total: 0,
                     wait_ms: 0,
                     last: 0,
+                    admissions_total: 0,
+                    preemptions_total: 0,
                 });
                 let last = self.0.len() - 1;
                 &mut self.0[last]
@@ -85,6 +92,8 @@ impl JobOwners {
                     submitted: world.time(),
                     started: false,
                     finished: -1.0,
+                    admissions: 0,
+                    preemptions: 0,
                 });
             }
         }
@@ -118,6 +127,13 @@ impl JobOwners {
                 *entry = None;
                 continue;
             };
+            m.admissions_total = m
+                .admissions_total
+                .wrapping_add(job.admissions.wrapping_sub(t.admissions));
+            m.preemptions_total = m
+                .preemptions_total
+                .wrapping_add(job.preemptions.wrapping_sub(t.preemptions));
+            (t.admissions, t.preemptions) = (job.admissions, job.preemptions);
             let pods_running = world
                 .job_pods(t.id)
                 .filter(|p| p.state == PodState::Running && !p.terminating)
@@ -160,5 +176,7 @@ impl JobOwners {
         slot.set_observed(jo::WAITING, waiting);
         slot.set_observed(jo::WAIT_MS, m.wait_ms);
         slot.set_observed(jo::LAST, m.last);
+        slot.set_observed(jo::ADMISSIONS, m.admissions_total);
+        slot.set_observed(jo::PREEMPTIONS, m.preemptions_total);
     }
 }

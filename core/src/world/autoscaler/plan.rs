@@ -16,6 +16,8 @@ pub struct Request {
     pub cpu_m: u32,
     /// Memory, MiB.
     pub memory_mib: u32,
+    /// Mana of the pool's essence.
+    pub mana: u32,
 }
 
 /// Room on one node, existing or planned.
@@ -27,21 +29,28 @@ pub struct Bin {
     pub memory_mib: u32,
     /// Free pod slots.
     pub pods: u32,
+    /// Free mana of the pool's essence.
+    pub mana: u32,
 }
 
 impl Bin {
     fn take(&mut self, r: Request) -> bool {
-        if r.cpu_m > self.cpu_m || r.memory_mib > self.memory_mib || self.pods == 0 {
+        if r.cpu_m > self.cpu_m
+            || r.memory_mib > self.memory_mib
+            || r.mana > self.mana
+            || self.pods == 0
+        {
             return false;
         }
         self.cpu_m -= r.cpu_m;
         self.memory_mib -= r.memory_mib;
+        self.mana -= r.mana;
         self.pods -= 1;
         true
     }
 }
 
-/// First-fit-decreasing: sorts `requests` largest first (cpu, then memory) and places each
+/// First-fit-decreasing: sorts `requests` largest first (cpu, then memory, then mana) and places each
 /// in the first bin with room, opening new bins of `shape` (at most `max_new`, and only as
 /// `bins` has spare capacity: nothing is allocated). Returns the bins opened and the
 /// requests left unplaced.
@@ -51,7 +60,9 @@ pub fn first_fit_decreasing(
     shape: Bin,
     max_new: u32,
 ) -> (u32, u32) {
-    requests.sort_unstable_by(|a, b| b.cpu_m.cmp(&a.cpu_m).then(b.memory_mib.cmp(&a.memory_mib)));
+    requests.sort_unstable_by(|a, b| {
+        (b.cpu_m, b.memory_mib, b.mana).cmp(&(a.cpu_m, a.memory_mib, a.mana))
+    });
     let mut opened = 0;
     let mut unplaced = 0;
     for &r in requests.iter() {
@@ -84,6 +95,8 @@ fn template_node(tag: u32, spec: &NodePoolSpec) -> Node {
         allocatable_pods: spec.pods,
         requested_cpu_m: 0,
         requested_memory_mib: 0,
+        mana: spec.mana,
+        requested_mana: 0,
         pod_count: 0,
         ready: true,
         kubelet_silent: false,
@@ -101,6 +114,7 @@ fn targets(node: &Node, pod: &Pod) -> bool {
     let info = NodeInfo::from(node);
     pod.cpu_m <= node.allocatable_cpu_m
         && pod.memory_mib <= node.allocatable_memory_mib
+        && pod.mana.amount <= node.mana.allocatable_of(pod.mana.essence)
         && taint_toleration_filter(&info, spec).is_ok()
         && node_affinity_filter(&info, spec).is_ok()
 }
@@ -112,6 +126,7 @@ fn free(node: &Node) -> Bin {
             .allocatable_memory_mib
             .saturating_sub(node.requested_memory_mib),
         pods: node.allocatable_pods.saturating_sub(node.pod_count),
+        mana: node.mana.amount.saturating_sub(node.requested_mana),
     }
 }
 
@@ -133,6 +148,7 @@ impl World {
                     self.plan_requests.push(Request {
                         cpu_m: pod.cpu_m,
                         memory_mib: pod.memory_mib,
+                        mana: pod.mana.amount,
                     });
                 }
             }
@@ -165,6 +181,7 @@ impl World {
             cpu_m: spec.cpu_m,
             memory_mib: spec.memory_mib,
             pods: spec.pods,
+            mana: spec.mana.amount,
         };
         self.plan_bins.clear();
         for c in a.claims.iter().flatten() {
@@ -294,6 +311,7 @@ impl World {
             self.plan_requests.push(Request {
                 cpu_m: p.cpu_m,
                 memory_mib: p.memory_mib,
+                mana: p.mana.amount,
             });
         }
         self.plan_bins.clear();
@@ -313,6 +331,7 @@ impl World {
             cpu_m: 0,
             memory_mib: 0,
             pods: 0,
+            mana: 0,
         };
         first_fit_decreasing(&mut self.plan_requests, &mut self.plan_bins, none, 0).1 == 0
     }
@@ -336,6 +355,7 @@ mod tests {
         Request {
             cpu_m,
             memory_mib: 1,
+            mana: 0,
         }
     }
 
@@ -343,6 +363,7 @@ mod tests {
         cpu_m: 4000,
         memory_mib: 1 << 20,
         pods: 110,
+        mana: 0,
     };
 
     #[test]
@@ -376,16 +397,19 @@ mod tests {
             Request {
                 cpu_m: 1,
                 memory_mib: 600,
+                mana: 0,
             },
             Request {
                 cpu_m: 1,
                 memory_mib: 600,
+                mana: 0,
             },
         ];
         let shape = Bin {
             cpu_m: 4000,
             memory_mib: 1000,
             pods: 110,
+            mana: 0,
         };
         let mut bins = Vec::with_capacity(4);
         assert_eq!(
@@ -397,6 +421,29 @@ mod tests {
         assert_eq!(
             first_fit_decreasing(&mut [r(1), r(1), r(1)], &mut bins, slots, 16),
             (3, 0)
+        );
+    }
+
+    #[test]
+    fn ffd_counts_mana_like_any_other_resource() {
+        let mana = |amount| Request {
+            cpu_m: 1,
+            memory_mib: 1,
+            mana: amount,
+        };
+        // Nodes of 8 mana: 6 + 5 + 4 + 3 need three nodes (6, 5+3, 4), not two.
+        let mut requests = [mana(4), mana(6), mana(3), mana(5)];
+        let shape = Bin { mana: 8, ..SHAPE };
+        let mut bins = Vec::with_capacity(4);
+        assert_eq!(
+            first_fit_decreasing(&mut requests, &mut bins, shape, 16),
+            (3, 0)
+        );
+        // A request bigger than a node's mana fits nowhere and opens nothing.
+        let mut bins = Vec::with_capacity(4);
+        assert_eq!(
+            first_fit_decreasing(&mut [mana(9)], &mut bins, shape, 16),
+            (0, 1)
         );
     }
 }

@@ -3,6 +3,7 @@
 //! and the resources nominated pods have reserved.
 
 use crate::world::constraints::{AntiAffinity, SchedulingSpec, ZONES};
+use crate::world::mana::Mana;
 use crate::world::objects::Node;
 
 /// The pod being scheduled.
@@ -12,6 +13,8 @@ pub struct PodInfo {
     pub cpu_m: u32,
     /// Memory request, MiB.
     pub memory_mib: u32,
+    /// Extended-resource request.
+    pub mana: Mana,
     /// Its app (the owning Deployment's tag): the label its selectors match.
     pub app: u32,
     /// Priority, tolerations, selectors and constraints.
@@ -181,4 +184,6 @@ pub struct Reservation {
     pub cpu_m: u32,
     /// Memory, MiB.
     pub memory_mib: u32,
+    /// Mana.
+    pub mana: u32,
 }

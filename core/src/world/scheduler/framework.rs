@@ -111,7 +111,7 @@ pub fn run_filters(
     node_unschedulable::filter(node)?;
     taint_toleration::filter(node, spec)?;
     node_affinity::filter(node, spec)?;
-    node_resources_fit::filter(node, pod.cpu_m, pod.memory_mib, removed.extra)?;
+    node_resources_fit::filter(node, pod, removed.extra)?;
     if let Some(hard) = &state.hard_spread {
         pod_topology_spread::filter(index, node, hard, app, removed.app.live)?;
     }
@@ -127,6 +127,7 @@ pub fn reserved_on(node: u32, pod: &PodInfo, reservations: &[Reservation]) -> Ex
             extra.pods += 1;
             extra.cpu_m += i64::from(r.cpu_m);
             extra.memory_mib += i64::from(r.memory_mib);
+            extra.mana += i64::from(r.mana);
         }
     }
     extra

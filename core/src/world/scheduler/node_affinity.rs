@@ -1,4 +1,4 @@
-//! NodeAffinity: the pod's nodeSelector on the zone label filters; its preferred term (weight
+//! NodeAffinity: the pod's nodeSelector on the zone and `energy` labels filters; its preferred term (weight
 //! 100) on the zone label scores, normalised by DefaultNormalizeScore. Without a preferred
 //! term the plugin skips scoring (0 on every node).
 
@@ -6,7 +6,7 @@ use super::node_info::NodeInfo;
 use super::FilterReason;
 use crate::world::constraints::{SchedulingSpec, PREFERRED_WEIGHT};
 
-/// Filter: the nodeSelector `topology.kubernetes.io/zone`.
+/// Filter: the nodeSelector on `topology.kubernetes.io/zone` and `energy`.
 #[inline]
 pub fn filter(node: &NodeInfo, pod: &SchedulingSpec) -> Result<(), FilterReason> {
     if matches_selector(node, pod) {
@@ -19,7 +19,8 @@ pub fn filter(node: &NodeInfo, pod: &SchedulingSpec) -> Result<(), FilterReason>
 /// Whether the node matches the pod's required node affinity.
 #[inline]
 pub fn matches_selector(node: &NodeInfo, pod: &SchedulingSpec) -> bool {
-    pod.node_selector_zone == 0 || node.zone == pod.node_selector_zone
+    (pod.node_selector_zone == 0 || node.zone == pod.node_selector_zone)
+        && (pod.node_selector_energy == 0 || node.mana.essence == pod.node_selector_energy)
 }
 
 /// Whether a zone matches the pod's required node affinity.

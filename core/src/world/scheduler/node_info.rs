@@ -1,9 +1,10 @@
-//! What the filters and scores read of a node, in 28 bytes: the scheduler's snapshot of the
+//! What the filters and scores read of a node, in 36 bytes: the scheduler's snapshot of the
 //! node list (upstream's Snapshot of NodeInfos), kept compact so a cycle over a thousand nodes
 //! stays within the CPU's caches.
 
 use super::framework::NodeSource;
 use crate::world::constraints::TaintEffect;
+use crate::world::mana::Mana;
 use crate::world::objects::Node;
 use crate::world::slab::Slab;
 
@@ -20,6 +21,10 @@ pub struct NodeInfo {
     pub requested_cpu_m: u32,
     /// Memory requested by pods bound here, MiB.
     pub requested_memory_mib: u32,
+    /// Allocatable mana, and the node's `energy` label and taint.
+    pub mana: Mana,
+    /// Mana requested by pods bound here.
+    pub requested_mana: u32,
     /// Pods bound here.
     pub pod_count: u32,
     /// The Ready condition.
@@ -41,6 +46,8 @@ impl From<&Node> for NodeInfo {
             allocatable_pods: n.allocatable_pods,
             requested_cpu_m: n.requested_cpu_m,
             requested_memory_mib: n.requested_memory_mib,
+            mana: n.mana,
+            requested_mana: n.requested_mana,
             pod_count: n.pod_count,
             ready: n.ready,
             unschedulable: n.unschedulable,

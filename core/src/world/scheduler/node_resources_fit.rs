@@ -2,6 +2,7 @@
 //! strategies LeastAllocated, MostAllocated and RequestedToCapacityRatio, cpu and memory
 //! weighted 1 each, computed as upstream computes them.
 
+use super::cycle::PodInfo;
 use super::node_info::NodeInfo;
 use super::{FilterReason, MAX_NODE_SCORE};
 
@@ -173,15 +174,12 @@ fn broken_linear(shape: &[ShapePoint], p: i64) -> i64 {
     s(shape.len() - 1)
 }
 
-/// Filter: pod count, then cpu, then memory, with `extra` requested on the node (nominated
-/// pods' reservations, or minus victims during a preemption dry run).
+/// Filter: pod count, then cpu, then memory, then the extended resource, with `extra`
+/// requested on the node (nominated pods' reservations, or minus victims during a preemption
+/// dry run). A node offers none of an essence it is not labelled with.
 #[inline]
-pub fn filter(
-    node: &NodeInfo,
-    cpu_m: u32,
-    memory_mib: u32,
-    extra: Extra,
-) -> Result<(), FilterReason> {
+pub fn filter(node: &NodeInfo, pod: &PodInfo, extra: Extra) -> Result<(), FilterReason> {
+    let (cpu_m, memory_mib) = (pod.cpu_m, pod.memory_mib);
     let pods = i64::from(node.pod_count) + extra.pods;
     let cpu = i64::from(node.requested_cpu_m) + extra.cpu_m;
     let mem = i64::from(node.requested_memory_mib) + extra.memory_mib;
@@ -193,6 +191,13 @@ pub fn filter(
     }
     if mem + i64::from(memory_mib) > i64::from(node.allocatable_memory_mib) {
         return Err(FilterReason::InsufficientMemory);
+    }
+    if pod.mana.amount > 0 {
+        let mana = i64::from(node.requested_mana) + extra.mana;
+        let offered = node.mana.allocatable_of(pod.mana.essence);
+        if mana + i64::from(pod.mana.amount) > i64::from(offered) {
+            return Err(FilterReason::insufficient_mana(pod.mana.essence));
+        }
     }
     Ok(())
 }
@@ -206,4 +211,6 @@ pub struct Extra {
     pub cpu_m: i64,
     /// Memory, MiB.
     pub memory_mib: i64,
+    /// Mana of the node's essence.
+    pub mana: i64,
 }

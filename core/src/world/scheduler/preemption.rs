@@ -63,6 +63,7 @@ pub(in crate::world) struct Potential {
     start: f64,
     cpu_m: u32,
     memory_mib: u32,
+    mana: u32,
     app_pod: Option<(bool, crate::world::constraints::AntiAffinity)>,
 }
 
@@ -70,6 +71,7 @@ fn remove(removed: &mut Removed, p: &Potential, sign: i64) {
     removed.extra.pods -= sign;
     removed.extra.cpu_m -= sign * i64::from(p.cpu_m);
     removed.extra.memory_mib -= sign * i64::from(p.memory_mib);
+    removed.extra.mana -= sign * i64::from(p.mana);
     if let Some((terminating, anti)) = p.app_pod {
         let mut one = AppCount {
             all: 1,
@@ -216,6 +218,7 @@ impl World {
                     start: p.start_time_or_creation(),
                     cpu_m: p.cpu_m,
                     memory_mib: p.memory_mib,
+                    mana: p.mana.amount,
                     app_pod: (p.owner == info.app)
                         .then_some((p.terminating, p.scheduling.anti_affinity)),
                 };

@@ -1,5 +1,7 @@
 //! Why filters reject nodes, and the FailedScheduling message built from it.
 
+use crate::world::mana::EssenceIndex;
+
 /// Why a node was filtered out, in the order failure messages list the reasons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FilterReason {
@@ -7,6 +9,12 @@ pub enum FilterReason {
     InsufficientCpu,
     /// NodeResourcesFit: insufficient memory.
     InsufficientMemory,
+    /// NodeResourcesFit: insufficient `manawell.io/fire`.
+    InsufficientFire,
+    /// NodeResourcesFit: insufficient `manawell.io/frost`.
+    InsufficientFrost,
+    /// NodeResourcesFit: insufficient `manawell.io/arcane`.
+    InsufficientArcane,
     /// NodeResourcesFit: too many pods.
     TooManyPods,
     /// NodeUnschedulable: the node is cordoned.
@@ -15,6 +23,12 @@ pub enum FilterReason {
     NotReady,
     /// TaintToleration: the untolerated `kuberack.io/dedicated` taint.
     UntoleratedTaint,
+    /// TaintToleration: the untolerated taint `energy=fire`.
+    UntoleratedFire,
+    /// TaintToleration: the untolerated taint `energy=frost`.
+    UntoleratedFrost,
+    /// TaintToleration: the untolerated taint `energy=arcane`.
+    UntoleratedArcane,
     /// NodeAffinity: the node selector does not match.
     NodeAffinity,
     /// PodTopologySpread: the node lacks the topology key.
@@ -29,13 +43,19 @@ pub enum FilterReason {
 
 impl FilterReason {
     /// Every reason, in the order failure messages list them.
-    pub const ALL: [FilterReason; 11] = [
+    pub const ALL: [FilterReason; 17] = [
         FilterReason::InsufficientCpu,
         FilterReason::InsufficientMemory,
+        FilterReason::InsufficientFire,
+        FilterReason::InsufficientFrost,
+        FilterReason::InsufficientArcane,
         FilterReason::TooManyPods,
         FilterReason::Unschedulable,
         FilterReason::NotReady,
         FilterReason::UntoleratedTaint,
+        FilterReason::UntoleratedFire,
+        FilterReason::UntoleratedFrost,
+        FilterReason::UntoleratedArcane,
         FilterReason::NodeAffinity,
         FilterReason::SpreadMissingLabel,
         FilterReason::SpreadSkew,
@@ -53,9 +73,15 @@ impl FilterReason {
             FilterReason::UntoleratedTaint => {
                 "node(s) had untolerated taint {kuberack.io/dedicated: }"
             }
+            FilterReason::UntoleratedFire => "node(s) had untolerated taint {energy: fire}",
+            FilterReason::UntoleratedFrost => "node(s) had untolerated taint {energy: frost}",
+            FilterReason::UntoleratedArcane => "node(s) had untolerated taint {energy: arcane}",
             FilterReason::TooManyPods => "Too many pods",
             FilterReason::InsufficientCpu => "Insufficient cpu",
             FilterReason::InsufficientMemory => "Insufficient memory",
+            FilterReason::InsufficientFire => "Insufficient manawell.io/fire",
+            FilterReason::InsufficientFrost => "Insufficient manawell.io/frost",
+            FilterReason::InsufficientArcane => "Insufficient manawell.io/arcane",
             FilterReason::NodeAffinity => "node(s) didn't match Pod's node affinity/selector",
             FilterReason::SpreadMissingLabel => {
                 "node(s) didn't match pod topology spread constraints (missing required label)"
@@ -75,6 +101,9 @@ impl FilterReason {
             FilterReason::Unschedulable
                 | FilterReason::NotReady
                 | FilterReason::UntoleratedTaint
+                | FilterReason::UntoleratedFire
+                | FilterReason::UntoleratedFrost
+                | FilterReason::UntoleratedArcane
                 | FilterReason::NodeAffinity
                 | FilterReason::SpreadMissingLabel
         )
@@ -82,6 +111,24 @@ impl FilterReason {
 
     const fn index(self) -> usize {
         self as usize
+    }
+
+    /// NodeResourcesFit's reason for too little of this essence's mana.
+    pub fn insufficient_mana(essence: EssenceIndex) -> FilterReason {
+        match essence {
+            1 => FilterReason::InsufficientFire,
+            2 => FilterReason::InsufficientFrost,
+            _ => FilterReason::InsufficientArcane,
+        }
+    }
+
+    /// TaintToleration's reason for an untolerated `energy` taint of this essence.
+    pub fn untolerated_energy(essence: EssenceIndex) -> FilterReason {
+        match essence {
+            1 => FilterReason::UntoleratedFire,
+            2 => FilterReason::UntoleratedFrost,
+            _ => FilterReason::UntoleratedArcane,
+        }
     }
 }
 
@@ -110,7 +157,7 @@ impl ReasonCounts {
             if n == 0 || slot == PACKED_REASONS {
                 continue;
             }
-            word |= ((reason.index() as u64 + 1) << 11 | n) << (slot * 15);
+            word |= ((reason.index() as u64 + 1) << 11 | n) << (slot * SLOT_BITS);
             slot += 1;
         }
         FailureCounts(word)
@@ -118,10 +165,11 @@ impl ReasonCounts {
 }
 
 const PACKED_REASONS: usize = 4;
+const SLOT_BITS: usize = 16;
 const MAX_PACKED_COUNT: u64 = 0x7ff;
 
 /// Per-reason node counts of a failed attempt, packed into an event's detail word: up to four
-/// reasons (a 4-bit reason and an 11-bit count each).
+/// reasons (a 5-bit reason and an 11-bit count each).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FailureCounts(pub u64);
 
@@ -129,7 +177,7 @@ impl FailureCounts {
     /// Nodes filtered out for this reason.
     pub fn get(self, reason: FilterReason) -> u64 {
         (0..PACKED_REASONS)
-            .map(|slot| (self.0 >> (slot * 15)) & 0x7fff)
+            .map(|slot| (self.0 >> (slot * SLOT_BITS)) & 0xffff)
             .find(|entry| entry >> 11 == reason.index() as u64 + 1)
             .map_or(0, |entry| entry & MAX_PACKED_COUNT)
     }

@@ -31,6 +31,7 @@ impl World {
         PodInfo {
             cpu_m: pod.cpu_m,
             memory_mib: pod.memory_mib,
+            mana: pod.mana,
             app: pod.owner,
             scheduling: pod.scheduling,
             index,
@@ -154,6 +155,7 @@ impl World {
                 priority: pod.scheduling.priority,
                 cpu_m: pod.cpu_m,
                 memory_mib: pod.memory_mib,
+                mana: pod.mana.amount,
             });
         }
     }

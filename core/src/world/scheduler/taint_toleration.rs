@@ -1,4 +1,5 @@
-//! TaintToleration: the not-ready taint and the `kuberack.io/dedicated` taint. NoSchedule and
+//! TaintToleration: the not-ready taint, the `kuberack.io/dedicated` taint and the
+//! `energy=<essence>:NoSchedule` taint of mana nodes. NoSchedule and
 //! NoExecute filter; PreferNoSchedule scores (count of intolerable taints, reversed by
 //! DefaultNormalizeScore so untainted nodes score 100).
 
@@ -17,6 +18,9 @@ pub fn filter(node: &NodeInfo, pod: &SchedulingSpec) -> Result<(), FilterReason>
         && !pod.tolerates_dedicated
     {
         return Err(FilterReason::UntoleratedTaint);
+    }
+    if node.mana.essence != 0 && pod.tolerates_energy != node.mana.essence {
+        return Err(FilterReason::untolerated_energy(node.mana.essence));
     }
     Ok(())
 }
