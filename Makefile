@@ -48,7 +48,7 @@ plugin-check:
 	fi
 
 bench:
-	$(CARGO) bench -p kuberack-core
+	$(CARGO) bench -p kuberack-core -p kuberack-sync
 
 panels:
 	$(CARGO) run -q -p kuberack-protocol --bin kuberack-panels

@@ -33,6 +33,18 @@ pub enum Command {
         /// The .vcv file to write.
         output: PathBuf,
     },
+    /// Write the patch's desired objects as kubectl-appliable YAML, plus its topology as a
+    /// ConfigMap.
+    Export {
+        /// The patch: a Rack 2 .vcv file or a bare patch.json.
+        patch: PathBuf,
+        /// Write DIR/kuberack.yaml instead of printing to stdout.
+        #[arg(short = 'o', long = "output", value_name = "DIR")]
+        output: Option<PathBuf>,
+        /// The namespace of the objects.
+        #[arg(long, default_value = "kuberack", value_name = "NS")]
+        namespace: String,
+    },
 }
 
 /// Options of `kuberack play`.
@@ -68,4 +80,17 @@ pub struct PlayArgs {
     /// Never show the progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// Turn on live-cluster sync in every CLUSTER hub and render in real time: the patch
+    /// drives the cluster of the kubeconfig (KUBECONFIG or ~/.kube/config) and hears it.
+    #[arg(long)]
+    pub sync: bool,
+    /// With --sync: the kubeconfig context to use instead of the hub's or the current one.
+    #[arg(long, value_name = "C", requires = "sync")]
+    pub context: Option<String>,
+    /// With --sync: the namespace to write in and watch instead of the hub's.
+    #[arg(long, value_name = "NS", requires = "sync")]
+    pub namespace: Option<String>,
+    /// With --sync: watch the cluster only, write nothing.
+    #[arg(long, requires = "sync")]
+    pub mirror_only: bool,
 }

@@ -2,6 +2,8 @@
 
 use crate::cli::{Cli, Command, PlayArgs};
 use crate::error::Result;
+use crate::export::run_export;
+use crate::live::SyncOptions;
 use crate::models::{describe_all, describe_all_json};
 use crate::patch::pack;
 use crate::play::{play, PlayOptions};
@@ -31,6 +33,11 @@ pub fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Command::Export {
+            patch,
+            output,
+            namespace,
+        } => run_export(&patch, output.as_ref(), &namespace),
     }
 }
 
@@ -44,6 +51,11 @@ fn run_play(args: PlayArgs) -> Result<()> {
         records: args.record,
         events: args.events,
         progress: !args.no_progress,
+        sync: args.sync.then_some(SyncOptions {
+            context: args.context,
+            namespace: args.namespace,
+            mirror_only: args.mirror_only,
+        }),
     };
     let summary = play(&options, &mut |w| eprintln!("kuberack: warning: {w}"))?;
     print!("{summary}");

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::events::{EventDrain, HubTrace, DRAIN_INTERVAL};
+use crate::live::{LiveSession, SyncOptions};
 use crate::load::{load, LoadOptions};
 use crate::patch::load_patch_file;
 use crate::progress::{Progress, UPDATE_INTERVAL};
@@ -37,6 +38,8 @@ pub struct PlayOptions {
     pub events: Option<PathBuf>,
     /// Whether to show a progress bar (only ever on a terminal).
     pub progress: bool,
+    /// Live-cluster sync (then the render runs in real time).
+    pub sync: Option<SyncOptions>,
 }
 
 /// Where a render's per-frame output goes.
@@ -172,6 +175,10 @@ pub fn play(options: &PlayOptions, warn: &mut dyn FnMut(&str)) -> Result<Summary
         None => None,
     };
 
+    let mut live = match &options.sync {
+        Some(sync) => Some(LiveSession::start(&mut loaded.engine, sync)?),
+        None => None,
+    };
     let progress = Progress::new(frames, options.sample_rate, options.progress);
     let result = render(
         &mut loaded.engine,
@@ -181,9 +188,17 @@ pub fn play(options: &PlayOptions, warn: &mut dyn FnMut(&str)) -> Result<Summary
             wav: wav.as_mut().map(|w| w as &mut dyn FrameSink),
             events: events.as_mut().map(|w| w as &mut dyn Write),
         },
-        &mut |n| progress.update(n),
+        &mut |n| {
+            progress.update(n);
+            if let Some(live) = live.as_mut() {
+                live.pace(n);
+            }
+        },
     );
     progress.finish();
+    if let Some(live) = live {
+        live.finish();
+    }
     let wav_path = || options.wav.clone().unwrap_or_default();
     let events_path = || options.events.clone().unwrap_or_default();
     let traces = result.map_err(|e| match e {

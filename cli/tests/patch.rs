@@ -57,8 +57,8 @@ fn a_bare_patch_json_loads_with_params_and_cables() {
     assert_eq!(e.modules().len(), 2);
     let hub = e.module(100).unwrap();
     assert_eq!(hub.descriptor().name, "CLUSTER");
-    // WARP clamps to its top (2), LEVEL to 1, TONE keeps its default.
-    assert_eq!(hub.params(), &[2.0, 0.0, 1.0]);
+    // WARP clamps to its top (2), LEVEL to 1, TONE keeps its default, SYNC stays off.
+    assert_eq!(hub.params(), &[2.0, 0.0, 1.0, 0.0]);
     let node = e.module(200).unwrap();
     assert_eq!(node.params()[0], 3.0);
     assert!(node.input_connected(0));

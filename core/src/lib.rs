@@ -7,6 +7,7 @@ pub mod devices;
 pub mod dsp;
 pub mod forge;
 pub mod kueue;
+pub mod live;
 pub mod modules;
 pub mod rack;
 pub mod registry;

@@ -204,6 +204,13 @@ pub trait Module: Send {
     fn load(&mut self, state: &serde_json::Value) -> Result<(), LoadError>;
     /// Overrides the random seed (only meaningful for a hub).
     fn set_seed(&mut self, _seed: u64) {}
+    /// Tells the module its host's id (Rack's module id), which live sync names real objects
+    /// after; modules that become no real object ignore it.
+    fn set_rack_id(&mut self, _id: u64) {}
+    /// A hub's live-sync link, shared with the host that runs the sync thread.
+    fn live(&self) -> Option<std::sync::Arc<crate::live::LiveLink>> {
+        None
+    }
     /// The display snapshot a hub publishes, shared with the host's UI thread.
     fn view(&self) -> Option<std::sync::Arc<crate::view::ViewCell>> {
         None

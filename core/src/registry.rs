@@ -6,7 +6,7 @@
 //! reads the desired state and writes the observed state back. All exchange is through
 //! relaxed atomics: skew is at most one control tick, like Rack's one-sample cable delay.
 
-use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 
 use kuberack_protocol::{tag::MAX_TAG, MAX_CHANNELS};
@@ -85,6 +85,9 @@ pub struct Slot {
     pub channels: [AtomicU32; MAX_CHANNELS],
     /// Hub: its tick counter. Member: the hub's tick when it last published to this slot.
     pub heartbeat: AtomicU32,
+    /// The host's id of the module (Rack's module id, stable across saves; 0 = unknown):
+    /// what live sync names the module's real objects after.
+    rack_id: AtomicU64,
 }
 
 impl Slot {
@@ -106,6 +109,16 @@ impl Slot {
     /// Joins (tag > 0) or leaves (0) a hub.
     pub fn set_hub(&self, tag: u32) {
         self.hub.store(tag, Relaxed);
+    }
+
+    /// The host's id of the module in this slot (0 = unknown).
+    pub fn rack_id(&self) -> u64 {
+        self.rack_id.load(Relaxed)
+    }
+
+    /// Records the host's id of the module in this slot.
+    pub fn set_rack_id(&self, id: u64) {
+        self.rack_id.store(id, Relaxed);
     }
 
     /// Reads a desired word.
@@ -140,6 +153,7 @@ impl Slot {
 
     fn clear_state(&self) {
         self.hub.store(0, Relaxed);
+        self.rack_id.store(0, Relaxed);
         self.heartbeat.store(0, Relaxed);
         for w in self
             .desired

@@ -121,9 +121,25 @@ fn process_allocates_nothing_after_warm_up() {
     rig.run(0.01);
     let selector = [rig.out(dep, "SELECTOR", 0), rig.out(pod, "REF", 0)];
     rig.drive_poly(svc, "SELECTOR", &selector);
+    // Live sync on, the test standing in for the sync thread on this thread (so the counter
+    // sees the hub's side only): desired changes drained, real events fed back.
+    rig.modules[dep].module.set_rack_id(11);
+    rig.modules[dep2].module.set_rack_id(12);
+    rig.modules[node].module.set_rack_id(13);
+    rig.modules[node]
+        .module
+        .load(&serde_json::json!({"sync": {"cordon": true}}))
+        .unwrap();
+    let link = rig.modules[hub]
+        .module
+        .live()
+        .expect("a hub has a sync link");
+    let mut sync_end = link.take_sync_end().expect("the sync end");
+    let mut handed_over = [0; 2];
     rig.run(5.0);
     let sr = rig.sample_rate;
     let n = count_allocations(&mut rig, 30.0, |r, i| {
+        live_sync_churn(r, hub, &mut sync_end, &mut handed_over, i);
         let t = i as f32 / sr;
         r.drive(dep, "REPLICAS", 4.0 * (t * 1.3).sin());
         r.param(pool2, "COUNT", if (t as u32) % 6 < 3 { 2.0 } else { 4.0 });
@@ -308,6 +324,11 @@ fn process_allocates_nothing_after_warm_up() {
         seen(EventKind::EnchantmentDeleted) > 4,
         "no forge was unplugged"
     );
+    assert!(
+        handed_over[0] > 20,
+        "sync saw {handed_over:?} desired changes"
+    );
+    assert!(handed_over[1] > 2, "sync saw {handed_over:?} node cordons");
     assert_eq!(n, 0, "process() allocated {n} times after warm-up");
     // Every model took part.
     let slugs: Vec<&str> = rig
@@ -320,6 +341,44 @@ fn process_allocates_nothing_after_warm_up() {
     }
     jobs_and_kubelets_allocate_nothing();
     the_forge_allocates_nothing();
+}
+
+/// SYNC flips by switch and by gate; the stand-in drains the desired queue now and then (so
+/// it also runs full), counting all changes and node cordons, feeds real pod events back and
+/// updates the real cluster's summary.
+fn live_sync_churn(
+    r: &mut Rig,
+    hub: usize,
+    end: &mut kuberack_core::live::SyncEnd,
+    handed_over: &mut [usize; 2],
+    i: usize,
+) {
+    use kuberack_core::live::{Change, MirrorKind, ObjectKind, Observed, RealSummary};
+    let s = i / r.sample_rate as usize;
+    r.param(hub, "SYNC", if s % 10 < 6 { 1.0 } else { 0.0 });
+    r.drive(hub, "SYNC", if s % 10 == 8 { 10.0 } else { 0.0 });
+    if i.is_multiple_of(4096) && !s.is_multiple_of(3) {
+        while let Some(change) = end.pop_desired() {
+            handed_over[0] += 1;
+            if matches!(change, Change::Apply(o) if o.key.kind == ObjectKind::Node) {
+                handed_over[1] += 1;
+            }
+        }
+    }
+    if i.is_multiple_of(3000) {
+        end.status.set_real(Some(RealSummary {
+            nodes: 3,
+            ready_nodes: 3,
+            cpu_allocatable_m: 12_000,
+            cpu_requested_m: (i as u64 / 3000) % 12_000,
+        }));
+    }
+    if i.is_multiple_of(1000) {
+        end.push_observed(Observed {
+            kind: MirrorKind::World(EventKind::PodScheduled),
+            module: 11,
+        });
+    }
 }
 
 /// The Job controller, container restarts and silent kubelets, stepped through the World API.

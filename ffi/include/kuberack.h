@@ -27,6 +27,36 @@
 #define KR_MAX_CHANNELS 16
 
 /**
+ * Sync is off.
+ */
+#define KR_SYNC_OFF 0
+
+/**
+ * Connecting or reconnecting to the API server.
+ */
+#define KR_SYNC_CONNECTING 1
+
+/**
+ * Connected, writing the desired state and watching.
+ */
+#define KR_SYNC_SYNCED 2
+
+/**
+ * Connected, but some writes or watches fail.
+ */
+#define KR_SYNC_DEGRADED 3
+
+/**
+ * Cannot work; retried with backoff.
+ */
+#define KR_SYNC_ERROR 4
+
+/**
+ * Bytes of `KrSyncStatus::last_error`, its NUL included.
+ */
+#define KR_SYNC_ERROR_LEN 256
+
+/**
  * Most nodes a view shows.
  */
 #define KR_VIEW_MAX_NODES 32
@@ -447,6 +477,57 @@ typedef struct KrProcessArgs {
   uint32_t num_lights;
 } KrProcessArgs;
 
+/**
+ * A hub's live-sync status.
+ */
+typedef struct KrSyncStatus {
+  /**
+   * `KR_SYNC_*`.
+   */
+  uint32_t state;
+  /**
+   * 1 while the SYNC switch is on or its gate is high.
+   */
+  uint8_t wanted;
+  /**
+   * 1 when discovery found the Kueue API group.
+   */
+  uint8_t kueue;
+  /**
+   * Writes the API server accepted.
+   */
+  uint64_t writes;
+  /**
+   * Writes the label guard refused (objects KubeRack does not manage).
+   */
+  uint64_t refused;
+  /**
+   * Real-cluster events dropped because the hub's queue was full.
+   */
+  uint64_t dropped_events;
+  /**
+   * 1 once the sync thread has listed the real cluster (the `real_*` fields are valid).
+   */
+  uint8_t real_known;
+  /**
+   * Real nodes.
+   */
+  uint32_t real_nodes;
+  /**
+   * Real nodes whose Ready condition is True.
+   */
+  uint32_t real_ready_nodes;
+  /**
+   * CPU requested by the bound pods in the sync namespace over the real nodes'
+   * allocatable CPU, 0..1.
+   */
+  float real_cpu_utilisation;
+  /**
+   * The last error, NUL-terminated (truncated at a character boundary), empty if none.
+   */
+  char last_error[KR_SYNC_ERROR_LEN];
+} KrSyncStatus;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -629,6 +710,15 @@ int32_t kr_module_reset(struct KrModule *m);
 char *kr_module_save_json(const struct KrModule *m);
 
 /**
+ * Tells the module its host's id (Rack's `Module::id`, stable across saves of a patch),
+ * which live sync names the module's real Kubernetes objects after. Not for the audio thread.
+ *
+ * # Safety
+ * `m` is NULL or a live handle.
+ */
+int32_t kr_module_set_id(struct KrModule *m, int64_t id);
+
+/**
  * Sets the sample rate in Hz: `KR_ERR_INVALID` unless it is a positive finite number,
  * `KR_ERR_FAULTED` on a faulted module.
  *
@@ -662,6 +752,45 @@ const char *kr_module_status(const struct KrModule *m);
  * `s` is NULL or a string from `kr_module_save_json` not yet released.
  */
 void kr_string_free(char *s);
+
+/**
+ * Changes the hub's sync settings from a JSON object of the fields to change (the others
+ * keep their values); they apply from the next start of the sync thread and are saved with
+ * the patch. `KR_ERR_JSON` when the text is not such an object or names an invalid namespace
+ * (nothing changes then); `KR_ERR_INVALID` when `m` is not a CLUSTER.
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `json` is NULL or a NUL-terminated string.
+ */
+int32_t kr_sync_configure(const struct KrModule *m, const char *json);
+
+/**
+ * Starts the hub's sync thread when its SYNC switch or gate turned on, asks it to stop when
+ * they turned off. Never waits for the thread. Call it often from the UI thread (Rack: each
+ * frame). `KR_ERR_INVALID` when `m` is not a CLUSTER.
+ *
+ * # Safety
+ * `m` is NULL or a live handle.
+ */
+int32_t kr_sync_poll(const struct KrModule *m);
+
+/**
+ * The hub's sync settings as a NUL-terminated JSON object (`namespace`, `context`,
+ * `deleteOnStop`, `mirrorOnly`), to be released with `kr_string_free`; NULL when `m` is
+ * NULL or not a CLUSTER.
+ *
+ * # Safety
+ * `m` is NULL or a live handle.
+ */
+char *kr_sync_settings(const struct KrModule *m);
+
+/**
+ * Copies the hub's sync status into `out`. `KR_ERR_INVALID` when `m` is not a CLUSTER.
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `out` is NULL or valid for writing one `KrSyncStatus`.
+ */
+int32_t kr_sync_status(const struct KrModule *m, struct KrSyncStatus *out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -19,6 +19,7 @@ mod module;
 mod process;
 mod status;
 mod status_line;
+mod sync;
 mod view;
 
 pub use json::{kr_module_load_json, kr_module_save_json, kr_string_free};
@@ -28,10 +29,15 @@ pub use models::{
 };
 pub use module::{
     kr_module_create, kr_module_free, kr_module_is_faulted, kr_module_last_error, kr_module_reset,
-    kr_module_set_sample_rate, kr_module_set_seed, KrModule,
+    kr_module_set_id, kr_module_set_sample_rate, kr_module_set_seed, KrModule,
 };
 pub use process::{kr_module_process, KrProcessArgs};
 pub use status::KrStatus;
+pub use sync::{
+    kr_sync_configure, kr_sync_poll, kr_sync_settings, kr_sync_status, KrSyncStatus,
+    KR_SYNC_CONNECTING, KR_SYNC_DEGRADED, KR_SYNC_ERROR, KR_SYNC_ERROR_LEN, KR_SYNC_OFF,
+    KR_SYNC_SYNCED,
+};
 pub use view::{
     kr_cluster_view, KrClusterView, KR_POD_BOUND, KR_POD_CREATING, KR_POD_FAILED, KR_POD_READY,
     KR_POD_RUNNING, KR_POD_TERMINATING, KR_POD_UNSCHEDULED, KR_VIEW_MAX_NODES, KR_VIEW_MAX_PODS,

@@ -2,12 +2,14 @@
 
 use std::ffi::c_char;
 use std::ptr;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use kuberack_core::status::StatusLine;
+use kuberack_core::live::LiveLink;
 use kuberack_core::view::ViewCell;
 use kuberack_core::Module;
 use kuberack_protocol::ModuleDescriptor;
+use kuberack_sync::Supervisor;
 
 use crate::access::Exclusive;
 use crate::status::KrStatus;
@@ -29,6 +31,9 @@ pub struct KrModule {
     view: Option<Arc<ViewCell>>,
     /// The module's status line, readable without touching `state`.
     status: Option<Arc<StatusLine>>,
+    /// A hub's live-sync link and the supervisor of its sync thread, used off the audio
+    /// path only (the audio path reaches the link through the module, wait-free).
+    sync: Option<(Arc<LiveLink>, Mutex<Supervisor>)>,
 }
 
 // The ABI lets any thread call into a module, so a handle must be shareable.
@@ -53,10 +58,14 @@ impl KrModule {
     /// Wraps a core module with scratch buffers sized from its descriptor.
     pub(crate) fn new(module: Box<dyn Module>) -> KrModule {
         let descriptor = module.descriptor();
+        let sync = module
+            .live()
+            .map(|link| (Arc::clone(&link), Mutex::new(Supervisor::new(link))));
         KrModule {
             descriptor,
             view: module.view(),
             status: module.status(),
+            sync,
             fault: OnceLock::new(),
             state: Exclusive::new(State {
                 params: descriptor.default_params().into_boxed_slice(),
@@ -75,6 +84,11 @@ impl KrModule {
     /// A hub's display snapshot (`None` for members).
     pub(crate) fn view(&self) -> Option<&ViewCell> {
         self.view.as_deref()
+    }
+
+    /// A hub's live-sync link and supervisor (`None` for members).
+    pub(crate) fn sync(&self) -> Option<&(Arc<LiveLink>, Mutex<Supervisor>)> {
+        self.sync.as_ref()
     }
 
     /// The model's descriptor.
@@ -219,6 +233,23 @@ pub unsafe extern "C" fn kr_module_set_seed(m: *mut KrModule, seed: u64) -> i32 
     let body = |module: &KrModule| {
         module.run("set_seed", |s| {
             s.module.set_seed(seed);
+            KrStatus::KR_OK
+        })
+    };
+    // SAFETY: forwarded caller contract.
+    unsafe { with_handle(m, body) }
+}
+
+/// Tells the module its host's id (Rack's `Module::id`, stable across saves of a patch),
+/// which live sync names the module's real Kubernetes objects after. Not for the audio thread.
+///
+/// # Safety
+/// `m` is NULL or a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn kr_module_set_id(m: *mut KrModule, id: i64) -> i32 {
+    let body = |module: &KrModule| {
+        module.run("set_id", |s| {
+            s.module.set_rack_id(id as u64);
             KrStatus::KR_OK
         })
     };

@@ -100,6 +100,53 @@ void ClusterDisplay::step() {
 		return;
 	}
 	fetchView();
+	followSync();
+}
+
+void ClusterDisplay::followSync() {
+	// Starts or stops the hub's sync thread as its SYNC switch and gate ask (never waiting
+	// for the thread), then reads its state and last error for the bottom line.
+	syncState = KR_SYNC_OFF;
+	syncError.clear();
+	syncReal.clear();
+	if (!module->handle)
+		return;
+	kr_sync_poll(module->handle);
+	KrSyncStatus s;
+	if (kr_sync_status(module->handle, &s) != KR_OK)
+		return;
+	syncState = s.state;
+	s.last_error[KR_SYNC_ERROR_LEN - 1] = 0;
+	if (s.state == KR_SYNC_DEGRADED || s.state == KR_SYNC_ERROR)
+		syncError = s.last_error;
+	if (s.real_known)
+		syncReal = rack::string::f("%u nodes (%u ready), CPU %d%% requested", (unsigned) s.real_nodes,
+			(unsigned) s.real_ready_nodes, (int) std::round(s.real_cpu_utilisation * 100.f));
+}
+
+void ClusterDisplay::drawSync(NVGcontext* vg, Rect area) {
+	// One line: the sync state, and the last error while degraded or failing, else the real
+	// cluster's nodes and requested CPU.
+	const char* word = "";
+	NVGcolor color = DIM_TEXT_COLOR;
+	switch (syncState) {
+		case KR_SYNC_CONNECTING: word = "SYNC connecting"; color = nvgRGB(0x5a, 0x9c, 0xff); break;
+		case KR_SYNC_SYNCED: word = "SYNC synced"; color = nvgRGB(0x5c, 0xd6, 0x7a); break;
+		case KR_SYNC_DEGRADED: word = "SYNC degraded"; color = nvgRGB(0xf2, 0xc1, 0x3d); break;
+		case KR_SYNC_ERROR: word = "SYNC error"; color = nvgRGB(0xff, 0x5a, 0x50); break;
+		default: return;
+	}
+	std::string line = word;
+	if (!syncError.empty())
+		line += ": " + syncError;
+	else if (!syncReal.empty())
+		line += ": " + syncReal;
+	// Two lines at most; the log has the whole text.
+	line = rack::string::ellipsize(line, 100);
+	nvgFontSize(vg, 8.f);
+	nvgFillColor(vg, color);
+	nvgTextAlign(vg, NVG_ALIGN_LEFT | NVG_ALIGN_TOP);
+	nvgTextBox(vg, area.pos.x, area.pos.y, area.size.x, line.c_str(), NULL);
 }
 
 void ClusterDisplay::fetchView() {
@@ -235,7 +282,11 @@ void ClusterDisplay::drawLayer(const DrawArgs& args, int layer) {
 			const float pendingH = 8.f;
 			drawPending(vg, Rect(m, pendingY, box.size.x - 2 * m, pendingH));
 			const float nodesY = pendingY + pendingH + 4.f;
-			drawNodes(vg, Rect(m, nodesY, box.size.x - 2 * m, box.size.y - nodesY - m));
+			// While sync is on, its state and last error take the bottom lines.
+			const float syncH = (syncState != KR_SYNC_OFF && haveFont) ? 20.f : 0.f;
+			drawNodes(vg, Rect(m, nodesY, box.size.x - 2 * m, box.size.y - nodesY - m - syncH));
+			if (syncH > 0.f)
+				drawSync(vg, Rect(m, box.size.y - m - syncH, box.size.x - 2 * m, syncH));
 		}
 		nvgRestore(vg);
 	}

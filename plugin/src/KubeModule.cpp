@@ -189,6 +189,14 @@ void KubeModule::onBypass(const BypassEvent& e) {
 		light.setBrightness(0.f);
 }
 
+void KubeModule::onAdd(const AddEvent& e) {
+	// The engine has given the module its id (a loaded patch's, or a new one): live sync
+	// names the module's real objects after it, so they survive saving and reloading.
+	Module::onAdd(e);
+	if (handle)
+		kr_module_set_id(handle, id);
+}
+
 json_t* KubeModule::dataToJson() {
 	if (!handle)
 		return NULL;

@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "plugin.hpp"
 
+#include <cstdlib>
+
 namespace kuberack {
 
 using rack::math::Vec;
@@ -26,6 +28,40 @@ const json_int_t SEED_PRESETS[] = {1, 2, 3, 42, 1234};
 const json_int_t CONTROL_PERIODS[] = {8, 16, 32, 64, 128};
 // Random seeds stay below 2^53, exact in every JSON reader.
 const uint64_t SEED_MASK = (uint64_t(1) << 53) - 1;
+
+// The hub's live-sync settings, as the core names them.
+const char* const SYNC_NAMESPACE_KEY = "namespace";
+const char* const SYNC_CONTEXT_KEY = "context";
+const char* const SYNC_DELETE_KEY = "deleteOnStop";
+const char* const SYNC_MIRROR_KEY = "mirrorOnly";
+
+/** A menu text field for one string setting of live sync; Enter applies it and closes the
+menu. */
+struct SyncTextField : rack::ui::TextField {
+	KrModule* handle = NULL;
+	const char* key = "";
+
+	void onSelectKey(const SelectKeyEvent& e) override {
+		if (e.action == GLFW_PRESS && (e.key == GLFW_KEY_ENTER || e.key == GLFW_KEY_KP_ENTER)) {
+			configureSync(handle, key, json_string(text.c_str()));
+			rack::ui::MenuOverlay* overlay = getAncestorOfType<rack::ui::MenuOverlay>();
+			if (overlay)
+				overlay->requestDelete();
+			e.consume(this);
+			return;
+		}
+		rack::ui::TextField::onSelectKey(e);
+	}
+};
+
+std::string syncString(json_t* settingsJ, const char* key) {
+	json_t* valueJ = settingsJ ? json_object_get(settingsJ, key) : NULL;
+	return json_is_string(valueJ) ? json_string_value(valueJ) : "";
+}
+
+bool syncFlag(json_t* settingsJ, const char* key) {
+	return settingsJ && json_is_true(json_object_get(settingsJ, key));
+}
 
 json_int_t settingValue(json_t* settingsJ, const char* key) {
 	json_t* valueJ = settingsJ ? json_object_get(settingsJ, key) : NULL;
@@ -277,6 +313,70 @@ void KubeModuleWidget::appendClusterMenu(rack::ui::Menu* menu) {
 				[=]() { return period == samples; },
 				[=]() { changeClusterSetting(CONTROL_PERIOD_KEY, samples, "set cluster control rate"); }));
 		}
+	}));
+	appendSyncMenu(menu);
+}
+
+bool configureSync(KrModule* handle, const char* key, json_t* valueJ) {
+	if (!handle || !valueJ) {
+		if (valueJ)
+			json_decref(valueJ);
+		return false;
+	}
+	json_t* changeJ = json_object();
+	json_object_set_new(changeJ, key, valueJ);
+	char* text = json_dumps(changeJ, JSON_COMPACT);
+	json_decref(changeJ);
+	const int32_t status = text ? kr_sync_configure(handle, text) : KR_ERR_JSON;
+	std::free(text);
+	if (status != KR_OK)
+		WARN("KubeRack Cluster: sync setting %s refused (status %d)", key, (int) status);
+	return status == KR_OK;
+}
+
+void KubeModuleWidget::appendSyncMenu(rack::ui::Menu* menu) {
+	KrModule* handle = kubeModule->handle;
+	if (!handle)
+		return;
+	// The settings live beside the hub (not in its audio-path state): reading them costs
+	// the engine nothing.
+	char* text = kr_sync_settings(handle);
+	json_t* settingsJ = text ? json_loads(text, 0, NULL) : NULL;
+	kr_string_free(text);
+	const std::string ns = syncString(settingsJ, SYNC_NAMESPACE_KEY);
+	const std::string context = syncString(settingsJ, SYNC_CONTEXT_KEY);
+	const bool deleteOnStop = syncFlag(settingsJ, SYNC_DELETE_KEY);
+	const bool mirrorOnly = syncFlag(settingsJ, SYNC_MIRROR_KEY);
+	if (settingsJ)
+		json_decref(settingsJ);
+
+	menu->addChild(rack::createSubmenuItem("Live sync", ns, [=](rack::ui::Menu* sub) {
+		sub->addChild(rack::createMenuLabel("Applies the next time SYNC turns on"));
+		sub->addChild(rack::createMenuLabel("Namespace (Enter to set)"));
+		SyncTextField* nsField = new SyncTextField;
+		nsField->handle = handle;
+		nsField->key = SYNC_NAMESPACE_KEY;
+		nsField->box.size.x = 200.f;
+		nsField->setText(ns);
+		sub->addChild(nsField);
+		sub->addChild(rack::createMenuLabel("kubeconfig context (empty: current)"));
+		SyncTextField* ctxField = new SyncTextField;
+		ctxField->handle = handle;
+		ctxField->key = SYNC_CONTEXT_KEY;
+		ctxField->box.size.x = 200.f;
+		ctxField->setText(context);
+		sub->addChild(ctxField);
+		sub->addChild(new rack::ui::MenuSeparator);
+		sub->addChild(rack::createCheckMenuItem("Mirror only (write nothing)", "",
+			[=]() { return mirrorOnly; },
+			[=]() { configureSync(handle, SYNC_MIRROR_KEY, json_boolean(!mirrorOnly)); }));
+		sub->addChild(rack::createMenuLabel("When SYNC turns off"));
+		sub->addChild(rack::createCheckMenuItem("Leave what KubeRack created (default)", "",
+			[=]() { return !deleteOnStop; },
+			[=]() { configureSync(handle, SYNC_DELETE_KEY, json_false()); }));
+		sub->addChild(rack::createCheckMenuItem("Delete what KubeRack created", "",
+			[=]() { return deleteOnStop; },
+			[=]() { configureSync(handle, SYNC_DELETE_KEY, json_true()); }));
 	}));
 }
 

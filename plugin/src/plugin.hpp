@@ -71,6 +71,7 @@ struct KubeModule : rack::engine::Module {
 	void onReset(const ResetEvent& e) override;
 	void onRandomize(const RandomizeEvent& e) override;
 	void onBypass(const BypassEvent& e) override;
+	void onAdd(const AddEvent& e) override;
 	json_t* dataToJson() override;
 	void dataFromJson(json_t* rootJ) override;
 
@@ -101,6 +102,7 @@ private:
 	void addParamWidget(int index, const KrParamInfo& p);
 	void addLightWidget(int index, const KrLightInfo& l);
 	void appendClusterMenu(rack::ui::Menu* menu);
+	void appendSyncMenu(rack::ui::Menu* menu);
 	void appendSettingsMenu(rack::ui::Menu* menu);
 	void changeClusterSetting(const char* key, json_int_t value, const std::string& actionName);
 	/** Sets the value at a dotted key of the core's saved settings (taking `valueJ`'s
@@ -117,6 +119,10 @@ struct StatusText : rack::widget::TransparentWidget {
 	void step() override;
 	void drawLayer(const DrawArgs& args, int layer) override;
 };
+
+/** Changes one live-sync setting of a hub through kr_sync_configure (a JSON object of the
+fields to change); false (with a warning) when the core refuses it. UI thread only. */
+bool configureSync(KrModule* handle, const char* key, json_t* valueJ);
 
 /** Shows FAULT and the core's message over a module whose Rust side panicked. Reads the
 message on the UI thread (step), never on the audio thread. */
@@ -163,7 +169,14 @@ private:
 	View view;
 	/** Why there is nothing to show, when view.valid is false. */
 	std::string note;
+	/** Live sync: a KR_SYNC_* state and the last error, read each frame. */
+	uint32_t syncState = 0;
+	std::string syncError;
+	/** The real cluster in a few words (nodes, requested CPU) once sync has listed it. */
+	std::string syncReal;
 
+	void followSync();
+	void drawSync(NVGcontext* vg, rack::math::Rect area);
 	void fetchView();
 	void sampleView();
 	void drawNodes(NVGcontext* vg, rack::math::Rect area);

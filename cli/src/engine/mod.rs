@@ -72,6 +72,7 @@ impl Engine {
             return Err(Error::patch(format!("two modules have id {id}")));
         }
         module.set_sample_rate(self.sample_rate);
+        module.set_rack_id(id as u64);
         let index = self.modules.len();
         self.modules.push(Instance::new(id, module));
         self.by_id.insert(id, index);

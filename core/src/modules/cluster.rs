@@ -8,6 +8,7 @@ use kuberack_protocol::tag::tag_to_volts;
 use kuberack_protocol::ModuleDescriptor;
 use serde::{Deserialize, Serialize};
 
+use super::cluster_sync::HubSync;
 use super::pod::PodPhase;
 use super::scheduler::scheduler_config;
 use super::words::{
@@ -16,6 +17,7 @@ use super::words::{
     pool_observed as po, scheduler_observed as scho, service_desired as sd, service_observed as so,
 };
 use crate::dsp::{PulseTrain, RevisionTicks, SchmittTrigger};
+use crate::live::{LiveLink, SyncSettings};
 use crate::rack::{LoadError, Module, ProcessIo};
 use crate::registry::{Registry, Slot, SlotHandle, SlotKind};
 use crate::view::{ClusterView, ViewCell};
@@ -110,6 +112,7 @@ pub struct ClusterModule {
     view: Arc<ViewCell>,
     view_scratch: Box<ClusterView>,
     ticks_since_view: u32,
+    sync: HubSync,
 }
 
 impl ClusterModule {
@@ -143,6 +146,7 @@ impl ClusterModule {
             view: Arc::new(ViewCell::default()),
             view_scratch: Box::default(),
             ticks_since_view: 0,
+            sync: HubSync::new(),
         })
     }
 
@@ -432,11 +436,16 @@ impl ClusterModule {
         self.ticks_sound
             .add(new_revisions, self.settings.control_period);
         self.publish_view();
+        // The real cluster, when synced, plays the same outputs as the simulation.
+        let real = self.sync.tick(self.slot.registry(), self.slot.tag());
+        self.ticks_sound
+            .add(u64::from(real.events), self.settings.control_period);
         let stats = *self.world.stats();
-        self.bind_pulses
-            .add((stats.pods_scheduled - self.heard_scheduled).min(16) as u32);
+        let scheduled = (stats.pods_scheduled - self.heard_scheduled).min(16) as u32;
+        self.bind_pulses.add(scheduled + real.scheduled.min(16));
+        let failed = (stats.failed_attempts - self.heard_failed).min(16) as u32;
         self.fail_pulses
-            .add((stats.failed_attempts - self.heard_failed).min(16) as u32);
+            .add(failed + real.failed_scheduling.min(16));
         self.heard_scheduled = stats.pods_scheduled;
         self.heard_failed = stats.failed_attempts;
     }
@@ -457,6 +466,24 @@ impl ClusterModule {
         let level = io.param_in(&DESCRIPTOR, param::LEVEL);
         self.ticks_sound.process(tone, level)
     }
+}
+
+/// Reads the `sync` settings of a saved hub into `link`; what is missing or invalid takes
+/// its default, with an error saying so.
+fn load_sync_settings_into(link: &LiveLink, state: &serde_json::Value) -> Result<(), LoadError> {
+    let Some(sync) = state.get("sync") else {
+        link.set_settings(SyncSettings::default());
+        return Ok(());
+    };
+    let (settings, note) = match SyncSettings::deserialize(sync) {
+        Ok(s) => s.sanitized(),
+        Err(e) => (
+            SyncSettings::default(),
+            Some(format!("CLUSTER sync settings: {e}; using defaults")),
+        ),
+    };
+    link.set_settings(settings);
+    note.map_or(Ok(()), |n| Err(LoadError(n)))
 }
 
 fn pool_spec(slot: &Slot) -> NodePoolSpec {
@@ -556,6 +583,9 @@ impl Module for ClusterModule {
     fn process(&mut self, io: &mut ProcessIo<'_>) {
         let warp = 10f64.powf(f64::from(io.param_in(&DESCRIPTOR, param::WARP)));
         let clocked = io.connected(input::CLOCK);
+        let sync_gate = io.connected(input::SYNC).then(|| io.input(input::SYNC, 0));
+        self.sync
+            .update_wanted(io.param_in(&DESCRIPTOR, param::SYNC) >= 0.5, sync_gate);
         if clocked && self.clock.process(io.input(input::CLOCK, 0)) {
             self.clock_steps = (self.clock_steps + 1).min(4);
         }
@@ -581,21 +611,41 @@ impl Module for ClusterModule {
             output::PENDING,
             (self.world.pending_pods() as f32 * 0.1).min(10.0),
         );
-        io.set_mono(output::UTIL, self.world.cpu_utilisation() * 10.0);
+        // While synced, the real cluster's requested CPU over its allocatable CPU.
+        let util = self
+            .sync
+            .real()
+            .map_or_else(|| self.world.cpu_utilisation(), |r| r.cpu_utilisation());
+        io.set_mono(output::UTIL, util * 10.0);
         io.set_mono(output::API, tag_to_volts(self.slot.tag()));
         io.set_light(light::RUN, 1.0);
         io.set_light(light::CLOCKED, if clocked { 1.0 } else { 0.0 });
         let unschedulable = self.world.unschedulable_pods() > 0;
         io.set_light(light::UNSCHEDULABLE, if unschedulable { 1.0 } else { 0.0 });
+        let [connecting, synced, degraded, error] = self.sync.lights();
+        io.set_light(light::SYNC_CONNECTING, connecting);
+        io.set_light(light::SYNCED, synced);
+        io.set_light(light::SYNC_DEGRADED, degraded);
+        io.set_light(light::SYNC_ERROR, error);
     }
 
     fn reset(&mut self) {
         self.settings = ClusterSettings::default();
+        self.sync.link().set_settings(SyncSettings::default());
         self.rebuild();
     }
 
+    /// The world's settings and, under `sync` when not the defaults, the live-sync settings
+    /// (names and switches, never secrets).
     fn save(&self) -> serde_json::Value {
-        serde_json::to_value(self.settings).unwrap_or(serde_json::Value::Null)
+        let mut json = serde_json::to_value(self.settings).unwrap_or(serde_json::Value::Null);
+        let sync = self.sync.link().settings();
+        if sync != SyncSettings::default() {
+            if let (Some(map), Ok(sync)) = (json.as_object_mut(), serde_json::to_value(sync)) {
+                map.insert("sync".to_owned(), sync);
+            }
+        }
+        json
     }
 
     fn load(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
@@ -613,7 +663,9 @@ impl Module for ClusterModule {
             ..settings
         };
         self.rebuild();
-        result.map(|_| ())
+        let sync = load_sync_settings_into(self.sync.link(), state);
+        result?;
+        sync
     }
 
     fn set_seed(&mut self, seed: u64) {
@@ -623,6 +675,10 @@ impl Module for ClusterModule {
 
     fn view(&self) -> Option<Arc<ViewCell>> {
         Some(Arc::clone(&self.view))
+    }
+
+    fn live(&self) -> Option<Arc<LiveLink>> {
+        Some(Arc::clone(self.sync.link()))
     }
 
     fn as_any(&self) -> &dyn std::any::Any {

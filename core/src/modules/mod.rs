@@ -4,6 +4,7 @@ pub mod autoscaler;
 pub mod claim_settings;
 pub mod cluster;
 pub mod cluster_queue;
+pub mod cluster_sync;
 pub mod deployment;
 pub mod devices;
 pub mod enchantment;

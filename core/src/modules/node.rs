@@ -6,6 +6,7 @@ use std::sync::Arc;
 use kuberack_protocol::modules::node::{input, light, output, param, DESCRIPTOR};
 use kuberack_protocol::tag::tag_to_volts;
 use kuberack_protocol::ModuleDescriptor;
+use serde::{Deserialize, Serialize};
 
 use super::membership::Membership;
 use super::words::{pool_desired as pd, pool_observed as po};
@@ -27,6 +28,15 @@ pub struct NodeModule {
     load: f32,
     pitch_bits: u32,
     frequency: f32,
+    sync: NodeSyncSettings,
+}
+
+/// The NODE's live-sync settings, saved under `sync`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct NodeSyncSettings {
+    /// While the hub syncs, the pool's cordon drives its labelled real nodes.
+    cordon: bool,
 }
 
 impl NodeModule {
@@ -44,6 +54,7 @@ impl NodeModule {
             load: 0.0,
             pitch_bits: u32::MAX,
             frequency: 110.0,
+            sync: NodeSyncSettings::default(),
         })
     }
 
@@ -166,6 +177,7 @@ impl Module for NodeModule {
         };
         slot.set_desired(pd::TAINT, taint.round() as u32);
         slot.set_desired(pd::KUBELETS_DOWN, kubelets_down);
+        slot.set_desired(pd::SYNC_CORDON, u32::from(self.sync.cordon));
 
         let joined = self.membership.hub() != 0;
         let published = slot.heartbeat.load(std::sync::atomic::Ordering::Relaxed);
@@ -191,14 +203,37 @@ impl Module for NodeModule {
         self.membership.reset();
         self.voice.reset();
         self.seen_publish = u32::MAX;
+        // Initialize returns the context-menu settings to their defaults too.
+        self.sync = NodeSyncSettings::default();
     }
 
     fn save(&self) -> serde_json::Value {
-        serde_json::json!({})
+        serde_json::json!({ "sync": self.sync })
     }
 
     fn load(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
-        super::expect_no_settings("NODE", state)
+        super::expect_no_settings("NODE", state)?;
+        let parsed = state
+            .get("sync")
+            .map_or(Ok(NodeSyncSettings::default()), |v| {
+                NodeSyncSettings::deserialize(v)
+            });
+        match parsed {
+            Ok(sync) => {
+                self.sync = sync;
+                Ok(())
+            }
+            Err(e) => {
+                self.sync = NodeSyncSettings::default();
+                Err(LoadError(format!(
+                    "NODE sync settings: {e}; using defaults"
+                )))
+            }
+        }
+    }
+
+    fn set_rack_id(&mut self, id: u64) {
+        self.slot.slot().set_rack_id(id);
     }
 
     fn as_any(&self) -> &dyn std::any::Any {

@@ -16,6 +16,8 @@ pub mod pool_desired {
     pub const TAINT: usize = 5;
     /// Bit n set: node n's kubelet is silent (the DOWN gates).
     pub const KUBELETS_DOWN: usize = 6;
+    /// 1 when live sync may cordon the pool's labelled real nodes (its "Sync cordon" setting).
+    pub const SYNC_CORDON: usize = 7;
 }
 
 /// NODE pool: observed words (hub -> member). Channels carry per-node utilisation.

@@ -10,12 +10,16 @@ pub mod param {
     pub const TONE: usize = 1;
     /// Level of the etcd write ticks.
     pub const LEVEL: usize = 2;
+    /// Live-cluster sync on or off.
+    pub const SYNC: usize = 3;
 }
 
 /// Input indices.
 pub mod input {
     /// One reconcile step per trigger when patched.
     pub const CLOCK: usize = 0;
+    /// Live-cluster sync on while high (or the SYNC switch is on).
+    pub const SYNC: usize = 1;
 }
 
 /// Output indices.
@@ -42,11 +46,23 @@ pub mod light {
     pub const CLOCKED: usize = 1;
     /// Some pod is unschedulable.
     pub const UNSCHEDULABLE: usize = 2;
+    /// Sync is connecting to the API server.
+    pub const SYNC_CONNECTING: usize = 3;
+    /// Sync is connected, writing and watching.
+    pub const SYNCED: usize = 4;
+    /// Sync is connected but some writes or watches fail.
+    pub const SYNC_DEGRADED: usize = 5;
+    /// Sync cannot work and retries with backoff.
+    pub const SYNC_ERROR: usize = 6;
 }
 
 const C1: f32 = 12.7;
 const C2: f32 = 30.48;
 const C3: f32 = 48.26;
+/// The row of the CLOCK jack and the sync controls.
+const SYNC_ROW: f32 = 84.0;
+/// The column of the sync status lights, labelled on their right.
+const SYNC_LIGHTS_X: f32 = 42.5;
 
 /// The CLUSTER descriptor.
 pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
@@ -90,16 +106,34 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             at(C3, 66.0),
         )
         .display(0.0, 100.0, 0.0),
+        switch(
+            "SYNC",
+            "Live-cluster sync",
+            "Mirror this patch onto a real Kubernetes cluster and hear its events (kubeconfig context and namespace in the context menu)",
+            &["Off", "On"],
+            at(23.0, SYNC_ROW),
+        ),
     ],
-    inputs: &[port(
-        "CLOCK",
-        "Reconcile clock",
-        "When patched, each rising edge advances one reconcile step of WARP simulated seconds instead of free-running time",
-        SignalKind::Trigger,
-        "rising edge >= 1 V",
-        1,
-        at(C1, 84.0),
-    )],
+    inputs: &[
+        port(
+            "CLOCK",
+            "Reconcile clock",
+            "When patched, each rising edge advances one reconcile step of WARP simulated seconds instead of free-running time",
+            SignalKind::Trigger,
+            "rising edge >= 1 V",
+            1,
+            at(C1, SYNC_ROW),
+        ),
+        port(
+            "SYNC",
+            "Sync gate",
+            "Live-cluster sync is on while this gate is high, or while the SYNC switch is on",
+            SignalKind::Gate,
+            "high >= 1 V, low <= 0.1 V",
+            1,
+            at(33.0, SYNC_ROW),
+        ),
+    ],
     outputs: &[
         port(
             "ETCD",
@@ -140,7 +174,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         port(
             "UTIL",
             "CPU utilisation",
-            "CPU requested by bound pods over allocatable CPU of all nodes",
+            "CPU requested by bound pods over allocatable CPU of all nodes; while live sync has listed the real cluster, the real one's (pods in the sync namespace over every node)",
             SignalKind::UnipolarCv,
             "0..10 V = 0..100 %",
             1,
@@ -177,6 +211,34 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             "Lit while some pod waits as unschedulable",
             LightColor::Red,
             at(C3, 56.0),
+        ),
+        light(
+            "SYNC_CONNECTING",
+            "Sync connecting",
+            "Lit while sync connects or reconnects to the API server",
+            LightColor::Blue,
+            at(SYNC_LIGHTS_X, SYNC_ROW - 5.1),
+        ),
+        light(
+            "SYNCED",
+            "Synced",
+            "Lit while sync is connected, writing the patch's desired state and watching the cluster",
+            LightColor::Green,
+            at(SYNC_LIGHTS_X, SYNC_ROW - 1.7),
+        ),
+        light(
+            "SYNC_DEGRADED",
+            "Sync degraded",
+            "Lit while sync is connected but some writes or watches fail (refused objects, conflicts, missing rights); the display shows the last error",
+            LightColor::Yellow,
+            at(SYNC_LIGHTS_X, SYNC_ROW + 1.7),
+        ),
+        light(
+            "SYNC_ERROR",
+            "Sync error",
+            "Lit while sync cannot work (unreachable, unauthorised, stalled) and retries with backoff; the display shows the last error",
+            LightColor::Red,
+            at(SYNC_LIGHTS_X, SYNC_ROW + 5.1),
         ),
     ],
     settings: &[],

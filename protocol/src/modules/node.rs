@@ -176,6 +176,15 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         light("NODE7", "Node 7", "Utilisation of node 7", LightColor::Green, at(node_x(6), 22.0)),
         light("NODE8", "Node 8", "Utilisation of node 8", LightColor::Green, at(node_x(7), 22.0)),
     ],
-    settings: &[],
+    settings: SYNC_SETTINGS,
     status: None,
 };
+
+/// The NODE's live-sync settings, saved under `sync` (PROTOCOL.md, "Live-cluster sync").
+pub static SYNC_SETTINGS: &[SettingDescriptor] = &[setting(
+    "sync.cordon",
+    "Live sync",
+    "Sync cordon",
+    "While the hub syncs, CORDON (switch or gate) cordons the real nodes labelled app.kubernetes.io/managed-by=kuberack and kuberack.io/module=node-<module id>; off: real nodes are never written",
+    &[choice("Off", "false"), choice("On", "true")],
+)];

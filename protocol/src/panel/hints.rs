@@ -67,24 +67,28 @@ const fn below(slug: &'static str, part: Part, id: &'static str) -> Hint {
     }
 }
 
-const fn right(slug: &'static str, part: Part, id: &'static str) -> Hint {
+const fn right_text(slug: &'static str, part: Part, id: &'static str, t: &'static str) -> Hint {
     Hint {
         slug,
         part,
         id,
-        text: None,
+        text: Some(t),
         side: Some(Side::Right),
     }
 }
 
 /// Every hint. CLUSTER's lights sit right above its knobs, so its knobs are labelled
-/// below and its lone CLOCK jack beside itself. NODE's row of node lights sits right above
+/// below; its column of sync status lights is labelled on the right. NODE's row of node lights sits right above
 /// its first knobs, so NODE labels its knobs and its CORDON row below them.
 pub static HINTS: &[Hint] = &[
     below("Cluster", Part::Param, "WARP"),
     below("Cluster", Part::Param, "TONE"),
     below("Cluster", Part::Param, "LEVEL"),
-    right("Cluster", Part::Input, "CLOCK"),
+    text("Cluster", Part::Input, "SYNC", "GATE"),
+    right_text("Cluster", Part::Light, "SYNC_CONNECTING", "CONNECT"),
+    right_text("Cluster", Part::Light, "SYNCED", "SYNCED"),
+    right_text("Cluster", Part::Light, "SYNC_DEGRADED", "DEGRADED"),
+    right_text("Cluster", Part::Light, "SYNC_ERROR", "ERROR"),
     Hint {
         slug: "Node",
         part: Part::Param,

@@ -1,0 +1,86 @@
+//! `kuberack play --sync`: the patch's hubs drive a real cluster while the player renders
+//! in real time. Each hub's SYNC switch is turned on and a supervisor runs its sync thread,
+//! exactly as the Rack plugin does from its UI thread.
+
+use std::time::{Duration, Instant};
+
+use kuberack_core::live::SyncSettings;
+use kuberack_protocol::modules::cluster::param;
+use kuberack_sync::Supervisor;
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+
+/// What `--sync` and its companions ask for.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SyncOptions {
+    /// The kubeconfig context (else the hub's, else the current one).
+    pub context: Option<String>,
+    /// The namespace (else the hub's).
+    pub namespace: Option<String>,
+    /// Watch only, write nothing.
+    pub mirror_only: bool,
+}
+
+/// The supervisors of every hub of a patch, and the real-time pacing of the render.
+pub struct LiveSession {
+    supervisors: Vec<Supervisor>,
+    started: Instant,
+    sample_rate: f64,
+}
+
+impl LiveSession {
+    /// Turns on SYNC in every hub of `engine` with `options` over the hub's saved settings.
+    /// Fails when the patch has no hub or the options are invalid.
+    pub fn start(engine: &mut Engine, options: &SyncOptions) -> Result<LiveSession> {
+        let mut supervisors = Vec::new();
+        for instance in engine.modules_mut() {
+            let Some(link) = instance.module().live() else {
+                continue;
+            };
+            let mut settings = link.settings();
+            if let Some(ns) = &options.namespace {
+                settings.namespace = ns.clone();
+            }
+            if let Some(ctx) = &options.context {
+                settings.context = ctx.clone();
+            }
+            settings.mirror_only |= options.mirror_only;
+            let (settings, note) = SyncSettings::sanitized(settings);
+            if let Some(note) = note {
+                return Err(Error::usage(note));
+            }
+            link.set_settings(settings);
+            instance.set_param(param::SYNC, 1.0);
+            supervisors.push(Supervisor::new(link));
+        }
+        if supervisors.is_empty() {
+            return Err(Error::usage("--sync needs a CLUSTER module in the patch"));
+        }
+        Ok(LiveSession {
+            supervisors,
+            started: Instant::now(),
+            sample_rate: engine.sample_rate().into(),
+        })
+    }
+
+    /// Between blocks of frames: follows every hub's SYNC state and waits until `frame`
+    /// is due in real time.
+    pub fn pace(&mut self, frame: u64) {
+        for s in &mut self.supervisors {
+            s.poll();
+        }
+        let due = Duration::from_secs_f64(frame as f64 / self.sample_rate);
+        if let Some(wait) = due.checked_sub(self.started.elapsed()) {
+            std::thread::sleep(wait);
+        }
+    }
+
+    /// Stops every sync thread and waits for them (deleting what they created when a hub
+    /// is set so).
+    pub fn finish(mut self) {
+        for s in &mut self.supervisors {
+            s.shutdown();
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! The hub's side of the live-cluster sync, as plain data: fixed-size messages, two bounded
+//! wait-free queues (rtrb) and a status of atomics. The sync thread itself (kube, tokio,
+//! HTTP) lives in the kuberack-sync crate; the hub only ever pushes to and pops from these
+//! queues and reads these atomics, so process() never waits and never allocates for it.
+
+pub mod desired;
+pub mod queue;
+pub mod settings;
+pub mod status;
+
+pub use desired::{diff_into, Change, DesiredObject, ObjectKey, ObjectKind};
+pub use queue::{queues, HubEnd, MirrorKind, Observed, SyncEnd};
+pub use settings::{LiveLink, SyncSettings};
+pub use status::{RealSummary, Status, SyncState};

@@ -1,0 +1,105 @@
+//! The two bounded wait-free queues between the hub (audio thread) and the sync thread.
+
+use super::desired::{Change, DesiredObject};
+use super::status::Status;
+use crate::world::events::EventKind;
+use std::sync::Arc;
+
+/// What the rack hears of the real cluster: a world event the simulation also fires, or one
+/// of the real-cluster transitions the simulation has no event for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MirrorKind {
+    /// The same event the simulated world fires.
+    World(EventKind),
+    /// The pod's phase became Failed for a reason other than eviction or preemption.
+    PodFailed,
+    /// The scheduler preempted the pod (DisruptionTarget reason PreemptionByScheduler).
+    PodPreempted,
+}
+
+/// A real-cluster transition for the rack, fixed-size so receiving it allocates nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Observed {
+    /// What happened.
+    pub kind: MirrorKind,
+    /// The Rack module id from the object's `kuberack.io/module` label, 0 if it has none.
+    pub module: u64,
+}
+
+/// The audio side: pushes desired changes, pops observed events. Every call is wait-free.
+pub struct HubEnd {
+    desired: rtrb::Producer<Change>,
+    observed: rtrb::Consumer<Observed>,
+    sent: Box<[Option<DesiredObject>]>,
+    session: u32,
+    /// Shared status (state light, counters).
+    pub status: Arc<Status>,
+}
+
+/// The sync thread's side.
+pub struct SyncEnd {
+    desired: rtrb::Consumer<Change>,
+    observed: rtrb::Producer<Observed>,
+    /// Shared status.
+    pub status: Arc<Status>,
+}
+
+/// Both ends, with room for `capacity` messages each way and `slots` desired objects.
+/// All memory is allocated here, never later.
+pub fn queues(capacity: usize, slots: usize) -> (HubEnd, SyncEnd) {
+    let (dp, dc) = rtrb::RingBuffer::new(capacity);
+    let (op, oc) = rtrb::RingBuffer::new(capacity);
+    let status = Arc::new(Status::default());
+    (
+        HubEnd {
+            desired: dp,
+            observed: oc,
+            sent: vec![None; slots].into_boxed_slice(),
+            session: 0,
+            status: status.clone(),
+        },
+        SyncEnd {
+            desired: dc,
+            observed: op,
+            status,
+        },
+    )
+}
+
+impl HubEnd {
+    /// Sends whatever changed in `desired` (one entry per slot) since the last call; slots
+    /// past `desired.len()` are left as they are. What does not fit in the queue is offered
+    /// again, at its then-latest value, on the next call. When a new sync session started
+    /// since the last call, everything desired is sent again. Wait-free, allocates nothing.
+    pub fn publish(&mut self, desired: &[Option<DesiredObject>]) {
+        let session = self.status.session();
+        if session != self.session {
+            self.session = session;
+            self.sent.fill(None);
+        }
+        let n = desired.len().min(self.sent.len());
+        let producer = &mut self.desired;
+        super::desired::diff_into(&mut self.sent[..n], &desired[..n], |change| {
+            producer.push(change).is_ok()
+        });
+    }
+
+    /// The next observed event, if any.
+    pub fn pop_observed(&mut self) -> Option<Observed> {
+        self.observed.pop().ok()
+    }
+}
+
+impl SyncEnd {
+    /// The next desired-state change, if any.
+    pub fn pop_desired(&mut self) -> Option<Change> {
+        self.desired.pop().ok()
+    }
+
+    /// Hands an observed event to the hub, or counts it as dropped when the queue is full.
+    pub fn push_observed(&mut self, event: Observed) {
+        if self.observed.push(event).is_err() {
+            self.status.count_dropped_event();
+        }
+    }
+}

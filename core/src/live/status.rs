@@ -1,0 +1,204 @@
+//! The sync thread's state as the hub sees it: atomics the audio thread may read wait-free,
+//! and the last error's text for the display and the log (never read by the audio thread).
+
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
+use std::sync::Mutex;
+
+/// The status light's states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum SyncState {
+    /// Sync is not running.
+    Off = 0,
+    /// Connecting or reconnecting to the API server.
+    Connecting = 1,
+    /// Connected; desired state written and watches running.
+    Synced = 2,
+    /// Connected, but some writes or watches fail (refused objects, conflicts, missing rights).
+    Degraded = 3,
+    /// Cannot work: unreachable, unauthorised, or a bad configuration; retried with backoff.
+    Error = 4,
+}
+
+impl SyncState {
+    fn from_u8(v: u8) -> SyncState {
+        match v {
+            1 => SyncState::Connecting,
+            2 => SyncState::Synced,
+            3 => SyncState::Degraded,
+            4 => SyncState::Error,
+            _ => SyncState::Off,
+        }
+    }
+}
+
+/// The real cluster in a few numbers, as the sync thread last saw it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RealSummary {
+    /// Nodes.
+    pub nodes: u32,
+    /// Nodes whose Ready condition is True.
+    pub ready_nodes: u32,
+    /// The nodes' allocatable CPU, millicores.
+    pub cpu_allocatable_m: u64,
+    /// CPU requested by the bound, not yet finished pods in scope, millicores.
+    pub cpu_requested_m: u64,
+}
+
+impl RealSummary {
+    /// Requested over allocatable CPU, 0..1 (0 without allocatable CPU).
+    pub fn cpu_utilisation(&self) -> f32 {
+        if self.cpu_allocatable_m == 0 {
+            return 0.0;
+        }
+        (self.cpu_requested_m as f64 / self.cpu_allocatable_m as f64).min(1.0) as f32
+    }
+}
+
+/// Shared between the hub and the sync thread.
+#[derive(Debug, Default)]
+pub struct Status {
+    state: AtomicU8,
+    wanted: AtomicBool,
+    session: AtomicU32,
+    stop: AtomicBool,
+    kueue: AtomicBool,
+    writes: AtomicU64,
+    refused: AtomicU64,
+    dropped_events: AtomicU64,
+    last_error: Mutex<String>,
+    real_known: AtomicBool,
+    real_nodes: AtomicU32,
+    real_ready_nodes: AtomicU32,
+    real_cpu_allocatable_m: AtomicU64,
+    real_cpu_requested_m: AtomicU64,
+}
+
+impl Status {
+    /// The current state (wait-free).
+    pub fn state(&self) -> SyncState {
+        SyncState::from_u8(self.state.load(Ordering::Acquire))
+    }
+
+    /// Whether the hub wants sync on (its SYNC switch or gate); written by the hub.
+    pub fn wanted(&self) -> bool {
+        self.wanted.load(Ordering::Acquire)
+    }
+
+    /// The hub's SYNC switch or gate (wait-free, for the audio thread).
+    pub fn set_wanted(&self, on: bool) {
+        self.wanted.store(on, Ordering::Release);
+    }
+
+    /// Counts sync sessions; a new one makes the hub send its whole desired state again.
+    pub fn session(&self) -> u32 {
+        self.session.load(Ordering::Acquire)
+    }
+
+    /// Marks the start of a new sync session and clears the stop request.
+    pub fn begin_session(&self) {
+        self.stop.store(false, Ordering::Release);
+        self.session.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Asks the sync thread to stop (wait-free; the thread notices within a poll period).
+    pub fn request_stop(&self) {
+        self.stop.store(true, Ordering::Release);
+    }
+
+    /// Whether a stop was requested.
+    pub fn stop_requested(&self) -> bool {
+        self.stop.load(Ordering::Acquire)
+    }
+
+    /// Whether discovery found the Kueue API group.
+    pub fn kueue_found(&self) -> bool {
+        self.kueue.load(Ordering::Acquire)
+    }
+
+    /// Writes (apply or delete requests) that the API server accepted.
+    pub fn writes(&self) -> u64 {
+        self.writes.load(Ordering::Acquire)
+    }
+
+    /// Writes the label guard refused.
+    pub fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Acquire)
+    }
+
+    /// Observed events dropped because the hub's queue was full.
+    pub fn dropped_events(&self) -> u64 {
+        self.dropped_events.load(Ordering::Acquire)
+    }
+
+    /// The last error's text, empty if none (takes a lock: not for the audio thread).
+    pub fn last_error(&self) -> String {
+        self.last_error
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
+    }
+
+    /// Sets the state.
+    pub fn set_state(&self, state: SyncState) {
+        self.state.store(state as u8, Ordering::Release);
+    }
+
+    /// Sets the state and records `text` as the last error (the sync thread also logs it).
+    pub fn fail(&self, state: SyncState, text: String) {
+        if let Ok(mut last) = self.last_error.lock() {
+            *last = text;
+        }
+        self.set_state(state);
+    }
+
+    /// Records whether discovery found the Kueue API group.
+    pub fn set_kueue(&self, found: bool) {
+        self.kueue.store(found, Ordering::Release);
+    }
+
+    /// Counts a write the API server accepted.
+    pub fn count_write(&self) {
+        self.writes.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Counts a write the label guard refused.
+    pub fn count_refused(&self) {
+        self.refused.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// The real cluster's summary once the sync thread has listed it, `None` before and after
+    /// a session (wait-free; its fields are read one by one, so one may be a tick newer).
+    pub fn real(&self) -> Option<RealSummary> {
+        if !self.real_known.load(Ordering::Acquire) {
+            return None;
+        }
+        Some(RealSummary {
+            nodes: self.real_nodes.load(Ordering::Acquire),
+            ready_nodes: self.real_ready_nodes.load(Ordering::Acquire),
+            cpu_allocatable_m: self.real_cpu_allocatable_m.load(Ordering::Acquire),
+            cpu_requested_m: self.real_cpu_requested_m.load(Ordering::Acquire),
+        })
+    }
+
+    /// Publishes the real cluster's summary (`None`: not known).
+    pub fn set_real(&self, real: Option<RealSummary>) {
+        let Some(r) = real else {
+            self.real_known.store(false, Ordering::Release);
+            return;
+        };
+        self.real_nodes.store(r.nodes, Ordering::Release);
+        self.real_ready_nodes
+            .store(r.ready_nodes, Ordering::Release);
+        self.real_cpu_allocatable_m
+            .store(r.cpu_allocatable_m, Ordering::Release);
+        self.real_cpu_requested_m
+            .store(r.cpu_requested_m, Ordering::Release);
+        self.real_known.store(true, Ordering::Release);
+    }
+
+    /// Counts an observed event dropped on a full queue.
+    pub fn count_dropped_event(&self) {
+        self.dropped_events.fetch_add(1, Ordering::AcqRel);
+    }
+}

@@ -1,0 +1,360 @@
+//! The CLUSTER hub's side of live-cluster sync, with the test standing in for the sync
+//! thread at the other end of the queues: the SYNC switch and gate, the desired state the
+//! hub hands over, the real events it hears, its status lights and its saved settings.
+
+mod rig;
+
+use kuberack_core::live::{
+    Change, DesiredObject, LiveLink, MirrorKind, ObjectKind, Observed, RealSummary, SyncEnd,
+    SyncSettings, SyncState,
+};
+use kuberack_core::world::events::EventKind;
+use rig::Rig;
+use std::sync::Arc;
+
+fn link(rig: &Rig, hub: usize) -> Arc<LiveLink> {
+    rig.modules[hub]
+        .module
+        .live()
+        .expect("a hub has a sync link")
+}
+
+fn drain(end: &mut SyncEnd) -> Vec<Change> {
+    std::iter::from_fn(|| end.pop_desired()).collect()
+}
+
+fn applied_replicas(changes: &[Change], module: u64) -> Option<u32> {
+    changes.iter().rev().find_map(|c| match c {
+        Change::Apply(o) if o.key.module == module => Some(o.replicas),
+        _ => None,
+    })
+}
+
+#[test]
+fn members_and_plain_modules_have_no_link() {
+    let (rig, hub, node, dep) = Rig::basic();
+    assert!(rig.modules[hub].module.live().is_some());
+    assert!(rig.modules[node].module.live().is_none());
+    assert!(rig.modules[dep].module.live().is_none());
+}
+
+#[test]
+fn the_switch_or_the_gate_asks_for_sync() {
+    let (mut rig, hub, _, _) = Rig::basic();
+    let status = link(&rig, hub).status.clone();
+    rig.run(0.01);
+    assert!(!status.wanted());
+    rig.param(hub, "SYNC", 1.0);
+    rig.run(0.001);
+    assert!(status.wanted());
+    rig.param(hub, "SYNC", 0.0);
+    rig.run(0.001);
+    assert!(!status.wanted());
+    // The gate, with Rack's Schmitt thresholds.
+    rig.drive(hub, "SYNC", 0.5);
+    rig.run(0.001);
+    assert!(!status.wanted(), "0.5 V is not high");
+    rig.drive(hub, "SYNC", 5.0);
+    rig.run(0.001);
+    assert!(status.wanted());
+    rig.drive(hub, "SYNC", 0.5);
+    rig.run(0.001);
+    assert!(status.wanted(), "still high above 0.1 V");
+    rig.drive(hub, "SYNC", 0.0);
+    rig.run(0.001);
+    assert!(!status.wanted());
+    // Absurd voltages are safe.
+    rig.drive(hub, "SYNC", f32::NAN);
+    rig.run(0.001);
+    assert!(!status.wanted());
+}
+
+#[test]
+fn deployments_with_an_id_are_handed_over_and_follow_the_knob() {
+    let (mut rig, hub, _, dep) = Rig::basic();
+    let other = rig.add("Deployment");
+    let unjoined = rig.add("Deployment");
+    rig.connect(hub, "API", other, "API");
+    rig.modules[dep].module.set_rack_id(101);
+    rig.modules[unjoined].module.set_rack_id(103);
+    // `other` has no host id: it has no stable name, so it is not synced.
+    let link = link(&rig, hub);
+    let mut end = link.take_sync_end().expect("the sync end");
+    rig.param(dep, "REPLICAS", 3.0);
+    rig.param(dep, "CPU", 25.0); // units of 10 millicores
+    rig.run(0.05);
+    assert!(
+        drain(&mut end).is_empty(),
+        "nothing is handed over while SYNC is off"
+    );
+
+    rig.param(hub, "SYNC", 1.0);
+    rig.run(0.05);
+    let changes = drain(&mut end);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    let Change::Apply(obj) = changes[0] else {
+        panic!("{changes:?}")
+    };
+    assert_eq!(
+        (obj.key.kind, obj.key.module),
+        (ObjectKind::Deployment, 101)
+    );
+    assert_eq!((obj.replicas, obj.cpu_millis), (3, 250));
+    // Unchanged state is not sent again.
+    rig.run(0.05);
+    assert!(drain(&mut end).is_empty());
+    // The knob turns: the new value goes out.
+    rig.param(dep, "REPLICAS", 7.0);
+    rig.run(0.05);
+    assert_eq!(applied_replicas(&drain(&mut end), 101), Some(7));
+    // Unplugging the cable removes the object from the desired state.
+    rig.disconnect(dep, "API");
+    rig.run(0.05);
+    let changes = drain(&mut end);
+    assert!(
+        changes
+            .iter()
+            .any(|c| matches!(c, Change::Remove(k) if k.module == 101)),
+        "{changes:?}"
+    );
+    // A new sync session gets the whole desired state again.
+    rig.connect(hub, "API", dep, "API");
+    rig.run(0.05);
+    drain(&mut end);
+    link.status.begin_session();
+    rig.run(0.05);
+    assert_eq!(applied_replicas(&drain(&mut end), 101), Some(7));
+}
+
+#[test]
+fn a_node_drives_real_cordons_only_with_sync_cordon_on() {
+    let (mut rig, hub, node, _) = Rig::basic();
+    rig.modules[node].module.set_rack_id(201);
+    let link = link(&rig, hub);
+    let mut end = link.take_sync_end().expect("the sync end");
+    let cordons = |changes: &[Change]| -> Vec<Change> {
+        changes
+            .iter()
+            .copied()
+            .filter(|c| match c {
+                Change::Apply(o) => o.key.kind == ObjectKind::Node,
+                Change::Remove(k) => k.kind == ObjectKind::Node,
+            })
+            .collect()
+    };
+    rig.param(hub, "SYNC", 1.0);
+    rig.param(node, "CORDON", 1.0);
+    rig.run(0.05);
+    assert!(
+        cordons(&drain(&mut end)).is_empty(),
+        "the setting is off by default"
+    );
+    rig.modules[node]
+        .module
+        .load(&serde_json::json!({"sync": {"cordon": true}}))
+        .unwrap();
+    rig.run(0.05);
+    assert_eq!(
+        cordons(&drain(&mut end)),
+        vec![Change::Apply(DesiredObject::node(201, true))]
+    );
+    // The CORDON gate uncordons as the switch does.
+    rig.param(node, "CORDON", 0.0);
+    rig.run(0.05);
+    assert_eq!(
+        cordons(&drain(&mut end)),
+        vec![Change::Apply(DesiredObject::node(201, false))]
+    );
+    rig.drive(node, "CORDON", 10.0);
+    rig.run(0.05);
+    assert_eq!(
+        cordons(&drain(&mut end)),
+        vec![Change::Apply(DesiredObject::node(201, true))]
+    );
+    // Setting it off again takes the nodes out of the desired state.
+    rig.modules[node]
+        .module
+        .load(&serde_json::json!({"sync": {"cordon": false}}))
+        .unwrap();
+    rig.run(0.05);
+    assert_eq!(
+        cordons(&drain(&mut end)),
+        vec![Change::Remove(DesiredObject::node(201, true).key)]
+    );
+    // A bad value loads as the default, with an error saying so.
+    let bad = rig.modules[node]
+        .module
+        .load(&serde_json::json!({"sync": {"cordon": "yes"}}));
+    assert!(bad.is_err());
+    assert_eq!(
+        rig.modules[node].module.save()["sync"]["cordon"],
+        serde_json::json!(false)
+    );
+}
+
+#[test]
+fn a_full_queue_coalesces_to_the_latest_value() {
+    let (mut rig, hub, _, dep) = Rig::basic();
+    rig.modules[dep].module.set_rack_id(7);
+    let link = link(&rig, hub);
+    let mut end = link.take_sync_end().expect("the sync end");
+    rig.param(hub, "SYNC", 1.0);
+    // Nobody drains for a long while: far more changes than the queue holds.
+    for replicas in 0..3000 {
+        rig.param(dep, "REPLICAS", (replicas % 30) as f32);
+        for _ in 0..32 {
+            rig.step();
+        }
+    }
+    rig.param(dep, "REPLICAS", 31.0);
+    rig.run(0.01);
+    let first = drain(&mut end);
+    assert!(first.len() <= kuberack_core::modules::cluster_sync::SYNC_QUEUE_CAPACITY);
+    // Once there is room again, the latest value goes out.
+    rig.run(0.01);
+    assert_eq!(applied_replicas(&drain(&mut end), 7), Some(31));
+}
+
+#[test]
+fn real_events_play_the_hubs_outputs_and_the_lights_show_the_state() {
+    // A hub alone: nothing in its world binds or fails, so every BIND and FAIL trigger
+    // below comes from the real cluster.
+    let mut rig = Rig::new(48_000.0);
+    let hub = rig.add("Cluster");
+    let link = link(&rig, hub);
+    let mut end = link.take_sync_end().expect("the sync end");
+    rig.param(hub, "SYNC", 1.0);
+    rig.run(0.5);
+    let lights = |rig: &Rig| {
+        ["SYNC_CONNECTING", "SYNCED", "SYNC_DEGRADED", "SYNC_ERROR"].map(|id| rig.light(hub, id))
+    };
+    assert_eq!(
+        lights(&rig),
+        [0.0; 4],
+        "off until the thread says otherwise"
+    );
+    for (state, lit) in [
+        (SyncState::Connecting, 0),
+        (SyncState::Synced, 1),
+        (SyncState::Degraded, 2),
+        (SyncState::Error, 3),
+    ] {
+        link.status.set_state(state);
+        rig.run(0.001);
+        let mut want = [0.0; 4];
+        want[lit] = 1.0;
+        assert_eq!(lights(&rig), want, "{state:?}");
+    }
+    let count_triggers = |rig: &mut Rig, output: &str| {
+        let mut rising = 0;
+        let mut last = 0.0;
+        rig.run_with(0.2, |r| {
+            let v = r.out(hub, output, 0);
+            if v > 5.0 && last <= 5.0 {
+                rising += 1;
+            }
+            last = v;
+        });
+        rising
+    };
+    assert_eq!(count_triggers(&mut rig, "BIND"), 0);
+    for kind in [
+        EventKind::PodScheduled,
+        EventKind::PodScheduled,
+        EventKind::PodReady,
+    ] {
+        end.push_observed(Observed {
+            kind: MirrorKind::World(kind),
+            module: 0,
+        });
+    }
+    assert_eq!(count_triggers(&mut rig, "BIND"), 2);
+    end.push_observed(Observed {
+        kind: MirrorKind::World(EventKind::PodFailedScheduling),
+        module: 0,
+    });
+    assert_eq!(count_triggers(&mut rig, "FAIL"), 1);
+}
+
+#[test]
+fn the_real_clusters_requested_cpu_drives_util_while_synced() {
+    // The basic rig's world runs a Deployment, so its own utilisation is not zero.
+    let (mut rig, hub, _, _) = Rig::basic();
+    let link = link(&rig, hub);
+    rig.run(3.0);
+    let simulated = rig.out(hub, "UTIL", 0);
+    assert!(simulated > 0.0, "{simulated}");
+    let real = RealSummary {
+        nodes: 3,
+        ready_nodes: 2,
+        cpu_allocatable_m: 12_000,
+        cpu_requested_m: 3_000,
+    };
+    link.status.set_real(Some(real));
+    rig.run(0.01);
+    assert_eq!(
+        rig.out(hub, "UTIL", 0),
+        simulated,
+        "sync off: the simulation's"
+    );
+    rig.param(hub, "SYNC", 1.0);
+    rig.run(0.01);
+    assert!((rig.out(hub, "UTIL", 0) - 2.5).abs() < 1e-4);
+    // More requested than allocatable (overcommitted by other namespaces) stays at 10 V.
+    link.status.set_real(Some(RealSummary {
+        cpu_requested_m: 50_000,
+        ..real
+    }));
+    rig.run(0.01);
+    assert_eq!(rig.out(hub, "UTIL", 0), 10.0);
+    // Until the sync thread has listed the cluster, the simulation's.
+    link.status.set_real(None);
+    rig.run(0.01);
+    assert!((rig.out(hub, "UTIL", 0) - 2.5).abs() > 1e-3);
+}
+
+#[test]
+fn sync_settings_are_saved_without_secrets_and_bad_ones_load_as_defaults() {
+    let (rig, hub, _, _) = Rig::basic();
+    let link = link(&rig, hub);
+    assert!(
+        rig.modules[hub].module.save().get("sync").is_none(),
+        "default settings are not written"
+    );
+    link.set_settings(SyncSettings {
+        namespace: "team-a".into(),
+        context: "kind-kind".into(),
+        delete_on_stop: true,
+        mirror_only: true,
+    });
+    let saved = rig.modules[hub].module.save();
+    assert_eq!(saved["sync"]["namespace"], "team-a");
+    assert_eq!(saved["sync"]["context"], "kind-kind");
+    let keys: Vec<&String> = saved["sync"].as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), 4, "names and switches only: {keys:?}");
+
+    let (mut rig2, hub2, _, _) = Rig::basic();
+    rig2.modules[hub2].module.load(&saved).unwrap();
+    assert_eq!(link_settings(&rig2, hub2).namespace, "team-a");
+    assert!(link_settings(&rig2, hub2).delete_on_stop);
+
+    let mut bad = saved.clone();
+    bad["sync"]["namespace"] = "Not a namespace".into();
+    assert!(rig2.modules[hub2].module.load(&bad).is_err());
+    assert_eq!(link_settings(&rig2, hub2).namespace, "kuberack");
+    assert_eq!(link_settings(&rig2, hub2).context, "kind-kind");
+
+    bad["sync"] = 5.into();
+    assert!(rig2.modules[hub2].module.load(&bad).is_err());
+    assert_eq!(link_settings(&rig2, hub2), SyncSettings::default());
+    // A patch saved before sync existed loads with the defaults.
+    rig2.modules[hub2]
+        .module
+        .load(&serde_json::json!({"seed": 3}))
+        .unwrap();
+    assert_eq!(link_settings(&rig2, hub2), SyncSettings::default());
+}
+
+fn link_settings(rig: &Rig, hub: usize) -> SyncSettings {
+    link(rig, hub).settings()
+}

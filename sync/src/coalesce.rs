@@ -1,0 +1,195 @@
+//! Per-object write coalescing: the last value wins and each object is written at most a
+//! configured number of times per second.
+
+use kuberack_core::live::{Change, ObjectKey};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+#[derive(Debug)]
+struct Entry {
+    pending: Option<Change>,
+    last_written: Option<Change>,
+    last_write_at: Option<Duration>,
+}
+
+/// Holds the latest change per object until that object may be written again.
+/// Time is a `Duration` since any fixed origin, so tests drive it by hand.
+#[derive(Debug)]
+pub struct Coalescer {
+    min_interval: Duration,
+    entries: BTreeMap<ObjectKey, Entry>,
+    superseded: u64,
+}
+
+impl Coalescer {
+    /// At most `writes_per_second` writes per object (values below 0.01 are taken as 0.01).
+    pub fn new(writes_per_second: f64) -> Coalescer {
+        let rate = if writes_per_second.is_finite() {
+            writes_per_second.max(0.01)
+        } else {
+            0.01
+        };
+        Coalescer {
+            min_interval: Duration::from_secs_f64(1.0 / rate),
+            entries: BTreeMap::new(),
+            superseded: 0,
+        }
+    }
+
+    /// Records the latest desired change for its object; an earlier pending one is replaced.
+    pub fn offer(&mut self, change: Change) {
+        let key = key_of(&change);
+        let entry = self.entries.entry(key).or_insert(Entry {
+            pending: None,
+            last_written: None,
+            last_write_at: None,
+        });
+        if entry.pending.replace(change).is_some() {
+            self.superseded += 1;
+        }
+        if entry.last_written == Some(change) {
+            // Back to what the server already has: nothing to write.
+            entry.pending = None;
+        }
+    }
+
+    /// Takes every change whose object may be written at `now`, and marks them written.
+    pub fn take_due(&mut self, now: Duration) -> Vec<Change> {
+        let mut due = Vec::new();
+        for entry in self.entries.values_mut() {
+            let ready = entry
+                .last_write_at
+                .is_none_or(|at| now >= at + self.min_interval);
+            if ready {
+                if let Some(change) = entry.pending.take() {
+                    entry.last_written = Some(change);
+                    entry.last_write_at = Some(now);
+                    due.push(change);
+                }
+            }
+        }
+        due
+    }
+
+    /// Puts back a change whose write failed, unless a newer one arrived meanwhile.
+    pub fn retry(&mut self, change: Change) {
+        if let Some(entry) = self.entries.get_mut(&key_of(&change)) {
+            entry.last_written = None;
+            entry.pending.get_or_insert(change);
+        }
+    }
+
+    /// When the next pending change becomes due, if any is pending.
+    pub fn next_due(&self) -> Option<Duration> {
+        self.entries
+            .values()
+            .filter(|e| e.pending.is_some())
+            .map(|e| {
+                e.last_write_at
+                    .map_or(Duration::ZERO, |at| at + self.min_interval)
+            })
+            .min()
+    }
+
+    /// Changes replaced by a newer value before they were written.
+    pub fn superseded(&self) -> u64 {
+        self.superseded
+    }
+}
+
+fn key_of(change: &Change) -> ObjectKey {
+    match change {
+        Change::Apply(obj) => obj.key,
+        Change::Remove(key) => *key,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kuberack_core::live::DesiredObject;
+
+    fn apply(module: u64, replicas: u32) -> Change {
+        Change::Apply(DesiredObject::deployment(module, replicas, 100, 64))
+    }
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn first_write_is_immediate_and_last_value_wins() {
+        let mut c = Coalescer::new(5.0);
+        c.offer(apply(1, 1));
+        assert_eq!(c.take_due(ms(0)), vec![apply(1, 1)]);
+        c.offer(apply(1, 2));
+        c.offer(apply(1, 3));
+        assert!(
+            c.take_due(ms(100)).is_empty(),
+            "written again within 200 ms"
+        );
+        assert_eq!(c.next_due(), Some(ms(200)));
+        assert_eq!(c.take_due(ms(200)), vec![apply(1, 3)]);
+        assert_eq!(c.superseded(), 1);
+    }
+
+    #[test]
+    fn a_ten_hz_lfo_is_written_at_the_cap() {
+        let mut c = Coalescer::new(5.0);
+        let mut writes = 0;
+        // 10 s of a value changing every 100 ms, polled every 10 ms.
+        for t in (0..10_000).step_by(10) {
+            if t % 100 == 0 {
+                c.offer(apply(1, (t / 100 % 7) as u32));
+            }
+            writes += c.take_due(ms(t)).len();
+        }
+        assert!((49..=51).contains(&writes), "{writes} writes in 10 s");
+    }
+
+    #[test]
+    fn objects_are_limited_independently() {
+        let mut c = Coalescer::new(5.0);
+        c.offer(apply(1, 1));
+        c.offer(apply(2, 1));
+        assert_eq!(c.take_due(ms(0)).len(), 2);
+        c.offer(apply(1, 2));
+        assert!(c.take_due(ms(50)).is_empty());
+        c.offer(apply(2, 2));
+        assert_eq!(c.take_due(ms(200)).len(), 2);
+    }
+
+    #[test]
+    fn returning_to_the_written_value_writes_nothing() {
+        let mut c = Coalescer::new(5.0);
+        c.offer(apply(1, 1));
+        c.take_due(ms(0));
+        c.offer(apply(1, 2));
+        c.offer(apply(1, 1));
+        assert!(c.take_due(ms(500)).is_empty());
+        assert_eq!(c.next_due(), None);
+    }
+
+    #[test]
+    fn failed_writes_are_retried_unless_superseded() {
+        let mut c = Coalescer::new(5.0);
+        c.offer(apply(1, 1));
+        let w = c.take_due(ms(0));
+        c.retry(w[0]);
+        assert_eq!(c.take_due(ms(200)), vec![apply(1, 1)]);
+        c.offer(apply(1, 2));
+        let w = c.take_due(ms(400));
+        c.offer(apply(1, 3));
+        c.retry(w[0]);
+        assert_eq!(c.take_due(ms(600)), vec![apply(1, 3)]);
+    }
+
+    #[test]
+    fn absurd_rates_are_clamped() {
+        for rate in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            let mut c = Coalescer::new(rate);
+            c.offer(apply(1, 1));
+            assert_eq!(c.take_due(ms(0)).len(), 1);
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! KubeRack's live-cluster sync. One dedicated thread runs kube and a single-threaded tokio
+//! runtime; the hub talks to it only through two bounded wait-free queues
+//! ([`kuberack_core::live`]):
+//! desired-state changes out, observed real-cluster events in. The logic (diff, coalescing,
+//! backoff, label guard, event mapping) lives in its own modules and is tested on its own.
+
+pub mod backoff;
+pub mod coalesce;
+pub mod config;
+pub mod errors;
+pub mod labels;
+pub mod manifest;
+pub mod mirror;
+pub mod summary;
+pub mod supervisor;
+pub mod worker;
+
+pub use config::{ClusterSource, SyncConfig};
+pub use kuberack_core::live::{
+    queues, Change, DesiredObject, HubEnd, LiveLink, MirrorKind, ObjectKey, ObjectKind, Observed,
+    RealSummary, Status, SyncEnd, SyncSettings, SyncState,
+};
+pub use supervisor::Supervisor;
+pub use worker::{spawn, SyncThread};

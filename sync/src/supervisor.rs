@@ -1,0 +1,142 @@
+//! Starts and stops a hub's sync thread as the hub's SYNC switch or gate asks. A host calls
+//! [`Supervisor::poll`] often from a thread of its own (Rack: the UI thread, each frame; the
+//! player: between blocks); it never blocks, so turning SYNC off costs no glitch anywhere.
+
+use std::sync::Arc;
+
+use kuberack_core::live::{LiveLink, SyncState};
+
+use crate::config::{ClusterSource, SyncConfig};
+use crate::worker::{spawn, SyncThread};
+
+/// One hub's sync thread, if running, and the one still stopping.
+pub struct Supervisor {
+    link: Arc<LiveLink>,
+    source: Option<ClusterSource>,
+    running: Option<SyncThread>,
+    stopping: Option<SyncThread>,
+    /// The thread ended by itself (a contained panic): wait for SYNC to go off and on again.
+    exited: bool,
+    tune: fn(&mut SyncConfig),
+}
+
+impl Supervisor {
+    /// A supervisor for the hub owning `link`; the cluster comes from the kubeconfig (its
+    /// context from the hub's settings).
+    pub fn new(link: Arc<LiveLink>) -> Supervisor {
+        Supervisor {
+            link,
+            source: None,
+            running: None,
+            stopping: None,
+            exited: false,
+            tune: |_| {},
+        }
+    }
+
+    /// Uses `source` instead of the kubeconfig (a test server, an explicit kubeconfig file).
+    pub fn with_source(mut self, source: ClusterSource) -> Supervisor {
+        self.source = Some(source);
+        self
+    }
+
+    /// Adjusts every configuration before a start (timeouts, backoff, rate).
+    pub fn with_tuning(mut self, tune: fn(&mut SyncConfig)) -> Supervisor {
+        self.tune = tune;
+        self
+    }
+
+    /// The configuration the next start uses: the hub's settings over the defaults.
+    pub fn config(&self) -> SyncConfig {
+        let settings = self.link.settings();
+        let source = self.source.clone().unwrap_or(ClusterSource::Kubeconfig {
+            path: None,
+            context: (!settings.context.is_empty()).then(|| settings.context.clone()),
+        });
+        let mut config = SyncConfig::new(source);
+        config.namespace = settings.namespace;
+        config.mirror_only = settings.mirror_only;
+        config.delete_on_stop = settings.delete_on_stop;
+        (self.tune)(&mut config);
+        config
+    }
+
+    /// Whether a sync thread is running (not counting one still stopping).
+    pub fn is_running(&self) -> bool {
+        self.running.is_some()
+    }
+
+    /// Follows the hub: starts the thread when sync is wanted, asks it to stop when not, and
+    /// takes back the queue end of a thread that has ended. Never waits for the thread.
+    pub fn poll(&mut self) {
+        self.reap();
+        let status = Arc::clone(&self.link.status);
+        let wanted = status.wanted();
+        if !wanted {
+            self.exited = false;
+            if let Some(thread) = self.running.take() {
+                thread.request_stop();
+                self.stopping = Some(thread);
+                self.reap();
+            }
+            return;
+        }
+        if self.running.as_ref().is_some_and(SyncThread::is_finished) {
+            self.stopping = self.running.take();
+            self.exited = true;
+            self.reap();
+        }
+        if self.running.is_some() || self.stopping.is_some() || self.exited {
+            return;
+        }
+        let Some(end) = self.link.take_sync_end() else {
+            return;
+        };
+        status.set_state(SyncState::Connecting);
+        match spawn(self.config(), end) {
+            Ok(thread) => self.running = Some(thread),
+            Err(e) => {
+                let text = format!("cannot start the sync thread: {e}");
+                eprintln!("kuberack-sync: {text}");
+                status.fail(SyncState::Error, text);
+                self.exited = true;
+            }
+        }
+    }
+
+    /// Stops the thread and waits for it (blocks up to a request timeout: for shutdown and
+    /// tests, not for a UI frame).
+    pub fn shutdown(&mut self) {
+        for thread in [self.running.take(), self.stopping.take()]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(end) = thread.stop() {
+                self.link.return_sync_end(end);
+            }
+        }
+        self.link.status.set_state(SyncState::Off);
+    }
+
+    fn reap(&mut self) {
+        if !self.stopping.as_ref().is_some_and(SyncThread::is_finished) {
+            return;
+        }
+        if let Some(end) = self.stopping.take().and_then(SyncThread::stop) {
+            self.link.return_sync_end(end);
+        }
+        if !self.link.status.wanted() {
+            self.link.status.set_state(SyncState::Off);
+        }
+    }
+}
+
+impl Drop for Supervisor {
+    /// Asks a running thread to stop without waiting: it ends by itself (after deleting what
+    /// it created, when so configured).
+    fn drop(&mut self) {
+        for thread in [&self.running, &self.stopping].into_iter().flatten() {
+            thread.request_stop();
+        }
+    }
+}

@@ -1,0 +1,728 @@
+//! The sync thread: a single-threaded tokio runtime that connects, applies the coalesced
+//! desired state, mirrors pods and nodes, and retries failures with capped backoff.
+
+use crate::backoff::Backoff;
+use crate::coalesce::Coalescer;
+use crate::config::{ClusterSource, SyncConfig};
+use crate::errors::{describe, stalled, Failure, Request};
+use crate::labels::{guard, FIELD_MANAGER, MANAGED_SELECTOR, MODULE_KEY};
+use crate::manifest;
+use crate::mirror::{module_of, node_transitions, pod_transitions, NodeFacts, PodFacts};
+use futures::StreamExt;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
+use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
+use kube::runtime::{watcher, WatchStreamExt};
+use kube::Client;
+use kuberack_core::live::{
+    Change, DesiredObject, ObjectKey, ObjectKind, Observed, RealSummary, Status, SyncEnd, SyncState,
+};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// The running sync thread.
+pub struct SyncThread {
+    handle: JoinHandle<SyncEnd>,
+    status: Arc<Status>,
+}
+
+/// Starts the sync thread on `end` (a new session: the hub sends its whole desired state
+/// again); the hub keeps the other end. The thread gives `end` back when it ends, also
+/// after a panic, which it contains and reports as an error.
+pub fn spawn(config: SyncConfig, end: SyncEnd) -> std::io::Result<SyncThread> {
+    let status = end.status.clone();
+    status.begin_session();
+    let handle = std::thread::Builder::new()
+        .name("kuberack-sync".to_owned())
+        .spawn(move || {
+            let mut end = end;
+            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
+                match runtime {
+                    Ok(rt) => rt.block_on(run(&config, &mut end)),
+                    Err(e) => report(
+                        &end.status,
+                        SyncState::Error,
+                        format!("cannot start the sync runtime: {e}"),
+                    ),
+                }
+            }));
+            if let Err(panic) = outcome {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                report(
+                    &end.status,
+                    SyncState::Error,
+                    format!("the sync thread panicked: {message}"),
+                );
+            }
+            end
+        })?;
+    Ok(SyncThread { handle, status })
+}
+
+impl SyncThread {
+    /// The shared status.
+    pub fn status(&self) -> &Arc<Status> {
+        &self.status
+    }
+
+    /// Whether the thread has ended.
+    pub fn is_finished(&self) -> bool {
+        self.handle.is_finished()
+    }
+
+    /// Asks the thread to stop (it notices within a poll period or a request timeout).
+    pub fn request_stop(&self) {
+        self.status.request_stop();
+    }
+
+    /// Asks the thread to stop and waits for it, returning the queue end (blocks: not for
+    /// the audio thread). `None` only if the thread could not hand the end back.
+    pub fn stop(self) -> Option<SyncEnd> {
+        self.status.request_stop();
+        self.handle.join().ok()
+    }
+}
+
+/// Records an error for the light and the display, and logs it.
+fn report(status: &Status, state: SyncState, text: String) {
+    eprintln!("kuberack-sync: {text}");
+    status.fail(state, text);
+}
+
+async fn run(config: &SyncConfig, end: &mut SyncEnd) {
+    let status = end.status.clone();
+    let mut state = Desired {
+        coalescer: Coalescer::new(config.writes_per_second),
+        write_backoff: Backoff::new(config.backoff_base, config.backoff_cap, config.seed ^ 1),
+        writes_held_until: Duration::ZERO,
+        known: BTreeSet::new(),
+        refused: BTreeSet::new(),
+        origin: Instant::now(),
+    };
+    let mut backoff = Backoff::new(config.backoff_base, config.backoff_cap, config.seed);
+    let mut last_client = None;
+    while !status.stop_requested() {
+        status.set_state(SyncState::Connecting);
+        let failure = match connect(config, &status).await {
+            Ok(client) => {
+                backoff.reset();
+                let mut session = Session::new(config, client.clone(), &status);
+                last_client = Some(client);
+                match session.run(end, &mut state).await {
+                    Ok(()) => break,
+                    Err(f) => f,
+                }
+            }
+            Err(f) => f,
+        };
+        report(&status, failure.state, failure.text);
+        let delay = backoff.next_delay();
+        idle(config, end, &mut state, delay).await;
+    }
+    if let (true, false, Some(client)) = (config.delete_on_stop, config.mirror_only, last_client) {
+        if let Err(f) = delete_managed(config, client).await {
+            report(&status, SyncState::Error, f.text);
+        }
+    }
+    status.set_real(None);
+    status.set_state(SyncState::Off);
+}
+
+/// Waits `delay`, still taking desired changes (so the latest survives) and noticing stop.
+async fn idle(config: &SyncConfig, end: &mut SyncEnd, state: &mut Desired, delay: Duration) {
+    let until = Instant::now() + delay;
+    while Instant::now() < until && !end.status.stop_requested() {
+        state.drain(end, config.mirror_only);
+        tokio::time::sleep(config.poll_period).await;
+    }
+}
+
+async fn client_for(config: &SyncConfig) -> Result<Client, Failure> {
+    let bad = |text: String| Failure {
+        state: SyncState::Error,
+        reconnect: true,
+        text,
+    };
+    let mut kube_config = match &config.source {
+        ClusterSource::Url(url) => {
+            let uri = url
+                .parse()
+                .map_err(|e| bad(format!("bad API server URL {url}: {e}")))?;
+            kube::Config::new(uri)
+        }
+        ClusterSource::Kubeconfig { path, context } => {
+            let options = kube::config::KubeConfigOptions {
+                context: context.clone(),
+                ..Default::default()
+            };
+            let loaded = match path {
+                Some(path) => match kube::config::Kubeconfig::read_from(path) {
+                    Ok(kc) => kube::Config::from_custom_kubeconfig(kc, &options).await,
+                    Err(e) => Err(e),
+                },
+                None => kube::Config::from_kubeconfig(&options).await,
+            };
+            loaded.map_err(|e| bad(format!("kubeconfig: {e}")))?
+        }
+    };
+    kube_config.connect_timeout = Some(config.request_timeout);
+    kube_config.default_namespace = config.namespace.clone();
+    Client::try_from(kube_config).map_err(|e| bad(format!("cannot build a client: {e}")))
+}
+
+/// Bounds a request in time and classifies its failure.
+async fn call<T>(
+    req: Request<'_>,
+    timeout: Duration,
+    fut: impl Future<Output = kube::Result<T>>,
+) -> Result<T, Failure> {
+    match tokio::time::timeout(timeout, fut).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(describe(req, &e)),
+        Err(_) => Err(stalled(req, timeout)),
+    }
+}
+
+/// Discovery (which also proves the server answers) and the namespace.
+async fn connect(config: &SyncConfig, status: &Status) -> Result<Client, Failure> {
+    let client = client_for(config).await?;
+    let t = config.request_timeout;
+    let groups = call(
+        Request {
+            verb: "get",
+            resource: "/apis (discovery)",
+            namespace: "",
+        },
+        t,
+        client.list_api_groups(),
+    )
+    .await?;
+    status.set_kueue(groups.groups.iter().any(|g| g.name == "kueue.x-k8s.io"));
+    let ns = &config.namespace;
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    let get = Request {
+        verb: "get",
+        resource: "namespaces",
+        namespace: "",
+    };
+    match call(get, t, namespaces.get_opt(ns)).await {
+        Ok(Some(_)) => {}
+        Ok(None) if config.mirror_only => {
+            return Err(Failure {
+                state: SyncState::Error,
+                reconnect: true,
+                text: format!("namespace {ns} does not exist (mirror-only: not creating it)"),
+            })
+        }
+        Ok(None) => {
+            let apply = PatchParams::apply(FIELD_MANAGER);
+            let req = Request {
+                verb: "patch",
+                resource: "namespaces",
+                namespace: "",
+            };
+            call(
+                req,
+                t,
+                namespaces.patch(ns, &apply, &Patch::Apply(manifest::namespace(ns))),
+            )
+            .await?;
+        }
+        // A namespaced Role cannot read Namespace objects: assume it exists.
+        Err(f) if f.text.starts_with("forbidden") => {}
+        Err(f) => return Err(f),
+    }
+    Ok(client)
+}
+
+/// What the thread keeps across reconnects: pending writes and what it already owns.
+struct Desired {
+    coalescer: Coalescer,
+    write_backoff: Backoff,
+    writes_held_until: Duration,
+    known: BTreeSet<ObjectKey>,
+    refused: BTreeSet<ObjectKey>,
+    origin: Instant,
+}
+
+impl Desired {
+    fn drain(&mut self, end: &mut SyncEnd, mirror_only: bool) {
+        while let Some(change) = end.pop_desired() {
+            if !mirror_only {
+                self.coalescer.offer(change);
+            }
+        }
+    }
+
+    fn now(&self) -> Duration {
+        self.origin.elapsed()
+    }
+}
+
+/// Which part of the session a health entry is about.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Part {
+    Writes,
+    Guard,
+    Pods,
+    Nodes,
+}
+
+struct Session<'a> {
+    config: &'a SyncConfig,
+    client: Client,
+    status: &'a Status,
+    health: BTreeMap<Part, Failure>,
+    pods: HashMap<String, PodFacts>,
+    nodes: HashMap<String, NodeFacts>,
+    pods_relisted: Option<HashSet<String>>,
+    nodes_relisted: Option<HashSet<String>>,
+    /// Both watchers have listed once: the capacity summary is complete.
+    pods_listed: bool,
+    nodes_listed: bool,
+}
+
+impl<'a> Session<'a> {
+    fn new(config: &'a SyncConfig, client: Client, status: &'a Status) -> Session<'a> {
+        Session {
+            config,
+            client,
+            status,
+            health: BTreeMap::new(),
+            pods: HashMap::new(),
+            nodes: HashMap::new(),
+            pods_relisted: None,
+            nodes_relisted: None,
+            pods_listed: false,
+            nodes_listed: false,
+        }
+    }
+
+    /// Runs until stop (Ok) or a failure that needs a new connection (Err).
+    async fn run(&mut self, end: &mut SyncEnd, state: &mut Desired) -> Result<(), Failure> {
+        let ns = &self.config.namespace;
+        let pods_api: Api<Pod> = Api::namespaced(self.client.clone(), ns);
+        let nodes_api: Api<Node> = Api::all(self.client.clone());
+        let mut pods = watcher(pods_api, watcher::Config::default())
+            .default_backoff()
+            .boxed();
+        let mut nodes = watcher(nodes_api, watcher::Config::default())
+            .default_backoff()
+            .boxed();
+        let mut ticker = tokio::time::interval(self.config.poll_period);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        self.refresh_state();
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => {
+                    if self.status.stop_requested() {
+                        return Ok(());
+                    }
+                    state.drain(end, self.config.mirror_only);
+                    self.write_due(state).await?;
+                }
+                Some(ev) = pods.next() => {
+                    self.on_pod(end, ev);
+                    self.publish_real();
+                }
+                Some(ev) = nodes.next() => {
+                    self.on_node(end, ev);
+                    self.publish_real();
+                }
+            }
+        }
+    }
+
+    /// The real nodes' count and the CPU requested on them, for the hub's outputs and
+    /// display, once both watchers have listed.
+    fn publish_real(&self) {
+        if !(self.pods_listed && self.nodes_listed) {
+            return;
+        }
+        let mut real = RealSummary {
+            nodes: self.nodes.len().min(u32::MAX as usize) as u32,
+            ..RealSummary::default()
+        };
+        for node in self.nodes.values() {
+            real.ready_nodes += u32::from(node.ready);
+            real.cpu_allocatable_m = real
+                .cpu_allocatable_m
+                .saturating_add(node.cpu_allocatable_m);
+        }
+        for pod in self.pods.values() {
+            real.cpu_requested_m = real.cpu_requested_m.saturating_add(pod.cpu_requested_m);
+        }
+        self.status.set_real(Some(real));
+    }
+
+    fn refresh_state(&self) {
+        let worst = self
+            .health
+            .values()
+            .map(|f| f.state)
+            .max_by_key(|s| *s as u8);
+        self.status.set_state(worst.unwrap_or(SyncState::Synced));
+    }
+
+    fn set_health(&mut self, part: Part, result: Result<(), Failure>) {
+        match result {
+            Ok(()) => {
+                self.health.remove(&part);
+            }
+            Err(f) => {
+                report(self.status, f.state, f.text.clone());
+                self.health.insert(part, f);
+            }
+        }
+        self.refresh_state();
+    }
+
+    async fn write_due(&mut self, state: &mut Desired) -> Result<(), Failure> {
+        let now = state.now();
+        if now < state.writes_held_until {
+            return Ok(());
+        }
+        for change in state.coalescer.take_due(now) {
+            let key = match change {
+                Change::Apply(obj) => obj.key,
+                Change::Remove(key) => key,
+            };
+            match self.write(change, &mut state.known).await {
+                Ok(written) => {
+                    for _ in 0..written {
+                        self.status.count_write();
+                    }
+                    state.write_backoff.reset();
+                    state.refused.remove(&key);
+                    self.set_health(Part::Writes, Ok(()));
+                }
+                Err(Refusal::Guard(f)) => {
+                    self.status.count_refused();
+                    // A refused apply stays on the light until the module goes away; a refused
+                    // delete leaves the foreign object alone and is done.
+                    if matches!(change, Change::Apply(_)) {
+                        state.refused.insert(key);
+                        self.set_health(Part::Guard, Err(f));
+                    } else {
+                        state.refused.remove(&key);
+                        report(self.status, f.state, f.text);
+                    }
+                }
+                Err(Refusal::Failed(f)) => {
+                    state.coalescer.retry(change);
+                    state.writes_held_until = now + state.write_backoff.next_delay();
+                    if f.reconnect {
+                        return Err(f);
+                    }
+                    self.set_health(Part::Writes, Err(f));
+                    return Ok(());
+                }
+            }
+            if state.refused.is_empty() && self.health.contains_key(&Part::Guard) {
+                self.set_health(Part::Guard, Ok(()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes one change; `Ok` holds the number of write requests the server accepted.
+    async fn write(&self, change: Change, known: &mut BTreeSet<ObjectKey>) -> Result<u32, Refusal> {
+        let key = match change {
+            Change::Apply(obj) => obj.key,
+            Change::Remove(key) => key,
+        };
+        match (key.kind, change) {
+            (ObjectKind::Deployment, _) => self.write_deployment(change, known).await,
+            (ObjectKind::Node, Change::Apply(obj)) => self.cordon_nodes(&obj).await,
+            // A NODE gone, or its "Sync cordon" off: its real nodes stay as they are.
+            (ObjectKind::Node, Change::Remove(_)) => Ok(0),
+        }
+    }
+
+    /// Cordons or uncordons the real nodes labelled with the NODE module's tag and KubeRack's
+    /// managed-by label, by a merge patch of spec.unschedulable where it differs.
+    async fn cordon_nodes(&self, obj: &DesiredObject) -> Result<u32, Refusal> {
+        let t = self.config.request_timeout;
+        let api: Api<Node> = Api::all(self.client.clone());
+        let req = |verb| Request {
+            verb,
+            resource: "nodes",
+            namespace: "",
+        };
+        let selector = format!("{MANAGED_SELECTOR},{MODULE_KEY}={}", obj.key.name());
+        let nodes = call(
+            req("list"),
+            t,
+            api.list(&ListParams::default().labels(&selector)),
+        )
+        .await
+        .map_err(Refusal::Failed)?;
+        let patch = manifest::node_cordon(obj.cordoned);
+        let params = PatchParams {
+            field_manager: Some(FIELD_MANAGER.to_owned()),
+            ..PatchParams::default()
+        };
+        let mut written = 0;
+        for node in nodes.items {
+            let name = node.metadata.name.clone().unwrap_or_default();
+            guarded("Node", &name, node.metadata.labels.as_ref())?;
+            let cordoned = node.spec.as_ref().and_then(|s| s.unschedulable) == Some(true);
+            if cordoned != obj.cordoned {
+                call(
+                    req("patch"),
+                    t,
+                    api.patch(&name, &params, &Patch::Merge(&patch)),
+                )
+                .await
+                .map_err(Refusal::Failed)?;
+                written += 1;
+            }
+        }
+        Ok(written)
+    }
+
+    async fn write_deployment(
+        &self,
+        change: Change,
+        known: &mut BTreeSet<ObjectKey>,
+    ) -> Result<u32, Refusal> {
+        let ns = &self.config.namespace;
+        let t = self.config.request_timeout;
+        let api: Api<Deployment> = Api::namespaced(self.client.clone(), ns);
+        let key = match change {
+            Change::Apply(obj) => obj.key,
+            Change::Remove(key) => key,
+        };
+        let name = key.name();
+        let req = |verb| Request {
+            verb,
+            resource: "deployments.apps",
+            namespace: ns,
+        };
+        let mut exists = true;
+        if !known.contains(&key) || matches!(change, Change::Remove(_)) {
+            let existing = call(req("get"), t, api.get_opt(&name))
+                .await
+                .map_err(Refusal::Failed)?;
+            exists = existing.is_some();
+            if let Some(d) = existing {
+                guarded("Deployment", &name, d.metadata.labels.as_ref())?;
+            }
+        }
+        match change {
+            Change::Apply(obj) => {
+                let body = manifest::deployment(ns, &obj);
+                let params = PatchParams::apply(FIELD_MANAGER);
+                call(
+                    req("patch"),
+                    t,
+                    api.patch(&name, &params, &Patch::Apply(body)),
+                )
+                .await
+                .map_err(Refusal::Failed)?;
+                known.insert(key);
+                Ok(1)
+            }
+            Change::Remove(_) if exists => {
+                call(
+                    req("delete"),
+                    t,
+                    api.delete(&name, &DeleteParams::default()),
+                )
+                .await
+                .map_err(Refusal::Failed)?;
+                known.remove(&key);
+                Ok(1)
+            }
+            Change::Remove(_) => Ok(0),
+        }
+    }
+
+    fn on_pod(&mut self, end: &mut SyncEnd, ev: Result<watcher::Event<Pod>, watcher::Error>) {
+        let ns = self.config.namespace.clone();
+        let req = Request {
+            verb: "watch",
+            resource: "pods",
+            namespace: &ns,
+        };
+        let ev = match ev {
+            Ok(ev) => ev,
+            Err(e) => return self.set_health(Part::Pods, Err(watch_failure(req, &e))),
+        };
+        self.set_health(Part::Pods, Ok(()));
+        let mut emit = |old: Option<&PodFacts>, new: Option<&PodFacts>, module: u64| {
+            pod_transitions(old, new, |kind| {
+                end.push_observed(Observed { kind, module })
+            });
+        };
+        match ev {
+            watcher::Event::Init => self.pods_relisted = Some(HashSet::new()),
+            watcher::Event::InitApply(pod) | watcher::Event::Apply(pod) => {
+                let name = pod.metadata.name.clone().unwrap_or_default();
+                let facts = PodFacts::of(&pod);
+                let module = module_label(pod.metadata.labels.as_ref());
+                emit(self.pods.get(&name), Some(&facts), module);
+                if let Some(seen) = &mut self.pods_relisted {
+                    seen.insert(name.clone());
+                }
+                self.pods.insert(name, facts);
+            }
+            watcher::Event::Delete(pod) => {
+                let name = pod.metadata.name.clone().unwrap_or_default();
+                let module = module_label(pod.metadata.labels.as_ref());
+                if let Some(old) = self.pods.remove(&name) {
+                    emit(Some(&old), None, module);
+                }
+            }
+            watcher::Event::InitDone => {
+                self.pods_listed = true;
+                if let Some(seen) = self.pods_relisted.take() {
+                    self.pods.retain(|name, old| {
+                        let keep = seen.contains(name);
+                        if !keep {
+                            emit(Some(old), None, 0);
+                        }
+                        keep
+                    });
+                }
+            }
+        }
+    }
+
+    fn on_node(&mut self, end: &mut SyncEnd, ev: Result<watcher::Event<Node>, watcher::Error>) {
+        let req = Request {
+            verb: "watch",
+            resource: "nodes",
+            namespace: "",
+        };
+        let ev = match ev {
+            Ok(ev) => ev,
+            Err(e) => return self.set_health(Part::Nodes, Err(watch_failure(req, &e))),
+        };
+        self.set_health(Part::Nodes, Ok(()));
+        let mut emit = |old: Option<&NodeFacts>, new: Option<&NodeFacts>| {
+            node_transitions(old, new, |kind| {
+                end.push_observed(Observed { kind, module: 0 })
+            });
+        };
+        match ev {
+            watcher::Event::Init => self.nodes_relisted = Some(HashSet::new()),
+            watcher::Event::InitApply(node) | watcher::Event::Apply(node) => {
+                let name = node.metadata.name.clone().unwrap_or_default();
+                let facts = NodeFacts::of(&node);
+                emit(self.nodes.get(&name), Some(&facts));
+                if let Some(seen) = &mut self.nodes_relisted {
+                    seen.insert(name.clone());
+                }
+                self.nodes.insert(name, facts);
+            }
+            watcher::Event::Delete(node) => {
+                let name = node.metadata.name.clone().unwrap_or_default();
+                if let Some(old) = self.nodes.remove(&name) {
+                    emit(Some(&old), None);
+                }
+            }
+            watcher::Event::InitDone => {
+                self.nodes_listed = true;
+                if let Some(seen) = self.nodes_relisted.take() {
+                    self.nodes.retain(|name, old| {
+                        let keep = seen.contains(name);
+                        if !keep {
+                            emit(Some(old), None);
+                        }
+                        keep
+                    });
+                }
+            }
+        }
+    }
+}
+
+enum Refusal {
+    /// The label guard refused: not retried until the desired value changes.
+    Guard(Failure),
+    /// The request failed: retried with backoff.
+    Failed(Failure),
+}
+
+/// The label guard on an existing object, as a refusal the session shows as degraded.
+fn guarded(
+    kind: &str,
+    name: &str,
+    labels: Option<&BTreeMap<String, String>>,
+) -> Result<(), Refusal> {
+    let empty = BTreeMap::new();
+    guard(kind, name, Some(labels.unwrap_or(&empty))).map_err(|e| {
+        Refusal::Guard(Failure {
+            state: SyncState::Degraded,
+            reconnect: false,
+            text: e.to_string(),
+        })
+    })
+}
+
+fn module_label(labels: Option<&BTreeMap<String, String>>) -> u64 {
+    labels
+        .and_then(|l| l.get(MODULE_KEY))
+        .and_then(|tag| module_of(tag))
+        .unwrap_or(0)
+}
+
+fn watch_failure(req: Request<'_>, err: &watcher::Error) -> Failure {
+    match err {
+        watcher::Error::InitialListFailed(e)
+        | watcher::Error::WatchStartFailed(e)
+        | watcher::Error::WatchFailed(e) => describe(req, e),
+        watcher::Error::WatchError(status) => {
+            crate::errors::classify(req, status.code, &status.message)
+        }
+        other => crate::errors::classify(req, 0, &other.to_string()),
+    }
+}
+
+/// Deletes every Deployment in the namespace that carries KubeRack's label.
+async fn delete_managed(config: &SyncConfig, client: Client) -> Result<(), Failure> {
+    let ns = &config.namespace;
+    let t = config.request_timeout;
+    let api: Api<Deployment> = Api::namespaced(client, ns);
+    let req = |verb| Request {
+        verb,
+        resource: "deployments.apps",
+        namespace: ns,
+    };
+    let list = call(
+        req("list"),
+        t,
+        api.list(&ListParams::default().labels(MANAGED_SELECTOR)),
+    )
+    .await?;
+    for d in list.items {
+        let name = d.metadata.name.clone().unwrap_or_default();
+        if guard(
+            "Deployment",
+            &name,
+            Some(d.metadata.labels.as_ref().unwrap_or(&BTreeMap::new())),
+        )
+        .is_ok()
+        {
+            call(
+                req("delete"),
+                t,
+                api.delete(&name, &DeleteParams::default()),
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,103 @@
+//! The sync thread against a real cluster, when KUBERACK_TEST_KUBECONFIG names a kubeconfig
+//! of a disposable cluster: scale by server-side apply, the label guard, and delete on
+//! toggle-off, in a fresh namespace that is deleted afterwards. Without it, one line says so.
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::{Api, DeleteParams, PostParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kuberack_sync::{queues, spawn, ClusterSource, DesiredObject, SyncConfig};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+const ENV: &str = "KUBERACK_TEST_KUBECONFIG";
+
+fn dep(module: u64, replicas: u32) -> Option<DesiredObject> {
+    Some(DesiredObject::deployment(module, replicas, 10, 16))
+}
+
+async fn replicas(api: &Api<Deployment>, name: &str) -> Option<i32> {
+    api.get_opt(name).await.ok().flatten()?.spec?.replicas
+}
+
+async fn until(mut check: impl AsyncFnMut() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    false
+}
+
+#[test]
+fn sync_against_a_real_cluster() {
+    let Some(path) = std::env::var_os(ENV) else {
+        println!("real-cluster sync test skipped: {ENV} is not set (set it to the kubeconfig of a disposable cluster to run it)");
+        return;
+    };
+    let ns = format!("kuberack-test-{}", std::process::id());
+    let mut config = SyncConfig::new(ClusterSource::Kubeconfig {
+        path: Some(path.clone().into()),
+        context: None,
+    });
+    config.namespace = ns.clone();
+    config.delete_on_stop = true;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = rt.block_on(async {
+        let kc = Kubeconfig::read_from(&path).expect("kubeconfig");
+        let cfg = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+            .await
+            .unwrap();
+        kube::Client::try_from(cfg).unwrap()
+    });
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), &ns);
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+
+    let (mut hub, end) = queues(64, 4);
+    let thread = spawn(config, end).unwrap();
+    hub.publish(&[dep(1, 2)]);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rt.block_on(async {
+            assert!(until(async || replicas(&deployments, "deployment-1").await == Some(2)).await);
+            let d = deployments.get("deployment-1").await.unwrap();
+            let managers: Vec<_> = d.metadata.managed_fields.unwrap_or_default().into_iter().filter_map(|m| m.manager).collect();
+            assert!(managers.iter().any(|m| m == "kuberack"), "{managers:?}");
+            // Scaling follows the desired replicas.
+            hub.publish(&[dep(1, 3)]);
+            assert!(until(async || replicas(&deployments, "deployment-1").await == Some(3)).await);
+            // A Deployment without KubeRack's label is never touched.
+            let foreign: Deployment = serde_json::from_value(json!({
+                "apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": "deployment-7", "labels": {"app": "theirs"}},
+                "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "theirs"}},
+                    "template": {"metadata": {"labels": {"app": "theirs"}},
+                        "spec": {"containers": [{"name": "c", "image": "registry.k8s.io/pause:3.10"}]}}}}))
+            .unwrap();
+            deployments.create(&PostParams::default(), &foreign).await.unwrap();
+            hub.publish(&[dep(1, 3), dep(7, 5)]);
+            let status = hub.status.clone();
+            assert!(until(async || status.refused() > 0).await);
+            assert_eq!(replicas(&deployments, "deployment-7").await, Some(1));
+        })
+    }));
+    thread.stop().unwrap();
+    let after = rt.block_on(async {
+        let mine = deployments.get_opt("deployment-1").await.unwrap();
+        let theirs = deployments.get_opt("deployment-7").await.unwrap();
+        let _ = namespaces.delete(&ns, &DeleteParams::default()).await;
+        (mine.is_none(), theirs.is_some())
+    });
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+    assert_eq!(
+        after,
+        (true, true),
+        "toggle-off with delete removes only KubeRack's objects"
+    );
+}

@@ -1,0 +1,574 @@
+//! The sync thread against the in-process API server stand-in (tests/standin): apply, write
+//! coalescing, every fault of the issue, the label guard, mirroring and toggle-off.
+
+mod standin;
+
+use kuberack_core::world::events::EventKind;
+use kuberack_sync::mirror::MirrorKind;
+use kuberack_sync::{
+    queues, spawn, ClusterSource, DesiredObject, HubEnd, SyncConfig, SyncState, SyncThread,
+};
+use serde_json::{json, Value};
+use standin::{Faults, Recorded, StandIn};
+use std::time::{Duration, Instant};
+
+const NS: &str = "kuberack";
+const WAIT: Duration = Duration::from_secs(10);
+
+fn dep(module: u64, replicas: u32) -> Option<DesiredObject> {
+    Some(DesiredObject::deployment(module, replicas, 250, 64))
+}
+
+fn config(url: String) -> SyncConfig {
+    let mut c = SyncConfig::new(ClusterSource::Url(url));
+    c.backoff_base = Duration::from_millis(100);
+    c.backoff_cap = Duration::from_millis(800);
+    c.request_timeout = Duration::from_secs(2);
+    c
+}
+
+/// Backoff long enough that retries are told apart from the 5 writes/s cap.
+fn slow_backoff(url: String) -> SyncConfig {
+    let mut c = config(url);
+    c.backoff_base = Duration::from_millis(400);
+    c.backoff_cap = Duration::from_millis(1600);
+    c
+}
+
+fn start(c: SyncConfig) -> (HubEnd, SyncThread) {
+    let (hub, end) = queues(64, 8);
+    let thread = spawn(c, end).expect("spawn");
+    (hub, thread)
+}
+
+fn deployment_path(name: &str) -> String {
+    format!("/apis/apps/v1/namespaces/{NS}/deployments/{name}")
+}
+
+fn applies<'a>(log: &'a [Recorded], name: &str) -> Vec<&'a Recorded> {
+    let path = deployment_path(name);
+    log.iter()
+        .filter(|r| r.method == "PATCH" && r.path == path)
+        .collect()
+}
+
+fn wait_state(hub: &HubEnd, want: SyncState) -> bool {
+    let deadline = Instant::now() + WAIT;
+    while Instant::now() < deadline {
+        if hub.status.state() == want {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    false
+}
+
+fn body(r: &Recorded) -> Value {
+    serde_json::from_str(&r.body).expect("apply body is JSON")
+}
+
+#[test]
+fn changing_desired_replicas_applies_the_deployment_server_side() {
+    let api = StandIn::start();
+    let (mut hub, thread) = start(config(api.url()));
+    hub.publish(&[dep(1, 2)]);
+    assert!(api.wait_for(WAIT, |l| !applies(l, "deployment-1").is_empty()));
+    hub.publish(&[dep(1, 5)]);
+    assert!(api.wait_for(WAIT, |l| applies(l, "deployment-1").len() >= 2));
+    assert!(
+        wait_state(&hub, SyncState::Synced),
+        "{:?}",
+        hub.status.last_error()
+    );
+
+    let log = api.log();
+    // The namespace was missing, so it was created (by apply) before anything else.
+    assert!(log
+        .iter()
+        .any(|r| r.method == "PATCH" && r.path == format!("/api/v1/namespaces/{NS}")));
+    let patches = applies(&log, "deployment-1");
+    for p in &patches {
+        assert_eq!(p.content_type, "application/apply-patch+yaml");
+        assert_eq!(
+            p.query.get("fieldManager").map(String::as_str),
+            Some("kuberack")
+        );
+    }
+    let last = body(patches[1]);
+    assert_eq!(last["spec"]["replicas"], 5);
+    assert_eq!(
+        last["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+        "kuberack"
+    );
+    assert_eq!(
+        last["metadata"]["labels"]["kuberack.io/module"],
+        "deployment-1"
+    );
+    let requests = &last["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"];
+    assert_eq!(requests["cpu"], "250m");
+    assert_eq!(
+        api.object("deployments", NS, "deployment-1").unwrap()["spec"]["replicas"],
+        5
+    );
+    // The stand-in logs a request before the thread reads its answer and counts the write.
+    let deadline = Instant::now() + WAIT;
+    while hub.status.writes() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert_eq!(hub.status.writes(), 2);
+    thread.stop().unwrap();
+    assert_eq!(hub.status.state(), SyncState::Off);
+}
+
+#[test]
+fn a_ten_hz_knob_is_written_at_most_five_times_a_second() {
+    let api = StandIn::start();
+    let (mut hub, thread) = start(config(api.url()));
+    let t0 = Instant::now();
+    let mut replicas = 0;
+    while t0.elapsed() < Duration::from_secs(2) {
+        replicas = (replicas + 1) % 9;
+        hub.publish(&[dep(3, replicas)]);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The last value always lands.
+    let want = replicas;
+    assert!(api.wait_for(WAIT, |l| applies(l, "deployment-3")
+        .last()
+        .is_some_and(|r| body(r)["spec"]["replicas"] == want)));
+    let log = api.log();
+    let patches = applies(&log, "deployment-3");
+    // 20 changes in 2 s; at 5/s at most about 10 (+1 for the final value) are written.
+    assert!(
+        (6..=12).contains(&patches.len()),
+        "{} writes",
+        patches.len()
+    );
+    for pair in patches.windows(2) {
+        let gap = pair[1].at - pair[0].at;
+        assert!(gap >= Duration::from_millis(150), "writes {gap:?} apart");
+    }
+    thread.stop().unwrap();
+}
+
+#[test]
+fn forbidden_writes_name_the_verb_and_resource_and_back_off() {
+    let api = StandIn::start();
+    api.set_faults(Faults {
+        deny: Some((403, "patch deployments".into())),
+        ..Faults::default()
+    });
+    let (mut hub, thread) = start(slow_backoff(api.url()));
+    hub.publish(&[dep(1, 1)]);
+    assert!(wait_state(&hub, SyncState::Error));
+    let err = hub.status.last_error();
+    assert!(
+        err.contains("forbidden (403)")
+            && err.contains("patch deployments.apps in namespace kuberack"),
+        "{err}"
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    let attempts = applies(&api.log(), "deployment-1").len();
+    // Backoff from 400 ms doubling to 1.6 s: about 4 attempts in 3 s, not 5 per second.
+    assert!((2..=6).contains(&attempts), "{attempts} attempts");
+    // Rights granted: the pending value is written and the light turns green.
+    api.set_faults(Faults::default());
+    assert!(wait_state(&hub, SyncState::Synced), "{err}");
+    thread.stop().unwrap();
+}
+
+#[test]
+fn unauthorized_credentials_reconnect_with_backoff() {
+    let api = StandIn::start();
+    api.set_faults(Faults {
+        deny: Some((401, String::new())),
+        ..Faults::default()
+    });
+    let (_hub, thread) = start(slow_backoff(api.url()));
+    let hub_status = thread.status().clone();
+    let deadline = Instant::now() + WAIT;
+    while hub_status.state() != SyncState::Error && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(
+        hub_status.last_error().contains("unauthorized (401)"),
+        "{}",
+        hub_status.last_error()
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    let discoveries = api.log().iter().filter(|r| r.path == "/apis").count();
+    assert!(
+        (2..=6).contains(&discoveries),
+        "{discoveries} reconnects in 3 s"
+    );
+    thread.stop().unwrap();
+}
+
+#[test]
+fn kueue_is_detected_by_discovery_only_when_served() {
+    for served in [false, true] {
+        let api = StandIn::start();
+        api.set_faults(Faults {
+            kueue: served,
+            ..Faults::default()
+        });
+        let (hub, thread) = start(config(api.url()));
+        assert!(wait_state(&hub, SyncState::Synced));
+        assert_eq!(hub.status.kueue_found(), served);
+        thread.stop().unwrap();
+    }
+}
+
+#[test]
+fn a_conflict_degrades_and_is_retried() {
+    let api = StandIn::start();
+    api.set_faults(Faults {
+        conflicts: 1,
+        ..Faults::default()
+    });
+    let (mut hub, thread) = start(config(api.url()));
+    hub.publish(&[dep(2, 4)]);
+    assert!(wait_state(&hub, SyncState::Degraded));
+    assert!(hub.status.last_error().contains("conflict (409)"));
+    // The retry lands, and only then is the light green again.
+    assert!(api.wait_for(WAIT, |l| applies(l, "deployment-2").len() >= 2));
+    assert!(wait_state(&hub, SyncState::Synced));
+    assert_eq!(
+        api.object("deployments", NS, "deployment-2").unwrap()["spec"]["replicas"],
+        4
+    );
+    thread.stop().unwrap();
+}
+
+fn pod(name: &str, module_tag: &str) -> Value {
+    json!({"apiVersion": "v1", "kind": "Pod",
+           "metadata": {"name": name, "namespace": NS, "labels": {"kuberack.io/module": module_tag}},
+           "spec": {"containers": [{"name": "workload", "image": "pause"}]},
+           "status": {"phase": "Pending"}})
+}
+
+fn next_observed(hub: &mut HubEnd) -> Option<kuberack_sync::Observed> {
+    let deadline = Instant::now() + WAIT;
+    while Instant::now() < deadline {
+        if let Some(o) = hub.pop_observed() {
+            return Some(o);
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    None
+}
+
+#[test]
+fn real_pod_transitions_reach_the_hub_as_world_events() {
+    let api = StandIn::start();
+    let (mut hub, thread) = start(config(api.url()));
+    assert!(wait_state(&hub, SyncState::Synced));
+    api.put("pods", NS, pod("web-1", "deployment-9"));
+    let created = next_observed(&mut hub).expect("an event");
+    assert_eq!(created.kind, MirrorKind::World(EventKind::PodCreated));
+    assert_eq!(created.module, 9);
+    let mut bound = pod("web-1", "deployment-9");
+    bound["spec"]["nodeName"] = json!("node-a");
+    api.put("pods", NS, bound);
+    assert_eq!(
+        next_observed(&mut hub).unwrap().kind,
+        MirrorKind::World(EventKind::PodScheduled)
+    );
+    api.remove("pods", NS, "web-1");
+    assert_eq!(
+        next_observed(&mut hub).unwrap().kind,
+        MirrorKind::World(EventKind::PodDeleted)
+    );
+    thread.stop().unwrap();
+}
+
+#[test]
+fn a_gone_watch_is_relisted_and_events_keep_flowing() {
+    let api = StandIn::start();
+    api.set_faults(Faults {
+        gone_watches: 2,
+        ..Faults::default()
+    });
+    let (mut hub, thread) = start(config(api.url()));
+    let pod_lists = |l: &[Recorded]| {
+        l.iter()
+            .filter(|r| {
+                r.path == format!("/api/v1/namespaces/{NS}/pods") && !r.query.contains_key("watch")
+            })
+            .count()
+    };
+    // Two 410s (pods and nodes watches share the budget): at least one relist of pods or nodes.
+    assert!(api.wait_for(WAIT, |l| {
+        let lists = l
+            .iter()
+            .filter(|r| {
+                r.method == "GET"
+                    && !r.query.contains_key("watch")
+                    && (r.path.ends_with("/pods") || r.path.ends_with("/nodes"))
+            })
+            .count();
+        lists >= 4
+    }));
+    assert!(pod_lists(&api.log()) >= 1);
+    api.put("pods", NS, pod("after-relist", "deployment-4"));
+    let ev = next_observed(&mut hub).expect("event after relist");
+    assert_eq!(ev.kind, MirrorKind::World(EventKind::PodCreated));
+    thread.stop().unwrap();
+}
+
+#[test]
+fn a_stalled_server_is_an_error_and_recovers() {
+    let api = StandIn::start();
+    api.set_faults(Faults {
+        stall: true,
+        ..Faults::default()
+    });
+    let mut c = config(api.url());
+    c.request_timeout = Duration::from_millis(300);
+    let (hub, thread) = start(c);
+    assert!(wait_state(&hub, SyncState::Error));
+    assert!(
+        hub.status.last_error().contains("stalled"),
+        "{}",
+        hub.status.last_error()
+    );
+    api.set_faults(Faults::default());
+    assert!(
+        wait_state(&hub, SyncState::Synced),
+        "{}",
+        hub.status.last_error()
+    );
+    thread.stop().unwrap();
+}
+
+#[test]
+fn a_refused_connection_is_an_error_retried_with_backoff() {
+    // A port that was just free: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (hub, thread) = start(config(format!("http://127.0.0.1:{port}")));
+    assert!(wait_state(&hub, SyncState::Error));
+    assert!(
+        hub.status.last_error().contains("unreachable"),
+        "{}",
+        hub.status.last_error()
+    );
+    // It stops promptly when asked, even while backing off.
+    let t = Instant::now();
+    thread.stop().unwrap();
+    assert!(t.elapsed() < Duration::from_secs(2));
+    assert_eq!(hub.status.state(), SyncState::Off);
+}
+
+#[test]
+fn the_label_guard_refuses_foreign_objects() {
+    let api = StandIn::start();
+    api.put(
+        "deployments",
+        NS,
+        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "deployment-7", "namespace": NS, "labels": {"app": "theirs"}},
+        "spec": {"replicas": 1}}),
+    );
+    let (mut hub, thread) = start(config(api.url()));
+    hub.publish(&[dep(7, 3), dep(8, 1)]);
+    assert!(api.wait_for(WAIT, |l| !applies(l, "deployment-8").is_empty()));
+    assert!(wait_state(&hub, SyncState::Degraded));
+    assert!(hub
+        .status
+        .last_error()
+        .contains("refusing to modify Deployment/deployment-7"));
+    assert!(hub.status.refused() >= 1);
+    // Removing it from the patch does not delete it either.
+    hub.publish(&[None, dep(8, 1)]);
+    std::thread::sleep(Duration::from_millis(500));
+    let log = api.log();
+    assert!(applies(&log, "deployment-7").is_empty());
+    assert!(!log.iter().any(|r| r.method == "DELETE"));
+    assert_eq!(
+        api.object("deployments", NS, "deployment-7").unwrap()["spec"]["replicas"],
+        1
+    );
+    thread.stop().unwrap();
+}
+
+#[test]
+fn toggle_off_leaves_objects_by_default_and_deletes_them_when_asked() {
+    for delete in [false, true] {
+        let api = StandIn::start();
+        let mut c = config(api.url());
+        c.delete_on_stop = delete;
+        let (mut hub, thread) = start(c);
+        hub.publish(&[dep(5, 1)]);
+        assert!(api.wait_for(WAIT, |l| !applies(l, "deployment-5").is_empty()));
+        thread.stop().unwrap();
+        assert_eq!(
+            api.object("deployments", NS, "deployment-5").is_none(),
+            delete
+        );
+    }
+}
+
+#[test]
+fn mirror_only_writes_nothing() {
+    let api = StandIn::start();
+    api.put(
+        "namespaces",
+        "",
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}),
+    );
+    let mut c = config(api.url());
+    c.mirror_only = true;
+    let (mut hub, thread) = start(c);
+    hub.publish(&[dep(1, 3)]);
+    assert!(wait_state(&hub, SyncState::Synced));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(api.log().iter().all(|r| r.method == "GET"));
+    thread.stop().unwrap();
+}
+
+#[test]
+fn an_unresolvable_server_name_is_an_error_retried_with_backoff() {
+    // `.invalid` never resolves (RFC 2606): a DNS failure, whatever resolver the host has.
+    let mut c = config("http://kuberack-api.invalid:6443".to_owned());
+    c.request_timeout = Duration::from_millis(500);
+    let (hub, thread) = start(c);
+    assert!(wait_state(&hub, SyncState::Error));
+    let err = hub.status.last_error();
+    assert!(
+        err.contains("unreachable") || err.contains("stalled"),
+        "{err}"
+    );
+    let t = Instant::now();
+    thread.stop().unwrap();
+    assert!(t.elapsed() < Duration::from_secs(2));
+    assert_eq!(hub.status.state(), SyncState::Off);
+}
+
+fn node(name: &str, labels: Value) -> Value {
+    json!({"apiVersion": "v1", "kind": "Node",
+           "metadata": {"name": name, "labels": labels},
+           "spec": {},
+           "status": {"conditions": [{"type": "Ready", "status": "True"}]}})
+}
+
+fn unschedulable(api: &StandIn, name: &str) -> Value {
+    api.object("nodes", "", name).unwrap()["spec"]["unschedulable"].clone()
+}
+
+fn node_patches(log: &[Recorded], name: &str) -> usize {
+    let path = format!("/api/v1/nodes/{name}");
+    log.iter()
+        .filter(|r| r.method == "PATCH" && r.path == path)
+        .count()
+}
+
+#[test]
+fn sync_cordon_patches_only_the_modules_labelled_nodes() {
+    let api = StandIn::start();
+    let managed = "app.kubernetes.io/managed-by";
+    api.put(
+        "nodes",
+        "",
+        node(
+            "n1",
+            json!({managed: "kuberack", "kuberack.io/module": "node-7"}),
+        ),
+    );
+    // The module's tag without the managed-by label, and another module's node.
+    api.put(
+        "nodes",
+        "",
+        node("n2", json!({"kuberack.io/module": "node-7"})),
+    );
+    api.put(
+        "nodes",
+        "",
+        node(
+            "n3",
+            json!({managed: "kuberack", "kuberack.io/module": "node-8"}),
+        ),
+    );
+    let (mut hub, thread) = start(config(api.url()));
+    hub.publish(&[Some(DesiredObject::node(7, true))]);
+    assert!(api.wait_for(WAIT, |l| node_patches(l, "n1") == 1));
+    assert_eq!(unschedulable(&api, "n1"), true);
+    let log = api.log();
+    let patch = log
+        .iter()
+        .find(|r| r.method == "PATCH" && r.path == "/api/v1/nodes/n1")
+        .unwrap();
+    assert_eq!(patch.content_type, "application/merge-patch+json");
+    assert_eq!(body(patch), json!({"spec": {"unschedulable": true}}));
+    assert_eq!(
+        patch.query.get("fieldManager").map(String::as_str),
+        Some("kuberack")
+    );
+    // The labels and status survive; the other nodes were never written.
+    assert_eq!(
+        api.object("nodes", "", "n1").unwrap()["metadata"]["labels"][managed],
+        "kuberack"
+    );
+    assert_eq!(node_patches(&log, "n2") + node_patches(&log, "n3"), 0);
+    assert!(unschedulable(&api, "n2").is_null());
+
+    hub.publish(&[Some(DesiredObject::node(7, false))]);
+    assert!(api.wait_for(WAIT, |l| node_patches(l, "n1") == 2));
+    assert_eq!(unschedulable(&api, "n1"), false);
+    // Turning the setting off (no desired object) leaves the nodes as they are.
+    std::thread::sleep(Duration::from_millis(250));
+    hub.publish(&[None]);
+    std::thread::sleep(Duration::from_millis(500));
+    let log = api.log();
+    assert_eq!(node_patches(&log, "n1"), 2);
+    assert!(!log.iter().any(|r| r.method == "DELETE"));
+    thread.stop().unwrap();
+}
+
+#[test]
+fn real_nodes_and_requested_cpu_are_summarised_for_the_hub() {
+    let api = StandIn::start();
+    let mut n1 = node("n1", json!({}));
+    n1["status"]["allocatable"] = json!({"cpu": "4", "memory": "8Gi"});
+    let mut n2 = node("n2", json!({}));
+    n2["status"] = json!({"allocatable": {"cpu": "3500m"},
+                          "conditions": [{"type": "Ready", "status": "False"}]});
+    api.put("nodes", "", n1);
+    api.put("nodes", "", n2);
+    let requesting = |name: &str, node: Option<&str>, phase: &str| {
+        let mut p = pod(name, "deployment-1");
+        p["spec"]["containers"][0]["resources"] = json!({"requests": {"cpu": "250m"}});
+        if let Some(n) = node {
+            p["spec"]["nodeName"] = json!(n);
+        }
+        p["status"]["phase"] = json!(phase);
+        p
+    };
+    api.put("pods", NS, requesting("bound", Some("n1"), "Running"));
+    api.put("pods", NS, requesting("pending", None, "Pending"));
+    api.put("pods", NS, requesting("done", Some("n2"), "Succeeded"));
+    let (hub, thread) = start(config(api.url()));
+    let deadline = Instant::now() + WAIT;
+    while hub.status.real().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let real = hub.status.real().expect("the cluster was listed");
+    assert_eq!((real.nodes, real.ready_nodes), (2, 1));
+    assert_eq!(real.cpu_allocatable_m, 7500);
+    assert_eq!(
+        real.cpu_requested_m, 250,
+        "only bound, unfinished pods hold CPU"
+    );
+    // A second pod is bound: the summary follows the watch.
+    api.put("pods", NS, requesting("pending", Some("n2"), "Running"));
+    let deadline = Instant::now() + WAIT;
+    while hub.status.real().map(|r| r.cpu_requested_m) != Some(500) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(hub.status.real().unwrap().cpu_requested_m, 500);
+    thread.stop().unwrap();
+    assert_eq!(hub.status.real(), None, "forgotten when sync stops");
+}
