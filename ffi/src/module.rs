@@ -4,8 +4,8 @@ use std::ffi::c_char;
 use std::ptr;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use kuberack_core::status::StatusLine;
 use kuberack_core::live::LiveLink;
+use kuberack_core::status::StatusLine;
 use kuberack_core::view::ViewCell;
 use kuberack_core::Module;
 use kuberack_protocol::ModuleDescriptor;
