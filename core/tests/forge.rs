@@ -7,14 +7,14 @@
 mod world;
 
 use kuberack_core::forge::{Catalog, Tier};
-use kuberack_core::kueue::{PreemptionPolicy, QueueingStrategy};
+use kuberack_core::kueue::PreemptionPolicy;
 use kuberack_core::world::enchantment::{EnchantmentPhase, EnchantmentSpec, ENCHANTMENT_CPU_M};
 use kuberack_core::world::events::EventKind;
 use kuberack_core::world::mana::{essence_index, Mana};
 use kuberack_core::world::names::ObjectKind;
 use kuberack_core::world::queueing::*;
 use kuberack_core::world::{workload_name, JobCondition, World, NONE};
-use world::{mana_pool, run, world};
+use world::{essence_queue, mana_pool, run, world};
 
 const CQ: u32 = 40;
 const BLADE: &str = "God-slayer Elemental Blade";
@@ -30,18 +30,7 @@ fn mana_pools(w: &mut World) {
 /// The forge's ClusterQueue: fire, frost and arcane flavors with 6 mana each,
 /// BestEffortFIFO, withinClusterQueue LowerPriority.
 fn forge_queue(w: &mut World) {
-    w.apply_cluster_queue(
-        CQ,
-        ClusterQueueConfig {
-            flavors: QueueFlavors::AllEssences,
-            cpu_m: 16_000,
-            memory_mib: 64 * 1024,
-            mana: 6,
-            strategy: QueueingStrategy::BestEffortFIFO,
-            within_cluster_queue: PreemptionPolicy::LowerPriority,
-            ..ClusterQueueConfig::default()
-        },
-    );
+    w.apply_cluster_queue(CQ, essence_queue(6, PreemptionPolicy::LowerPriority));
 }
 
 fn item(name: &str) -> usize {

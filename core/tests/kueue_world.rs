@@ -4,13 +4,13 @@
 mod world;
 
 use kuberack_core::forge::Essence;
-use kuberack_core::kueue::{PreemptionPolicy, QueueingStrategy};
+use kuberack_core::kueue::PreemptionPolicy;
 use kuberack_core::world::constraints::SchedulingSpec;
 use kuberack_core::world::events::EventKind;
 use kuberack_core::world::mana::{essence_index, Mana};
 use kuberack_core::world::queueing::*;
 use kuberack_core::world::{workload_name, Job, JobCondition, JobSpec, World, NONE};
-use world::{mana_pool, run, world};
+use world::{essence_queue, mana_pool, run, world};
 
 const CQ: u32 = 40;
 
@@ -160,17 +160,7 @@ fn admitted_pods_land_on_their_flavor_and_mana_quota_is_respected() {
     w.apply_node_pool(1, mana_pool(2, Mana::of(Essence::Fire, 8)));
     w.apply_node_pool(2, mana_pool(2, Mana::of(Essence::Frost, 8)));
     w.apply_node_pool(3, mana_pool(1, Mana::NONE));
-    w.apply_cluster_queue(
-        CQ,
-        ClusterQueueConfig {
-            flavors: QueueFlavors::AllEssences,
-            cpu_m: 16_000,
-            memory_mib: 64 * 1024,
-            mana: 6,
-            strategy: QueueingStrategy::BestEffortFIFO,
-            ..ClusterQueueConfig::default()
-        },
-    );
+    w.apply_cluster_queue(CQ, essence_queue(6, PreemptionPolicy::Never));
     run(&mut w, 3.0);
     let essence_job = |e: Essence, amount: u32| {
         let i = essence_index(e);
@@ -260,14 +250,7 @@ mod properties {
             for (i, e) in [Essence::Fire, Essence::Frost, Essence::Arcane].into_iter().enumerate() {
                 w.apply_node_pool(i as u32 + 1, mana_pool(2, Mana::of(e, 8)));
             }
-            w.apply_cluster_queue(CQ, ClusterQueueConfig {
-                flavors: QueueFlavors::AllEssences,
-                cpu_m: 64_000,
-                memory_mib: 256 * 1024,
-                mana: mana_quota,
-                within_cluster_queue: PreemptionPolicy::LowerPriority,
-                ..ClusterQueueConfig::default()
-            });
+            w.apply_cluster_queue(CQ, essence_queue(mana_quota, PreemptionPolicy::LowerPriority));
             run(&mut w, 3.0);
             let essences = [Essence::Fire, Essence::Frost, Essence::Arcane];
             for &(e, amount, parallelism, priority) in &jobs {

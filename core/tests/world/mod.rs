@@ -2,8 +2,10 @@
 
 #![allow(dead_code)]
 
+use kuberack_core::kueue::PreemptionPolicy;
 use kuberack_core::world::events::{Event, EventKind};
 use kuberack_core::world::mana::Mana;
+use kuberack_core::world::queueing::{ClusterQueueConfig, QueueFlavors};
 use kuberack_core::world::{NodePoolSpec, World, WorldConfig};
 
 /// A world with room for a few hundred pods.
@@ -34,6 +36,19 @@ pub fn mana_pool(count: u32, mana: Mana) -> NodePoolSpec {
     NodePoolSpec {
         mana,
         ..pool(count, 8)
+    }
+}
+
+/// A ClusterQueue of the fire, frost and arcane flavors (BestEffortFIFO) with `mana` of each
+/// essence, plenty of cpu and memory, and `within` as withinClusterQueue.
+pub fn essence_queue(mana: u32, within: PreemptionPolicy) -> ClusterQueueConfig {
+    ClusterQueueConfig {
+        flavors: QueueFlavors::AllEssences,
+        cpu_m: 64_000,
+        memory_mib: 256 * 1024,
+        mana,
+        within_cluster_queue: within,
+        ..ClusterQueueConfig::default()
     }
 }
 
