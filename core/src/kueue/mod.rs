@@ -11,7 +11,6 @@
 mod cluster_queue;
 mod deletion;
 mod events;
-mod fair_preemption;
 mod fair_sharing;
 mod flavor;
 mod flavor_assigner;
@@ -128,10 +127,6 @@ pub struct Kueue {
     entries: Vec<Entry>,
     candidates: Vec<Candidate>,
     targets: Vec<Candidate>,
-    /// Fair-sharing preemption: candidates refused by the first strategy (indices).
-    retry: Vec<u32>,
-    /// Fair-sharing preemption: queues with nothing more to give.
-    pruned: Vec<bool>,
     scratch_usage: FlavorQuantities,
     stats: CycleStats,
 }
@@ -161,8 +156,6 @@ impl Kueue {
             entries: Vec::with_capacity(config.max_cluster_queues),
             candidates: Vec::with_capacity(cap),
             targets: Vec::with_capacity(cap),
-            retry: Vec::with_capacity(cap),
-            pruned: vec![false; config.max_cluster_queues],
             scratch_usage: ZERO_FLAVOR_QUANTITIES,
             stats: CycleStats::default(),
         }

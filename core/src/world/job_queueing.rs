@@ -29,7 +29,7 @@ pub fn workload_name(job: u32) -> ObjectName {
 }
 
 /// Condition reasons Kueue events carry, in the order of their detail codes.
-pub const KUEUE_REASONS: [&str; 17] = [
+pub const KUEUE_REASONS: [&str; 16] = [
     "",
     "WaitingForQuota",
     "NoMatchingFlavor",
@@ -46,7 +46,6 @@ pub const KUEUE_REASONS: [&str; 17] = [
     "Failed",
     "Admitted",
     "Pending",
-    "InCohortFairSharing",
 ];
 
 fn reason_code(detail: &str) -> u64 {
