@@ -147,12 +147,8 @@ fn check_quota(k: &Kueue, specs: &[ClusterQueueSpec]) {
 }
 
 /// Runs the ops, checking every invariant after each step; returns the event trace.
-fn run(
-    specs: &[ClusterQueueSpec],
-    ops: &[Op],
-    fair: bool,
-) -> Vec<(u64, u32, KueueEventReason, &'static str)> {
-    let mut k = kueue(specs, fair);
+fn run(specs: &[ClusterQueueSpec], ops: &[Op]) -> Vec<(u64, u32, KueueEventReason, &'static str)> {
+    let mut k = kueue(specs, false);
     let mut t = 0.0;
     for op in ops {
         match *op {
@@ -276,9 +272,8 @@ proptest! {
     fn quotas_order_and_preemption_policies_hold(
         specs in proptest::collection::vec(queue_spec(), 3),
         ops in proptest::collection::vec(op(), 1..120),
-        fair in any::<bool>(),
     ) {
-        let first = run(&specs, &ops, fair);
-        prop_assert_eq!(first, run(&specs, &ops, fair), "deterministic");
+        let first = run(&specs, &ops);
+        prop_assert_eq!(first, run(&specs, &ops), "deterministic");
     }
 }

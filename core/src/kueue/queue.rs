@@ -214,13 +214,7 @@ impl Kueue {
                 .requeue_state
                 .requeue_at
                 .is_none_or(|t| t <= self.time);
-            if due && self.wl(id).parked {
-                unlink(&mut self.workloads, &mut self.backoff, id);
-                let wl = self.wl_mut(id);
-                wl.parked = false;
-                wl.position = QueuePosition::None;
-                self.push_active(id);
-            } else if due {
+            if due {
                 unlink(&mut self.workloads, &mut self.backoff, id);
                 let now = self.time;
                 let wl = self.wl_mut(id);
