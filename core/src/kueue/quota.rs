@@ -20,8 +20,11 @@ pub(crate) struct ClusterQueueQuota {
     pub local: FlavorQuantities,
     /// The pairs the queue lists.
     pub listed: FlavorResourceSet,
-    /// Quota reserved by its admitted workloads.
+    /// Quota reserved by its admitted workloads and by a preemptor's reservation.
     pub usage: FlavorQuantities,
+    /// The part of `usage` a preemptor holds while its victims leave: nothing is admitted
+    /// on it, so it does not make the queue a borrower others may reclaim from.
+    pub reserved: FlavorQuantities,
 }
 
 impl ClusterQueueQuota {
@@ -32,6 +35,7 @@ impl ClusterQueueQuota {
             local: ZERO_FLAVOR_QUANTITIES,
             listed: FlavorResourceSet::default(),
             usage: ZERO_FLAVOR_QUANTITIES,
+            reserved: ZERO_FLAVOR_QUANTITIES,
         };
         q.set_spec(spec);
         q
@@ -80,18 +84,21 @@ impl ClusterQueueQuota {
         (self.usage[f][r] - self.local[f][r]).max(0)
     }
 
-    /// Using more than nominal quota of any pair.
-    pub fn borrowing_any(&self) -> bool {
-        self.usage
-            .iter()
-            .zip(&self.nominal)
-            .any(|(u, n)| u.iter().zip(n).any(|(u, n)| u > n))
+    /// What its admitted workloads use of (f, r).
+    fn admitted_usage(&self, f: usize, r: usize) -> i64 {
+        self.usage[f][r] - self.reserved[f][r]
     }
 
-    /// Usage is within nominal quota for every pair of `frs`.
+    /// Its admitted workloads use more than nominal quota of some pair.
+    pub fn borrowing_any(&self) -> bool {
+        (0..MAX_FLAVORS)
+            .any(|f| (0..NUM_RESOURCES).any(|r| self.admitted_usage(f, r) > self.nominal[f][r]))
+    }
+
+    /// Its admitted workloads use no more than nominal quota of every pair of `frs`.
     pub fn within_nominal(&self, frs: FlavorResourceSet) -> bool {
         frs.iter()
-            .all(|(f, r)| self.usage[f][r.index()] <= self.nominal[f][r.index()])
+            .all(|(f, r)| self.admitted_usage(f, r.index()) <= self.nominal[f][r.index()])
     }
 }
 

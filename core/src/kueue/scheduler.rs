@@ -76,7 +76,6 @@ impl Kueue {
         self.entries.clear();
         for cq in 0..self.cluster_queues.len() {
             if let Some(id) = self.pop_head(cq) {
-                self.drop_reservation(id);
                 self.entries.push(Entry {
                     id,
                     assignment: Assignment::EMPTY,
@@ -84,8 +83,22 @@ impl Kueue {
                 });
             }
         }
+        // A preemptor whose victims have left takes the quota it holds before anyone else
+        // is considered (upstream: the freed quota goes to the head that preempted for it).
         for i in 0..self.entries.len() {
-            self.entries[i].assignment = self.assign_flavors(self.entries[i].id);
+            let id = self.entries[i].id;
+            if self.wl(id).preemption_reservation.is_some() {
+                self.drop_reservation(id);
+                self.entries[i].assignment = self.assign_flavors(id);
+                self.entries[i].done = true;
+                self.process_entry(i);
+                self.stats.decisions += 1;
+            }
+        }
+        for i in 0..self.entries.len() {
+            if !self.entries[i].done {
+                self.entries[i].assignment = self.assign_flavors(self.entries[i].id);
+            }
         }
         if !self.config.fair_sharing {
             self.sort_classical();
@@ -190,7 +203,7 @@ impl Kueue {
                     self.push_active(target.id);
                     self.stats.preempted += 1;
                 }
-                self.add_usage(cq, &assignment.usage, 1);
+                self.hold_reservation(cq, &assignment.usage, 1);
                 self.wl_mut(id).preemption_reservation = Some(assignment.flavors);
                 self.set_pending(id, "WaitingForPreemptedWorkloads");
                 self.requeue(id, true);
@@ -217,7 +230,23 @@ impl Kueue {
         let mut usage = self.scratch_usage;
         usage.iter_mut().for_each(|row| row.fill(0));
         super::workload::add_assigned_usage(&spec, &flavors, &mut usage);
-        self.add_usage(cq, &usage, -1);
+        self.hold_reservation(cq, &usage, -1);
+    }
+
+    /// Adds (`sign` 1) or gives back (-1) a preemptor's reservation of `usage`.
+    fn hold_reservation(
+        &mut self,
+        cq: usize,
+        usage: &super::resources::FlavorQuantities,
+        sign: i64,
+    ) {
+        self.add_usage(cq, usage, sign);
+        let reserved = &mut self.cq_mut(cq).quota.reserved;
+        for (row, add) in reserved.iter_mut().zip(usage) {
+            for (r, a) in row.iter_mut().zip(add) {
+                *r += sign * a;
+            }
+        }
     }
 
     /// Requeues a head that cannot be admitted, counting it when it is set aside.
