@@ -279,6 +279,7 @@ impl Kueue {
             position: QueuePosition::None,
             list_prev: NIL,
             list_next: NIL,
+            parked: false,
         });
         self.workload_count += 1;
         self.event(KueueEventReason::Created, id, "Created");

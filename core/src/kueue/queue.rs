@@ -214,7 +214,13 @@ impl Kueue {
                 .requeue_state
                 .requeue_at
                 .is_none_or(|t| t <= self.time);
-            if due {
+            if due && self.wl(id).parked {
+                unlink(&mut self.workloads, &mut self.backoff, id);
+                let wl = self.wl_mut(id);
+                wl.parked = false;
+                wl.position = QueuePosition::None;
+                self.push_active(id);
+            } else if due {
                 unlink(&mut self.workloads, &mut self.backoff, id);
                 let now = self.time;
                 let wl = self.wl_mut(id);

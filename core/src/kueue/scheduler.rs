@@ -200,7 +200,9 @@ impl Kueue {
                     self.evict(target.id, "Preempted", Some(target.variant.reason()));
                     let preemptor = self.wl(id).uid;
                     self.events.set_last_preemptor(preemptor);
-                    self.push_active(target.id);
+                    // Its pods stop before it can be admitted again: back at the next step.
+                    self.wl_mut(target.id).parked = true;
+                    self.push_backoff(target.id);
                     self.stats.preempted += 1;
                 }
                 self.hold_reservation(cq, &assignment.usage, 1);

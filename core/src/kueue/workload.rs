@@ -222,6 +222,9 @@ pub struct Workload {
     pub(crate) preemption_reservation: Option<[[u8; NUM_RESOURCES]; MAX_POD_SETS]>,
     pub(crate) position: QueuePosition,
     pub(crate) list_prev: u32,
+    /// Preempted during the current step: back in its queue at the next step, once its pods
+    /// have stopped, so that its freed quota goes to its preemptor first.
+    pub(crate) parked: bool,
     pub(crate) list_next: u32,
 }
 
