@@ -11,6 +11,7 @@
 mod cluster_queue;
 mod deletion;
 mod events;
+mod fair_preemption;
 mod fair_sharing;
 mod flavor;
 mod flavor_assigner;
@@ -127,6 +128,10 @@ pub struct Kueue {
     entries: Vec<Entry>,
     candidates: Vec<Candidate>,
     targets: Vec<Candidate>,
+    /// Fair-sharing preemption: candidates refused by the first strategy (indices).
+    retry: Vec<u32>,
+    /// Fair-sharing preemption: queues with nothing more to give.
+    pruned: Vec<bool>,
     scratch_usage: FlavorQuantities,
     stats: CycleStats,
 }
@@ -156,6 +161,8 @@ impl Kueue {
             entries: Vec::with_capacity(config.max_cluster_queues),
             candidates: Vec::with_capacity(cap),
             targets: Vec::with_capacity(cap),
+            retry: Vec::with_capacity(cap),
+            pruned: vec![false; config.max_cluster_queues],
             scratch_usage: ZERO_FLAVOR_QUANTITIES,
             stats: CycleStats::default(),
         }

@@ -2,7 +2,8 @@
 //! preemptor's own ClusterQueue (withinClusterQueue) and in cohort members that borrow the
 //! resources it needs (reclaimWithinCohort, borrowWithinCohort), ordered as upstream orders
 //! them; victims are taken in that order until the workload fits, then every victim that is
-//! not needed after all is given back, newest choice last.
+//! not needed after all is given back, newest choice last. Under fair sharing the victims
+//! are chosen by share instead (`fair_preemption`).
 
 use super::cluster_queue::{BorrowWithinCohortPolicy, PreemptionPolicy};
 use super::resources::{FlavorQuantities, FlavorResourceSet, ResourceName, NUM_RESOURCES};
@@ -20,6 +21,8 @@ pub(crate) enum Variant {
     ReclaimWhileBorrowing,
     /// In the preemptor's own ClusterQueue.
     WithinClusterQueue,
+    /// In another queue of the cohort, by a fair-sharing strategy.
+    FairSharing,
 }
 
 impl Variant {
@@ -31,6 +34,7 @@ impl Variant {
                 "InCohortReclamation"
             }
             Variant::ReclaimWhileBorrowing => "InCohortReclaimWhileBorrowing",
+            Variant::FairSharing => "InCohortFairSharing",
         }
     }
 }
@@ -41,7 +45,7 @@ pub(crate) struct Candidate {
     pub id: u32,
     pub variant: Variant,
     /// 0 hierarchy candidates, 1 priority candidates (other queues), 2 same queue.
-    group: u8,
+    pub group: u8,
 }
 
 /// `SatisfiesPreemptionPolicy`.
@@ -84,6 +88,9 @@ impl Kueue {
     ) -> bool {
         self.targets.clear();
         self.collect_candidates(id, frs, requests);
+        if self.config.fair_sharing {
+            return self.fair_preemption_targets(id, requests);
+        }
         let cq = self.wl(id).cluster_queue;
         let spec = self.cq(cq).spec;
         let bwc_forbidden = spec.preemption.borrow_within_cohort == BorrowWithinCohortPolicy::Never;
@@ -149,7 +156,7 @@ impl Kueue {
     }
 
     /// Adds `sign` x the workload's usage to its queue (a simulated removal or return).
-    fn simulate(&mut self, id: u32, sign: i64) {
+    pub(crate) fn simulate(&mut self, id: u32, sign: i64) {
         let mut usage = [[0; NUM_RESOURCES]; MAX_FLAVORS];
         self.wl(id).usage(&mut usage);
         let cq = self.wl(id).cluster_queue;
@@ -285,7 +292,12 @@ impl Kueue {
 
     /// `fillBackWorkloads`: gives back, from the second-newest target down, every target the
     /// workload fits without.
-    fn fill_back(&mut self, cq: usize, requests: &FlavorQuantities, allow_borrowing: bool) {
+    pub(crate) fn fill_back(
+        &mut self,
+        cq: usize,
+        requests: &FlavorQuantities,
+        allow_borrowing: bool,
+    ) {
         let n = self.targets.len();
         for i in (0..n.saturating_sub(1)).rev() {
             let id = self.targets[i].id;

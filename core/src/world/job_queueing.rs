@@ -29,7 +29,7 @@ pub fn workload_name(job: u32) -> ObjectName {
 }
 
 /// Condition reasons Kueue events carry, in the order of their detail codes.
-pub const KUEUE_REASONS: [&str; 16] = [
+pub const KUEUE_REASONS: [&str; 17] = [
     "",
     "WaitingForQuota",
     "NoMatchingFlavor",
@@ -46,6 +46,7 @@ pub const KUEUE_REASONS: [&str; 16] = [
     "Failed",
     "Admitted",
     "Pending",
+    "InCohortFairSharing",
 ];
 
 fn reason_code(detail: &str) -> u64 {
