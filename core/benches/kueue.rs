@@ -1,8 +1,8 @@
 //! Kueue admission throughput: 10 ClusterQueues in one cohort (borrowing, priority
 //! preemption within each queue and reclaim across the cohort) with 10,000 pending
-//! workloads. One iteration is one scheduling cycle: 10 admission decisions (one head per
-//! queue). Finishing admitted workloads and topping the queues up happen between cycles,
-//! outside the timing.
+//! workloads, with fair sharing off and on. One iteration is one scheduling cycle: 10
+//! admission decisions (one head per queue). Finishing admitted workloads and topping the
+//! queues up happen between cycles, outside the timing.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -23,8 +23,11 @@ struct Load {
 }
 
 impl Load {
-    fn new() -> Load {
-        let mut k = Kueue::new(KueueConfig::default());
+    fn new(fair_sharing: bool) -> Load {
+        let mut k = Kueue::new(KueueConfig {
+            fair_sharing,
+            ..KueueConfig::default()
+        });
         k.set_resource_flavor(0, ResourceFlavor::named("default-flavor"));
         for (i, value) in [100, 1000, 10000].into_iter().enumerate() {
             k.set_priority_class(i, WorkloadPriorityClass { name: "p", value });
@@ -76,8 +79,10 @@ impl Load {
         self.k.create_workload(spec).expect("room");
     }
 
-    /// Between cycles: some admitted workloads finish; every queue keeps 1,000 pending.
+    /// Between cycles: preempted workloads return, some admitted workloads finish; every
+    /// queue keeps 1,000 pending.
     fn churn(&mut self, cycle: u64) {
+        self.k.expire_backoffs();
         let q = cycle as usize % QUEUES;
         let done = self.k.admitted_in(q).last();
         if let Some(id) = done {
@@ -95,22 +100,30 @@ impl Load {
 fn admission(c: &mut Criterion) {
     let mut group = c.benchmark_group("kueue");
     group.throughput(Throughput::Elements(QUEUES as u64));
-    group.bench_function("admission cycle, 10 ClusterQueues, 10k pending", |b| {
-        let mut load = Load::new();
-        let mut cycle = 0u64;
-        b.iter_custom(|iters| {
-            let mut elapsed = Duration::ZERO;
-            for _ in 0..iters {
-                cycle += 1;
-                load.churn(cycle);
-                let t0 = Instant::now();
-                let stats = black_box(load.k.schedule());
-                elapsed += t0.elapsed();
-                debug_assert_eq!(stats.decisions, QUEUES as u64);
-            }
-            elapsed
+    for (fair, name) in [
+        (false, "admission cycle, 10 ClusterQueues, 10k pending"),
+        (
+            true,
+            "admission cycle, 10 ClusterQueues, 10k pending, fair sharing",
+        ),
+    ] {
+        group.bench_function(name, |b| {
+            let mut load = Load::new(fair);
+            let mut cycle = 0u64;
+            b.iter_custom(|iters| {
+                let mut elapsed = Duration::ZERO;
+                for _ in 0..iters {
+                    cycle += 1;
+                    load.churn(cycle);
+                    let t0 = Instant::now();
+                    let stats = black_box(load.k.schedule());
+                    elapsed += t0.elapsed();
+                    debug_assert_eq!(stats.decisions, QUEUES as u64);
+                }
+                elapsed
+            });
         });
-    });
+    }
     group.finish();
 }
 

@@ -34,6 +34,7 @@ impl Kueue {
         self.retry.clear();
         // The preemptor's usage counts in its share while the targets are picked.
         self.add_usage(cq, requests, 1);
+        self.count_candidates();
         let mut found = self.run_strategy(cq, requests, Strategy::LessThanOrEqualToFinalShare);
         if !found {
             for i in 0..self.candidates.len() {
@@ -43,6 +44,7 @@ impl Kueue {
                 let i = self.retry[k];
                 self.candidates[i as usize].group = 0;
             }
+            self.count_candidates();
             found = self.run_strategy(cq, requests, Strategy::LessThanInitialShare);
         }
         self.add_usage(cq, requests, -1);
@@ -63,7 +65,7 @@ impl Kueue {
         }
         while let Some(target) = self.next_target_queue(cq) {
             if target == cq {
-                let Some(c) = self.pop_candidate(target) else {
+                let Some((c, _)) = self.pop_candidate(target) else {
                     continue;
                 };
                 if self.take(c, Variant::WithinClusterQueue, cq, requests) {
@@ -76,7 +78,7 @@ impl Kueue {
             let target_old = self.dominant_resource_share(target, &zero);
             if strategy == Strategy::LessThanInitialShare {
                 // The criterion does not depend on the workload: the first candidate or none.
-                let c = self.pop_candidate(target);
+                let c = self.pop_candidate(target).map(|(c, _)| c);
                 self.pruned[target] = true;
                 if let Some(c) = c {
                     if preemptor_new.compare(target_old) == Ordering::Less
@@ -87,7 +89,7 @@ impl Kueue {
                 }
                 continue;
             }
-            while let Some(c) = self.pop_candidate(target) {
+            while let Some((c, index)) = self.pop_candidate(target) {
                 if self.final_share_allows(c, target, preemptor_new) {
                     if self.take(c, Variant::FairSharing, cq, requests) {
                         return true;
@@ -96,7 +98,7 @@ impl Kueue {
                     break;
                 }
                 if self.retry.len() < self.retry.capacity() {
-                    self.retry.push(self.candidate_index(c));
+                    self.retry.push(index);
                 }
             }
         }
@@ -140,11 +142,7 @@ impl Kueue {
             if self.pruned[q] || self.cluster_queues[q].is_none() {
                 continue;
             }
-            let has = self
-                .candidates
-                .iter()
-                .any(|c| c.group != DONE && self.wl(c.id).cluster_queue == q);
-            if !has {
+            if self.candidates_left[q] == 0 {
                 self.pruned[q] = true;
                 continue;
             }
@@ -160,21 +158,29 @@ impl Kueue {
         best.map(|(q, _)| q)
     }
 
-    /// The first candidate of queue `q` not yet taken or refused (in candidate order).
-    fn pop_candidate(&mut self, q: usize) -> Option<Candidate> {
+    /// Counts each queue's candidates not yet taken or refused.
+    fn count_candidates(&mut self) {
+        self.candidates_left.fill(0);
+        for c in &self.candidates {
+            if c.group != DONE {
+                self.candidates_left[c.queue as usize] += 1;
+            }
+        }
+    }
+
+    /// The first candidate of queue `q` not yet taken or refused (in candidate order), with
+    /// its index in `self.candidates`.
+    fn pop_candidate(&mut self, q: usize) -> Option<(Candidate, u32)> {
+        if self.candidates_left[q] == 0 {
+            return None;
+        }
         let i = self
             .candidates
             .iter()
-            .position(|c| c.group != DONE && self.wl(c.id).cluster_queue == q)?;
+            .position(|c| c.group != DONE && c.queue as usize == q)?;
         let c = self.candidates[i];
         self.candidates[i].group = DONE;
-        Some(c)
-    }
-
-    fn candidate_index(&self, c: Candidate) -> u32 {
-        self.candidates
-            .iter()
-            .position(|x| x.id == c.id)
-            .unwrap_or(0) as u32
+        self.candidates_left[q] -= 1;
+        Some((c, i as u32))
     }
 }

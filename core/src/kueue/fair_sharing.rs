@@ -16,6 +16,12 @@ pub(crate) struct Drs {
 }
 
 impl Drs {
+    /// No share (a placeholder until computed).
+    pub const ZERO: Drs = Drs {
+        weight: 1.0,
+        ratio: 0.0,
+    };
+
     /// The share divided by the weight (infinite for a borrowing queue of weight 0).
     pub fn weighted(self) -> f64 {
         if self.ratio == 0.0 {

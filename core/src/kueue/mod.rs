@@ -132,6 +132,8 @@ pub struct Kueue {
     retry: Vec<u32>,
     /// Fair-sharing preemption: queues with nothing more to give.
     pruned: Vec<bool>,
+    /// Fair-sharing preemption: each queue's candidates not yet taken or refused.
+    candidates_left: Vec<u32>,
     scratch_usage: FlavorQuantities,
     stats: CycleStats,
 }
@@ -163,6 +165,7 @@ impl Kueue {
             targets: Vec::with_capacity(cap),
             retry: Vec::with_capacity(cap),
             pruned: vec![false; config.max_cluster_queues],
+            candidates_left: vec![0; config.max_cluster_queues],
             scratch_usage: ZERO_FLAVOR_QUANTITIES,
             stats: CycleStats::default(),
         }
@@ -171,6 +174,11 @@ impl Kueue {
     /// The configuration.
     pub fn config(&self) -> &KueueConfig {
         &self.config
+    }
+
+    /// Turns fair sharing on or off from the next scheduling cycle.
+    pub fn set_fair_sharing(&mut self, enable: bool) {
+        self.config.fair_sharing = enable;
     }
 
     /// Simulated time of the last step.

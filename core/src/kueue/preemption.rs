@@ -46,6 +46,8 @@ pub(crate) struct Candidate {
     pub variant: Variant,
     /// 0 hierarchy candidates, 1 priority candidates (other queues), 2 same queue.
     pub group: u8,
+    /// Its ClusterQueue.
+    pub queue: u16,
 }
 
 /// `SatisfiesPreemptionPolicy`.
@@ -179,6 +181,7 @@ impl Kueue {
                         id: next,
                         variant: Variant::WithinClusterQueue,
                         group: 2,
+                        queue: cq as u16,
                     });
                 }
                 next = cand.list_next;
@@ -219,6 +222,7 @@ impl Kueue {
                             id: next,
                             variant,
                             group: if advantage { 0 } else { 1 },
+                            queue: other as u16,
                         });
                     }
                     next = cand.list_next;

@@ -204,8 +204,10 @@ impl Kueue {
         }
     }
 
-    /// Requeues the workloads whose backoff ended (Requeued True, reason BackoffFinished).
-    pub(crate) fn expire_backoffs(&mut self) {
+    /// Requeues the workloads whose backoff ended (Requeued True, reason BackoffFinished) and
+    /// the preempted ones waiting for the next step, as [`Kueue::step`] does before its
+    /// cycles (for callers that run [`Kueue::schedule`] themselves).
+    pub fn expire_backoffs(&mut self) {
         let mut id = self.backoff;
         while id != NIL {
             let next = self.wl(id).list_next;

@@ -4,6 +4,7 @@
 //! then admit, preempt for, or requeue each in turn against the quota left by those before it.
 
 use super::cluster_queue::QueueingStrategy;
+use super::fair_sharing::Drs;
 use super::flavor_assigner::{Assignment, FlavorAssignmentMode};
 use super::workload::{set_condition, Admission};
 use super::{Kueue, KueueEventReason};
@@ -14,6 +15,10 @@ pub(crate) struct Entry {
     id: u32,
     assignment: Assignment,
     done: bool,
+    /// Under fair sharing: its queue's DominantResourceShare with its request. A queue's
+    /// share depends on its own usage only, so it changes within a cycle only when a
+    /// preemption takes from that queue.
+    drs: Drs,
 }
 
 /// What scheduling cycles did.
@@ -80,6 +85,7 @@ impl Kueue {
                     id,
                     assignment: Assignment::EMPTY,
                     done: false,
+                    drs: Drs::ZERO,
                 });
             }
         }
@@ -100,7 +106,9 @@ impl Kueue {
                 self.entries[i].assignment = self.assign_flavors(self.entries[i].id);
             }
         }
-        if !self.config.fair_sharing {
+        if self.config.fair_sharing {
+            self.update_shares();
+        } else {
             self.sort_classical();
         }
         for _ in 0..self.entries.len() {
@@ -111,8 +119,12 @@ impl Kueue {
             };
             let Some(i) = next else { break };
             self.entries[i].done = true;
+            let preempted = self.stats.preempted;
             self.process_entry(i);
             self.stats.decisions += 1;
+            if self.config.fair_sharing && self.stats.preempted != preempted {
+                self.update_shares();
+            }
         }
         self.stats
     }
@@ -134,6 +146,17 @@ impl Kueue {
         });
     }
 
+    /// Computes the share of every entry left (with its request).
+    fn update_shares(&mut self) {
+        for i in 0..self.entries.len() {
+            let e = self.entries[i];
+            if !e.done {
+                let cq = self.wl(e.id).cluster_queue;
+                self.entries[i].drs = self.dominant_resource_share(cq, &e.assignment.usage);
+            }
+        }
+    }
+
     /// The next entry under fair sharing: the first left; if its queue is in a cohort, the
     /// tournament winner of that cohort (lowest DominantResourceShare with its request, then
     /// higher priority, then older).
@@ -146,14 +169,14 @@ impl Kueue {
         else {
             return Some(first);
         };
-        let mut best: Option<(usize, super::fair_sharing::Drs)> = None;
+        let mut best: Option<(usize, Drs)> = None;
         for i in first..self.entries.len() {
             let e = &self.entries[i];
             let wl = self.wl(e.id);
             if e.done || self.cq(wl.cluster_queue).spec.cohort != Some(cohort) {
                 continue;
             }
-            let drs = self.dominant_resource_share(wl.cluster_queue, &e.assignment.usage);
+            let drs = e.drs;
             let better = match best {
                 None => true,
                 Some((b, bdrs)) => {
