@@ -26,6 +26,12 @@
 //! each claiming one fire well with 8 mana, exclusively; `job-1` runs one pod claiming two
 //! wells, which no node has.
 //!
+//! `kueue-fair-sharing.patch.json` is a CLUSTER with Kueue fair sharing on, a NODE (8 cores)
+//! and three CLUSTERQUEUEs chained into one cohort: `lender` (4 cores) and teams A and B (1
+//! core each; B's fairSharing.weight 2). A one-pod timer `deployment-3` submits the lender's
+//! JOB once (6 pods of 1 core, 20 s); while it runs, its RUNNING gate scales `deployment-8`
+//! to ten pods, each of which, once Ready, submits a 2-core JOB to A and one to B.
+//!
 //! `forge-queue.patch.json` is a CLUSTER, a NODE pool (2 x 8 cores), a CLUSTERQUEUE of the
 //! fire, frost and arcane flavors (6 mana each, BestEffortFIFO, withinClusterQueue
 //! LowerPriority) and two ENCHANTMENTs on its QUEUE: every Ready pod of the timer
@@ -49,10 +55,26 @@ fn fixture(name: &str) -> PathBuf {
 
 /// Plays a fixture for `seconds` and returns its event trace.
 fn play(name: &str, seconds: u32) -> Vec<Value> {
-    let events = common::scratch(name).join("events.jsonl");
+    play_path(&fixture(name), &common::scratch(name), seconds)
+}
+
+/// Plays a fixture with its saved JSON changed by `edit`, under the scratch name `label`.
+fn play_edited(name: &str, label: &str, seconds: u32, edit: impl Fn(&mut Value)) -> Vec<Value> {
+    let mut patch: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture(name)).unwrap()).unwrap();
+    edit(&mut patch);
+    let dir = common::scratch(label);
+    let path = dir.join("patch.json");
+    std::fs::write(&path, serde_json::to_string(&patch).unwrap()).unwrap();
+    play_path(&path, &dir, seconds)
+}
+
+/// Plays `patch`, writing its trace into `dir`.
+fn play_path(patch: &std::path::Path, dir: &std::path::Path, seconds: u32) -> Vec<Value> {
+    let events = dir.join("events.jsonl");
     let out = Command::new(env!("CARGO_BIN_EXE_kuberack"))
         .arg("play")
-        .arg(fixture(name))
+        .arg(patch)
         .args([
             "--seconds",
             &seconds.to_string(),
@@ -451,6 +473,71 @@ fn a_cohort_lends_idle_quota_and_reclaims_it() {
             .iter()
             .any(|e| reason(e) == "Admitted" && name(e) == name(p) && time(e) > time(p));
         assert!(again, "{} never readmitted", name(p));
+    }
+}
+
+/// Kueue fair sharing by weight: `lender`'s 6-core Job holds the whole cohort (4 + 1 + 1
+/// cores) while teams A (weight 1) and B (weight 2) queue 2-core Jobs (A: 2 pods of 1 core,
+/// B: 1 pod of 2 cores). When it finishes, the 6 cores are shared by weighted share: B,
+/// which counts its borrowing at half, gets two workloads and A one. With fair sharing off
+/// (the same patch, `kueue.fairSharing` false) the older workload goes first: A gets two.
+#[test]
+fn fair_sharing_splits_a_cohort_by_weight() {
+    let patch = "kueue-fair-sharing.patch.json";
+    let fair = play(patch, 45);
+    let classical = play_edited(patch, "kueue-classical", 45, |p| {
+        p["modules"][0]["data"]["kueue"]["fairSharing"] = Value::Bool(false);
+    });
+    // (team A, team B) workloads admitted the moment the lender's workload finishes.
+    let split = |trace: &[Value]| {
+        let team_a: Vec<&str> = trace
+            .iter()
+            .filter(|e| reason(e) == "JobCreated" && e["value"] == 2)
+            .map(name)
+            .collect();
+        let freed = trace
+            .iter()
+            .find(|e| reason(e) == "Finished" && name(e).starts_with("job-job-0-"))
+            .map(time)
+            .expect("the lender's Job finished");
+        let mut wls = Vec::new();
+        for e in trace.iter().filter(|e| e["kind"] == "Workload") {
+            if reason(e) == "Admitted" && (time(e) - freed).abs() < 1e-6 {
+                let job = name(e)["job-".len()..].rsplit_once('-').unwrap().0;
+                wls.push(team_a.contains(&job));
+            }
+        }
+        let a = wls.iter().filter(|&&a| a).count();
+        (a, wls.len() - a)
+    };
+    assert_eq!(
+        split(&fair),
+        (1, 2),
+        "B's weight 2 lets it borrow 3 cores to A's 1"
+    );
+    assert_eq!(
+        split(&classical),
+        (2, 1),
+        "without fair sharing the older goes first"
+    );
+    // Nothing is preempted (reclaimWithinCohort Never) and the cohort's 6 cores are never
+    // exceeded: every workload asks for 2 cores, the lender's for 6.
+    for trace in [&fair, &classical] {
+        assert!(!trace.iter().any(|e| reason(e) == "Preempted"));
+        let mut cores = 0;
+        for e in trace.iter().filter(|e| e["kind"] == "Workload") {
+            let size = if name(e).starts_with("job-job-0-") {
+                6
+            } else {
+                2
+            };
+            cores += match reason(e) {
+                "Admitted" => size,
+                "Finished" => -size,
+                _ => 0,
+            };
+            assert!(cores <= 6, "{cores} cores admitted at {e}");
+        }
     }
 }
 

@@ -145,3 +145,130 @@ fn bad_voltages_are_safe() {
         assert!(rig.out(q, out, 0).is_finite(), "{out}");
     }
 }
+
+/// Loads saved settings into module `m`.
+fn load(rig: &mut Rig, m: usize, json: serde_json::Value) -> Result<(), String> {
+    rig.modules[m].module.load(&json).map_err(|e| e.0)
+}
+
+#[test]
+fn the_share_output_counts_borrowing_over_the_weight() {
+    let (mut rig, hub, node) = cluster();
+    rig.param(node, "CPU", 8.0);
+    let lender = queue(&mut rig, hub, 4.0);
+    let a = queue(&mut rig, hub, 1.0);
+    let b = queue(&mut rig, hub, 1.0);
+    rig.connect(lender, "COHORT", a, "COHORT");
+    rig.connect(a, "COHORT", b, "COHORT");
+    load(
+        &mut rig,
+        b,
+        serde_json::json!({ "fairSharing": { "weight": 2.0 } }),
+    )
+    .unwrap();
+    let ja = job(&mut rig, hub, a, 3.0, 30.0);
+    let jb = job(&mut rig, hub, b, 3.0, 30.0);
+    rig.run(3.0);
+    assert_eq!(rig.out(a, "SHARE", 0), 0.0, "nothing borrowed yet");
+    rig.trigger(ja, "SUBMIT");
+    rig.trigger(jb, "SUBMIT");
+    rig.run(1.0);
+    // Each borrows 2 of the 6 cores the cohort could lend it: 333 per mille; B's weight
+    // halves its share.
+    assert!(
+        (rig.out(a, "SHARE", 0) - 3.34).abs() < 0.011,
+        "{}",
+        rig.out(a, "SHARE", 0)
+    );
+    assert!(
+        (rig.out(b, "SHARE", 0) - 1.67).abs() < 0.011,
+        "{}",
+        rig.out(b, "SHARE", 0)
+    );
+    assert_eq!(rig.out(lender, "SHARE", 0), 0.0);
+}
+
+#[test]
+fn the_weight_is_saved_and_bad_weights_fall_back_to_one() {
+    let (mut rig, hub, _) = cluster();
+    let q = queue(&mut rig, hub, 2.0);
+    let default = serde_json::json!({ "fairSharing": { "weight": 1.0 } });
+    assert_eq!(rig.modules[q].module.save(), default);
+    load(
+        &mut rig,
+        q,
+        serde_json::json!({ "fairSharing": { "weight": 0.5 } }),
+    )
+    .unwrap();
+    let saved = rig.modules[q].module.save();
+    assert_eq!(
+        saved,
+        serde_json::json!({ "fairSharing": { "weight": 0.5 } })
+    );
+    rig.run(0.1);
+    let weight = |rig: &Rig| {
+        let world = rig.hub_world(hub);
+        let i = (0..16)
+            .find(|&i| world.kueue().cluster_queue(i).is_some())
+            .unwrap();
+        world.kueue().cluster_queue(i).unwrap().fair_sharing_weight
+    };
+    assert_eq!(weight(&rig), 0.5);
+    for bad in [
+        serde_json::json!({ "fairSharing": { "weight": "heavy" } }),
+        serde_json::json!({ "fairSharing": { "weight": -1.0 } }),
+    ] {
+        let err = load(&mut rig, q, bad).unwrap_err();
+        assert!(err.contains("fairSharing.weight"), "{err}");
+        assert_eq!(rig.modules[q].module.save(), default);
+    }
+    rig.run(0.1);
+    assert_eq!(weight(&rig), 1.0);
+    load(
+        &mut rig,
+        q,
+        serde_json::json!({ "fairSharing": { "weight": 1e12 } }),
+    )
+    .unwrap();
+    rig.run(0.1);
+    assert_eq!(weight(&rig), 1000.0, "clamped");
+}
+
+#[test]
+fn the_hub_turns_fair_sharing_on_without_starting_over() {
+    let (mut rig, hub, _) = cluster();
+    let q = queue(&mut rig, hub, 2.0);
+    let j = job(&mut rig, hub, q, 1.0, 30.0);
+    rig.run(3.0);
+    rig.trigger(j, "SUBMIT");
+    rig.run(0.5);
+    let pods = rig.hub_world(hub).pods().count();
+    assert!(!rig.hub_world(hub).kueue().config().fair_sharing);
+    let mut settings = rig.modules[hub].module.save();
+    assert_eq!(
+        settings["kueue"],
+        serde_json::json!({ "fairSharing": false })
+    );
+    settings["kueue"]["fairSharing"] = serde_json::json!(true);
+    load(&mut rig, hub, settings.clone()).unwrap();
+    let world = rig.hub_world(hub);
+    assert!(world.kueue().config().fair_sharing);
+    assert_eq!(world.pods().count(), pods, "the world goes on");
+    assert_eq!(world.jobs().count(), 1);
+    assert_eq!(rig.modules[hub].module.save(), settings);
+    // A new seed starts a new world, which keeps the Kueue setting.
+    settings["seed"] = serde_json::json!(5);
+    load(&mut rig, hub, settings).unwrap();
+    let world = rig.hub_world(hub);
+    assert_eq!(world.jobs().count(), 0);
+    assert!(world.kueue().config().fair_sharing);
+    // A wrong type is refused with a clear error, and the defaults apply.
+    let err = load(
+        &mut rig,
+        hub,
+        serde_json::json!({ "kueue": { "fairSharing": "yes" } }),
+    )
+    .unwrap_err();
+    assert!(err.contains("CLUSTER settings"), "{err}");
+    assert!(!rig.hub_world(hub).kueue().config().fair_sharing);
+}

@@ -214,13 +214,13 @@ fn saved_settings_round_trip_and_bad_json_keeps_defaults() {
         .unwrap();
     assert_eq!(
         m.save(),
-        serde_json::json!({"seed": 42, "controlPeriod": 64})
+        serde_json::json!({"seed": 42, "controlPeriod": 64, "kueue": {"fairSharing": false}})
     );
     let err = m.load(&serde_json::json!({"seed": "many"})).unwrap_err();
     assert!(err.0.contains("CLUSTER settings"), "{err}");
     assert_eq!(
         m.save(),
-        serde_json::json!({"seed": 1, "controlPeriod": 32})
+        serde_json::json!({"seed": 1, "controlPeriod": 32, "kueue": {"fairSharing": false}})
     );
     assert!(
         m.load(&serde_json::json!([7, 64])).is_err(),
@@ -228,7 +228,7 @@ fn saved_settings_round_trip_and_bad_json_keeps_defaults() {
     );
     assert_eq!(
         m.save(),
-        serde_json::json!({"seed": 1, "controlPeriod": 32})
+        serde_json::json!({"seed": 1, "controlPeriod": 32, "kueue": {"fairSharing": false}})
     );
     m.load(&serde_json::json!({"controlPeriod": 0})).unwrap();
     assert_eq!(m.save()["controlPeriod"], 1);

@@ -50,6 +50,8 @@ pub struct ClusterSettings {
     pub seed: u64,
     /// Samples per control tick (1..=1024).
     pub control_period: u32,
+    /// Kueue's configuration.
+    pub kueue: KueueSettings,
 }
 
 impl Default for ClusterSettings {
@@ -57,8 +59,17 @@ impl Default for ClusterSettings {
         ClusterSettings {
             seed: 1,
             control_period: 32,
+            kueue: KueueSettings::default(),
         }
     }
+}
+
+/// The world's Kueue configuration, saved under `kueue`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct KueueSettings {
+    /// fairSharing.enable.
+    pub fair_sharing: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,6 +188,8 @@ impl ClusterModule {
     /// Starts a fresh world with the current settings (off the audio path: allocates).
     fn rebuild(&mut self) {
         self.world = World::new(Self::world_config(self.settings.seed));
+        self.world
+            .set_kueue_fair_sharing(self.settings.kueue.fair_sharing);
         self.members.fill(UNLINKED);
         self.member_state.fill(MemberState::default());
         self.pool_owners = autoscalers::PoolOwners::new();
@@ -658,11 +671,23 @@ impl Module for ClusterModule {
             ))
         };
         let settings = result.clone().unwrap_or_default();
-        self.settings = ClusterSettings {
+        let settings = ClusterSettings {
             control_period: settings.control_period.clamp(1, 1024),
             ..settings
         };
-        self.rebuild();
+        let only_kueue = settings.kueue != self.settings.kueue
+            && ClusterSettings {
+                kueue: self.settings.kueue,
+                ..settings
+            } == self.settings;
+        self.settings = settings;
+        if only_kueue {
+            // Kueue's configuration alone changes in place; anything else starts over.
+            self.world
+                .set_kueue_fair_sharing(self.settings.kueue.fair_sharing);
+        } else {
+            self.rebuild();
+        }
         let sync = load_sync_settings_into(self.sync.link(), state);
         result?;
         sync

@@ -23,6 +23,28 @@ pub struct ClusterQueueModule {
     membership: Membership,
     admit: EventTrigger,
     preempt: EventTrigger,
+    /// fairSharing.weight, thousandths (saved as `fairSharing.weight`).
+    weight_milli: u32,
+}
+
+/// The default fairSharing.weight, thousandths.
+const DEFAULT_WEIGHT_MILLI: u32 = 1000;
+/// The largest weight kept, thousandths (larger ones are clamped).
+const MAX_WEIGHT_MILLI: u32 = 1_000_000;
+
+/// Reads `fairSharing.weight` from saved settings: a number from 0 to 1000 (absent: 1).
+fn weight_from(state: &serde_json::Value) -> Result<u32, LoadError> {
+    let Some(v) = state.get("fairSharing").and_then(|f| f.get("weight")) else {
+        return Ok(DEFAULT_WEIGHT_MILLI);
+    };
+    match v.as_f64() {
+        Some(w) if w.is_finite() && w >= 0.0 => {
+            Ok(((w * 1000.0).round() as u64).min(u64::from(MAX_WEIGHT_MILLI)) as u32)
+        }
+        _ => Err(LoadError(format!(
+            "CLUSTERQUEUE settings: fairSharing.weight {v} is not a number >= 0; using 1"
+        ))),
+    }
 }
 
 impl ClusterQueueModule {
@@ -33,6 +55,7 @@ impl ClusterQueueModule {
             membership: Membership::default(),
             admit: EventTrigger::default(),
             preempt: EventTrigger::default(),
+            weight_milli: DEFAULT_WEIGHT_MILLI,
         })
     }
 }
@@ -72,8 +95,14 @@ pub fn cluster_queue_config(slot: &Slot) -> ClusterQueueConfig {
             2 => PreemptionPolicy::Any,
             _ => PreemptionPolicy::Never,
         },
+        fair_sharing_weight_milli: slot.desired(qd::WEIGHT_MILLI),
         cohort_root: None,
     }
+}
+
+/// A weighted share as volts: 1 V per 100, 10 V at 1000 and beyond.
+fn share_volts(share: u32) -> f32 {
+    (share as f32 * 0.01).min(10.0)
 }
 
 /// A usage word (per mille of nominal) as volts: 5 V at nominal, 10 V at twice.
@@ -121,6 +150,7 @@ impl Module for ClusterQueueModule {
         slot.set_desired(qd::STRICT_FIFO, whole(param::STRATEGY).min(1));
         slot.set_desired(qd::WITHIN, whole(param::PREEMPTION).min(2));
         slot.set_desired(qd::RECLAIM, whole(param::RECLAIM).min(2));
+        slot.set_desired(qd::WEIGHT_MILLI, self.weight_milli);
         let parent = io.reference(input::COHORT);
         slot.set_desired(qd::COHORT_PARENT, parent);
 
@@ -142,6 +172,7 @@ impl Module for ClusterQueueModule {
         io.set_mono(output::CPU, usage_volts(cpu));
         io.set_mono(output::MEMORY, usage_volts(observed(qo::MEMORY_PERMILLE)));
         io.set_mono(output::MANA, usage_volts(observed(qo::MANA_PERMILLE)));
+        io.set_mono(output::SHARE, share_volts(observed(qo::WEIGHTED_SHARE)));
         let lit = |on: bool| if on { 1.0 } else { 0.0 };
         io.set_light(light::PENDING, lit(pending > 0));
         io.set_light(light::ADMITTED, (cpu as f32 / 1000.0).min(1.0));
@@ -153,14 +184,18 @@ impl Module for ClusterQueueModule {
         self.membership.reset();
         self.admit.reset();
         self.preempt.reset();
+        self.weight_milli = DEFAULT_WEIGHT_MILLI;
     }
 
     fn save(&self) -> serde_json::Value {
-        serde_json::json!({})
+        serde_json::json!({ "fairSharing": { "weight": f64::from(self.weight_milli) / 1000.0 } })
     }
 
     fn load(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
-        super::expect_no_settings("CLUSTERQUEUE", state)
+        super::expect_no_settings("CLUSTERQUEUE", state)?;
+        let weight = weight_from(state);
+        self.weight_milli = weight.clone().unwrap_or(DEFAULT_WEIGHT_MILLI);
+        weight.map(|_| ())
     }
 
     fn as_any(&self) -> &dyn std::any::Any {

@@ -294,6 +294,8 @@ pub mod cluster_queue_desired {
     pub const RECLAIM: usize = 8;
     /// Tag of the CLUSTERQUEUE its COHORT input comes from (0 = none).
     pub const COHORT_PARENT: usize = 9;
+    /// fairSharing.weight, thousandths.
+    pub const WEIGHT_MILLI: usize = 10;
     /// A limit word meaning "no limit".
     pub const NO_LIMIT: u32 = u32::MAX;
 }
@@ -320,6 +322,8 @@ pub mod cluster_queue_observed {
     pub const BORROWING: usize = 8;
     /// 1 while Terminating.
     pub const TERMINATING: usize = 9;
+    /// status.fairSharing.weightedShare (`u32::MAX` for a borrowing queue of weight 0).
+    pub const WEIGHTED_SHARE: usize = 10;
 }
 
 /// DEVICES: desired words (member -> hub).

@@ -55,6 +55,8 @@ pub struct ClusterQueueConfig {
     pub within_cluster_queue: PreemptionPolicy,
     /// preemption.reclaimWithinCohort.
     pub reclaim_within_cohort: PreemptionPolicy,
+    /// fairSharing.weight, thousandths.
+    pub fair_sharing_weight_milli: u32,
     /// The tag of the first ClusterQueue of the cohort chain (`None`: no cohort).
     pub cohort_root: Option<u32>,
 }
@@ -71,6 +73,7 @@ impl Default for ClusterQueueConfig {
             strategy: QueueingStrategy::BestEffortFIFO,
             within_cluster_queue: PreemptionPolicy::Never,
             reclaim_within_cohort: PreemptionPolicy::Never,
+            fair_sharing_weight_milli: 1000,
             cohort_root: None,
         }
     }
@@ -116,6 +119,8 @@ pub struct ClusterQueueStatus {
     pub admissions: u64,
     /// Workloads of this queue preempted so far.
     pub preemptions: u64,
+    /// status.fairSharing.weightedShare (`i64::MAX` for a borrowing queue of weight 0).
+    pub weighted_share: i64,
 }
 
 /// Kueue and the world's bookkeeping around it.
@@ -276,6 +281,7 @@ fn cluster_queue_spec(c: &ClusterQueueConfig, cohort: Option<usize>) -> ClusterQ
             reclaim_within_cohort: c.reclaim_within_cohort,
             ..ClusterQueuePreemption::default()
         },
+        fair_sharing_weight: f64::from(c.fair_sharing_weight_milli) / 1000.0,
         ..ClusterQueueSpec::default()
     }
     .with_group(group)
@@ -403,7 +409,14 @@ impl World {
             terminating: q.kueue.is_terminating(i),
             admissions: q.admissions[i],
             preemptions: q.preemptions[i],
+            weighted_share: q.kueue.weighted_share(i),
         })
+    }
+
+    /// Turns Kueue's fair sharing on or off (`fairSharing.enable`); it takes effect at the
+    /// next scheduling cycle.
+    pub fn set_kueue_fair_sharing(&mut self, enable: bool) {
+        self.queueing.kueue.set_fair_sharing(enable);
     }
 
     /// Kueue, for tests and traces.

@@ -241,6 +241,12 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             at(SYNC_LIGHTS_X, SYNC_ROW + 5.1),
         ),
     ],
-    settings: &[],
+    settings: &[setting(
+        "kueue.fairSharing",
+        "Kueue",
+        "Fair sharing",
+        "Kueue's fairSharing.enable: in a cohort, admission goes to the queue with the lowest weighted share first, and preemption in the cohort follows the shares (LessThanOrEqualToFinalShare, then LessThanInitialShare)",
+        &[choice("Off", "false"), choice("On", "true")],
+    )],
     status: None,
 };

@@ -57,6 +57,8 @@ pub mod output {
     pub const MEMORY: usize = 8;
     /// mana usage CV.
     pub const MANA: usize = 9;
+    /// status.fairSharing.weightedShare CV.
+    pub const SHARE: usize = 10;
 }
 
 /// Light indices.
@@ -216,6 +218,15 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         port("CPU", "CPU usage", "cpu in use over nominal quota (all flavors)", SignalKind::UnipolarCv, USAGE, 1, at(C1, 117.0)),
         port("MEMORY", "Memory usage", "memory in use over nominal quota (all flavors)", SignalKind::UnipolarCv, USAGE, 1, at(C2, 117.0)),
         port("MANA", "Mana usage", "mana in use over nominal quota (all essence flavors)", SignalKind::UnipolarCv, USAGE, 1, at(C3, 117.0)),
+        port(
+            "SHARE",
+            "Weighted share",
+            "status.fairSharing.weightedShare: what it borrows beyond its nominal quota over what the cohort could lend it, divided by its weight (0 while it borrows nothing); shown with fair sharing on or off",
+            SignalKind::UnipolarCv,
+            "1 V per 100 (per mille of the lendable), 10 V at 1000 and for a borrowing queue of weight 0",
+            1,
+            at(C4, 102.0),
+        ),
     ],
     lights: &[
         light("PENDING", "Pending", "Lit while workloads wait", LightColor::Yellow, at(C1, 15.0)),
@@ -223,6 +234,22 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         light("BORROWING", "Borrowing", "Lit while borrowing from the cohort", LightColor::Blue, at(C3, 15.0)),
         light("TERMINATING", "Terminating", "Lit while deleted but kept for admitted workloads", LightColor::Red, at(C4, 15.0)),
     ],
-    settings: &[],
+    settings: &[SettingDescriptor {
+        default: 2,
+        ..setting(
+            "fairSharing.weight",
+            "Kueue",
+            "Fair sharing weight",
+            "fairSharing.weight: its share is divided by it, so a heavier queue may borrow more before others come first; a queue of weight 0 borrows only what nobody else asks for",
+            &[
+                choice("0", "0.0"),
+                choice("0.5", "0.5"),
+                choice("1", "1.0"),
+                choice("2", "2.0"),
+                choice("4", "4.0"),
+                choice("8", "8.0"),
+            ],
+        )
+    }],
     status: None,
 };

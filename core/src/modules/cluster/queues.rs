@@ -75,5 +75,7 @@ impl ClusterModule {
         slot.set_observed(qo::PREEMPTIONS, s.preemptions as u32);
         slot.set_observed(qo::BORROWING, u32::from(s.borrowing));
         slot.set_observed(qo::TERMINATING, u32::from(s.terminating));
+        let share = u32::try_from(s.weighted_share.max(0)).unwrap_or(u32::MAX);
+        slot.set_observed(qo::WEIGHTED_SHARE, share);
     }
 }
