@@ -358,3 +358,156 @@ fn sync_settings_are_saved_without_secrets_and_bad_ones_load_as_defaults() {
 fn link_settings(rig: &Rig, hub: usize) -> SyncSettings {
     link(rig, hub).settings()
 }
+
+#[test]
+fn each_job_submission_is_handed_over_once_with_its_queue() {
+    let (mut rig, hub, _, _) = Rig::basic();
+    let q = rig.add("ClusterQueue");
+    let job = rig.add("Job");
+    rig.connect(hub, "API", q, "API");
+    rig.connect(hub, "API", job, "API");
+    rig.connect(q, "QUEUE", job, "QUEUE");
+    rig.param(job, "PARALLELISM", 3.0);
+    rig.param(job, "COMPLETIONS", 6.0);
+    rig.param(job, "DURATION", 2.5);
+    rig.modules[q].module.set_rack_id(301);
+    rig.modules[job].module.set_rack_id(302);
+    let link = link(&rig, hub);
+    let mut end = link.take_sync_end().expect("the sync end");
+    let jobs = |changes: &[Change]| -> Vec<DesiredObject> {
+        changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Apply(o) if o.key.kind == ObjectKind::Job && o.key.index != 0 => Some(*o),
+                _ => None,
+            })
+            .collect()
+    };
+    // Submissions while SYNC is off are the simulation's only.
+    rig.trigger(job, "SUBMIT");
+    rig.param(hub, "SYNC", 1.0);
+    rig.run(0.05);
+    let changes = drain(&mut end);
+    assert!(jobs(&changes).is_empty(), "{changes:?}");
+    assert!(
+        changes.contains(&Change::Apply(DesiredObject::job_owner(302))),
+        "{changes:?}"
+    );
+    rig.trigger(job, "SUBMIT");
+    rig.trigger(job, "SUBMIT");
+    rig.run(0.05);
+    let created = jobs(&drain(&mut end));
+    let names: Vec<String> = created.iter().map(|o| o.key.name()).collect();
+    assert_eq!(names, ["job-302-2", "job-302-3"]);
+    let spec = created[0].job;
+    assert_eq!((spec.parallelism, spec.completions), (3, 6));
+    assert_eq!(spec.duration_ms, 2500);
+    assert_eq!(spec.queue, 301, "the CLUSTERQUEUE's module id");
+    // Nothing is sent twice.
+    rig.run(0.1);
+    assert!(jobs(&drain(&mut end)).is_empty());
+    // The JOB leaves: its Jobs are no longer desired.
+    rig.disconnect(job, "API");
+    rig.run(0.05);
+    assert!(drain(&mut end).contains(&Change::Remove(DesiredObject::job_owner(302).key)));
+}
+
+#[test]
+fn job_creations_wait_for_room_in_a_full_queue() {
+    let (mut rig, hub, _, dep) = Rig::basic();
+    let job = rig.add("Job");
+    rig.connect(hub, "API", job, "API");
+    rig.modules[dep].module.set_rack_id(4);
+    rig.modules[job].module.set_rack_id(5);
+    let link = link(&rig, hub);
+    let mut end = link.take_sync_end().expect("the sync end");
+    rig.param(hub, "SYNC", 1.0);
+    // Nobody drains: a moving knob fills the queue.
+    for replicas in 0..1200 {
+        rig.param(dep, "REPLICAS", (replicas % 30) as f32);
+        for _ in 0..32 {
+            rig.step();
+        }
+    }
+    for _ in 0..3 {
+        rig.trigger(job, "SUBMIT");
+    }
+    let job_names = |changes: Vec<Change>| -> Vec<String> {
+        changes
+            .into_iter()
+            .filter_map(|c| match c {
+                Change::Apply(o) if o.key.kind == ObjectKind::Job && o.key.index != 0 => {
+                    Some(o.key.name())
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let first = drain(&mut end);
+    assert_eq!(
+        first.len(),
+        kuberack_core::modules::cluster_sync::SYNC_QUEUE_CAPACITY
+    );
+    assert!(job_names(first).is_empty(), "the queue was full");
+    // Room again: every submission goes out, in order, none lost.
+    rig.run(0.05);
+    assert_eq!(
+        job_names(drain(&mut end)),
+        ["job-5-1", "job-5-2", "job-5-3"]
+    );
+}
+
+#[test]
+fn each_forge_hands_over_its_essence_jobs_with_queue_and_tier() {
+    let (mut rig, hub, _, _) = Rig::basic();
+    let q = rig.add("ClusterQueue");
+    let forge = rig.add("Enchantment");
+    rig.connect(hub, "API", q, "API");
+    rig.connect(hub, "API", forge, "API");
+    rig.connect(q, "QUEUE", forge, "QUEUE");
+    rig.param(forge, "TIER", 4.0); // legendary
+    rig.param(forge, "COST", 2.0);
+    rig.modules[q].module.set_rack_id(401);
+    rig.modules[forge].module.set_rack_id(402);
+    let link = link(&rig, hub);
+    let mut end = link.take_sync_end().expect("the sync end");
+    rig.param(hub, "SYNC", 1.0);
+    rig.run(0.05);
+    let changes = drain(&mut end);
+    let owner = DesiredObject::job_owner_of(ObjectKind::Enchantment, 402);
+    assert!(changes.contains(&Change::Apply(owner)), "{changes:?}");
+    rig.trigger(forge, "FORGE");
+    rig.run(0.05);
+    let jobs: Vec<DesiredObject> = drain(&mut end)
+        .into_iter()
+        .filter_map(|c| match c {
+            Change::Apply(o) if o.key.is_one_job() => Some(o),
+            _ => None,
+        })
+        .collect();
+    // As many real Jobs as the simulated Enchantment has essence Jobs.
+    let world = rig.hub_world(hub);
+    let (_, e) = world.enchantments().next().expect("an Enchantment");
+    let sim_jobs: Vec<_> = e.jobs.iter().filter_map(|j| world.job(j.id)).collect();
+    assert!(!jobs.is_empty());
+    assert_eq!(jobs.len(), sim_jobs.len(), "{jobs:?}");
+    for (obj, sim) in jobs.iter().zip(&sim_jobs) {
+        assert_eq!(obj.key.kind, ObjectKind::Enchantment);
+        assert!(
+            obj.key.name().starts_with("enchantment-402-1-"),
+            "{}",
+            obj.key.name()
+        );
+        assert_eq!(obj.job.queue, 401);
+        assert_eq!(obj.job.priority_class, 4);
+        assert_eq!(obj.cpu_millis, sim.spec.cpu_m);
+        assert_eq!(
+            f64::from(obj.job.duration_ms),
+            (sim.spec.run_seconds * 1000.0).round()
+        );
+    }
+    rig.run(0.1);
+    assert!(drain(&mut end)
+        .iter()
+        .all(|c| !matches!(c, Change::Apply(o) if o.key.is_one_job())));
+}

@@ -33,6 +33,12 @@ pub struct SyncConfig {
     pub delete_on_stop: bool,
     /// Writes per object per second at most (default 5).
     pub writes_per_second: f64,
+    /// The image of the pods of KubeRack's Jobs (default [`crate::manifest::JOB_IMAGE`]);
+    /// it must have `sleep` and `sh`.
+    pub job_image: String,
+    /// Job creations held at most while they cannot be written (more are dropped and
+    /// counted).
+    pub max_pending_jobs: usize,
     /// Seed of the backoff jitter.
     pub seed: u64,
     /// First retry delay.
@@ -54,6 +60,8 @@ impl SyncConfig {
             mirror_only: false,
             delete_on_stop: false,
             writes_per_second: 5.0,
+            job_image: crate::manifest::JOB_IMAGE.to_owned(),
+            max_pending_jobs: 256,
             seed: 0x6b75_6265_7261_636b,
             backoff_base: Duration::from_millis(250),
             backoff_cap: Duration::from_secs(30),

@@ -17,8 +17,8 @@ pub mod worker;
 
 pub use config::{ClusterSource, SyncConfig};
 pub use kuberack_core::live::{
-    queues, Change, DesiredObject, HubEnd, LiveLink, MirrorKind, ObjectKey, ObjectKind, Observed,
-    RealSummary, Status, SyncEnd, SyncSettings, SyncState,
+    queues, Change, DesiredJob, DesiredObject, HubEnd, LiveLink, MirrorKind, ObjectKey, ObjectKind,
+    Observed, RealSummary, Status, SyncEnd, SyncSettings, SyncState,
 };
 pub use supervisor::Supervisor;
 pub use worker::{spawn, SyncThread};

@@ -6,7 +6,8 @@ mod standin;
 use kuberack_core::world::events::EventKind;
 use kuberack_sync::mirror::MirrorKind;
 use kuberack_sync::{
-    queues, spawn, ClusterSource, DesiredObject, HubEnd, SyncConfig, SyncState, SyncThread,
+    queues, spawn, Change, ClusterSource, DesiredJob, DesiredObject, HubEnd, ObjectKind,
+    SyncConfig, SyncState, SyncThread,
 };
 use serde_json::{json, Value};
 use standin::{Faults, Recorded, StandIn};
@@ -571,4 +572,247 @@ fn real_nodes_and_requested_cpu_are_summarised_for_the_hub() {
     assert_eq!(hub.status.real().unwrap().cpu_requested_m, 500);
     thread.stop().unwrap();
     assert_eq!(hub.status.real(), None, "forgotten when sync stops");
+}
+
+fn job_spec(queue: u64) -> DesiredJob {
+    DesiredJob {
+        parallelism: 2,
+        completions: 3,
+        duration_ms: 1500,
+        backoff_limit: 1,
+        deadline_s: 0,
+        on_failure: false,
+        fails: false,
+        queue,
+        priority_class: 0,
+    }
+}
+
+fn submit(hub: &mut HubEnd, module: u64, n: u32, queue: u64) {
+    let job = DesiredObject::job(module, n, 200, 32, job_spec(queue));
+    assert!(hub.push(Change::Apply(job)));
+}
+
+fn job_path(name: &str) -> String {
+    format!("/apis/batch/v1/namespaces/{NS}/jobs/{name}")
+}
+
+fn requests<'a>(log: &'a [Recorded], method: &str, path: &str) -> Vec<&'a Recorded> {
+    log.iter()
+        .filter(|r| r.method == method && r.path == path)
+        .collect()
+}
+
+#[test]
+fn job_submissions_become_suspended_jobs_for_kueue() {
+    let api = StandIn::start();
+    api.set_faults(Faults {
+        kueue: true,
+        ..Faults::default()
+    });
+    let (mut hub, thread) = start(config(api.url()));
+    assert!(wait_state(&hub, SyncState::Synced));
+    submit(&mut hub, 4, 1, 9);
+    submit(&mut hub, 4, 2, 0);
+    assert!(
+        api.wait_for(WAIT, |l| !requests(l, "PATCH", &job_path("job-4-2"))
+            .is_empty())
+    );
+    let log = api.log();
+    let apply = requests(&log, "PATCH", &job_path("job-4-1"))[0];
+    assert_eq!(apply.content_type, "application/apply-patch+yaml");
+    assert_eq!(
+        apply.query.get("fieldManager").map(String::as_str),
+        Some("kuberack")
+    );
+    let queued = api.object("jobs", NS, "job-4-1").unwrap();
+    assert_eq!(queued["spec"]["suspend"], true, "Kueue unsuspends it");
+    assert_eq!(
+        queued["metadata"]["labels"]["kueue.x-k8s.io/queue-name"],
+        "clusterqueue-9"
+    );
+    assert_eq!(queued["metadata"]["labels"]["kuberack.io/module"], "job-4");
+    assert_eq!(queued["spec"]["parallelism"], 2);
+    assert_eq!(queued["spec"]["completions"], 3);
+    // A Job without a queue starts at once.
+    let plain = api.object("jobs", NS, "job-4-2").unwrap();
+    assert_eq!(plain["spec"]["suspend"], false);
+    assert!(plain["metadata"]["labels"]["kueue.x-k8s.io/queue-name"].is_null());
+    // Each submission is created once, whatever the write cap.
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(requests(&api.log(), "PATCH", &job_path("job-4-1")).len(), 1);
+    assert!(wait_state(&hub, SyncState::Synced));
+    thread.stop().unwrap();
+}
+
+#[test]
+fn without_kueue_queued_jobs_run_at_once_and_the_light_says_so() {
+    let api = StandIn::start();
+    let (mut hub, thread) = start(config(api.url()));
+    assert!(wait_state(&hub, SyncState::Synced));
+    submit(&mut hub, 4, 1, 9);
+    assert!(
+        api.wait_for(WAIT, |l| !requests(l, "PATCH", &job_path("job-4-1"))
+            .is_empty())
+    );
+    let job = api.object("jobs", NS, "job-4-1").unwrap();
+    assert_eq!(job["spec"]["suspend"], false);
+    assert!(job["metadata"]["labels"]["kueue.x-k8s.io/queue-name"].is_null());
+    assert!(wait_state(&hub, SyncState::Degraded));
+    let err = hub.status.last_error();
+    assert!(err.contains("Kueue") && err.contains("not found"), "{err}");
+    thread.stop().unwrap();
+}
+
+fn job_object(name: &str, labels: Value, finished: bool) -> Value {
+    let conditions = if finished {
+        json!([{"type": "Complete", "status": "True"}])
+    } else {
+        json!([])
+    };
+    json!({"apiVersion": "batch/v1", "kind": "Job",
+           "metadata": {"name": name, "namespace": NS, "labels": labels},
+           "spec": {"completions": 1},
+           "status": {"conditions": conditions}})
+}
+
+#[test]
+fn jobs_of_the_same_name_are_replaced_when_finished_kept_when_running_refused_when_foreign() {
+    let api = StandIn::start();
+    let ours = json!({"app.kubernetes.io/managed-by": "kuberack", "kuberack.io/module": "job-4"});
+    api.put("jobs", NS, job_object("job-4-1", ours.clone(), true));
+    api.put("jobs", NS, job_object("job-4-2", ours, false));
+    api.put(
+        "jobs",
+        NS,
+        job_object("job-4-3", json!({"app": "theirs"}), true),
+    );
+    let (mut hub, thread) = start(config(api.url()));
+    for n in 1..=3 {
+        submit(&mut hub, 4, n, 0);
+    }
+    assert!(
+        api.wait_for(WAIT, |l| !requests(l, "PATCH", &job_path("job-4-1"))
+            .is_empty())
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let log = api.log();
+    // The finished one was deleted with its pods, then created anew.
+    let delete = requests(&log, "DELETE", &job_path("job-4-1"));
+    assert_eq!(delete.len(), 1);
+    assert_eq!(body(delete[0])["propagationPolicy"], "Background");
+    assert_eq!(
+        api.object("jobs", NS, "job-4-1").unwrap()["spec"]["parallelism"],
+        2
+    );
+    // The running one is left as it is, the foreign one never touched.
+    for name in ["job-4-2", "job-4-3"] {
+        assert!(
+            requests(&log, "PATCH", &job_path(name)).is_empty(),
+            "{name}"
+        );
+        assert!(
+            requests(&log, "DELETE", &job_path(name)).is_empty(),
+            "{name}"
+        );
+    }
+    assert_eq!(hub.status.refused(), 1);
+    assert!(hub
+        .status
+        .last_error()
+        .contains("refusing to modify Job/job-4-3"));
+    thread.stop().unwrap();
+}
+
+#[test]
+fn a_job_module_leaving_deletes_its_jobs_and_toggle_off_deletes_when_asked() {
+    for delete_on_stop in [false, true] {
+        let api = StandIn::start();
+        let mut c = config(api.url());
+        c.delete_on_stop = delete_on_stop;
+        let (mut hub, thread) = start(c);
+        hub.publish(&[
+            Some(DesiredObject::job_owner(4)),
+            Some(DesiredObject::job_owner(5)),
+        ]);
+        submit(&mut hub, 4, 1, 0);
+        submit(&mut hub, 4, 2, 0);
+        submit(&mut hub, 5, 1, 0);
+        assert!(
+            api.wait_for(WAIT, |l| !requests(l, "PATCH", &job_path("job-5-1"))
+                .is_empty())
+        );
+        // JOB 4 leaves the hub: its Jobs go, JOB 5's stay.
+        hub.publish(&[None, Some(DesiredObject::job_owner(5))]);
+        assert!(
+            api.wait_for(WAIT, |l| requests(l, "DELETE", &job_path("job-4-2")).len()
+                == 1)
+        );
+        assert!(api.object("jobs", NS, "job-4-1").is_none());
+        assert!(api.object("jobs", NS, "job-5-1").is_some());
+        thread.stop().unwrap();
+        assert_eq!(api.object("jobs", NS, "job-5-1").is_none(), delete_on_stop);
+    }
+}
+
+#[test]
+fn job_creations_waiting_on_a_refusing_server_are_bounded_and_counted() {
+    let api = StandIn::start();
+    api.set_faults(Faults {
+        deny: Some((403, "patch jobs".into())),
+        ..Faults::default()
+    });
+    let mut c = slow_backoff(api.url());
+    c.max_pending_jobs = 4;
+    let (mut hub, thread) = start(c);
+    assert!(wait_state(&hub, SyncState::Synced));
+    for n in 1..=10 {
+        submit(&mut hub, 4, n, 0);
+    }
+    let deadline = Instant::now() + WAIT;
+    while hub.status.dropped_jobs() < 6 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(hub.status.dropped_jobs(), 6);
+    // Rights granted: the four held creations land, none lost behind the first failure.
+    api.set_faults(Faults::default());
+    assert!(api.wait_for(WAIT, |l| {
+        (1..=4).all(|n| {
+            l.iter()
+                .any(|r| r.method == "PATCH" && r.path == job_path(&format!("job-4-{n}")))
+        })
+    }));
+    assert!(api.object("jobs", NS, "job-4-4").is_some());
+    thread.stop().unwrap();
+}
+
+#[test]
+fn a_forge_job_names_its_essence_and_tier_class_for_kueue() {
+    let api = StandIn::start();
+    api.set_faults(Faults {
+        kueue: true,
+        ..Faults::default()
+    });
+    let (mut hub, thread) = start(config(api.url()));
+    let mut spec = job_spec(9);
+    spec.priority_class = 2;
+    let obj = DesiredObject::forge_job(6, 3, 1, 500, 64, spec);
+    assert!(hub.push(Change::Apply(obj)));
+    let name = "enchantment-6-3-frost";
+    assert!(api.wait_for(WAIT, |l| !requests(l, "PATCH", &job_path(name)).is_empty()));
+    let job = api.object("jobs", NS, name).unwrap();
+    let labels = &job["metadata"]["labels"];
+    assert_eq!(labels["kuberack.io/module"], "enchantment-6");
+    assert_eq!(labels["kueue.x-k8s.io/queue-name"], "clusterqueue-9");
+    assert_eq!(labels["kueue.x-k8s.io/priority-class"], "rare");
+    assert_eq!(job["spec"]["suspend"], true);
+    // The ENCHANTMENT leaves: its forge Jobs go with it.
+    hub.publish(&[Some(DesiredObject::job_owner_of(
+        ObjectKind::Enchantment,
+        6,
+    ))]);
+    hub.publish(&[None]);
+    assert!(api.wait_for(WAIT, |l| requests(l, "DELETE", &job_path(name)).len() == 1));
+    thread.stop().unwrap();
 }

@@ -8,7 +8,9 @@ pub mod queue;
 pub mod settings;
 pub mod status;
 
-pub use desired::{diff_into, Change, DesiredObject, ObjectKey, ObjectKind};
+pub use desired::{
+    diff_into, forge_job_index, Change, DesiredJob, DesiredObject, ObjectKey, ObjectKind,
+};
 pub use queue::{queues, HubEnd, MirrorKind, Observed, SyncEnd};
 pub use settings::{LiveLink, SyncSettings};
 pub use status::{RealSummary, Status, SyncState};

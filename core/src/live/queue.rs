@@ -84,6 +84,17 @@ impl HubEnd {
         });
     }
 
+    /// Sends one change that is not part of the per-slot desired state (a Job's creation);
+    /// false when the queue is full (the caller offers it again later). Wait-free.
+    pub fn push(&mut self, change: Change) -> bool {
+        self.desired.push(change).is_ok()
+    }
+
+    /// How many changes the queue has room for now. Wait-free.
+    pub fn room(&self) -> usize {
+        self.desired.slots()
+    }
+
     /// The next observed event, if any.
     pub fn pop_observed(&mut self) -> Option<Observed> {
         self.observed.pop().ok()

@@ -66,6 +66,7 @@ pub struct Status {
     writes: AtomicU64,
     refused: AtomicU64,
     dropped_events: AtomicU64,
+    dropped_jobs: AtomicU64,
     last_error: Mutex<String>,
     real_known: AtomicBool,
     real_nodes: AtomicU32,
@@ -129,6 +130,16 @@ impl Status {
     /// Observed events dropped because the hub's queue was full.
     pub fn dropped_events(&self) -> u64 {
         self.dropped_events.load(Ordering::Acquire)
+    }
+
+    /// Job creations dropped because too many were waiting to be written.
+    pub fn dropped_jobs(&self) -> u64 {
+        self.dropped_jobs.load(Ordering::Acquire)
+    }
+
+    /// Counts a Job creation dropped while too many were waiting.
+    pub fn count_dropped_job(&self) {
+        self.dropped_jobs.fetch_add(1, Ordering::AcqRel);
     }
 
     /// The last error's text, empty if none (takes a lock: not for the audio thread).

@@ -8,7 +8,7 @@ use kuberack_protocol::tag::tag_to_volts;
 use kuberack_protocol::ModuleDescriptor;
 use serde::{Deserialize, Serialize};
 
-use super::cluster_sync::HubSync;
+use super::cluster_sync::{forge_jobs, HubSync};
 use super::pod::PodPhase;
 use super::scheduler::scheduler_config;
 use super::words::{
@@ -438,6 +438,7 @@ impl ClusterModule {
         self.publish_view();
         // The real cluster, when synced, plays the same outputs as the simulation.
         let real = self.sync.tick(self.slot.registry(), self.slot.tag());
+        self.send_forges();
         self.ticks_sound
             .add(u64::from(real.events), self.settings.control_period);
         let stats = *self.world.stats();
@@ -448,6 +449,25 @@ impl ClusterModule {
             .add(failed + real.failed_scheduling.min(16));
         self.heard_scheduled = stats.pods_scheduled;
         self.heard_failed = stats.failed_attempts;
+    }
+
+    /// Hands the Jobs of each ENCHANTMENT's new forges to the sync thread.
+    fn send_forges(&mut self) {
+        if !self.sync.wanted() {
+            return;
+        }
+        let (registry, hub) = (self.slot.registry(), self.slot.tag());
+        for (i, link) in self.members.iter().enumerate().take(registry.high_water()) {
+            if link.kind != SlotKind::Enchantment {
+                continue;
+            }
+            let tag = i as u32 + 1;
+            let (world, forges) = (&self.world, &self.forges);
+            let (created, _) = forges.created(tag, 0);
+            self.sync.send_forges(i, created, |serial| {
+                forge_jobs(world, registry, hub, forges.created(tag, serial).1)
+            });
+        }
     }
 
     /// Publishes the display snapshot about 60 times a second of real time.

@@ -163,6 +163,10 @@ impl Module for ClusterQueueModule {
         super::expect_no_settings("CLUSTERQUEUE", state)
     }
 
+    fn set_rack_id(&mut self, id: u64) {
+        self.slot.slot().set_rack_id(id);
+    }
+
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }

@@ -230,7 +230,7 @@ fn route(req: &Request, shared: &Shared) -> (u16, Value) {
             )
         }
         "/apis" => {
-            let mut groups = vec![group("apps", "v1")];
+            let mut groups = vec![group("apps", "v1"), group("batch", "v1")];
             if shared.store.lock().unwrap().faults.kueue {
                 groups.push(group("kueue.x-k8s.io", "v1beta1"));
             }
