@@ -511,3 +511,49 @@ fn each_forge_hands_over_its_essence_jobs_with_queue_and_tier() {
         .iter()
         .all(|c| !matches!(c, Change::Apply(o) if o.key.is_one_job())));
 }
+
+#[test]
+fn cluster_queues_are_handed_over_with_their_cohort() {
+    let (mut rig, hub, _, _) = Rig::basic();
+    let q1 = rig.add("ClusterQueue");
+    let q2 = rig.add("ClusterQueue");
+    for q in [q1, q2] {
+        rig.connect(hub, "API", q, "API");
+    }
+    rig.connect(q1, "COHORT", q2, "COHORT");
+    rig.param(q2, "FLAVOR", 4.0);
+    rig.param(q2, "MANA", 6.0);
+    rig.param(q2, "PREEMPTION", 1.0);
+    rig.modules[q1].module.set_rack_id(501);
+    rig.modules[q2].module.set_rack_id(502);
+    let link = link(&rig, hub);
+    let mut end = link.take_sync_end().expect("the sync end");
+    rig.param(hub, "SYNC", 1.0);
+    rig.run(0.05);
+    let queues: Vec<DesiredObject> = drain(&mut end)
+        .into_iter()
+        .filter_map(|c| match c {
+            Change::Apply(o) if o.key.kind == ObjectKind::ClusterQueue => Some(o),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(queues.len(), 2, "{queues:?}");
+    let second = queues.iter().find(|o| o.key.module == 502).unwrap();
+    assert_eq!(
+        second.queue.cohort, 501,
+        "the chain's first queue names the cohort"
+    );
+    assert_eq!(second.queue.flavors, 4);
+    assert_eq!(second.queue.mana, 6);
+    let first = queues.iter().find(|o| o.key.module == 501).unwrap();
+    assert_eq!(first.queue.cohort, 501);
+    // Its quota knob moves: the new quota goes out.
+    rig.param(q1, "CPU", 3.0);
+    rig.run(0.05);
+    let changes = drain(&mut end);
+    assert!(
+        changes.iter().any(|c| matches!(c, Change::Apply(o)
+            if o.key.module == 501 && o.cpu_millis == 3000)),
+        "{changes:?}"
+    );
+}

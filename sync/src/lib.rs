@@ -8,6 +8,7 @@ pub mod backoff;
 pub mod coalesce;
 pub mod config;
 pub mod errors;
+pub mod kueue;
 pub mod labels;
 pub mod manifest;
 pub mod mirror;
@@ -17,8 +18,8 @@ pub mod worker;
 
 pub use config::{ClusterSource, SyncConfig};
 pub use kuberack_core::live::{
-    queues, Change, DesiredJob, DesiredObject, HubEnd, LiveLink, MirrorKind, ObjectKey, ObjectKind,
-    Observed, RealSummary, Status, SyncEnd, SyncSettings, SyncState,
+    queues, Change, DesiredJob, DesiredObject, DesiredQueue, HubEnd, LiveLink, MirrorKind,
+    ObjectKey, ObjectKind, Observed, RealSummary, Status, SyncEnd, SyncSettings, SyncState,
 };
 pub use supervisor::Supervisor;
 pub use worker::{spawn, SyncThread};

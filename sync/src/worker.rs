@@ -25,6 +25,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+mod kueue_writes;
+
 /// The running sync thread.
 pub struct SyncThread {
     handle: JoinHandle<SyncEnd>,
@@ -132,7 +134,7 @@ async fn run(config: &SyncConfig, end: &mut SyncEnd) {
         idle(config, end, &mut state, delay).await;
     }
     if let (true, false, Some(client)) = (config.delete_on_stop, config.mirror_only, last_client) {
-        if let Err(f) = delete_managed(config, client).await {
+        if let Err(f) = delete_managed(config, client, status.kueue_found()).await {
             report(&status, SyncState::Error, f.text);
         }
     }
@@ -209,7 +211,13 @@ async fn connect(config: &SyncConfig, status: &Status) -> Result<Client, Failure
         client.list_api_groups(),
     )
     .await?;
-    status.set_kueue(groups.groups.iter().any(|g| g.name == "kueue.x-k8s.io"));
+    let kueue = groups.groups.iter().any(|g| {
+        g.name == crate::kueue::GROUP
+            && g.versions
+                .iter()
+                .any(|v| v.version == crate::kueue::VERSION)
+    });
+    status.set_kueue(kueue);
     let ns = &config.namespace;
     let namespaces: Api<Namespace> = Api::all(client.clone());
     let get = Request {
@@ -299,6 +307,8 @@ struct Session<'a> {
     /// Both watchers have listed once: the capacity summary is complete.
     pods_listed: bool,
     nodes_listed: bool,
+    /// Shared Kueue objects (flavors, priority classes) already written this session.
+    kueue_shared: BTreeSet<String>,
 }
 
 impl<'a> Session<'a> {
@@ -314,6 +324,7 @@ impl<'a> Session<'a> {
             nodes_relisted: None,
             pods_listed: false,
             nodes_listed: false,
+            kueue_shared: BTreeSet::new(),
         }
     }
 
@@ -481,6 +492,7 @@ impl<'a> Session<'a> {
             (ObjectKind::Job | ObjectKind::Enchantment, Change::Remove(key)) => {
                 self.delete_jobs(&key).await
             }
+            (ObjectKind::ClusterQueue, _) => self.write_queue(change).await,
         }
     }
 
@@ -517,18 +529,8 @@ impl<'a> Session<'a> {
             written += 1;
         }
         let kueue = self.status.kueue_found();
-        if obj.job.queue != 0 && !kueue && !self.health.contains_key(&Part::Kueue) {
-            self.set_health(
-                Part::Kueue,
-                Err(Failure {
-                    state: SyncState::Degraded,
-                    reconnect: false,
-                    text: format!(
-                        "Kueue (kueue.x-k8s.io) was not found by discovery: Job {name} and \
-                         every queued Job run at once, without queueing"
-                    ),
-                }),
-            );
+        if obj.job.queue != 0 && !kueue {
+            self.kueue_missing(&format!("Job {name} is created unsuspended"));
         }
         let body = manifest::job(ns, obj, kueue, &self.config.job_image);
         let params = PatchParams::apply(FIELD_MANAGER);
@@ -832,11 +834,20 @@ fn job_finished(job: &Job) -> bool {
 
 /// Deletes every Deployment and Job in the namespace that carries KubeRack's label (Jobs
 /// with their pods).
-async fn delete_managed(config: &SyncConfig, client: Client) -> Result<(), Failure> {
+async fn delete_managed(
+    config: &SyncConfig,
+    client: Client,
+    kueue_found: bool,
+) -> Result<(), Failure> {
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), &config.namespace);
     delete_labelled(config, deployments, "deployments.apps", "Deployment").await?;
-    let jobs: Api<Job> = Api::namespaced(client, &config.namespace);
-    delete_labelled(config, jobs, "jobs.batch", "Job").await
+    let jobs: Api<Job> = Api::namespaced(client.clone(), &config.namespace);
+    delete_labelled(config, jobs, "jobs.batch", "Job").await?;
+    if kueue_found {
+        kueue_writes::delete_managed_kueue(client, &config.namespace, config.request_timeout)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Deletes every object of `api` in the namespace that carries KubeRack's label, in the

@@ -6,9 +6,12 @@
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, DeleteParams, PostParams};
+use kube::api::{Api, DeleteParams, DynamicObject, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use kuberack_sync::{queues, spawn, Change, ClusterSource, DesiredJob, DesiredObject, SyncConfig};
+use kuberack_sync::kueue::KueueKind;
+use kuberack_sync::{
+    queues, spawn, Change, ClusterSource, DesiredJob, DesiredObject, DesiredQueue, SyncConfig,
+};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -100,10 +103,25 @@ fn sync_against_a_real_cluster() {
                 job.and_then(|j| j.status?.succeeded) == Some(1)
             };
             assert!(until(complete).await, "job-3-1 did not complete");
+            // Where Kueue is installed, a CLUSTERQUEUE becomes a ClusterQueue and LocalQueue.
+            if hub.status.kueue_found() {
+                let queue = DesiredObject::cluster_queue(4, 1000, 512, DesiredQueue::default());
+                hub.publish(&[dep(1, 3), dep(7, 5), Some(queue)]);
+                let resource = KueueKind::LocalQueue.api_resource();
+                let local: Api<DynamicObject> = Api::namespaced_with(client.clone(), &ns, &resource);
+                assert!(until(async || local.get_opt("clusterqueue-4").await.ok().flatten().is_some()).await);
+            }
         })
     }));
     thread.stop().unwrap();
     let after = rt.block_on(async {
+        let resource = KueueKind::ClusterQueue.api_resource();
+        let queues: Api<DynamicObject> = Api::all_with(client.clone(), &resource);
+        let queue_left = queues.get_opt("clusterqueue-4").await.ok().flatten();
+        assert!(
+            queue_left.is_none(),
+            "toggle-off with delete removes the ClusterQueue"
+        );
         let job_left = jobs.get_opt("job-3-1").await.unwrap();
         assert!(
             job_left.is_none(),

@@ -6,8 +6,8 @@ mod standin;
 use kuberack_core::world::events::EventKind;
 use kuberack_sync::mirror::MirrorKind;
 use kuberack_sync::{
-    queues, spawn, Change, ClusterSource, DesiredJob, DesiredObject, HubEnd, ObjectKind,
-    SyncConfig, SyncState, SyncThread,
+    queues, spawn, Change, ClusterSource, DesiredJob, DesiredObject, DesiredQueue, HubEnd,
+    ObjectKind, SyncConfig, SyncState, SyncThread,
 };
 use serde_json::{json, Value};
 use standin::{Faults, Recorded, StandIn};
@@ -815,4 +815,150 @@ fn a_forge_job_names_its_essence_and_tier_class_for_kueue() {
     hub.publish(&[None]);
     assert!(api.wait_for(WAIT, |l| requests(l, "DELETE", &job_path(name)).len() == 1));
     thread.stop().unwrap();
+}
+
+fn cluster_queue(module: u64, cohort: u64) -> Option<DesiredObject> {
+    let q = DesiredQueue {
+        flavors: 4,
+        mana: 6,
+        borrow_pct: Some(50),
+        lend_pct: None,
+        strict_fifo: false,
+        within: 1,
+        reclaim: 0,
+        cohort,
+    };
+    Some(DesiredObject::cluster_queue(module, 8000, 4096, q))
+}
+
+const KUEUE: &str = "/apis/kueue.x-k8s.io/v1beta1";
+
+#[test]
+fn cluster_queues_write_their_kueue_objects_when_kueue_is_found() {
+    let api = StandIn::start();
+    api.set_faults(Faults {
+        kueue: true,
+        ..Faults::default()
+    });
+    // A ResourceFlavor someone else made: used as it is, never modified.
+    api.put(
+        "resourceflavors",
+        "",
+        json!({"apiVersion": "kueue.x-k8s.io/v1beta1", "kind": "ResourceFlavor",
+               "metadata": {"name": "frost"}, "spec": {"nodeLabels": {"pool": "cold"}}}),
+    );
+    let (mut hub, thread) = start(config(api.url()));
+    hub.publish(&[cluster_queue(7, 0), cluster_queue(8, 7)]);
+    let lq = |n| format!("{KUEUE}/namespaces/{NS}/localqueues/clusterqueue-{n}");
+    assert!(api.wait_for(WAIT, |l| !requests(l, "PATCH", &lq(8)).is_empty()));
+    let cq = api.object("clusterqueues", "", "clusterqueue-8").unwrap();
+    assert_eq!(cq["spec"]["cohort"], "clusterqueue-7");
+    assert_eq!(
+        cq["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+        "kuberack"
+    );
+    let cpu = &cq["spec"]["resourceGroups"][0]["flavors"][0]["resources"][0];
+    assert_eq!(
+        (&cpu["nominalQuota"], &cpu["borrowingLimit"]),
+        (&json!("8000m"), &json!("4000m"))
+    );
+    let alone = api.object("clusterqueues", "", "clusterqueue-7").unwrap();
+    assert!(alone["spec"].get("cohort").is_none());
+    let local = api.object("localqueues", NS, "clusterqueue-8").unwrap();
+    assert_eq!(local["spec"]["clusterQueue"], "clusterqueue-8");
+    // The flavors and the tier classes, written once each.
+    let log = api.log();
+    assert_eq!(
+        api.object("resourceflavors", "", "fire").unwrap()["spec"]["nodeLabels"]["energy"],
+        "fire"
+    );
+    assert_eq!(
+        requests(&log, "PATCH", &format!("{KUEUE}/resourceflavors/fire")).len(),
+        1
+    );
+    assert!(requests(&log, "PATCH", &format!("{KUEUE}/resourceflavors/frost")).is_empty());
+    assert_eq!(
+        api.object("resourceflavors", "", "frost").unwrap()["spec"]["nodeLabels"]["pool"],
+        "cold"
+    );
+    for tier in ["common", "rare", "epic", "legendary"] {
+        let path = format!("{KUEUE}/workloadpriorityclasses/{tier}");
+        assert_eq!(requests(&log, "PATCH", &path).len(), 1, "{tier}");
+    }
+    assert_eq!(
+        api.object("workloadpriorityclasses", "", "epic").unwrap()["value"],
+        3
+    );
+    assert!(
+        wait_state(&hub, SyncState::Synced),
+        "{}",
+        hub.status.last_error()
+    );
+    // The CLUSTERQUEUE leaves: its queues go, the shared flavors stay.
+    hub.publish(&[cluster_queue(7, 0), None]);
+    assert!(api.wait_for(WAIT, |l| !requests(
+        l,
+        "DELETE",
+        &format!("{KUEUE}/clusterqueues/clusterqueue-8")
+    )
+    .is_empty()));
+    assert!(api.object("localqueues", NS, "clusterqueue-8").is_none());
+    assert!(api.object("clusterqueues", "", "clusterqueue-7").is_some());
+    assert!(api.object("resourceflavors", "", "fire").is_some());
+    thread.stop().unwrap();
+}
+
+#[test]
+fn kueue_objects_are_guarded_absent_without_kueue_and_deleted_on_toggle_off() {
+    // Without Kueue: nothing of Kueue is written, and the light says why.
+    let api = StandIn::start();
+    let (mut hub, thread) = start(config(api.url()));
+    hub.publish(&[cluster_queue(7, 0)]);
+    assert!(wait_state(&hub, SyncState::Degraded));
+    assert!(hub
+        .status
+        .last_error()
+        .contains("ClusterQueue clusterqueue-7 is not written"));
+    assert!(!api.log().iter().any(|r| r.path.starts_with(KUEUE)));
+    thread.stop().unwrap();
+
+    // With Kueue: a foreign ClusterQueue of that name is refused; toggle-off deletes ours.
+    let api = StandIn::start();
+    api.set_faults(Faults {
+        kueue: true,
+        ..Faults::default()
+    });
+    api.put(
+        "clusterqueues",
+        "",
+        json!({"apiVersion": "kueue.x-k8s.io/v1beta1", "kind": "ClusterQueue",
+               "metadata": {"name": "clusterqueue-9"}, "spec": {}}),
+    );
+    let mut c = config(api.url());
+    c.delete_on_stop = true;
+    let (mut hub, thread) = start(c);
+    hub.publish(&[cluster_queue(7, 0), cluster_queue(9, 0)]);
+    assert!(wait_state(&hub, SyncState::Degraded));
+    assert!(hub
+        .status
+        .last_error()
+        .contains("refusing to modify ClusterQueue/clusterqueue-9"));
+    assert!(api.object("localqueues", NS, "clusterqueue-7").is_some());
+    assert_eq!(
+        api.object("clusterqueues", "", "clusterqueue-9").unwrap()["spec"],
+        json!({})
+    );
+    thread.stop().unwrap();
+    for (resource, ns, name) in [
+        ("clusterqueues", "", "clusterqueue-7"),
+        ("localqueues", NS, "clusterqueue-7"),
+        ("resourceflavors", "", "fire"),
+        ("workloadpriorityclasses", "", "common"),
+    ] {
+        assert!(
+            api.object(resource, ns, name).is_none(),
+            "{resource}/{name} left"
+        );
+    }
+    assert!(api.object("clusterqueues", "", "clusterqueue-9").is_some());
 }

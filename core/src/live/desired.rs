@@ -16,6 +16,9 @@ pub enum ObjectKind {
     /// count x 4 + the essence, 1..=3), or, with index 0, all the forge Jobs of one
     /// ENCHANTMENT module.
     Enchantment,
+    /// A CLUSTERQUEUE's Kueue ClusterQueue and its LocalQueue (written only where Kueue is
+    /// found), with the ResourceFlavors they name.
+    ClusterQueue,
 }
 
 impl ObjectKind {
@@ -26,6 +29,7 @@ impl ObjectKind {
             ObjectKind::Node => "node",
             ObjectKind::Job => "job",
             ObjectKind::Enchantment => "enchantment",
+            ObjectKind::ClusterQueue => "clusterqueue",
         }
     }
 }
@@ -126,6 +130,8 @@ pub struct DesiredObject {
     pub cordoned: bool,
     /// Job: the rest of its spec.
     pub job: DesiredJob,
+    /// ClusterQueue: the rest of its spec.
+    pub queue: DesiredQueue,
 }
 
 impl DesiredObject {
@@ -138,6 +144,24 @@ impl DesiredObject {
             memory_mib,
             cordoned: false,
             job: DesiredJob::default(),
+            queue: DesiredQueue::default(),
+        }
+    }
+
+    /// The ClusterQueue (and LocalQueue) of CLUSTERQUEUE module `module`, with `cpu_millis`
+    /// and `memory_mib` of nominal quota per flavor.
+    pub fn cluster_queue(
+        module: u64,
+        cpu_millis: u32,
+        memory_mib: u32,
+        queue: DesiredQueue,
+    ) -> Self {
+        DesiredObject {
+            key: ObjectKey::of(ObjectKind::ClusterQueue, module),
+            cpu_millis,
+            memory_mib,
+            queue,
+            ..DesiredObject::node(module, false)
         }
     }
 
@@ -150,6 +174,7 @@ impl DesiredObject {
             memory_mib: 0,
             cordoned,
             job: DesiredJob::default(),
+            queue: DesiredQueue::default(),
         }
     }
 
@@ -203,8 +228,31 @@ impl DesiredObject {
             memory_mib,
             cordoned: false,
             job,
+            queue: DesiredQueue::default(),
         }
     }
+}
+
+/// What a CLUSTERQUEUE asks for besides its cpu and memory quota (which are the object's
+/// `cpu_millis` and `memory_mib`, per flavor).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DesiredQueue {
+    /// Its flavors: 0 default-flavor, 1..=3 one essence, 4 all three.
+    pub flavors: u8,
+    /// nominalQuota of each essence flavor's mana.
+    pub mana: u32,
+    /// borrowingLimit, percent of each nominal quota (`None`: no limit).
+    pub borrow_pct: Option<u32>,
+    /// lendingLimit, percent of each nominal quota (`None`: no limit).
+    pub lend_pct: Option<u32>,
+    /// queueingStrategy StrictFIFO (else BestEffortFIFO).
+    pub strict_fifo: bool,
+    /// preemption.withinClusterQueue: 0 Never, 1 LowerPriority, 2 LowerOrNewerEqualPriority.
+    pub within: u8,
+    /// preemption.reclaimWithinCohort: 0 Never, 1 LowerPriority, 2 Any.
+    pub reclaim: u8,
+    /// The Rack module id of the first CLUSTERQUEUE of its cohort chain (0: no cohort).
+    pub cohort: u64,
 }
 
 /// A change in the desired state.
@@ -346,6 +394,7 @@ mod tests {
             ObjectKind::Node,
             ObjectKind::Job,
             ObjectKind::Enchantment,
+            ObjectKind::ClusterQueue,
         ] {
             let name = ObjectKey {
                 kind,

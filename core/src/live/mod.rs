@@ -9,7 +9,8 @@ pub mod settings;
 pub mod status;
 
 pub use desired::{
-    diff_into, forge_job_index, Change, DesiredJob, DesiredObject, ObjectKey, ObjectKind,
+    diff_into, forge_job_index, Change, DesiredJob, DesiredObject, DesiredQueue, ObjectKey,
+    ObjectKind,
 };
 pub use queue::{queues, HubEnd, MirrorKind, Observed, SyncEnd};
 pub use settings::{LiveLink, SyncSettings};

@@ -33,7 +33,7 @@ mod autoscalers;
 mod devices;
 mod enchantments;
 mod jobs;
-mod queues;
+pub(crate) mod queues;
 
 /// Allocatable pods per node (the kubelet's default maxPods).
 pub const NODE_MAX_PODS: u32 = 110;

@@ -7,11 +7,13 @@ use std::sync::Arc;
 
 use kuberack_protocol::tag::MAX_TAG;
 
-use super::words::{deployment_desired as dd, job_desired as jd, pool_desired as pd};
+use super::words::{
+    cluster_queue_desired as qd, deployment_desired as dd, job_desired as jd, pool_desired as pd,
+};
 use crate::dsp::SchmittTrigger;
 use crate::live::{
-    Change, DesiredJob, DesiredObject, HubEnd, LiveLink, MirrorKind, ObjectKind, RealSummary,
-    SyncState,
+    Change, DesiredJob, DesiredObject, DesiredQueue, HubEnd, LiveLink, MirrorKind, ObjectKind,
+    RealSummary, SyncState,
 };
 use crate::registry::{Registry, Slot, SlotKind};
 use crate::world::events::EventKind;
@@ -134,6 +136,7 @@ impl HubSync {
                             Some(DesiredObject::node(module, slot.desired(pd::CORDONED) != 0))
                         }
                         SlotKind::Job => Some(DesiredObject::job_owner(module)),
+                        SlotKind::ClusterQueue => Some(desired_queue(registry, hub_tag, i, slot)),
                         SlotKind::Enchantment => {
                             Some(DesiredObject::job_owner_of(ObjectKind::Enchantment, module))
                         }
@@ -299,6 +302,31 @@ pub fn forge_jobs(world: &World, registry: &Registry, hub: u32, id: Option<u32>)
         *out = Some((spec.cpu_m, spec.memory_mib, desired));
     }
     jobs
+}
+
+/// The ClusterQueue the CLUSTERQUEUE in slot `i` asks for, its cohort named after the Rack
+/// module id of the first queue of its cohort chain.
+fn desired_queue(registry: &Registry, hub: u32, i: usize, slot: &Slot) -> DesiredObject {
+    let limit = |word| Some(slot.desired(word)).filter(|&v| v != qd::NO_LIMIT);
+    let cohort = super::cluster::queues::cohort_root(registry, hub, i as u32 + 1)
+        .and_then(|root| registry.slot(root as usize - 1))
+        .map_or(0, Slot::rack_id);
+    let queue = DesiredQueue {
+        flavors: slot.desired(qd::FLAVORS).min(4) as u8,
+        mana: slot.desired(qd::MANA),
+        borrow_pct: limit(qd::BORROW_PCT),
+        lend_pct: limit(qd::LEND_PCT),
+        strict_fifo: slot.desired(qd::STRICT_FIFO) != 0,
+        within: slot.desired(qd::WITHIN).min(2) as u8,
+        reclaim: slot.desired(qd::RECLAIM).min(2) as u8,
+        cohort,
+    };
+    DesiredObject::cluster_queue(
+        slot.rack_id(),
+        slot.desired(qd::CPU_M),
+        slot.desired(qd::MEMORY_MIB),
+        queue,
+    )
 }
 
 /// The spec of a Job a JOB's slot asks for now; its queue is the CLUSTERQUEUE its QUEUE

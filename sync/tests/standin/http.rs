@@ -182,6 +182,9 @@ fn parse(path: &str) -> Option<(String, String, Option<String>)> {
         ["apis", _, _, "namespaces", ns, r, n] => {
             Some((r.to_string(), ns.to_string(), Some(n.to_string())))
         }
+        // Cluster-scoped resources of a group (Kueue's ClusterQueues, ResourceFlavors, ...).
+        ["apis", _, _, r] => Some((r.to_string(), String::new(), None)),
+        ["apis", _, _, r, n] => Some((r.to_string(), String::new(), Some(n.to_string()))),
         _ => None,
     }
 }
