@@ -263,16 +263,13 @@ fn real_events_play_the_hubs_outputs_and_the_lights_show_the_state() {
         EventKind::PodScheduled,
         EventKind::PodReady,
     ] {
-        end.push_observed(Observed {
-            kind: MirrorKind::World(kind),
-            module: 0,
-        });
+        end.push_observed(Observed::of(MirrorKind::World(kind), 0));
     }
     assert_eq!(count_triggers(&mut rig, "BIND"), 2);
-    end.push_observed(Observed {
-        kind: MirrorKind::World(EventKind::PodFailedScheduling),
-        module: 0,
-    });
+    end.push_observed(Observed::of(
+        MirrorKind::World(EventKind::PodFailedScheduling),
+        0,
+    ));
     assert_eq!(count_triggers(&mut rig, "FAIL"), 1);
 }
 
@@ -556,4 +553,56 @@ fn cluster_queues_are_handed_over_with_their_cohort() {
             if o.key.module == 501 && o.cpu_millis == 3000)),
         "{changes:?}"
     );
+}
+
+#[test]
+fn real_workload_admissions_and_preemptions_fire_the_job_and_queue_triggers() {
+    let (mut rig, hub, _, _) = Rig::basic();
+    let q = rig.add("ClusterQueue");
+    let job = rig.add("Job");
+    rig.connect(hub, "API", q, "API");
+    rig.connect(hub, "API", job, "API");
+    rig.connect(q, "QUEUE", job, "QUEUE");
+    rig.modules[q].module.set_rack_id(601);
+    rig.modules[job].module.set_rack_id(602);
+    let link = link(&rig, hub);
+    let mut end = link.take_sync_end().expect("the sync end");
+    rig.param(hub, "SYNC", 1.0);
+    rig.run(0.1);
+    let workload = |kind| Observed {
+        kind: MirrorKind::World(kind),
+        module: 602,
+        queue: 601,
+    };
+    end.push_observed(workload(EventKind::WorkloadAdmitted));
+    end.push_observed(workload(EventKind::QuotaReserved));
+    end.push_observed(workload(EventKind::WorkloadAdmitted));
+    end.push_observed(workload(EventKind::WorkloadPreempted));
+    // Another hub's module id, and none: heard on ETCD only.
+    end.push_observed(Observed {
+        queue: 999,
+        ..workload(EventKind::WorkloadAdmitted)
+    });
+    let edges = |rig: &mut Rig| {
+        let mut counts = [0; 4];
+        let mut high = [false; 4];
+        let outs = [
+            (job, "ADMITTED"),
+            (job, "PREEMPTED"),
+            (q, "ADMIT"),
+            (q, "PREEMPT"),
+        ];
+        rig.run_with(0.5, |r| {
+            for (k, (m, id)) in outs.iter().enumerate() {
+                let v = r.out(*m, id, 0) > 5.0;
+                counts[k] += usize::from(v && !high[k]);
+                high[k] = v;
+            }
+        });
+        counts
+    };
+    // The JOB heard three admissions (the last one's queue is not here), the queue two.
+    assert_eq!(edges(&mut rig), [3, 1, 2, 1]);
+    // Heard once: the counters do not grow by themselves afterwards.
+    assert_eq!(edges(&mut rig), [0, 0, 0, 0]);
 }

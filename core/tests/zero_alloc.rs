@@ -382,9 +382,17 @@ fn live_sync_churn(
         }));
     }
     if i.is_multiple_of(1000) {
+        end.push_observed(Observed::of(MirrorKind::World(EventKind::PodScheduled), 11));
+        // A real Workload of the queued JOB admitted to its queue, then preempted.
+        let kind = if i.is_multiple_of(2000) {
+            EventKind::WorkloadAdmitted
+        } else {
+            EventKind::WorkloadPreempted
+        };
         end.push_observed(Observed {
-            kind: MirrorKind::World(EventKind::PodScheduled),
-            module: 11,
+            kind: MirrorKind::World(kind),
+            module: 15,
+            queue: 16,
         });
     }
 }

@@ -15,6 +15,7 @@ pub mod mirror;
 pub mod summary;
 pub mod supervisor;
 pub mod worker;
+pub mod workloads;
 
 pub use config::{ClusterSource, SyncConfig};
 pub use kuberack_core::live::{

@@ -26,6 +26,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 mod kueue_writes;
+mod workload_watch;
 
 /// The running sync thread.
 pub struct SyncThread {
@@ -291,6 +292,7 @@ enum Part {
     Writes,
     Guard,
     Kueue,
+    Workloads,
     Pods,
     Nodes,
 }
@@ -309,6 +311,9 @@ struct Session<'a> {
     nodes_listed: bool,
     /// Shared Kueue objects (flavors, priority classes) already written this session.
     kueue_shared: BTreeSet<String>,
+    workloads: HashMap<String, crate::workloads::WorkloadFacts>,
+    workloads_relisted: Option<HashSet<String>>,
+    workloads_listed: bool,
 }
 
 impl<'a> Session<'a> {
@@ -325,6 +330,9 @@ impl<'a> Session<'a> {
             pods_listed: false,
             nodes_listed: false,
             kueue_shared: BTreeSet::new(),
+            workloads: HashMap::new(),
+            workloads_relisted: None,
+            workloads_listed: false,
         }
     }
 
@@ -339,6 +347,7 @@ impl<'a> Session<'a> {
         let mut nodes = watcher(nodes_api, watcher::Config::default())
             .default_backoff()
             .boxed();
+        let mut workloads = self.workload_events();
         let mut ticker = tokio::time::interval(self.config.poll_period);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         self.refresh_state();
@@ -359,6 +368,7 @@ impl<'a> Session<'a> {
                     self.on_node(end, ev);
                     self.publish_real();
                 }
+                Some(ev) = workloads.next() => self.on_workload(end, ev),
             }
         }
     }
@@ -695,7 +705,7 @@ impl<'a> Session<'a> {
         self.set_health(Part::Pods, Ok(()));
         let mut emit = |old: Option<&PodFacts>, new: Option<&PodFacts>, module: u64| {
             pod_transitions(old, new, |kind| {
-                end.push_observed(Observed { kind, module })
+                end.push_observed(Observed::of(kind, module))
             });
         };
         match ev {
@@ -744,9 +754,7 @@ impl<'a> Session<'a> {
         };
         self.set_health(Part::Nodes, Ok(()));
         let mut emit = |old: Option<&NodeFacts>, new: Option<&NodeFacts>| {
-            node_transitions(old, new, |kind| {
-                end.push_observed(Observed { kind, module: 0 })
-            });
+            node_transitions(old, new, |kind| end.push_observed(Observed::of(kind, 0)));
         };
         match ev {
             watcher::Event::Init => self.nodes_relisted = Some(HashSet::new()),

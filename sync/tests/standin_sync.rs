@@ -962,3 +962,73 @@ fn kueue_objects_are_guarded_absent_without_kueue_and_deleted_on_toggle_off() {
     }
     assert!(api.object("clusterqueues", "", "clusterqueue-9").is_some());
 }
+
+fn workload(name: &str, job: &str, conditions: &[&str]) -> Value {
+    let conditions: Vec<Value> = conditions
+        .iter()
+        .map(|t| json!({"type": t, "status": "True", "reason": "Test"}))
+        .collect();
+    json!({"apiVersion": "kueue.x-k8s.io/v1beta1", "kind": "Workload",
+           "metadata": {"name": name, "namespace": NS, "ownerReferences": [
+               {"apiVersion": "batch/v1", "kind": "Job", "name": job, "uid": "u"}]},
+           "spec": {"queueName": "clusterqueue-9"},
+           "status": {"conditions": conditions}})
+}
+
+#[test]
+fn workload_transitions_reach_the_hub_with_their_job_and_queue() {
+    let api = StandIn::start();
+    api.set_faults(Faults {
+        kueue: true,
+        ..Faults::default()
+    });
+    // Admitted before sync started: learnt, not heard.
+    api.put(
+        "workloads",
+        NS,
+        workload("job-job-4-1-a", "job-4-1", &["QuotaReserved", "Admitted"]),
+    );
+    let (mut hub, thread) = start(config(api.url()));
+    assert!(api.wait_for(WAIT, |l| l
+        .iter()
+        .any(|r| r.path.ends_with("/workloads") && r.query.contains_key("watch"))));
+    api.put("workloads", NS, workload("job-job-4-2-b", "job-4-2", &[]));
+    api.put(
+        "workloads",
+        NS,
+        workload("job-job-4-2-b", "job-4-2", &["QuotaReserved", "Admitted"]),
+    );
+    api.put(
+        "workloads",
+        NS,
+        workload("job-job-4-2-b", "job-4-2", &["Evicted", "Preempted"]),
+    );
+    let mut heard = Vec::new();
+    while heard.len() < 5 {
+        let Some(o) = next_observed(&mut hub) else {
+            break;
+        };
+        assert_eq!((o.module, o.queue), (4, 9), "{o:?}");
+        heard.push(o.kind);
+    }
+    use EventKind::*;
+    let want = [
+        WorkloadCreated,
+        QuotaReserved,
+        WorkloadAdmitted,
+        WorkloadPreempted,
+        WorkloadEvicted,
+    ];
+    assert_eq!(heard, want.map(MirrorKind::World));
+    thread.stop().unwrap();
+}
+
+#[test]
+fn workloads_are_not_watched_without_kueue() {
+    let api = StandIn::start();
+    let (hub, thread) = start(config(api.url()));
+    assert!(wait_state(&hub, SyncState::Synced));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!api.log().iter().any(|r| r.path.contains("kueue.x-k8s.io")));
+    thread.stop().unwrap();
+}

@@ -22,8 +22,23 @@ pub enum MirrorKind {
 pub struct Observed {
     /// What happened.
     pub kind: MirrorKind,
-    /// The Rack module id from the object's `kuberack.io/module` label, 0 if it has none.
+    /// The Rack module id from the object's `kuberack.io/module` label (a Workload: of its
+    /// Job's JOB or ENCHANTMENT), 0 if it has none.
     pub module: u64,
+    /// A Workload's: the Rack module id of the CLUSTERQUEUE it is queued in or admitted to
+    /// (0: none, and for everything else).
+    pub queue: u64,
+}
+
+impl Observed {
+    /// An event of the object of module `module` (0: none), not about a queue.
+    pub fn of(kind: MirrorKind, module: u64) -> Observed {
+        Observed {
+            kind,
+            module,
+            queue: 0,
+        }
+    }
 }
 
 /// The audio side: pushes desired changes, pops observed events. Every call is wait-free.

@@ -425,6 +425,7 @@ impl ClusterModule {
     /// One control tick: members in, world forward, observations out, sounds queued.
     fn tick(&mut self, dt: f64, steps: u32) {
         self.ticks = self.ticks.wrapping_add(1);
+        self.sync.take_back_real_counts(self.slot.registry());
         self.sync_members();
         for _ in 0..steps {
             self.world.step(dt);

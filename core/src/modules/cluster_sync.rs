@@ -8,7 +8,8 @@ use std::sync::Arc;
 use kuberack_protocol::tag::MAX_TAG;
 
 use super::words::{
-    cluster_queue_desired as qd, deployment_desired as dd, job_desired as jd, pool_desired as pd,
+    cluster_queue_desired as qd, cluster_queue_observed as qo, deployment_desired as dd,
+    job_desired as jd, job_observed as jo, pool_desired as pd,
 };
 use crate::dsp::SchmittTrigger;
 use crate::live::{
@@ -54,8 +55,22 @@ pub struct HubSync {
     desired: Box<[Option<DesiredObject>]>,
     submits: Box<[SubmitsSent]>,
     forges: Box<[SubmitsSent]>,
+    real_counts: Box<[RealCounts]>,
     gate: SchmittTrigger,
     wanted: bool,
+}
+
+/// Real Workload admissions and preemptions heard for one member (a JOB, an ENCHANTMENT's
+/// queue, a CLUSTERQUEUE), added to its simulated counters for as long as its slot holds
+/// that module (so its totals never go back).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct RealCounts {
+    module: u64,
+    admissions: u32,
+    preemptions: u32,
+    /// What was added to the member's words last, and is taken off before the hub
+    /// publishes them again.
+    added: (u32, u32),
 }
 
 const NO_SUBMITS: SubmitsSent = SubmitsSent {
@@ -74,6 +89,7 @@ impl HubSync {
             desired: vec![None; slots].into_boxed_slice(),
             submits: vec![NO_SUBMITS; slots].into_boxed_slice(),
             forges: vec![NO_SUBMITS; slots].into_boxed_slice(),
+            real_counts: vec![RealCounts::default(); slots].into_boxed_slice(),
             gate: SchmittTrigger::default(),
             wanted: false,
         }
@@ -163,10 +179,98 @@ impl HubSync {
             match event.kind {
                 MirrorKind::World(EventKind::PodScheduled) => heard.scheduled += 1,
                 MirrorKind::World(EventKind::PodFailedScheduling) => heard.failed_scheduling += 1,
+                MirrorKind::World(
+                    k @ (EventKind::WorkloadAdmitted | EventKind::WorkloadPreempted),
+                ) => {
+                    let admitted = k == EventKind::WorkloadAdmitted;
+                    for module in [event.module, event.queue] {
+                        self.credit(registry, hub_tag, module, admitted);
+                    }
+                }
                 _ => {}
             }
         }
+        self.add_real_counts(registry, hub_tag);
         heard
+    }
+
+    /// Counts a real admission (or preemption) for the JOB or CLUSTERQUEUE of module
+    /// `module` joined to this hub.
+    fn credit(&mut self, registry: &Registry, hub_tag: u32, module: u64, admitted: bool) {
+        if module == 0 {
+            return;
+        }
+        let n = registry.high_water().min(self.real_counts.len());
+        let found = (0..n).find(|&i| {
+            registry.slot(i).is_some_and(|s| {
+                s.rack_id() == module
+                    && s.hub() == hub_tag
+                    && matches!(s.kind(), SlotKind::Job | SlotKind::ClusterQueue)
+            })
+        });
+        let Some(i) = found else { return };
+        let c = &mut self.real_counts[i];
+        if c.module != module {
+            *c = RealCounts {
+                module,
+                ..RealCounts::default()
+            };
+        }
+        if admitted {
+            c.admissions = c.admissions.wrapping_add(1);
+        } else {
+            c.preemptions = c.preemptions.wrapping_add(1);
+        }
+    }
+
+    /// The counter words of the member in slot `slot` (JOB or CLUSTERQUEUE).
+    fn counter_words(slot: &Slot) -> Option<(usize, usize)> {
+        match slot.kind() {
+            SlotKind::Job => Some((jo::ADMISSIONS, jo::PREEMPTIONS)),
+            SlotKind::ClusterQueue => Some((qo::ADMISSIONS, qo::PREEMPTIONS)),
+            _ => None,
+        }
+    }
+
+    /// Adds the real admissions and preemptions to the counters the hub just published
+    /// from the simulation, so the members' ADMITTED/ADMIT and PREEMPTED/PREEMPT triggers
+    /// fire for the real cluster too.
+    fn add_real_counts(&mut self, registry: &Registry, hub_tag: u32) {
+        let n = registry.high_water().min(self.real_counts.len());
+        for (i, c) in self.real_counts[..n].iter_mut().enumerate() {
+            if c.module == 0 {
+                continue;
+            }
+            let slot = registry
+                .slot(i)
+                .filter(|s| s.rack_id() == c.module && s.hub() == hub_tag);
+            let Some((slot, (adm, pre))) = slot.and_then(|s| Some((s, Self::counter_words(s)?)))
+            else {
+                *c = RealCounts::default();
+                continue;
+            };
+            slot.set_observed(adm, slot.observed(adm).wrapping_add(c.admissions));
+            slot.set_observed(pre, slot.observed(pre).wrapping_add(c.preemptions));
+            c.added = (c.admissions, c.preemptions);
+        }
+    }
+
+    /// Before the hub publishes its members' words: takes the real counts added last tick
+    /// off again, so a word the hub does not rewrite is not added to twice.
+    pub fn take_back_real_counts(&mut self, registry: &Registry) {
+        let n = registry.high_water().min(self.real_counts.len());
+        for (i, c) in self.real_counts[..n].iter_mut().enumerate() {
+            let Some(slot) = registry.slot(i) else {
+                continue;
+            };
+            if let (Some((adm, pre)), (a, p)) = (Self::counter_words(slot), c.added) {
+                if slot.rack_id() == c.module && (a, p) != (0, 0) {
+                    slot.set_observed(adm, slot.observed(adm).wrapping_sub(a));
+                    slot.set_observed(pre, slot.observed(pre).wrapping_sub(p));
+                }
+            }
+            c.added = (0, 0);
+        }
     }
 
     /// Sends a Job creation per new SUBMIT count of the JOB in slot `i` (at most
