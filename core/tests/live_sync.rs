@@ -5,8 +5,8 @@
 mod rig;
 
 use kuberack_core::live::{
-    Change, DesiredObject, LiveLink, MirrorKind, ObjectKind, Observed, RealSummary, SyncEnd,
-    SyncSettings, SyncState,
+    Change, DesiredObject, LiveLink, MirrorKind, ObjectKind, Observed, RealPool, RealSummary,
+    SyncEnd, SyncSettings, SyncState,
 };
 use kuberack_core::world::events::EventKind;
 use rig::Rig;
@@ -605,4 +605,41 @@ fn real_workload_admissions_and_preemptions_fire_the_job_and_queue_triggers() {
     assert_eq!(edges(&mut rig), [3, 1, 2, 1]);
     // Heard once: the counters do not grow by themselves afterwards.
     assert_eq!(edges(&mut rig), [0, 0, 0, 0]);
+}
+
+#[test]
+fn a_node_shows_its_real_nodes_while_synced() {
+    let (mut rig, hub, node, _) = Rig::basic();
+    rig.param(node, "COUNT", 2.0);
+    rig.modules[node].module.set_rack_id(701);
+    let link = link(&rig, hub);
+    rig.run(1.0);
+    assert_eq!(rig.channels(node, "UTIL"), 2, "the simulated pool");
+    let mut utilisation = [0.0; kuberack_core::live::REAL_POOL_NODES];
+    utilisation[..3].copy_from_slice(&[0.25, 0.5, 1.0]);
+    let pool = RealPool {
+        module: 701,
+        nodes: 3,
+        ready: 2,
+        cordoned: 1,
+        utilisation,
+    };
+    let other = RealPool {
+        module: 702,
+        nodes: 9,
+        ..pool
+    };
+    link.status.set_real_pools(&[other, pool]);
+    link.status.set_real(Some(RealSummary::default()));
+    rig.run(0.01);
+    assert_eq!(rig.channels(node, "UTIL"), 2, "sync off: the simulation's");
+    rig.param(hub, "SYNC", 1.0);
+    rig.run(0.01);
+    assert_eq!(rig.channels(node, "UTIL"), 3);
+    let volts: Vec<f32> = (0..3).map(|ch| rig.out(node, "UTIL", ch)).collect();
+    assert_eq!(volts, [2.5, 5.0, 10.0]);
+    // Sync stops: the simulation's pool again.
+    link.status.set_real(None);
+    rig.run(0.01);
+    assert_eq!(rig.channels(node, "UTIL"), 2);
 }

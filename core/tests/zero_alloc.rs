@@ -380,6 +380,16 @@ fn live_sync_churn(
             cpu_allocatable_m: 12_000,
             cpu_requested_m: (i as u64 / 3000) % 12_000,
         }));
+        // NODE 13's real pool: the hub shows it over the simulated one.
+        let mut utilisation = [0.0; kuberack_core::live::REAL_POOL_NODES];
+        utilisation[0] = (i % 7) as f32 / 7.0;
+        end.status.set_real_pools(&[kuberack_core::live::RealPool {
+            module: 13,
+            nodes: 1 + (i as u32 / 3000) % 3,
+            ready: 1,
+            cordoned: 0,
+            utilisation,
+        }]);
     }
     if i.is_multiple_of(1000) {
         end.push_observed(Observed::of(MirrorKind::World(EventKind::PodScheduled), 11));

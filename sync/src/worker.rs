@@ -392,6 +392,8 @@ impl<'a> Session<'a> {
         for pod in self.pods.values() {
             real.cpu_requested_m = real.cpu_requested_m.saturating_add(pod.cpu_requested_m);
         }
+        self.status
+            .set_real_pools(&crate::summary::real_pools(&self.nodes, &self.pods));
         self.status.set_real(Some(real));
     }
 

@@ -1032,3 +1032,35 @@ fn workloads_are_not_watched_without_kueue() {
     assert!(!api.log().iter().any(|r| r.path.contains("kueue.x-k8s.io")));
     thread.stop().unwrap();
 }
+
+#[test]
+fn real_nodes_labelled_for_a_node_module_are_its_pool() {
+    let api = StandIn::start();
+    for (name, module) in [("w2", "node-7"), ("w1", "node-7"), ("x", "node-8")] {
+        let mut n = node(name, json!({"kuberack.io/module": module}));
+        n["status"]["allocatable"] = json!({"cpu": "2"});
+        api.put("nodes", "", n);
+    }
+    api.put("nodes", "", node("unlabelled", json!({})));
+    let mut p = pod("busy", "deployment-1");
+    p["spec"]["nodeName"] = json!("w2");
+    p["spec"]["containers"][0]["resources"] = json!({"requests": {"cpu": "500m"}});
+    p["status"]["phase"] = json!("Running");
+    api.put("pods", NS, p);
+    let (hub, thread) = start(config(api.url()));
+    let deadline = Instant::now() + WAIT;
+    while hub.status.real_pool(7).is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let pool = hub.status.real_pool(7).expect("NODE 7's real pool");
+    assert_eq!((pool.nodes, pool.ready, pool.cordoned), (2, 2, 0));
+    // Channels follow the nodes' names: w1 idle, w2 a quarter busy.
+    assert_eq!(&pool.utilisation[..2], &[0.0, 0.25]);
+    assert_eq!(hub.status.real_pool(8).unwrap().nodes, 1);
+    assert!(hub.status.real_pool(9).is_none());
+    thread.stop().unwrap();
+    assert!(
+        hub.status.real_pool(7).is_none(),
+        "forgotten when sync stops"
+    );
+}

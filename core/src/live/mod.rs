@@ -14,4 +14,4 @@ pub use desired::{
 };
 pub use queue::{queues, HubEnd, MirrorKind, Observed, SyncEnd};
 pub use settings::{LiveLink, SyncSettings};
-pub use status::{RealSummary, Status, SyncState};
+pub use status::{RealPool, RealSummary, Status, SyncState, MAX_REAL_POOLS, REAL_POOL_NODES};

@@ -55,6 +55,36 @@ impl RealSummary {
     }
 }
 
+/// Real node pools the status holds at most (NODE modules with labelled real nodes).
+pub const MAX_REAL_POOLS: usize = 16;
+/// Real nodes of one pool whose utilisation is shown, at most (a cable's channels).
+pub const REAL_POOL_NODES: usize = 16;
+
+/// The real nodes labelled for one NODE module (`kuberack.io/module=node-<module id>`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RealPool {
+    /// The NODE's Rack module id.
+    pub module: u64,
+    /// Nodes.
+    pub nodes: u32,
+    /// Ready nodes.
+    pub ready: u32,
+    /// Cordoned nodes.
+    pub cordoned: u32,
+    /// CPU requested over allocatable of the first [`REAL_POOL_NODES`] nodes by name, 0..1.
+    pub utilisation: [f32; REAL_POOL_NODES],
+}
+
+/// One [`RealPool`] as atomics.
+#[derive(Debug, Default)]
+struct PoolCell {
+    module: AtomicU64,
+    nodes: AtomicU32,
+    ready: AtomicU32,
+    cordoned: AtomicU32,
+    utilisation: [AtomicU32; REAL_POOL_NODES],
+}
+
 /// Shared between the hub and the sync thread.
 #[derive(Debug, Default)]
 pub struct Status {
@@ -73,6 +103,7 @@ pub struct Status {
     real_ready_nodes: AtomicU32,
     real_cpu_allocatable_m: AtomicU64,
     real_cpu_requested_m: AtomicU64,
+    real_pools: [PoolCell; MAX_REAL_POOLS],
 }
 
 impl Status {
@@ -196,6 +227,7 @@ impl Status {
     pub fn set_real(&self, real: Option<RealSummary>) {
         let Some(r) = real else {
             self.real_known.store(false, Ordering::Release);
+            self.set_real_pools(&[]);
             return;
         };
         self.real_nodes.store(r.nodes, Ordering::Release);
@@ -206,6 +238,42 @@ impl Status {
         self.real_cpu_requested_m
             .store(r.cpu_requested_m, Ordering::Release);
         self.real_known.store(true, Ordering::Release);
+    }
+
+    /// Publishes the real pools (the first [`MAX_REAL_POOLS`]); the others are cleared.
+    pub fn set_real_pools(&self, pools: &[RealPool]) {
+        for (i, cell) in self.real_pools.iter().enumerate() {
+            let pool = pools.get(i).copied().unwrap_or_default();
+            cell.nodes.store(pool.nodes, Ordering::Release);
+            cell.ready.store(pool.ready, Ordering::Release);
+            cell.cordoned.store(pool.cordoned, Ordering::Release);
+            for (c, u) in cell.utilisation.iter().zip(pool.utilisation) {
+                c.store(u.to_bits(), Ordering::Release);
+            }
+            cell.module.store(pool.module, Ordering::Release);
+        }
+    }
+
+    /// The real pool of NODE module `module` while the real cluster is known (wait-free).
+    pub fn real_pool(&self, module: u64) -> Option<RealPool> {
+        if module == 0 || !self.real_known.load(Ordering::Acquire) {
+            return None;
+        }
+        let cell = self
+            .real_pools
+            .iter()
+            .find(|c| c.module.load(Ordering::Acquire) == module)?;
+        let mut pool = RealPool {
+            module,
+            nodes: cell.nodes.load(Ordering::Acquire),
+            ready: cell.ready.load(Ordering::Acquire),
+            cordoned: cell.cordoned.load(Ordering::Acquire),
+            utilisation: [0.0; REAL_POOL_NODES],
+        };
+        for (u, c) in pool.utilisation.iter_mut().zip(&cell.utilisation) {
+            *u = f32::from_bits(c.load(Ordering::Acquire));
+        }
+        Some(pool)
     }
 
     /// Counts an observed event dropped on a full queue.

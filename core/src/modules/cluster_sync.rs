@@ -9,7 +9,7 @@ use kuberack_protocol::tag::MAX_TAG;
 
 use super::words::{
     cluster_queue_desired as qd, cluster_queue_observed as qo, deployment_desired as dd,
-    job_desired as jd, job_observed as jo, pool_desired as pd,
+    job_desired as jd, job_observed as jo, pool_desired as pd, pool_observed as po,
 };
 use crate::dsp::SchmittTrigger;
 use crate::live::{
@@ -191,7 +191,32 @@ impl HubSync {
             }
         }
         self.add_real_counts(registry, hub_tag);
+        if self.wanted {
+            self.show_real_pools(registry, hub_tag);
+        }
         heard
+    }
+
+    /// Over what the hub just published for each NODE joined to it: the real nodes labelled
+    /// for it, once the sync thread has listed the cluster: their count, Ready and cordoned
+    /// ones, and each one's requested CPU utilisation on a channel of UTIL.
+    fn show_real_pools(&self, registry: &Registry, hub_tag: u32) {
+        for i in 0..registry.high_water() {
+            let Some(slot) = registry.slot(i) else { break };
+            if slot.kind() != SlotKind::NodePool || slot.hub() != hub_tag {
+                continue;
+            }
+            let Some(pool) = self.link.status.real_pool(slot.rack_id()) else {
+                continue;
+            };
+            slot.set_observed(po::NODES, pool.nodes);
+            slot.set_observed(po::READY_NODES, pool.ready);
+            slot.set_observed(po::CORDONED_NODES, pool.cordoned);
+            let channels = kuberack_protocol::MAX_CHANNELS;
+            for (ordinal, u) in pool.utilisation.iter().enumerate().take(channels) {
+                slot.set_channel(ordinal, u.clamp(0.0, 1.0));
+            }
+        }
     }
 
     /// Counts a real admission (or preemption) for the JOB or CLUSTERQUEUE of module
