@@ -323,17 +323,23 @@ fn sync_settings_are_saved_without_secrets_and_bad_ones_load_as_defaults() {
         context: "kind-kind".into(),
         delete_on_stop: true,
         mirror_only: true,
+        selector: "app=web".into(),
     });
     let saved = rig.modules[hub].module.save();
     assert_eq!(saved["sync"]["namespace"], "team-a");
     assert_eq!(saved["sync"]["context"], "kind-kind");
     let keys: Vec<&String> = saved["sync"].as_object().unwrap().keys().collect();
-    assert_eq!(keys.len(), 4, "names and switches only: {keys:?}");
+    assert_eq!(
+        keys.len(),
+        5,
+        "names, a selector and switches only: {keys:?}"
+    );
 
     let (mut rig2, hub2, _, _) = Rig::basic();
     rig2.modules[hub2].module.load(&saved).unwrap();
     assert_eq!(link_settings(&rig2, hub2).namespace, "team-a");
     assert!(link_settings(&rig2, hub2).delete_on_stop);
+    assert_eq!(link_settings(&rig2, hub2).selector, "app=web");
 
     let mut bad = saved.clone();
     bad["sync"]["namespace"] = "Not a namespace".into();
@@ -642,4 +648,23 @@ fn a_node_shows_its_real_nodes_while_synced() {
     link.status.set_real(None);
     rig.run(0.01);
     assert_eq!(rig.channels(node, "UTIL"), 2);
+}
+
+#[test]
+fn util_carries_the_real_clusters_summary_channels_while_synced() {
+    let (mut rig, hub, _, _) = Rig::basic();
+    let link = link(&rig, hub);
+    rig.param(hub, "SYNC", 1.0);
+    rig.run(0.1);
+    assert_eq!(rig.channels(hub, "UTIL"), 1);
+    link.status.set_real_channels(&[0.25, 0.0, 0.5, 2.0]);
+    link.status.set_real(Some(RealSummary::default()));
+    rig.run(0.01);
+    assert_eq!(rig.channels(hub, "UTIL"), 4);
+    let volts: Vec<f32> = (0..4).map(|ch| rig.out(hub, "UTIL", ch)).collect();
+    assert_eq!(volts, [2.5, 0.0, 5.0, 10.0], "clamped to 10 V");
+    // Sync off: mono again, the simulation's.
+    rig.param(hub, "SYNC", 0.0);
+    rig.run(0.01);
+    assert_eq!(rig.channels(hub, "UTIL"), 1);
 }

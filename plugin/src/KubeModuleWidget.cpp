@@ -34,6 +34,7 @@ const char* const SYNC_NAMESPACE_KEY = "namespace";
 const char* const SYNC_CONTEXT_KEY = "context";
 const char* const SYNC_DELETE_KEY = "deleteOnStop";
 const char* const SYNC_MIRROR_KEY = "mirrorOnly";
+const char* const SYNC_SELECTOR_KEY = "selector";
 
 /** A menu text field for one string setting of live sync; Enter applies it and closes the
 menu. */
@@ -345,6 +346,7 @@ void KubeModuleWidget::appendSyncMenu(rack::ui::Menu* menu) {
 	kr_string_free(text);
 	const std::string ns = syncString(settingsJ, SYNC_NAMESPACE_KEY);
 	const std::string context = syncString(settingsJ, SYNC_CONTEXT_KEY);
+	const std::string selector = syncString(settingsJ, SYNC_SELECTOR_KEY);
 	const bool deleteOnStop = syncFlag(settingsJ, SYNC_DELETE_KEY);
 	const bool mirrorOnly = syncFlag(settingsJ, SYNC_MIRROR_KEY);
 	if (settingsJ)
@@ -366,6 +368,13 @@ void KubeModuleWidget::appendSyncMenu(rack::ui::Menu* menu) {
 		ctxField->box.size.x = 200.f;
 		ctxField->setText(context);
 		sub->addChild(ctxField);
+		sub->addChild(rack::createMenuLabel("Pod label selector (empty: all pods)"));
+		SyncTextField* selField = new SyncTextField;
+		selField->handle = handle;
+		selField->key = SYNC_SELECTOR_KEY;
+		selField->box.size.x = 200.f;
+		selField->setText(selector);
+		sub->addChild(selField);
 		sub->addChild(new rack::ui::MenuSeparator);
 		sub->addChild(rack::createCheckMenuItem("Mirror only (write nothing)", "",
 			[=]() { return mirrorOnly; },

@@ -29,6 +29,9 @@ pub struct SyncConfig {
     pub namespace: String,
     /// Watch only; write nothing at all.
     pub mirror_only: bool,
+    /// A label selector scoping the pods the mirror watches (`None`: every pod of the
+    /// namespace).
+    pub label_selector: Option<String>,
     /// On stop, delete the objects KubeRack created (default: leave them).
     pub delete_on_stop: bool,
     /// Writes per object per second at most (default 5).
@@ -58,6 +61,7 @@ impl SyncConfig {
             source,
             namespace: "kuberack".to_owned(),
             mirror_only: false,
+            label_selector: None,
             delete_on_stop: false,
             writes_per_second: 5.0,
             job_image: crate::manifest::JOB_IMAGE.to_owned(),

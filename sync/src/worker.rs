@@ -341,9 +341,11 @@ impl<'a> Session<'a> {
         let ns = &self.config.namespace;
         let pods_api: Api<Pod> = Api::namespaced(self.client.clone(), ns);
         let nodes_api: Api<Node> = Api::all(self.client.clone());
-        let mut pods = watcher(pods_api, watcher::Config::default())
-            .default_backoff()
-            .boxed();
+        let mut scope = watcher::Config::default();
+        if let Some(selector) = &self.config.label_selector {
+            scope = scope.labels(selector);
+        }
+        let mut pods = watcher(pods_api, scope).default_backoff().boxed();
         let mut nodes = watcher(nodes_api, watcher::Config::default())
             .default_backoff()
             .boxed();
@@ -394,6 +396,8 @@ impl<'a> Session<'a> {
         }
         self.status
             .set_real_pools(&crate::summary::real_pools(&self.nodes, &self.pods));
+        self.status
+            .set_real_channels(&crate::summary::cluster_channels(&self.nodes, &self.pods));
         self.status.set_real(Some(real));
     }
 

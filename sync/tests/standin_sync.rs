@@ -1064,3 +1064,54 @@ fn real_nodes_labelled_for_a_node_module_are_its_pool() {
         "forgotten when sync stops"
     );
 }
+
+#[test]
+fn a_label_selector_scopes_the_pods_watched() {
+    let api = StandIn::start();
+    let labelled = |name: &str, app: &str| {
+        let mut p = pod(name, "deployment-1");
+        p["metadata"]["labels"]["app"] = json!(app);
+        p
+    };
+    let mut c = config(api.url());
+    c.label_selector = Some("app=web".to_owned());
+    let (mut hub, thread) = start(c);
+    assert!(wait_state(&hub, SyncState::Synced));
+    assert!(
+        api.wait_for(WAIT, |l| l.iter().any(|r| r.path.ends_with("/pods")
+            && r.query.get("labelSelector").map(String::as_str)
+                == Some("app=web")))
+    );
+    api.put("pods", NS, labelled("db-1", "db"));
+    api.put("pods", NS, labelled("web-1", "web"));
+    let ev = next_observed(&mut hub).expect("the web pod's event");
+    assert_eq!(ev.kind, MirrorKind::World(EventKind::PodCreated));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(hub.pop_observed().is_none(), "the db pod is out of scope");
+    thread.stop().unwrap();
+}
+
+#[test]
+fn the_real_cluster_is_summarised_on_the_hubs_channels() {
+    let api = StandIn::start();
+    for (name, cpu) in [("n1", "2"), ("n2", "2")] {
+        let mut n = node(name, json!({}));
+        n["status"]["allocatable"] = json!({"cpu": cpu});
+        api.put("nodes", "", n);
+    }
+    let mut p = pod("busy", "deployment-1");
+    p["spec"]["nodeName"] = json!("n2");
+    p["spec"]["containers"][0]["resources"] = json!({"requests": {"cpu": "1"}});
+    p["status"]["phase"] = json!("Running");
+    api.put("pods", NS, p);
+    let (hub, thread) = start(config(api.url()));
+    let mut channels = [0.0; kuberack_core::live::SUMMARY_CHANNELS];
+    let deadline = Instant::now() + WAIT;
+    while hub.status.real_channels(&mut channels) == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let n = hub.status.real_channels(&mut channels);
+    assert_eq!(&channels[..n], &[0.25, 0.0, 0.5]);
+    thread.stop().unwrap();
+    assert_eq!(hub.status.real_channels(&mut channels), 0);
+}

@@ -14,4 +14,6 @@ pub use desired::{
 };
 pub use queue::{queues, HubEnd, MirrorKind, Observed, SyncEnd};
 pub use settings::{LiveLink, SyncSettings};
-pub use status::{RealPool, RealSummary, Status, SyncState, MAX_REAL_POOLS, REAL_POOL_NODES};
+pub use status::{
+    RealPool, RealSummary, Status, SyncState, MAX_REAL_POOLS, REAL_POOL_NODES, SUMMARY_CHANNELS,
+};

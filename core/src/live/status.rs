@@ -60,6 +60,9 @@ pub const MAX_REAL_POOLS: usize = 16;
 /// Real nodes of one pool whose utilisation is shown, at most (a cable's channels).
 pub const REAL_POOL_NODES: usize = 16;
 
+/// Channels of the real cluster's summary on the hub's UTIL cable.
+pub const SUMMARY_CHANNELS: usize = 16;
+
 /// The real nodes labelled for one NODE module (`kuberack.io/module=node-<module id>`).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct RealPool {
@@ -104,6 +107,8 @@ pub struct Status {
     real_cpu_allocatable_m: AtomicU64,
     real_cpu_requested_m: AtomicU64,
     real_pools: [PoolCell; MAX_REAL_POOLS],
+    real_channels: [AtomicU32; SUMMARY_CHANNELS],
+    real_channel_count: AtomicU32,
 }
 
 impl Status {
@@ -228,6 +233,7 @@ impl Status {
         let Some(r) = real else {
             self.real_known.store(false, Ordering::Release);
             self.set_real_pools(&[]);
+            self.set_real_channels(&[]);
             return;
         };
         self.real_nodes.store(r.nodes, Ordering::Release);
@@ -252,6 +258,28 @@ impl Status {
             }
             cell.module.store(pool.module, Ordering::Release);
         }
+    }
+
+    /// Publishes the real cluster's summary channels (at most [`SUMMARY_CHANNELS`], 0..1).
+    pub fn set_real_channels(&self, channels: &[f32]) {
+        let n = channels.len().min(SUMMARY_CHANNELS);
+        for (cell, v) in self.real_channels.iter().zip(channels) {
+            cell.store(v.to_bits(), Ordering::Release);
+        }
+        self.real_channel_count.store(n as u32, Ordering::Release);
+    }
+
+    /// Copies the real cluster's summary channels into `out`; returns how many there are
+    /// (0 before the cluster was listed). Wait-free.
+    pub fn real_channels(&self, out: &mut [f32; SUMMARY_CHANNELS]) -> usize {
+        if !self.real_known.load(Ordering::Acquire) {
+            return 0;
+        }
+        let n = (self.real_channel_count.load(Ordering::Acquire) as usize).min(SUMMARY_CHANNELS);
+        for (o, cell) in out.iter_mut().zip(&self.real_channels).take(n) {
+            *o = f32::from_bits(cell.load(Ordering::Acquire));
+        }
+        n
     }
 
     /// The real pool of NODE module `module` while the real cluster is known (wait-free).

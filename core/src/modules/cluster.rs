@@ -17,7 +17,7 @@ use super::words::{
     pool_observed as po, scheduler_observed as scho, service_desired as sd, service_observed as so,
 };
 use crate::dsp::{PulseTrain, RevisionTicks, SchmittTrigger};
-use crate::live::{LiveLink, SyncSettings};
+use crate::live::{LiveLink, SyncSettings, SUMMARY_CHANNELS};
 use crate::rack::{LoadError, Module, ProcessIo};
 use crate::registry::{Registry, Slot, SlotHandle, SlotKind};
 use crate::view::{ClusterView, ViewCell};
@@ -632,12 +632,24 @@ impl Module for ClusterModule {
             output::PENDING,
             (self.world.pending_pods() as f32 * 0.1).min(10.0),
         );
-        // While synced, the real cluster's requested CPU over its allocatable CPU.
-        let util = self
-            .sync
-            .real()
-            .map_or_else(|| self.world.cpu_utilisation(), |r| r.cpu_utilisation());
-        io.set_mono(output::UTIL, util * 10.0);
+        // While synced, the real cluster's requested CPU over its allocatable CPU (channel
+        // 1) and over each group of its nodes (channels 2..16).
+        let mut channels = [0.0; SUMMARY_CHANNELS];
+        match self.sync.real_channels(&mut channels) {
+            0 => {
+                let util = self
+                    .sync
+                    .real()
+                    .map_or_else(|| self.world.cpu_utilisation(), |r| r.cpu_utilisation());
+                io.set_mono(output::UTIL, util * 10.0);
+            }
+            n => {
+                io.set_channels(output::UTIL, n);
+                for (ch, u) in channels.iter().enumerate().take(n) {
+                    io.set_output(output::UTIL, ch, u.clamp(0.0, 1.0) * 10.0);
+                }
+            }
+        }
         io.set_mono(output::API, tag_to_volts(self.slot.tag()));
         io.set_light(light::RUN, 1.0);
         io.set_light(light::CLOCKED, if clocked { 1.0 } else { 0.0 });

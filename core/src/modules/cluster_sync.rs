@@ -14,7 +14,7 @@ use super::words::{
 use crate::dsp::SchmittTrigger;
 use crate::live::{
     Change, DesiredJob, DesiredObject, DesiredQueue, HubEnd, LiveLink, MirrorKind, ObjectKind,
-    RealSummary, SyncState,
+    RealSummary, SyncState, SUMMARY_CHANNELS,
 };
 use crate::registry::{Registry, Slot, SlotKind};
 use crate::world::events::EventKind;
@@ -373,6 +373,15 @@ impl HubSync {
             return None;
         }
         self.link.status.real()
+    }
+
+    /// The real cluster's summary channels while sync is wanted and the cluster listed;
+    /// returns how many (0: none). Wait-free.
+    pub fn real_channels(&self, out: &mut [f32; SUMMARY_CHANNELS]) -> usize {
+        if !self.wanted {
+            return 0;
+        }
+        self.link.status.real_channels(out)
     }
 
     /// The status lights' brightness: connecting, synced, degraded, error (all dark when

@@ -283,14 +283,26 @@ fn group(name: &str, version: &str) -> Value {
            "preferredVersion": {"groupVersion": gv, "version": version}})
 }
 
+/// Equality-based label selectors: `k=v`, `k==v`, `k!=v`, `k` (exists), `!k`.
 fn matches(obj: &Value, selector: Option<&String>) -> bool {
     let Some(sel) = selector else { return true };
-    sel.split(',')
-        .filter(|s| !s.is_empty())
-        .all(|term| match term.split_once('=') {
-            Some((k, v)) => obj["metadata"]["labels"][k].as_str() == Some(v),
-            None => false,
-        })
+    let label = |k: &str| {
+        obj["metadata"]["labels"][k.trim()]
+            .as_str()
+            .map(str::to_owned)
+    };
+    sel.split(',').filter(|s| !s.is_empty()).all(|term| {
+        if let Some((k, v)) = term.split_once("!=") {
+            label(k).as_deref() != Some(v.trim())
+        } else if let Some((k, v)) = term.split_once('=') {
+            let v = v.trim_start_matches('=');
+            label(k).as_deref() == Some(v.trim())
+        } else if let Some(k) = term.strip_prefix('!') {
+            label(k).is_none()
+        } else {
+            label(term).is_some()
+        }
+    })
 }
 
 fn list(resource: &str, ns: &str, req: &Request, shared: &Shared) -> (u16, Value) {
@@ -431,7 +443,12 @@ fn watch(out: &mut TcpStream, req: &Request, shared: &Shared) -> std::io::Result
             let batch: Vec<(u64, &'static str, Value)> = store
                 .events
                 .iter()
-                .filter(|(rv, r, n, _, _)| *rv > since && *r == resource && *n == ns)
+                .filter(|(rv, r, n, _, o)| {
+                    *rv > since
+                        && *r == resource
+                        && *n == ns
+                        && matches(o, req.query.get("labelSelector"))
+                })
                 .map(|(rv, _, _, t, o)| (*rv, *t, o.clone()))
                 .collect();
             if batch.is_empty() {
