@@ -783,6 +783,11 @@ fn job_creations_waiting_on_a_refusing_server_are_bounded_and_counted() {
                 .any(|r| r.method == "PATCH" && r.path == job_path(&format!("job-4-{n}")))
         })
     }));
+    // The stand-in logs a request before it stores the object.
+    let deadline = Instant::now() + WAIT;
+    while api.object("jobs", NS, "job-4-4").is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
     assert!(api.object("jobs", NS, "job-4-4").is_some());
     thread.stop().unwrap();
 }

@@ -110,38 +110,48 @@ fn serve(stream: TcpStream, shared: Arc<Shared>) {
     };
     let mut reader = BufReader::new(stream);
     while let Some(req) = read_request(&mut reader, &shared) {
+        // A stopped stand-in answers nothing more, even to a client that keeps asking (a
+        // sync thread left running by a failed test), so that dropping it never hangs.
+        if shared.stopped() {
+            return;
+        }
+        let recorded = Recorded {
+            method: req.method.clone(),
+            path: req.path.clone(),
+            query: req.query.clone(),
+            content_type: req.content_type.clone(),
+            body: req.body.clone(),
+            at: Instant::now(),
+        };
+        let record = |r: Recorded| shared.store.lock().unwrap().log.push(r);
         let (stall, served) = {
-            let mut store = shared.store.lock().unwrap();
-            store.log.push(Recorded {
-                method: req.method.clone(),
-                path: req.path.clone(),
-                query: req.query.clone(),
-                content_type: req.content_type.clone(),
-                body: req.body.clone(),
-                at: Instant::now(),
-            });
-            (store.faults.stall, store.log.len())
+            let store = shared.store.lock().unwrap();
+            (store.faults.stall, store.log.len() + 1)
         };
         if served > MAX_REQUESTS {
             return;
         }
+        let is_watch = req
+            .query
+            .get("watch")
+            .is_some_and(|w| w == "true" || w == "1");
         if stall {
+            record(recorded);
             while !shared.stopped() {
                 std::thread::sleep(Duration::from_millis(10));
             }
             return;
         }
-        if req
-            .query
-            .get("watch")
-            .is_some_and(|w| w == "true" || w == "1")
-        {
+        if is_watch {
+            record(recorded);
             if watch(&mut out, &req, &shared).is_err() {
                 return;
             }
             continue;
         }
+        // Logged once handled: a test that saw the request in the log finds its effect.
         let (code, body) = route(&req, &shared);
+        record(recorded);
         let text = body.to_string();
         let head = format!(
             "HTTP/1.1 {code} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",

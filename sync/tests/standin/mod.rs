@@ -28,7 +28,8 @@ pub const LIFETIME: Duration = Duration::from_secs(120);
 /// How long a watch request is held open at most.
 pub const WATCH_HOLD: Duration = Duration::from_secs(2);
 
-/// One request as received.
+/// One request as received (`at`); logged once handled, before its answer is sent (watches
+/// and stalled requests: when received).
 #[derive(Clone, Debug)]
 pub struct Recorded {
     pub method: String,
