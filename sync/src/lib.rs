@@ -8,6 +8,7 @@ pub mod backoff;
 pub mod coalesce;
 pub mod config;
 pub mod errors;
+pub mod export;
 pub mod kueue;
 pub mod labels;
 pub mod manifest;
