@@ -79,17 +79,15 @@ fn job_command(duration_ms: u32, fails: bool) -> Value {
     }
 }
 
-/// The batch/v1 Job of one JOB submission, run by `image`. With `kueue` (the Kueue CRDs
-/// were found) a Job that names a queue carries Kueue's queue-name label (and its
-/// WorkloadPriorityClass's) and is created suspended, for Kueue to admit; without, it is a
-/// plain Job that starts at once.
+/// The batch/v1 Job of one JOB submission, run by `image`. A Job that names a queue carries
+/// Kueue's queue-name label (and its WorkloadPriorityClass's); with `kueue` (the Kueue CRDs
+/// were found) it is created suspended, for Kueue to admit, without it starts at once.
 pub fn job(namespace: &str, obj: &DesiredObject, kueue: bool, image: &str) -> Value {
     let spec = &obj.job;
     let name = obj.key.name();
     let pod_labels = managed_labels(&obj.key.tag());
     let mut labels = pod_labels.clone();
-    let queued = kueue && spec.queue != 0;
-    if queued {
+    if spec.queue != 0 {
         labels.insert(QUEUE_NAME_KEY.to_owned(), queue_name(spec.queue));
         if let Some(class) = priority_class_name(spec.priority_class) {
             labels.insert(PRIORITY_CLASS_KEY.to_owned(), class.to_owned());
@@ -100,7 +98,7 @@ pub fn job(namespace: &str, obj: &DesiredObject, kueue: bool, image: &str) -> Va
         "completions": spec.completions.max(1),
         "backoffLimit": spec.backoff_limit,
         "ttlSecondsAfterFinished": JOB_TTL_SECONDS,
-        "suspend": queued,
+        "suspend": kueue && spec.queue != 0,
         "template": {
             "metadata": { "labels": pod_labels },
             "spec": {
@@ -223,11 +221,17 @@ mod tests {
     }
 
     #[test]
-    fn without_kueue_a_queued_job_starts_at_once_unlabelled() {
+    fn without_kueue_a_queued_job_starts_at_once_still_labelled() {
         let j = job("kuberack", &queued_job(), false, "my/image:1");
         assert_eq!(j["spec"]["suspend"], false);
-        assert!(j["metadata"]["labels"][QUEUE_NAME_KEY].is_null());
-        assert!(j["metadata"]["labels"][PRIORITY_CLASS_KEY].is_null());
+        assert_eq!(j["metadata"]["labels"][QUEUE_NAME_KEY], "clusterqueue-9");
+        assert_eq!(j["metadata"]["labels"][PRIORITY_CLASS_KEY], "epic");
+        // Not queued: neither label, never suspended.
+        let mut plain = queued_job();
+        plain.job.queue = 0;
+        let p = job("kuberack", &plain, true, JOB_IMAGE);
+        assert_eq!(p["spec"]["suspend"], false);
+        assert!(p["metadata"]["labels"][QUEUE_NAME_KEY].is_null());
         assert_eq!(
             j["spec"]["template"]["spec"]["containers"][0]["image"],
             "my/image:1"

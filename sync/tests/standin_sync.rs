@@ -656,8 +656,11 @@ fn without_kueue_queued_jobs_run_at_once_and_the_light_says_so() {
             .is_empty())
     );
     let job = api.object("jobs", NS, "job-4-1").unwrap();
-    assert_eq!(job["spec"]["suspend"], false);
-    assert!(job["metadata"]["labels"]["kueue.x-k8s.io/queue-name"].is_null());
+    assert_eq!(job["spec"]["suspend"], false, "nothing would unsuspend it");
+    assert_eq!(
+        job["metadata"]["labels"]["kueue.x-k8s.io/queue-name"],
+        "clusterqueue-9"
+    );
     assert!(wait_state(&hub, SyncState::Degraded));
     let err = hub.status.last_error();
     assert!(err.contains("Kueue") && err.contains("not found"), "{err}");
