@@ -1,11 +1,16 @@
-//! Export: a patch's desired objects as kubectl-appliable YAML (the Namespace and one
-//! Deployment per DEPLOYMENT module plugged into a CLUSTER, as the live sync writes them),
-//! plus the patch topology as one ConfigMap. Shared by `kuberack export` and the hub's
+//! Export: a patch's desired objects as kubectl-appliable YAML (the Namespace, one
+//! Deployment per DEPLOYMENT module plugged into a CLUSTER and, for CLUSTERQUEUEs, Kueue's
+//! ResourceFlavors, WorkloadPriorityClasses, ClusterQueues and LocalQueues, as the live sync
+//! writes them), plus the patch topology as one ConfigMap. Shared by `kuberack export` and the hub's
 //! "Export manifests" menu (through the C ABI), over a small model of a Rack patch.
 
-use crate::manifest;
-use kuberack_core::live::DesiredObject;
+use crate::{kueue, manifest};
+use kuberack_core::live::{DesiredObject, DesiredQueue};
+use kuberack_protocol::modules::cluster_queue::{
+    input as cq_input, output as cq_output, param as cq_param, DESCRIPTOR as CQ,
+};
 use kuberack_protocol::modules::deployment::{input, param, DESCRIPTOR};
+use kuberack_protocol::ModuleDescriptor;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -119,19 +124,10 @@ impl ExportPatch {
 /// CLUSTER, with replicas and requests from the saved knobs (CV inputs are not known
 /// offline; the live sync follows them).
 pub fn desired_objects(patch: &ExportPatch) -> Vec<DesiredObject> {
-    let model = |id: i64| patch.modules.iter().find(|m| m.id == id);
     patch
         .modules
         .iter()
-        .filter(|m| m.is_kuberack() && m.model == DESCRIPTOR.slug && !m.bypass)
-        .filter(|m| {
-            patch.cables.iter().any(|c| {
-                c.input_module == m.id
-                    && c.input == input::API
-                    && model(c.output_module)
-                        .is_some_and(|o| o.is_kuberack() && o.model == "Cluster")
-            })
-        })
+        .filter(|m| joined(patch, m, DESCRIPTOR.slug, input::API))
         .map(|m| {
             DesiredObject::deployment(
                 m.id as u64,
@@ -143,9 +139,14 @@ pub fn desired_objects(patch: &ExportPatch) -> Vec<DesiredObject> {
         .collect()
 }
 
-/// A saved param as the module reads it: default when missing or NaN, clamped to its range.
+/// A saved param of a DEPLOYMENT as the module reads it.
 fn knob(m: &ExportModule, index: usize) -> f32 {
-    let d = &DESCRIPTOR.params[index];
+    knob_of(m, &DESCRIPTOR, index)
+}
+
+/// A saved param as the module reads it: default when missing or NaN, clamped to its range.
+fn knob_of(m: &ExportModule, descriptor: &ModuleDescriptor, index: usize) -> f32 {
+    let d = &descriptor.params[index];
     let v = m
         .params
         .iter()
@@ -156,6 +157,95 @@ fn knob(m: &ExportModule, index: usize) -> f32 {
     } else {
         v.clamp(d.min, d.max)
     }
+}
+
+/// Whether module `m` is a KubeRack `model`, not bypassed, whose API input is cabled from a
+/// CLUSTER.
+fn joined(patch: &ExportPatch, m: &ExportModule, model: &str, api_input: usize) -> bool {
+    let cluster = |id: i64| {
+        patch
+            .modules
+            .iter()
+            .any(|o| o.id == id && o.is_kuberack() && o.model == "Cluster")
+    };
+    m.is_kuberack()
+        && m.model == model
+        && !m.bypass
+        && patch
+            .cables
+            .iter()
+            .any(|c| c.input_module == m.id && c.input == api_input && cluster(c.output_module))
+}
+
+/// The ClusterQueues a patch asks for: CLUSTERQUEUE modules plugged into a CLUSTER, from
+/// their saved knobs (a QUOTA CV is not known offline), each in the cohort named after the
+/// first queue of its COHORT cable chain (a loop: its lowest module id), as the live sync
+/// writes them.
+pub fn queue_objects(patch: &ExportPatch) -> Vec<DesiredObject> {
+    let queues: Vec<&ExportModule> = patch
+        .modules
+        .iter()
+        .filter(|m| joined(patch, m, CQ.slug, cq_input::API))
+        .collect();
+    let parent = |id: i64| {
+        patch
+            .cables
+            .iter()
+            .find(|c| {
+                c.input_module == id
+                    && c.input == cq_input::COHORT
+                    // Both outputs carry the queue's reference.
+                    && (c.output == cq_output::COHORT || c.output == cq_output::QUEUE)
+                    && c.output_module != id
+            })
+            .map(|c| c.output_module)
+            .filter(|p| queues.iter().any(|q| q.id == *p))
+    };
+    let root = |id: i64| -> Option<i64> {
+        let (mut cur, mut lowest) = (id, id);
+        for _ in 0..=queues.len() {
+            match parent(cur) {
+                Some(p) if p == id => return Some(lowest.min(p)),
+                Some(p) => {
+                    cur = p;
+                    lowest = lowest.min(p);
+                }
+                None if cur != id => return Some(cur),
+                None => break,
+            }
+        }
+        if cur != id {
+            return Some(lowest);
+        }
+        queues
+            .iter()
+            .any(|q| parent(q.id) == Some(id))
+            .then_some(id)
+    };
+    queues
+        .iter()
+        .map(|m| {
+            let whole = |index| knob_of(m, &CQ, index).round() as u32;
+            let borrow = whole(cq_param::BORROW);
+            let lend = whole(cq_param::LEND);
+            let queue = DesiredQueue {
+                flavors: whole(cq_param::FLAVOR).min(4) as u8,
+                mana: whole(cq_param::MANA),
+                borrow_pct: (borrow < 200).then_some(borrow),
+                lend_pct: (lend < 100).then_some(lend),
+                strict_fifo: whole(cq_param::STRATEGY) >= 1,
+                within: whole(cq_param::PREEMPTION).min(2) as u8,
+                reclaim: whole(cq_param::RECLAIM).min(2) as u8,
+                cohort: root(m.id).map_or(0, |r| r as u64),
+            };
+            DesiredObject::cluster_queue(
+                m.id as u64,
+                (knob_of(m, &CQ, cq_param::CPU) * 1000.0).round() as u32,
+                (knob_of(m, &CQ, cq_param::MEMORY) * 1024.0).round() as u32,
+                queue,
+            )
+        })
+        .collect()
 }
 
 /// The patch's topology: its modules with their params (by descriptor id for KubeRack's),
@@ -216,6 +306,24 @@ pub fn export_yaml(patch: &ExportPatch, namespace: &str) -> Result<String, Strin
             .iter()
             .map(|obj| manifest::deployment(namespace, obj)),
     );
+    // Kueue's objects only for a patch with CLUSTERQUEUEs (it expects Kueue installed).
+    let queues = queue_objects(patch);
+    if !queues.is_empty() {
+        let mut flavors = Vec::new();
+        for q in &queues {
+            for f in kueue::flavors(&q.queue) {
+                if !flavors.contains(&f) {
+                    flavors.push(f);
+                }
+            }
+        }
+        docs.extend(flavors.into_iter().map(kueue::resource_flavor));
+        docs.extend(kueue::workload_priority_classes());
+        for q in &queues {
+            docs.push(kueue::cluster_queue(q));
+            docs.push(kueue::local_queue(namespace, q));
+        }
+    }
     docs.push(manifest::topology_config_map(namespace, &topology(patch)));
     let mut out = String::new();
     for doc in &docs {
@@ -305,6 +413,55 @@ mod tests {
         let topology: Value =
             serde_json::from_str(docs[2]["data"]["topology.json"].as_str().unwrap()).unwrap();
         assert_eq!(topology["cables"][0]["to"]["input"], "API");
+    }
+
+    #[test]
+    fn cluster_queues_export_their_kueue_objects_with_the_cohort_of_their_chain() {
+        let mut root = rack_patch();
+        let cq = |id: i64, params: Value| json!({"id": id, "plugin": "KubeRack", "model": "ClusterQueue", "params": params});
+        let modules = root["modules"].as_array_mut().unwrap();
+        modules.push(cq(51, json!([{"id": cq_param::CPU, "value": 2.0}])));
+        modules.push(cq(
+            52,
+            json!([{"id": cq_param::FLAVOR, "value": 4.0}, {"id": cq_param::BORROW, "value": 50.0}]),
+        ));
+        modules.push(cq(53, json!([])));
+        let cables = root["cables"].as_array_mut().unwrap();
+        for id in [51, 52, 53] {
+            cables.push(
+                json!({"outputModuleId": 11, "outputId": 5, "inputModuleId": id,
+                               "inputId": cq_input::API}),
+            );
+        }
+        cables.push(json!({"outputModuleId": 51, "outputId": cq_output::COHORT,
+                           "inputModuleId": 52, "inputId": cq_input::COHORT}));
+        let patch = ExportPatch::from_rack_json(&root).unwrap();
+        let queues = queue_objects(&patch);
+        let by_id = |id: u64| queues.iter().find(|q| q.key.module == id).unwrap();
+        assert_eq!(by_id(51).cpu_millis, 2000);
+        assert_eq!((by_id(51).queue.cohort, by_id(52).queue.cohort), (51, 51));
+        assert_eq!(by_id(53).queue.cohort, 0, "no COHORT cable: no cohort");
+        assert_eq!(
+            (by_id(52).queue.flavors, by_id(52).queue.borrow_pct),
+            (4, Some(50))
+        );
+        let yaml = export_yaml(&patch, "team").unwrap();
+        let docs: Vec<Value> = serde_yaml::Deserializer::from_str(&yaml)
+            .map(|d| Value::deserialize(d).unwrap())
+            .collect();
+        let count = |kind: &str| docs.iter().filter(|d| d["kind"] == kind).count();
+        assert_eq!(count("ClusterQueue"), 3);
+        assert_eq!(count("LocalQueue"), 3);
+        // default-flavor and the three essences, each once; the four tiers.
+        assert_eq!(count("ResourceFlavor"), 4);
+        assert_eq!(count("WorkloadPriorityClass"), 4);
+        let lq = docs.iter().find(|d| d["kind"] == "LocalQueue").unwrap();
+        assert_eq!(lq["metadata"]["namespace"], "team");
+        // Without CLUSTERQUEUEs, no Kueue object at all.
+        let plain = ExportPatch::from_rack_json(&rack_patch()).unwrap();
+        assert!(!export_yaml(&plain, "team")
+            .unwrap()
+            .contains("kueue.x-k8s.io"));
     }
 
     #[test]
