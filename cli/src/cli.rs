@@ -93,4 +93,30 @@ pub struct PlayArgs {
     /// With --sync: watch the cluster only, write nothing.
     #[arg(long, requires = "sync")]
     pub mirror_only: bool,
+    /// With --sync: watch only the pods matching this label selector (e.g. app=web),
+    /// instead of the hub's.
+    #[arg(long, value_name = "SELECTOR", requires = "sync")]
+    pub selector: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn play(args: &[&str]) -> Result<PlayArgs, clap::Error> {
+        let argv = ["kuberack", "play", "patch.vcv"].iter().chain(args);
+        match Cli::try_parse_from(argv)?.command {
+            Command::Play(p) => Ok(p),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_label_selector_scopes_a_synced_play() {
+        let p = play(&["--sync", "--selector", "app=web,tier!=cache"]).unwrap();
+        assert_eq!(p.selector.as_deref(), Some("app=web,tier!=cache"));
+        assert!(play(&[]).unwrap().selector.is_none());
+        // Only with --sync.
+        assert!(play(&["--selector", "app=web"]).is_err());
+    }
 }

@@ -55,6 +55,7 @@ fn run_play(args: PlayArgs) -> Result<()> {
             context: args.context,
             namespace: args.namespace,
             mirror_only: args.mirror_only,
+            selector: args.selector.clone(),
         }),
     };
     let summary = play(&options, &mut |w| eprintln!("kuberack: warning: {w}"))?;

@@ -1,126 +1,60 @@
 //! `kuberack export`: a patch's desired objects as kubectl-appliable YAML (the Namespace and
 //! one Deployment per DEPLOYMENT module plugged into a CLUSTER), plus the patch topology as
-//! one ConfigMap. The objects are the ones the live sync writes, built by the same code.
+//! one ConfigMap. The objects are the ones the live sync writes, built by the same code
+//! (`kuberack_sync::export`, which the hub's "Export manifests" menu uses too).
 
 use std::path::{Path, PathBuf};
 
-use kuberack_protocol::modules::deployment::{input, param, DESCRIPTOR};
-use kuberack_sync::{manifest, DesiredObject};
-use serde_json::{json, Value};
+use kuberack_sync::export::{self, ExportCable, ExportModule, ExportPatch};
+use kuberack_sync::DesiredObject;
+use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::patch::{load_patch_file, Patch, PatchModule};
+use crate::patch::{load_patch_file, Patch};
 
-/// The file `export -o DIR` writes in DIR.
-pub const EXPORT_FILE: &str = "kuberack.yaml";
+pub use kuberack_sync::export::EXPORT_FILE;
 
-/// The Deployments a patch asks for: DEPLOYMENT modules whose API input is cabled from a
-/// CLUSTER, with replicas and requests from the saved knobs (CV inputs are not known
-/// offline; the live sync follows them).
-pub fn desired_objects(patch: &Patch) -> Vec<DesiredObject> {
-    let model = |id: i64| patch.modules.iter().find(|m| m.id == id);
-    patch
-        .modules
-        .iter()
-        .filter(|m| m.is_kuberack() && m.model == DESCRIPTOR.slug && !m.bypass)
-        .filter(|m| {
-            patch.cables.iter().any(|c| {
-                c.input_module == m.id
-                    && c.input == input::API
-                    && model(c.output_module)
-                        .is_some_and(|o| o.is_kuberack() && o.model == "Cluster")
+/// The export's model of a parsed patch.
+fn export_patch(patch: &Patch) -> ExportPatch {
+    ExportPatch {
+        modules: patch
+            .modules
+            .iter()
+            .map(|m| ExportModule {
+                id: m.id,
+                plugin: m.plugin.clone(),
+                model: m.model.clone(),
+                bypass: m.bypass,
+                params: m.params.iter().map(|p| (p.index, p.value)).collect(),
             })
-        })
-        .map(|m| {
-            DesiredObject::deployment(
-                m.id as u64,
-                knob(m, param::REPLICAS).round() as u32,
-                (knob(m, param::CPU).round() * 10.0) as u32,
-                (knob(m, param::MEMORY).round() * 16.0) as u32,
-            )
-        })
-        .collect()
+            .collect(),
+        cables: patch
+            .cables
+            .iter()
+            .map(|c| ExportCable {
+                output_module: c.output_module,
+                output: c.output,
+                input_module: c.input_module,
+                input: c.input,
+            })
+            .collect(),
+    }
 }
 
-/// A saved param as the module reads it: default when missing or NaN, clamped to its range.
-fn knob(m: &PatchModule, index: usize) -> f32 {
-    let d = &DESCRIPTOR.params[index];
-    let v = m
-        .params
-        .iter()
-        .find(|p| p.index == index)
-        .map_or(d.default, |p| p.value as f32);
-    if v.is_nan() {
-        d.default
-    } else {
-        v.clamp(d.min, d.max)
-    }
+/// The Deployments a patch asks for: DEPLOYMENT modules whose API input is cabled from a
+/// CLUSTER, with replicas and requests from the saved knobs.
+pub fn desired_objects(patch: &Patch) -> Vec<DesiredObject> {
+    export::desired_objects(&export_patch(patch))
 }
 
 /// The patch's topology: KubeRack modules with their params by id, and cables by port id.
 pub fn topology(patch: &Patch) -> Value {
-    let descriptor = |m: &PatchModule| {
-        m.is_kuberack()
-            .then(|| kuberack_protocol::find(&m.model))
-            .flatten()
-    };
-    let port = |module: i64, index: usize, output: bool| -> Value {
-        let d = patch
-            .modules
-            .iter()
-            .find(|m| m.id == module)
-            .and_then(descriptor);
-        let ports = d.map(|d| if output { d.outputs } else { d.inputs });
-        match ports.and_then(|p| p.get(index)) {
-            Some(p) => json!(p.id),
-            None => json!(index),
-        }
-    };
-    let modules: Vec<Value> = patch
-        .modules
-        .iter()
-        .map(|m| {
-            let params: serde_json::Map<String, Value> = m
-                .params
-                .iter()
-                .map(|p| {
-                    let id = descriptor(m)
-                        .and_then(|d| d.params.get(p.index))
-                        .map_or_else(|| p.index.to_string(), |d| d.id.to_owned());
-                    (id, json!(p.value))
-                })
-                .collect();
-            json!({"id": m.id, "plugin": m.plugin, "model": m.model, "bypass": m.bypass, "params": params})
-        })
-        .collect();
-    let cables: Vec<Value> = patch
-        .cables
-        .iter()
-        .map(|c| {
-            json!({
-                "from": {"module": c.output_module, "output": port(c.output_module, c.output, true)},
-                "to": {"module": c.input_module, "input": port(c.input_module, c.input, false)},
-            })
-        })
-        .collect();
-    json!({"modules": modules, "cables": cables})
+    export::topology(&export_patch(patch))
 }
 
 /// The whole export as a multi-document YAML stream.
 pub fn export_yaml(patch: &Patch, namespace: &str) -> Result<String> {
-    let mut docs = vec![manifest::namespace(namespace)];
-    docs.extend(
-        desired_objects(patch)
-            .iter()
-            .map(|obj| manifest::deployment(namespace, obj)),
-    );
-    docs.push(manifest::topology_config_map(namespace, &topology(patch)));
-    let mut out = String::new();
-    for doc in &docs {
-        out.push_str("---\n");
-        out.push_str(&serde_yaml::to_string(doc).map_err(|e| Error::Patch(e.to_string()))?);
-    }
-    Ok(out)
+    export::export_yaml(&export_patch(patch), namespace).map_err(Error::Patch)
 }
 
 /// Runs `kuberack export`: writes DIR/kuberack.yaml, or to stdout without a DIR.
@@ -133,9 +67,8 @@ pub fn run_export(patch: &Path, out: Option<&PathBuf>, namespace: &str) -> Resul
     match out {
         None => print!("{yaml}"),
         Some(dir) => {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create", dir, e))?;
-            let file = dir.join(EXPORT_FILE);
-            std::fs::write(&file, yaml).map_err(|e| Error::io("cannot write", &file, e))?;
+            let file = export::write_export(dir, &yaml)
+                .map_err(|e| Error::io(e.action, e.path, e.source))?;
             eprintln!("wrote {}", file.display());
         }
     }

@@ -20,6 +20,8 @@ pub struct SyncOptions {
     pub namespace: Option<String>,
     /// Watch only, write nothing.
     pub mirror_only: bool,
+    /// The label selector of the pods watched (else the hub's).
+    pub selector: Option<String>,
 }
 
 /// The supervisors of every hub of a patch, and the real-time pacing of the render.
@@ -46,6 +48,9 @@ impl LiveSession {
                 settings.context = ctx.clone();
             }
             settings.mirror_only |= options.mirror_only;
+            if let Some(selector) = &options.selector {
+                settings.selector = selector.clone();
+            }
             let (settings, note) = SyncSettings::sanitized(settings);
             if let Some(note) = note {
                 return Err(Error::usage(note));

@@ -5,8 +5,8 @@
 mod rig;
 
 use kuberack_core::live::{
-    Change, DesiredObject, LiveLink, MirrorKind, ObjectKind, Observed, RealSummary, SyncEnd,
-    SyncSettings, SyncState,
+    Change, DesiredObject, LiveLink, MirrorKind, ObjectKind, Observed, RealPool, RealSummary,
+    SyncEnd, SyncSettings, SyncState,
 };
 use kuberack_core::world::events::EventKind;
 use rig::Rig;
@@ -263,16 +263,13 @@ fn real_events_play_the_hubs_outputs_and_the_lights_show_the_state() {
         EventKind::PodScheduled,
         EventKind::PodReady,
     ] {
-        end.push_observed(Observed {
-            kind: MirrorKind::World(kind),
-            module: 0,
-        });
+        end.push_observed(Observed::of(MirrorKind::World(kind), 0));
     }
     assert_eq!(count_triggers(&mut rig, "BIND"), 2);
-    end.push_observed(Observed {
-        kind: MirrorKind::World(EventKind::PodFailedScheduling),
-        module: 0,
-    });
+    end.push_observed(Observed::of(
+        MirrorKind::World(EventKind::PodFailedScheduling),
+        0,
+    ));
     assert_eq!(count_triggers(&mut rig, "FAIL"), 1);
 }
 
@@ -326,17 +323,23 @@ fn sync_settings_are_saved_without_secrets_and_bad_ones_load_as_defaults() {
         context: "kind-kind".into(),
         delete_on_stop: true,
         mirror_only: true,
+        selector: "app=web".into(),
     });
     let saved = rig.modules[hub].module.save();
     assert_eq!(saved["sync"]["namespace"], "team-a");
     assert_eq!(saved["sync"]["context"], "kind-kind");
     let keys: Vec<&String> = saved["sync"].as_object().unwrap().keys().collect();
-    assert_eq!(keys.len(), 4, "names and switches only: {keys:?}");
+    assert_eq!(
+        keys.len(),
+        5,
+        "names, a selector and switches only: {keys:?}"
+    );
 
     let (mut rig2, hub2, _, _) = Rig::basic();
     rig2.modules[hub2].module.load(&saved).unwrap();
     assert_eq!(link_settings(&rig2, hub2).namespace, "team-a");
     assert!(link_settings(&rig2, hub2).delete_on_stop);
+    assert_eq!(link_settings(&rig2, hub2).selector, "app=web");
 
     let mut bad = saved.clone();
     bad["sync"]["namespace"] = "Not a namespace".into();
@@ -357,4 +360,311 @@ fn sync_settings_are_saved_without_secrets_and_bad_ones_load_as_defaults() {
 
 fn link_settings(rig: &Rig, hub: usize) -> SyncSettings {
     link(rig, hub).settings()
+}
+
+#[test]
+fn each_job_submission_is_handed_over_once_with_its_queue() {
+    let (mut rig, hub, _, _) = Rig::basic();
+    let q = rig.add("ClusterQueue");
+    let job = rig.add("Job");
+    rig.connect(hub, "API", q, "API");
+    rig.connect(hub, "API", job, "API");
+    rig.connect(q, "QUEUE", job, "QUEUE");
+    rig.param(job, "PARALLELISM", 3.0);
+    rig.param(job, "COMPLETIONS", 6.0);
+    rig.param(job, "DURATION", 2.5);
+    rig.modules[q].module.set_rack_id(301);
+    rig.modules[job].module.set_rack_id(302);
+    let link = link(&rig, hub);
+    let mut end = link.take_sync_end().expect("the sync end");
+    let jobs = |changes: &[Change]| -> Vec<DesiredObject> {
+        changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Apply(o) if o.key.kind == ObjectKind::Job && o.key.index != 0 => Some(*o),
+                _ => None,
+            })
+            .collect()
+    };
+    // Submissions while SYNC is off are the simulation's only.
+    rig.trigger(job, "SUBMIT");
+    rig.param(hub, "SYNC", 1.0);
+    rig.run(0.05);
+    let changes = drain(&mut end);
+    assert!(jobs(&changes).is_empty(), "{changes:?}");
+    assert!(
+        changes.contains(&Change::Apply(DesiredObject::job_owner(302))),
+        "{changes:?}"
+    );
+    rig.trigger(job, "SUBMIT");
+    rig.trigger(job, "SUBMIT");
+    rig.run(0.05);
+    let created = jobs(&drain(&mut end));
+    let names: Vec<String> = created.iter().map(|o| o.key.name()).collect();
+    assert_eq!(names, ["job-302-2", "job-302-3"]);
+    let spec = created[0].job;
+    assert_eq!((spec.parallelism, spec.completions), (3, 6));
+    assert_eq!(spec.duration_ms, 2500);
+    assert_eq!(spec.queue, 301, "the CLUSTERQUEUE's module id");
+    // Nothing is sent twice.
+    rig.run(0.1);
+    assert!(jobs(&drain(&mut end)).is_empty());
+    // The JOB leaves: its Jobs are no longer desired.
+    rig.disconnect(job, "API");
+    rig.run(0.05);
+    assert!(drain(&mut end).contains(&Change::Remove(DesiredObject::job_owner(302).key)));
+}
+
+#[test]
+fn job_creations_wait_for_room_in_a_full_queue() {
+    let (mut rig, hub, _, dep) = Rig::basic();
+    let job = rig.add("Job");
+    rig.connect(hub, "API", job, "API");
+    rig.modules[dep].module.set_rack_id(4);
+    rig.modules[job].module.set_rack_id(5);
+    let link = link(&rig, hub);
+    let mut end = link.take_sync_end().expect("the sync end");
+    rig.param(hub, "SYNC", 1.0);
+    // Nobody drains: a moving knob fills the queue.
+    for replicas in 0..1200 {
+        rig.param(dep, "REPLICAS", (replicas % 30) as f32);
+        for _ in 0..32 {
+            rig.step();
+        }
+    }
+    for _ in 0..3 {
+        rig.trigger(job, "SUBMIT");
+    }
+    let job_names = |changes: Vec<Change>| -> Vec<String> {
+        changes
+            .into_iter()
+            .filter_map(|c| match c {
+                Change::Apply(o) if o.key.kind == ObjectKind::Job && o.key.index != 0 => {
+                    Some(o.key.name())
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let first = drain(&mut end);
+    assert_eq!(
+        first.len(),
+        kuberack_core::modules::cluster_sync::SYNC_QUEUE_CAPACITY
+    );
+    assert!(job_names(first).is_empty(), "the queue was full");
+    // Room again: every submission goes out, in order, none lost.
+    rig.run(0.05);
+    assert_eq!(
+        job_names(drain(&mut end)),
+        ["job-5-1", "job-5-2", "job-5-3"]
+    );
+}
+
+#[test]
+fn each_forge_hands_over_its_essence_jobs_with_queue_and_tier() {
+    let (mut rig, hub, _, _) = Rig::basic();
+    let q = rig.add("ClusterQueue");
+    let forge = rig.add("Enchantment");
+    rig.connect(hub, "API", q, "API");
+    rig.connect(hub, "API", forge, "API");
+    rig.connect(q, "QUEUE", forge, "QUEUE");
+    rig.param(forge, "TIER", 4.0); // legendary
+    rig.param(forge, "COST", 2.0);
+    rig.modules[q].module.set_rack_id(401);
+    rig.modules[forge].module.set_rack_id(402);
+    let link = link(&rig, hub);
+    let mut end = link.take_sync_end().expect("the sync end");
+    rig.param(hub, "SYNC", 1.0);
+    rig.run(0.05);
+    let changes = drain(&mut end);
+    let owner = DesiredObject::job_owner_of(ObjectKind::Enchantment, 402);
+    assert!(changes.contains(&Change::Apply(owner)), "{changes:?}");
+    rig.trigger(forge, "FORGE");
+    rig.run(0.05);
+    let jobs: Vec<DesiredObject> = drain(&mut end)
+        .into_iter()
+        .filter_map(|c| match c {
+            Change::Apply(o) if o.key.is_one_job() => Some(o),
+            _ => None,
+        })
+        .collect();
+    // As many real Jobs as the simulated Enchantment has essence Jobs.
+    let world = rig.hub_world(hub);
+    let (_, e) = world.enchantments().next().expect("an Enchantment");
+    let sim_jobs: Vec<_> = e.jobs.iter().filter_map(|j| world.job(j.id)).collect();
+    assert!(!jobs.is_empty());
+    assert_eq!(jobs.len(), sim_jobs.len(), "{jobs:?}");
+    for (obj, sim) in jobs.iter().zip(&sim_jobs) {
+        assert_eq!(obj.key.kind, ObjectKind::Enchantment);
+        assert!(
+            obj.key.name().starts_with("enchantment-402-1-"),
+            "{}",
+            obj.key.name()
+        );
+        assert_eq!(obj.job.queue, 401);
+        assert_eq!(obj.job.priority_class, 4);
+        assert_eq!(obj.cpu_millis, sim.spec.cpu_m);
+        assert_eq!(
+            f64::from(obj.job.duration_ms),
+            (sim.spec.run_seconds * 1000.0).round()
+        );
+    }
+    rig.run(0.1);
+    assert!(drain(&mut end)
+        .iter()
+        .all(|c| !matches!(c, Change::Apply(o) if o.key.is_one_job())));
+}
+
+#[test]
+fn cluster_queues_are_handed_over_with_their_cohort() {
+    let (mut rig, hub, _, _) = Rig::basic();
+    let q1 = rig.add("ClusterQueue");
+    let q2 = rig.add("ClusterQueue");
+    for q in [q1, q2] {
+        rig.connect(hub, "API", q, "API");
+    }
+    rig.connect(q1, "COHORT", q2, "COHORT");
+    rig.param(q2, "FLAVOR", 4.0);
+    rig.param(q2, "MANA", 6.0);
+    rig.param(q2, "PREEMPTION", 1.0);
+    rig.modules[q1].module.set_rack_id(501);
+    rig.modules[q2].module.set_rack_id(502);
+    let link = link(&rig, hub);
+    let mut end = link.take_sync_end().expect("the sync end");
+    rig.param(hub, "SYNC", 1.0);
+    rig.run(0.05);
+    let queues: Vec<DesiredObject> = drain(&mut end)
+        .into_iter()
+        .filter_map(|c| match c {
+            Change::Apply(o) if o.key.kind == ObjectKind::ClusterQueue => Some(o),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(queues.len(), 2, "{queues:?}");
+    let second = queues.iter().find(|o| o.key.module == 502).unwrap();
+    assert_eq!(
+        second.queue.cohort, 501,
+        "the chain's first queue names the cohort"
+    );
+    assert_eq!(second.queue.flavors, 4);
+    assert_eq!(second.queue.mana, 6);
+    let first = queues.iter().find(|o| o.key.module == 501).unwrap();
+    assert_eq!(first.queue.cohort, 501);
+    // Its quota knob moves: the new quota goes out.
+    rig.param(q1, "CPU", 3.0);
+    rig.run(0.05);
+    let changes = drain(&mut end);
+    assert!(
+        changes.iter().any(|c| matches!(c, Change::Apply(o)
+            if o.key.module == 501 && o.cpu_millis == 3000)),
+        "{changes:?}"
+    );
+}
+
+#[test]
+fn real_workload_admissions_and_preemptions_fire_the_job_and_queue_triggers() {
+    let (mut rig, hub, _, _) = Rig::basic();
+    let q = rig.add("ClusterQueue");
+    let job = rig.add("Job");
+    rig.connect(hub, "API", q, "API");
+    rig.connect(hub, "API", job, "API");
+    rig.connect(q, "QUEUE", job, "QUEUE");
+    rig.modules[q].module.set_rack_id(601);
+    rig.modules[job].module.set_rack_id(602);
+    let link = link(&rig, hub);
+    let mut end = link.take_sync_end().expect("the sync end");
+    rig.param(hub, "SYNC", 1.0);
+    rig.run(0.1);
+    let workload = |kind| Observed {
+        kind: MirrorKind::World(kind),
+        module: 602,
+        queue: 601,
+    };
+    end.push_observed(workload(EventKind::WorkloadAdmitted));
+    end.push_observed(workload(EventKind::QuotaReserved));
+    end.push_observed(workload(EventKind::WorkloadAdmitted));
+    end.push_observed(workload(EventKind::WorkloadPreempted));
+    // Another hub's module id, and none: heard on ETCD only.
+    end.push_observed(Observed {
+        queue: 999,
+        ..workload(EventKind::WorkloadAdmitted)
+    });
+    let edges = |rig: &mut Rig| {
+        let mut counts = [0; 4];
+        let mut high = [false; 4];
+        let outs = [
+            (job, "ADMITTED"),
+            (job, "PREEMPTED"),
+            (q, "ADMIT"),
+            (q, "PREEMPT"),
+        ];
+        rig.run_with(0.5, |r| {
+            for (k, (m, id)) in outs.iter().enumerate() {
+                let v = r.out(*m, id, 0) > 5.0;
+                counts[k] += usize::from(v && !high[k]);
+                high[k] = v;
+            }
+        });
+        counts
+    };
+    // The JOB heard three admissions (the last one's queue is not here), the queue two.
+    assert_eq!(edges(&mut rig), [3, 1, 2, 1]);
+    // Heard once: the counters do not grow by themselves afterwards.
+    assert_eq!(edges(&mut rig), [0, 0, 0, 0]);
+}
+
+#[test]
+fn a_node_shows_its_real_nodes_while_synced() {
+    let (mut rig, hub, node, _) = Rig::basic();
+    rig.param(node, "COUNT", 2.0);
+    rig.modules[node].module.set_rack_id(701);
+    let link = link(&rig, hub);
+    rig.run(1.0);
+    assert_eq!(rig.channels(node, "UTIL"), 2, "the simulated pool");
+    let mut utilisation = [0.0; kuberack_core::live::REAL_POOL_NODES];
+    utilisation[..3].copy_from_slice(&[0.25, 0.5, 1.0]);
+    let pool = RealPool {
+        module: 701,
+        nodes: 3,
+        ready: 2,
+        cordoned: 1,
+        utilisation,
+    };
+    let other = RealPool {
+        module: 702,
+        nodes: 9,
+        ..pool
+    };
+    link.status.set_real_pools(&[other, pool]);
+    link.status.set_real(Some(RealSummary::default()));
+    rig.run(0.01);
+    assert_eq!(rig.channels(node, "UTIL"), 2, "sync off: the simulation's");
+    rig.param(hub, "SYNC", 1.0);
+    rig.run(0.01);
+    assert_eq!(rig.channels(node, "UTIL"), 3);
+    let volts: Vec<f32> = (0..3).map(|ch| rig.out(node, "UTIL", ch)).collect();
+    assert_eq!(volts, [2.5, 5.0, 10.0]);
+    // Sync stops: the simulation's pool again.
+    link.status.set_real(None);
+    rig.run(0.01);
+    assert_eq!(rig.channels(node, "UTIL"), 2);
+}
+
+#[test]
+fn util_carries_the_real_clusters_summary_channels_while_synced() {
+    let (mut rig, hub, _, _) = Rig::basic();
+    let link = link(&rig, hub);
+    rig.param(hub, "SYNC", 1.0);
+    rig.run(0.1);
+    assert_eq!(rig.channels(hub, "UTIL"), 1);
+    link.status.set_real_channels(&[0.25, 0.0, 0.5, 2.0]);
+    link.status.set_real(Some(RealSummary::default()));
+    rig.run(0.01);
+    assert_eq!(rig.channels(hub, "UTIL"), 4);
+    let volts: Vec<f32> = (0..4).map(|ch| rig.out(hub, "UTIL", ch)).collect();
+    assert_eq!(volts, [2.5, 0.0, 5.0, 10.0], "clamped to 10 V");
+    // Sync off: mono again, the simulation's.
+    rig.param(hub, "SYNC", 0.0);
+    rig.run(0.01);
+    assert_eq!(rig.channels(hub, "UTIL"), 1);
 }

@@ -126,6 +126,10 @@ fn process_allocates_nothing_after_warm_up() {
     rig.modules[dep].module.set_rack_id(11);
     rig.modules[dep2].module.set_rack_id(12);
     rig.modules[node].module.set_rack_id(13);
+    rig.modules[job].module.set_rack_id(14);
+    rig.modules[qjob].module.set_rack_id(15);
+    rig.modules[cq1].module.set_rack_id(16);
+    rig.modules[forge].module.set_rack_id(17);
     rig.modules[node]
         .module
         .load(&serde_json::json!({"sync": {"cordon": true}}))
@@ -135,7 +139,7 @@ fn process_allocates_nothing_after_warm_up() {
         .live()
         .expect("a hub has a sync link");
     let mut sync_end = link.take_sync_end().expect("the sync end");
-    let mut handed_over = [0; 2];
+    let mut handed_over = [0; 3];
     rig.run(5.0);
     let sr = rig.sample_rate;
     let n = count_allocations(&mut rig, 30.0, |r, i| {
@@ -329,6 +333,7 @@ fn process_allocates_nothing_after_warm_up() {
         "sync saw {handed_over:?} desired changes"
     );
     assert!(handed_over[1] > 2, "sync saw {handed_over:?} node cordons");
+    assert!(handed_over[2] > 4, "sync saw {handed_over:?} Job creations");
     assert_eq!(n, 0, "process() allocated {n} times after warm-up");
     // Every model took part.
     let slugs: Vec<&str> = rig
@@ -350,7 +355,7 @@ fn live_sync_churn(
     r: &mut Rig,
     hub: usize,
     end: &mut kuberack_core::live::SyncEnd,
-    handed_over: &mut [usize; 2],
+    handed_over: &mut [usize; 3],
     i: usize,
 ) {
     use kuberack_core::live::{Change, MirrorKind, ObjectKind, Observed, RealSummary};
@@ -363,6 +368,9 @@ fn live_sync_churn(
             if matches!(change, Change::Apply(o) if o.key.kind == ObjectKind::Node) {
                 handed_over[1] += 1;
             }
+            if matches!(change, Change::Apply(o) if o.key.is_one_job()) {
+                handed_over[2] += 1;
+            }
         }
     }
     if i.is_multiple_of(3000) {
@@ -372,11 +380,29 @@ fn live_sync_churn(
             cpu_allocatable_m: 12_000,
             cpu_requested_m: (i as u64 / 3000) % 12_000,
         }));
+        // NODE 13's real pool: the hub shows it over the simulated one.
+        let mut utilisation = [0.0; kuberack_core::live::REAL_POOL_NODES];
+        utilisation[0] = (i % 7) as f32 / 7.0;
+        end.status.set_real_pools(&[kuberack_core::live::RealPool {
+            module: 13,
+            nodes: 1 + (i as u32 / 3000) % 3,
+            ready: 1,
+            cordoned: 0,
+            utilisation,
+        }]);
     }
     if i.is_multiple_of(1000) {
+        end.push_observed(Observed::of(MirrorKind::World(EventKind::PodScheduled), 11));
+        // A real Workload of the queued JOB admitted to its queue, then preempted.
+        let kind = if i.is_multiple_of(2000) {
+            EventKind::WorkloadAdmitted
+        } else {
+            EventKind::WorkloadPreempted
+        };
         end.push_observed(Observed {
-            kind: MirrorKind::World(EventKind::PodScheduled),
-            module: 11,
+            kind: MirrorKind::World(kind),
+            module: 15,
+            queue: 16,
         });
     }
 }

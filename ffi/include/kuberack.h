@@ -548,6 +548,18 @@ uint32_t kr_abi_version(void);
 int32_t kr_cluster_view(const struct KrModule *m, struct KrClusterView *out);
 
 /**
+ * Writes the desired objects of a patch (Rack's patch JSON, as `PatchManager::toJson`
+ * gives it) in `namespace`, and its topology ConfigMap, to `dir/kuberack.yaml`, creating
+ * `dir`. Returns NULL on success, else a NUL-terminated sentence saying what went wrong
+ * (release it with `kr_string_free`). Never panics across the ABI; not for the audio
+ * thread (it reads and writes files).
+ *
+ * # Safety
+ * Each argument is NULL or a NUL-terminated string alive for the call.
+ */
+char *kr_export_manifests(const char *patch_json, const char *namespace_, const char *dir);
+
+/**
  * Number of module models; valid model indices are `0..kr_model_count()`.
  */
 uint32_t kr_model_count(void);

@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 mod access;
+mod export;
 mod global;
 mod guard;
 mod json;
@@ -22,6 +23,7 @@ mod status_line;
 mod sync;
 mod view;
 
+pub use export::kr_export_manifests;
 pub use json::{kr_module_load_json, kr_module_save_json, kr_string_free};
 pub use models::{
     kr_model_count, kr_model_find, kr_model_info, kr_model_input, kr_model_light, kr_model_output,

@@ -5,6 +5,9 @@
 
 #include <cstdlib>
 
+#include <osdialog.h>
+#include <patch.hpp>
+
 namespace kuberack {
 
 using rack::math::Vec;
@@ -34,6 +37,7 @@ const char* const SYNC_NAMESPACE_KEY = "namespace";
 const char* const SYNC_CONTEXT_KEY = "context";
 const char* const SYNC_DELETE_KEY = "deleteOnStop";
 const char* const SYNC_MIRROR_KEY = "mirrorOnly";
+const char* const SYNC_SELECTOR_KEY = "selector";
 
 /** A menu text field for one string setting of live sync; Enter applies it and closes the
 menu. */
@@ -121,6 +125,10 @@ int currentChoice(const KrSettingInfo& s, json_t* currentJ) {
 }
 
 } // namespace
+
+/** Asks for a directory and writes the patch's manifests there (kuberack.yaml), as
+`kuberack export` does; says why in a message box when it cannot. UI thread only. */
+void exportManifests(const std::string& ns);
 
 KubeModuleWidget::KubeModuleWidget(KubeModel* model, KubeModule* module)
 	: kubeModel(model), kubeModule(module) {
@@ -345,6 +353,7 @@ void KubeModuleWidget::appendSyncMenu(rack::ui::Menu* menu) {
 	kr_string_free(text);
 	const std::string ns = syncString(settingsJ, SYNC_NAMESPACE_KEY);
 	const std::string context = syncString(settingsJ, SYNC_CONTEXT_KEY);
+	const std::string selector = syncString(settingsJ, SYNC_SELECTOR_KEY);
 	const bool deleteOnStop = syncFlag(settingsJ, SYNC_DELETE_KEY);
 	const bool mirrorOnly = syncFlag(settingsJ, SYNC_MIRROR_KEY);
 	if (settingsJ)
@@ -366,6 +375,13 @@ void KubeModuleWidget::appendSyncMenu(rack::ui::Menu* menu) {
 		ctxField->box.size.x = 200.f;
 		ctxField->setText(context);
 		sub->addChild(ctxField);
+		sub->addChild(rack::createMenuLabel("Pod label selector (empty: all pods)"));
+		SyncTextField* selField = new SyncTextField;
+		selField->handle = handle;
+		selField->key = SYNC_SELECTOR_KEY;
+		selField->box.size.x = 200.f;
+		selField->setText(selector);
+		sub->addChild(selField);
 		sub->addChild(new rack::ui::MenuSeparator);
 		sub->addChild(rack::createCheckMenuItem("Mirror only (write nothing)", "",
 			[=]() { return mirrorOnly; },
@@ -378,6 +394,31 @@ void KubeModuleWidget::appendSyncMenu(rack::ui::Menu* menu) {
 			[=]() { return deleteOnStop; },
 			[=]() { configureSync(handle, SYNC_DELETE_KEY, json_true()); }));
 	}));
+	menu->addChild(rack::createMenuItem("Export manifests…", "", [=]() { exportManifests(ns); }));
+}
+
+void exportManifests(const std::string& ns) {
+	char* dirC = osdialog_file(OSDIALOG_OPEN_DIR, NULL, NULL, NULL);
+	if (!dirC)
+		return;
+	const std::string dir = dirC;
+	std::free(dirC);
+	// The whole patch as Rack saves it, read on the UI thread; the export writes files, so
+	// it never runs on the audio thread.
+	json_t* patchJ = APP->patch->toJson();
+	char* patchText = patchJ ? json_dumps(patchJ, JSON_COMPACT) : NULL;
+	if (patchJ)
+		json_decref(patchJ);
+	char* error = kr_export_manifests(patchText, ns.c_str(), dir.c_str());
+	std::free(patchText);
+	if (error) {
+		WARN("KubeRack Cluster: export failed: %s", error);
+		const std::string message = std::string("KubeRack could not export the manifests: ") + error;
+		kr_string_free(error);
+		osdialog_message(OSDIALOG_WARNING, OSDIALOG_OK, message.c_str());
+		return;
+	}
+	INFO("KubeRack Cluster: manifests exported to %s/kuberack.yaml", dir.c_str());
 }
 
 void KubeModuleWidget::changeClusterSetting(const char* key, json_int_t value, const std::string& actionName) {

@@ -91,6 +91,22 @@ impl Coalescer {
             .min()
     }
 
+    /// Forgets an object whose write is done for good (a created Job): its entry would
+    /// otherwise be kept for the session.
+    pub fn forget(&mut self, key: &ObjectKey) {
+        if self.entries.get(key).is_some_and(|e| e.pending.is_none()) {
+            self.entries.remove(key);
+        }
+    }
+
+    /// Single Jobs (of JOB submissions and forges) with a creation waiting to be written.
+    pub fn pending_jobs(&self) -> usize {
+        self.entries
+            .iter()
+            .filter(|(k, e)| k.is_one_job() && e.pending.is_some())
+            .count()
+    }
+
     /// Changes replaced by a newer value before they were written.
     pub fn superseded(&self) -> u64 {
         self.superseded
@@ -182,6 +198,33 @@ mod tests {
         c.offer(apply(1, 3));
         c.retry(w[0]);
         assert_eq!(c.take_due(ms(600)), vec![apply(1, 3)]);
+    }
+
+    #[test]
+    fn written_jobs_are_forgotten_and_pending_ones_counted() {
+        let job = |n| {
+            Change::Apply(DesiredObject::job(
+                1,
+                n,
+                100,
+                64,
+                kuberack_core::live::DesiredJob::default(),
+            ))
+        };
+        let mut c = Coalescer::new(5.0);
+        c.offer(job(1));
+        c.offer(job(2));
+        c.offer(apply(1, 1));
+        assert_eq!(c.pending_jobs(), 2);
+        let due = c.take_due(ms(0));
+        assert_eq!(due.len(), 3);
+        assert_eq!(c.pending_jobs(), 0);
+        // A retried one is pending again and not forgotten.
+        c.retry(due[1]);
+        c.forget(&key_of(&due[1]));
+        c.forget(&key_of(&due[2]));
+        assert_eq!(c.pending_jobs(), 1);
+        assert_eq!(c.entries.len(), 2);
     }
 
     #[test]

@@ -29,10 +29,19 @@ pub struct SyncConfig {
     pub namespace: String,
     /// Watch only; write nothing at all.
     pub mirror_only: bool,
+    /// A label selector scoping the pods the mirror watches (`None`: every pod of the
+    /// namespace).
+    pub label_selector: Option<String>,
     /// On stop, delete the objects KubeRack created (default: leave them).
     pub delete_on_stop: bool,
     /// Writes per object per second at most (default 5).
     pub writes_per_second: f64,
+    /// The image of the pods of KubeRack's Jobs (default [`crate::manifest::JOB_IMAGE`]);
+    /// it must have `sleep` and `sh`.
+    pub job_image: String,
+    /// Job creations held at most while they cannot be written (more are dropped and
+    /// counted).
+    pub max_pending_jobs: usize,
     /// Seed of the backoff jitter.
     pub seed: u64,
     /// First retry delay.
@@ -52,8 +61,11 @@ impl SyncConfig {
             source,
             namespace: "kuberack".to_owned(),
             mirror_only: false,
+            label_selector: None,
             delete_on_stop: false,
             writes_per_second: 5.0,
+            job_image: crate::manifest::JOB_IMAGE.to_owned(),
+            max_pending_jobs: 256,
             seed: 0x6b75_6265_7261_636b,
             backoff_base: Duration::from_millis(250),
             backoff_cap: Duration::from_secs(30),

@@ -8,17 +8,20 @@ pub mod backoff;
 pub mod coalesce;
 pub mod config;
 pub mod errors;
+pub mod export;
+pub mod kueue;
 pub mod labels;
 pub mod manifest;
 pub mod mirror;
 pub mod summary;
 pub mod supervisor;
 pub mod worker;
+pub mod workloads;
 
 pub use config::{ClusterSource, SyncConfig};
 pub use kuberack_core::live::{
-    queues, Change, DesiredObject, HubEnd, LiveLink, MirrorKind, ObjectKey, ObjectKind, Observed,
-    RealSummary, Status, SyncEnd, SyncSettings, SyncState,
+    queues, Change, DesiredJob, DesiredObject, DesiredQueue, HubEnd, LiveLink, MirrorKind,
+    ObjectKey, ObjectKind, Observed, RealSummary, Status, SyncEnd, SyncSettings, SyncState,
 };
 pub use supervisor::Supervisor;
 pub use worker::{spawn, SyncThread};

@@ -26,6 +26,8 @@ pub struct PodFacts {
     /// The CPU it holds on its node, millicores: its effective request while bound and not
     /// finished (Succeeded or Failed), else 0.
     pub cpu_requested_m: u64,
+    /// spec.nodeName, empty while unbound.
+    pub node: String,
 }
 
 impl PodFacts {
@@ -62,6 +64,11 @@ impl PodFacts {
             } else {
                 0
             },
+            node: pod
+                .spec
+                .as_ref()
+                .and_then(|s| s.node_name.clone())
+                .unwrap_or_default(),
         }
     }
 }
@@ -119,6 +126,9 @@ pub struct NodeFacts {
     pub cordoned: bool,
     /// status.allocatable cpu, millicores.
     pub cpu_allocatable_m: u64,
+    /// The NODE module whose pool it is: the id in its `kuberack.io/module=node-<id>`
+    /// label (0: none).
+    pub pool: u64,
 }
 
 impl NodeFacts {
@@ -138,6 +148,14 @@ impl NodeFacts {
                 .and_then(|s| s.unschedulable)
                 .unwrap_or(false),
             cpu_allocatable_m: crate::summary::node_cpu_allocatable(node),
+            pool: node
+                .metadata
+                .labels
+                .as_ref()
+                .and_then(|l| l.get(crate::labels::MODULE_KEY))
+                .and_then(|tag| tag.strip_prefix("node-"))
+                .and_then(|id| id.parse().ok())
+                .unwrap_or(0),
         }
     }
 }

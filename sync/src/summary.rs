@@ -1,8 +1,11 @@
 //! The real cluster's capacity in a few numbers: nodes' allocatable CPU and pods' effective
 //! CPU requests, read off the objects the watchers see.
 
+use crate::mirror::{NodeFacts, PodFacts};
 use k8s_openapi::api::core::v1::{Container, Node, Pod};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use kuberack_core::live::{RealPool, MAX_REAL_POOLS, SUMMARY_CHANNELS};
+use std::collections::{BTreeMap, HashMap};
 
 /// A CPU quantity in millicores: `250m`, `2`, `1.5`, `2k`; `None` when unreadable.
 pub fn cpu_millis(q: &str) -> Option<u64> {
@@ -51,6 +54,95 @@ pub fn pod_cpu_request(pod: &Pod) -> u64 {
         .max()
         .unwrap_or(0);
     sum.max(init) + cpu_of(spec.overhead.as_ref())
+}
+
+/// The real nodes of each NODE module (labelled `kuberack.io/module=node-<id>`), by module
+/// id, at most [`MAX_REAL_POOLS`]: their count, Ready and cordoned ones, and for the first
+/// [`kuberack_core::live::REAL_POOL_NODES`] by name the CPU the watched pods request on each over its allocatable
+/// CPU.
+pub fn real_pools(
+    nodes: &HashMap<String, NodeFacts>,
+    pods: &HashMap<String, PodFacts>,
+) -> Vec<RealPool> {
+    let mut requested: HashMap<&str, u64> = HashMap::new();
+    for pod in pods.values().filter(|p| !p.node.is_empty()) {
+        *requested.entry(pod.node.as_str()).or_default() += pod.cpu_requested_m;
+    }
+    let mut by_pool: BTreeMap<u64, Vec<(&String, &NodeFacts)>> = BTreeMap::new();
+    for (name, node) in nodes.iter().filter(|(_, n)| n.pool != 0) {
+        by_pool.entry(node.pool).or_default().push((name, node));
+    }
+    by_pool
+        .into_iter()
+        .take(MAX_REAL_POOLS)
+        .map(|(module, mut members)| {
+            members.sort_by_key(|&(name, _)| name);
+            let mut pool = RealPool {
+                module,
+                nodes: members.len().min(u32::MAX as usize) as u32,
+                ..RealPool::default()
+            };
+            for (_, node) in &members {
+                pool.ready += u32::from(node.ready);
+                pool.cordoned += u32::from(node.cordoned);
+            }
+            for (u, (name, node)) in pool.utilisation.iter_mut().zip(&members) {
+                let used = requested.get(name.as_str()).copied().unwrap_or(0);
+                *u = if node.cpu_allocatable_m == 0 {
+                    0.0
+                } else {
+                    (used as f64 / node.cpu_allocatable_m as f64).min(1.0) as f32
+                };
+            }
+            pool
+        })
+        .collect()
+}
+
+/// The real cluster on the hub's UTIL cable, each channel 0..1: channel 1 the CPU the
+/// watched pods request over all nodes' allocatable CPU; channels 2..16 the nodes in order
+/// of name, cut into as many contiguous groups as there are channels left (at most 15, one
+/// node each on a small cluster), each group's requested over its allocatable CPU. Empty
+/// without nodes.
+pub fn cluster_channels(
+    nodes: &HashMap<String, NodeFacts>,
+    pods: &HashMap<String, PodFacts>,
+) -> Vec<f32> {
+    if nodes.is_empty() {
+        return Vec::new();
+    }
+    let mut requested: HashMap<&str, u64> = HashMap::new();
+    let mut total_requested = 0u64;
+    for pod in pods.values() {
+        total_requested = total_requested.saturating_add(pod.cpu_requested_m);
+        if !pod.node.is_empty() {
+            *requested.entry(pod.node.as_str()).or_default() += pod.cpu_requested_m;
+        }
+    }
+    let ratio = |used: u64, alloc: u64| {
+        if alloc == 0 {
+            0.0
+        } else {
+            (used as f64 / alloc as f64).min(1.0) as f32
+        }
+    };
+    let mut names: Vec<&String> = nodes.keys().collect();
+    names.sort();
+    let total_alloc = nodes
+        .values()
+        .fold(0u64, |a, n| a.saturating_add(n.cpu_allocatable_m));
+    let mut channels = vec![ratio(total_requested, total_alloc)];
+    let groups = names.len().min(SUMMARY_CHANNELS - 1);
+    for g in 0..groups {
+        let (from, to) = (g * names.len() / groups, (g + 1) * names.len() / groups);
+        let (mut used, mut alloc) = (0u64, 0u64);
+        for name in &names[from..to] {
+            used = used.saturating_add(requested.get(name.as_str()).copied().unwrap_or(0));
+            alloc = alloc.saturating_add(nodes[*name].cpu_allocatable_m);
+        }
+        channels.push(ratio(used, alloc));
+    }
+    channels
 }
 
 #[cfg(test)]
@@ -120,5 +212,76 @@ mod tests {
         };
         assert_eq!(node_cpu_allocatable(&node), 3800);
         assert_eq!(node_cpu_allocatable(&Node::default()), 0);
+    }
+
+    #[test]
+    fn real_pools_gather_each_nodes_labelled_nodes_and_their_requests() {
+        let node = |pool, ready, alloc| NodeFacts {
+            ready,
+            cordoned: !ready,
+            cpu_allocatable_m: alloc,
+            pool,
+        };
+        let pod = |node: &str, cpu| PodFacts {
+            cpu_requested_m: cpu,
+            node: node.to_owned(),
+            ..PodFacts::default()
+        };
+        let nodes = HashMap::from([
+            ("b".to_owned(), node(7, true, 4000)),
+            ("a".to_owned(), node(7, false, 2000)),
+            ("c".to_owned(), node(0, true, 8000)),
+            ("d".to_owned(), node(3, true, 0)),
+        ]);
+        let pods = HashMap::from([
+            ("p1".to_owned(), pod("a", 500)),
+            ("p2".to_owned(), pod("a", 500)),
+            ("p3".to_owned(), pod("b", 5000)),
+            ("p4".to_owned(), pod("", 700)),
+            ("p5".to_owned(), pod("d", 100)),
+        ]);
+        let pools = real_pools(&nodes, &pods);
+        assert_eq!(pools.iter().map(|p| p.module).collect::<Vec<_>>(), [3, 7]);
+        let seven = pools[1];
+        assert_eq!((seven.nodes, seven.ready, seven.cordoned), (2, 1, 1));
+        // By node name: a (1000 of 2000), then b (over its allocatable: capped).
+        assert_eq!(&seven.utilisation[..3], &[0.5, 1.0, 0.0]);
+        assert_eq!(pools[0].utilisation[0], 0.0, "no allocatable CPU");
+    }
+
+    #[test]
+    fn the_cluster_is_summarised_on_sixteen_channels() {
+        let node = |alloc| NodeFacts {
+            ready: true,
+            cpu_allocatable_m: alloc,
+            ..NodeFacts::default()
+        };
+        let pod = |node: &str, cpu| PodFacts {
+            cpu_requested_m: cpu,
+            node: node.to_owned(),
+            ..PodFacts::default()
+        };
+        assert!(cluster_channels(&HashMap::new(), &HashMap::new()).is_empty());
+        // Three nodes: the total, then one channel each, by name.
+        let nodes = HashMap::from([
+            ("c".to_owned(), node(1000)),
+            ("a".to_owned(), node(1000)),
+            ("b".to_owned(), node(2000)),
+        ]);
+        let pods = HashMap::from([
+            ("p".to_owned(), pod("b", 1000)),
+            ("q".to_owned(), pod("a", 1000)),
+        ]);
+        assert_eq!(cluster_channels(&nodes, &pods), [0.5, 1.0, 0.5, 0.0]);
+        // 1000 nodes: 16 channels, each group about 67 nodes, the busy one in the first.
+        let nodes: HashMap<String, NodeFacts> = (0..1000)
+            .map(|i| (format!("n{i:04}"), node(1000)))
+            .collect();
+        let pods = HashMap::from([("p".to_owned(), pod("n0000", 1000))]);
+        let ch = cluster_channels(&nodes, &pods);
+        assert_eq!(ch.len(), SUMMARY_CHANNELS);
+        assert!((ch[0] - 0.001).abs() < 1e-6);
+        assert!((ch[1] - 1.0 / 66.0).abs() < 1e-6, "{}", ch[1]);
+        assert!(ch[2..].iter().all(|&c| c == 0.0));
     }
 }

@@ -56,6 +56,7 @@ impl Supervisor {
         let mut config = SyncConfig::new(source);
         config.namespace = settings.namespace;
         config.mirror_only = settings.mirror_only;
+        config.label_selector = (!settings.selector.is_empty()).then_some(settings.selector);
         config.delete_on_stop = settings.delete_on_stop;
         (self.tune)(&mut config);
         config

@@ -10,6 +10,7 @@ use crate::manifest;
 use crate::mirror::{module_of, node_transitions, pod_transitions, NodeFacts, PodFacts};
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
 use kube::runtime::{watcher, WatchStreamExt};
@@ -23,6 +24,9 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+mod kueue_writes;
+mod workload_watch;
 
 /// The running sync thread.
 pub struct SyncThread {
@@ -131,7 +135,7 @@ async fn run(config: &SyncConfig, end: &mut SyncEnd) {
         idle(config, end, &mut state, delay).await;
     }
     if let (true, false, Some(client)) = (config.delete_on_stop, config.mirror_only, last_client) {
-        if let Err(f) = delete_managed(config, client).await {
+        if let Err(f) = delete_managed(config, client, status.kueue_found()).await {
             report(&status, SyncState::Error, f.text);
         }
     }
@@ -143,7 +147,7 @@ async fn run(config: &SyncConfig, end: &mut SyncEnd) {
 async fn idle(config: &SyncConfig, end: &mut SyncEnd, state: &mut Desired, delay: Duration) {
     let until = Instant::now() + delay;
     while Instant::now() < until && !end.status.stop_requested() {
-        state.drain(end, config.mirror_only);
+        state.drain(end, config);
         tokio::time::sleep(config.poll_period).await;
     }
 }
@@ -208,7 +212,13 @@ async fn connect(config: &SyncConfig, status: &Status) -> Result<Client, Failure
         client.list_api_groups(),
     )
     .await?;
-    status.set_kueue(groups.groups.iter().any(|g| g.name == "kueue.x-k8s.io"));
+    let kueue = groups.groups.iter().any(|g| {
+        g.name == crate::kueue::GROUP
+            && g.versions
+                .iter()
+                .any(|v| v.version == crate::kueue::VERSION)
+    });
+    status.set_kueue(kueue);
     let ns = &config.namespace;
     let namespaces: Api<Namespace> = Api::all(client.clone());
     let get = Request {
@@ -257,11 +267,17 @@ struct Desired {
 }
 
 impl Desired {
-    fn drain(&mut self, end: &mut SyncEnd, mirror_only: bool) {
+    fn drain(&mut self, end: &mut SyncEnd, config: &SyncConfig) {
         while let Some(change) = end.pop_desired() {
-            if !mirror_only {
-                self.coalescer.offer(change);
+            if config.mirror_only {
+                continue;
             }
+            let new_job = matches!(change, Change::Apply(obj) if obj.key.is_one_job());
+            if new_job && self.coalescer.pending_jobs() >= config.max_pending_jobs {
+                end.status.count_dropped_job();
+                continue;
+            }
+            self.coalescer.offer(change);
         }
     }
 
@@ -275,6 +291,8 @@ impl Desired {
 enum Part {
     Writes,
     Guard,
+    Kueue,
+    Workloads,
     Pods,
     Nodes,
 }
@@ -291,6 +309,11 @@ struct Session<'a> {
     /// Both watchers have listed once: the capacity summary is complete.
     pods_listed: bool,
     nodes_listed: bool,
+    /// Shared Kueue objects (flavors, priority classes) already written this session.
+    kueue_shared: BTreeSet<String>,
+    workloads: HashMap<String, crate::workloads::WorkloadFacts>,
+    workloads_relisted: Option<HashSet<String>>,
+    workloads_listed: bool,
 }
 
 impl<'a> Session<'a> {
@@ -306,6 +329,10 @@ impl<'a> Session<'a> {
             nodes_relisted: None,
             pods_listed: false,
             nodes_listed: false,
+            kueue_shared: BTreeSet::new(),
+            workloads: HashMap::new(),
+            workloads_relisted: None,
+            workloads_listed: false,
         }
     }
 
@@ -314,12 +341,15 @@ impl<'a> Session<'a> {
         let ns = &self.config.namespace;
         let pods_api: Api<Pod> = Api::namespaced(self.client.clone(), ns);
         let nodes_api: Api<Node> = Api::all(self.client.clone());
-        let mut pods = watcher(pods_api, watcher::Config::default())
-            .default_backoff()
-            .boxed();
+        let mut scope = watcher::Config::default();
+        if let Some(selector) = &self.config.label_selector {
+            scope = scope.labels(selector);
+        }
+        let mut pods = watcher(pods_api, scope).default_backoff().boxed();
         let mut nodes = watcher(nodes_api, watcher::Config::default())
             .default_backoff()
             .boxed();
+        let mut workloads = self.workload_events();
         let mut ticker = tokio::time::interval(self.config.poll_period);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         self.refresh_state();
@@ -329,7 +359,7 @@ impl<'a> Session<'a> {
                     if self.status.stop_requested() {
                         return Ok(());
                     }
-                    state.drain(end, self.config.mirror_only);
+                    state.drain(end, self.config);
                     self.write_due(state).await?;
                 }
                 Some(ev) = pods.next() => {
@@ -340,6 +370,7 @@ impl<'a> Session<'a> {
                     self.on_node(end, ev);
                     self.publish_real();
                 }
+                Some(ev) = workloads.next() => self.on_workload(end, ev),
             }
         }
     }
@@ -363,6 +394,10 @@ impl<'a> Session<'a> {
         for pod in self.pods.values() {
             real.cpu_requested_m = real.cpu_requested_m.saturating_add(pod.cpu_requested_m);
         }
+        self.status
+            .set_real_pools(&crate::summary::real_pools(&self.nodes, &self.pods));
+        self.status
+            .set_real_channels(&crate::summary::cluster_channels(&self.nodes, &self.pods));
         self.status.set_real(Some(real));
     }
 
@@ -393,7 +428,8 @@ impl<'a> Session<'a> {
         if now < state.writes_held_until {
             return Ok(());
         }
-        for change in state.coalescer.take_due(now) {
+        let mut due = state.coalescer.take_due(now).into_iter();
+        while let Some(change) = due.next() {
             let key = match change {
                 Change::Apply(obj) => obj.key,
                 Change::Remove(key) => key,
@@ -403,6 +439,9 @@ impl<'a> Session<'a> {
                     for _ in 0..written {
                         self.status.count_write();
                     }
+                    if key.is_one_job() {
+                        state.coalescer.forget(&key);
+                    }
                     state.write_backoff.reset();
                     state.refused.remove(&key);
                     self.set_health(Part::Writes, Ok(()));
@@ -410,8 +449,13 @@ impl<'a> Session<'a> {
                 Err(Refusal::Guard(f)) => {
                     self.status.count_refused();
                     // A refused apply stays on the light until the module goes away; a refused
-                    // delete leaves the foreign object alone and is done.
-                    if matches!(change, Change::Apply(_)) {
+                    // delete, or a Job's refused creation, leaves the foreign object alone and
+                    // is done.
+                    let job = key.is_one_job();
+                    if job {
+                        state.coalescer.forget(&key);
+                    }
+                    if matches!(change, Change::Apply(_)) && !job {
                         state.refused.insert(key);
                         self.set_health(Part::Guard, Err(f));
                     } else {
@@ -420,7 +464,10 @@ impl<'a> Session<'a> {
                     }
                 }
                 Err(Refusal::Failed(f)) => {
-                    state.coalescer.retry(change);
+                    // This change and the ones not tried yet wait for the backoff.
+                    for unwritten in std::iter::once(change).chain(due) {
+                        state.coalescer.retry(unwritten);
+                    }
                     state.writes_held_until = now + state.write_backoff.next_delay();
                     if f.reconnect {
                         return Err(f);
@@ -437,7 +484,11 @@ impl<'a> Session<'a> {
     }
 
     /// Writes one change; `Ok` holds the number of write requests the server accepted.
-    async fn write(&self, change: Change, known: &mut BTreeSet<ObjectKey>) -> Result<u32, Refusal> {
+    async fn write(
+        &mut self,
+        change: Change,
+        known: &mut BTreeSet<ObjectKey>,
+    ) -> Result<u32, Refusal> {
         let key = match change {
             Change::Apply(obj) => obj.key,
             Change::Remove(key) => key,
@@ -447,7 +498,104 @@ impl<'a> Session<'a> {
             (ObjectKind::Node, Change::Apply(obj)) => self.cordon_nodes(&obj).await,
             // A NODE gone, or its "Sync cordon" off: its real nodes stay as they are.
             (ObjectKind::Node, Change::Remove(_)) => Ok(0),
+            // A JOB or ENCHANTMENT as a member: nothing to write until it leaves.
+            (ObjectKind::Job | ObjectKind::Enchantment, Change::Apply(_)) if key.index == 0 => {
+                Ok(0)
+            }
+            (ObjectKind::Job | ObjectKind::Enchantment, Change::Apply(obj)) => {
+                self.create_job(&obj).await
+            }
+            (ObjectKind::Job | ObjectKind::Enchantment, Change::Remove(key)) => {
+                self.delete_jobs(&key).await
+            }
+            (ObjectKind::ClusterQueue, _) => self.write_queue(change).await,
         }
+    }
+
+    /// Creates the Job of one submission. One of that name already there (an earlier
+    /// session's, or the patch was reloaded and its counts restarted) is replaced when it
+    /// has finished and KubeRack made it; one still running is kept as this submission.
+    async fn create_job(&mut self, obj: &DesiredObject) -> Result<u32, Refusal> {
+        let ns = &self.config.namespace;
+        let t = self.config.request_timeout;
+        let api: Api<Job> = Api::namespaced(self.client.clone(), ns);
+        let name = obj.key.name();
+        let req = |verb| Request {
+            verb,
+            resource: "jobs.batch",
+            namespace: ns,
+        };
+        let mut written = 0;
+        let existing = call(req("get"), t, api.get_opt(&name))
+            .await
+            .map_err(Refusal::Failed)?;
+        if let Some(old) = existing {
+            guarded("Job", &name, old.metadata.labels.as_ref())?;
+            if !job_finished(&old) {
+                eprintln!("kuberack-sync: Job {name} exists and has not finished: kept");
+                return Ok(0);
+            }
+            call(
+                req("delete"),
+                t,
+                api.delete(&name, &DeleteParams::background()),
+            )
+            .await
+            .map_err(Refusal::Failed)?;
+            written += 1;
+        }
+        let kueue = self.status.kueue_found();
+        if obj.job.queue != 0 && !kueue {
+            self.kueue_missing(&format!("Job {name} is created unsuspended"));
+        }
+        let body = manifest::job(ns, obj, kueue, &self.config.job_image);
+        let params = PatchParams::apply(FIELD_MANAGER);
+        call(
+            req("patch"),
+            t,
+            api.patch(&name, &params, &Patch::Apply(body)),
+        )
+        .await
+        .map_err(Refusal::Failed)?;
+        Ok(written + 1)
+    }
+
+    /// Deletes the Jobs of a JOB or ENCHANTMENT that left (or the one Job of `key`), with
+    /// their pods.
+    async fn delete_jobs(&self, key: &ObjectKey) -> Result<u32, Refusal> {
+        let ns = &self.config.namespace;
+        let t = self.config.request_timeout;
+        let api: Api<Job> = Api::namespaced(self.client.clone(), ns);
+        let req = |verb| Request {
+            verb,
+            resource: "jobs.batch",
+            namespace: ns,
+        };
+        let selector = format!("{MANAGED_SELECTOR},{MODULE_KEY}={}", key.tag());
+        let jobs = call(
+            req("list"),
+            t,
+            api.list(&ListParams::default().labels(&selector)),
+        )
+        .await
+        .map_err(Refusal::Failed)?;
+        let mut written = 0;
+        for job in jobs.items {
+            let name = job.metadata.name.clone().unwrap_or_default();
+            if key.index != 0 && name != key.name() {
+                continue;
+            }
+            guarded("Job", &name, job.metadata.labels.as_ref())?;
+            call(
+                req("delete"),
+                t,
+                api.delete(&name, &DeleteParams::background()),
+            )
+            .await
+            .map_err(Refusal::Failed)?;
+            written += 1;
+        }
+        Ok(written)
     }
 
     /// Cordons or uncordons the real nodes labelled with the NODE module's tag and KubeRack's
@@ -563,7 +711,7 @@ impl<'a> Session<'a> {
         self.set_health(Part::Pods, Ok(()));
         let mut emit = |old: Option<&PodFacts>, new: Option<&PodFacts>, module: u64| {
             pod_transitions(old, new, |kind| {
-                end.push_observed(Observed { kind, module })
+                end.push_observed(Observed::of(kind, module))
             });
         };
         match ev {
@@ -612,9 +760,7 @@ impl<'a> Session<'a> {
         };
         self.set_health(Part::Nodes, Ok(()));
         let mut emit = |old: Option<&NodeFacts>, new: Option<&NodeFacts>| {
-            node_transitions(old, new, |kind| {
-                end.push_observed(Observed { kind, module: 0 })
-            });
+            node_transitions(old, new, |kind| end.push_observed(Observed::of(kind, 0)));
         };
         match ev {
             watcher::Event::Init => self.nodes_relisted = Some(HashSet::new()),
@@ -691,14 +837,49 @@ fn watch_failure(req: Request<'_>, err: &watcher::Error) -> Failure {
     }
 }
 
-/// Deletes every Deployment in the namespace that carries KubeRack's label.
-async fn delete_managed(config: &SyncConfig, client: Client) -> Result<(), Failure> {
+/// Whether a Job has finished: its Complete or Failed condition is True.
+fn job_finished(job: &Job) -> bool {
+    let conditions = job.status.as_ref().and_then(|s| s.conditions.as_ref());
+    conditions.is_some_and(|cs| {
+        cs.iter()
+            .any(|c| (c.type_ == "Complete" || c.type_ == "Failed") && c.status == "True")
+    })
+}
+
+/// Deletes every Deployment and Job in the namespace that carries KubeRack's label (Jobs
+/// with their pods).
+async fn delete_managed(
+    config: &SyncConfig,
+    client: Client,
+    kueue_found: bool,
+) -> Result<(), Failure> {
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), &config.namespace);
+    delete_labelled(config, deployments, "deployments.apps", "Deployment").await?;
+    let jobs: Api<Job> = Api::namespaced(client.clone(), &config.namespace);
+    delete_labelled(config, jobs, "jobs.batch", "Job").await?;
+    if kueue_found {
+        kueue_writes::delete_managed_kueue(client, &config.namespace, config.request_timeout)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Deletes every object of `api` in the namespace that carries KubeRack's label, in the
+/// background (dependents by the garbage collector).
+async fn delete_labelled<K>(
+    config: &SyncConfig,
+    api: Api<K>,
+    resource: &str,
+    kind: &str,
+) -> Result<(), Failure>
+where
+    K: kube::Resource + Clone + std::fmt::Debug + serde::de::DeserializeOwned,
+{
     let ns = &config.namespace;
     let t = config.request_timeout;
-    let api: Api<Deployment> = Api::namespaced(client, ns);
     let req = |verb| Request {
         verb,
-        resource: "deployments.apps",
+        resource,
         namespace: ns,
     };
     let list = call(
@@ -708,18 +889,14 @@ async fn delete_managed(config: &SyncConfig, client: Client) -> Result<(), Failu
     )
     .await?;
     for d in list.items {
-        let name = d.metadata.name.clone().unwrap_or_default();
-        if guard(
-            "Deployment",
-            &name,
-            Some(d.metadata.labels.as_ref().unwrap_or(&BTreeMap::new())),
-        )
-        .is_ok()
-        {
+        let meta = d.meta();
+        let name = meta.name.clone().unwrap_or_default();
+        let empty = BTreeMap::new();
+        if guard(kind, &name, Some(meta.labels.as_ref().unwrap_or(&empty))).is_ok() {
             call(
                 req("delete"),
                 t,
-                api.delete(&name, &DeleteParams::default()),
+                api.delete(&name, &DeleteParams::background()),
             )
             .await?;
         }

@@ -1,12 +1,17 @@
 //! The sync thread against a real cluster, when KUBERACK_TEST_KUBECONFIG names a kubeconfig
-//! of a disposable cluster: scale by server-side apply, the label guard, and delete on
-//! toggle-off, in a fresh namespace that is deleted afterwards. Without it, one line says so.
+//! of a disposable cluster: scale by server-side apply, the label guard, a JOB submission's
+//! Job, and delete on toggle-off, in a fresh namespace that is deleted afterwards. Without
+//! it, one line says so.
 
 use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, DeleteParams, PostParams};
+use kube::api::{Api, DeleteParams, DynamicObject, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use kuberack_sync::{queues, spawn, ClusterSource, DesiredObject, SyncConfig};
+use kuberack_sync::kueue::KueueKind;
+use kuberack_sync::{
+    queues, spawn, Change, ClusterSource, DesiredJob, DesiredObject, DesiredQueue, SyncConfig,
+};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
@@ -57,6 +62,7 @@ fn sync_against_a_real_cluster() {
     });
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), &ns);
     let namespaces: Api<Namespace> = Api::all(client.clone());
+    let jobs: Api<Job> = Api::namespaced(client.clone(), &ns);
 
     let (mut hub, end) = queues(64, 4);
     let thread = spawn(config, end).unwrap();
@@ -83,10 +89,44 @@ fn sync_against_a_real_cluster() {
             let status = hub.status.clone();
             assert!(until(async || status.refused() > 0).await);
             assert_eq!(replicas(&deployments, "deployment-7").await, Some(1));
+            // A JOB submission becomes a Job that runs to completion (no queue: Kueue or
+            // not, it starts at once).
+            let spec = DesiredJob {
+                parallelism: 1,
+                completions: 1,
+                duration_ms: 500,
+                ..DesiredJob::default()
+            };
+            assert!(hub.push(Change::Apply(DesiredObject::job(3, 1, 10, 16, spec))));
+            let complete = async || {
+                let job = jobs.get_opt("job-3-1").await.ok().flatten();
+                job.and_then(|j| j.status?.succeeded) == Some(1)
+            };
+            assert!(until(complete).await, "job-3-1 did not complete");
+            // Where Kueue is installed, a CLUSTERQUEUE becomes a ClusterQueue and LocalQueue.
+            if hub.status.kueue_found() {
+                let queue = DesiredObject::cluster_queue(4, 1000, 512, DesiredQueue::default());
+                hub.publish(&[dep(1, 3), dep(7, 5), Some(queue)]);
+                let resource = KueueKind::LocalQueue.api_resource();
+                let local: Api<DynamicObject> = Api::namespaced_with(client.clone(), &ns, &resource);
+                assert!(until(async || local.get_opt("clusterqueue-4").await.ok().flatten().is_some()).await);
+            }
         })
     }));
     thread.stop().unwrap();
     let after = rt.block_on(async {
+        let resource = KueueKind::ClusterQueue.api_resource();
+        let queues: Api<DynamicObject> = Api::all_with(client.clone(), &resource);
+        let queue_left = queues.get_opt("clusterqueue-4").await.ok().flatten();
+        assert!(
+            queue_left.is_none(),
+            "toggle-off with delete removes the ClusterQueue"
+        );
+        let job_left = jobs.get_opt("job-3-1").await.unwrap();
+        assert!(
+            job_left.is_none(),
+            "toggle-off with delete removes the Job too"
+        );
         let mine = deployments.get_opt("deployment-1").await.unwrap();
         let theirs = deployments.get_opt("deployment-7").await.unwrap();
         let _ = namespaces.delete(&ns, &DeleteParams::default()).await;

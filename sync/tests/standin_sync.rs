@@ -6,7 +6,8 @@ mod standin;
 use kuberack_core::world::events::EventKind;
 use kuberack_sync::mirror::MirrorKind;
 use kuberack_sync::{
-    queues, spawn, ClusterSource, DesiredObject, HubEnd, SyncConfig, SyncState, SyncThread,
+    queues, spawn, Change, ClusterSource, DesiredJob, DesiredObject, DesiredQueue, HubEnd,
+    ObjectKind, SyncConfig, SyncState, SyncThread,
 };
 use serde_json::{json, Value};
 use standin::{Faults, Recorded, StandIn};
@@ -571,4 +572,554 @@ fn real_nodes_and_requested_cpu_are_summarised_for_the_hub() {
     assert_eq!(hub.status.real().unwrap().cpu_requested_m, 500);
     thread.stop().unwrap();
     assert_eq!(hub.status.real(), None, "forgotten when sync stops");
+}
+
+fn job_spec(queue: u64) -> DesiredJob {
+    DesiredJob {
+        parallelism: 2,
+        completions: 3,
+        duration_ms: 1500,
+        backoff_limit: 1,
+        deadline_s: 0,
+        on_failure: false,
+        fails: false,
+        queue,
+        priority_class: 0,
+    }
+}
+
+fn submit(hub: &mut HubEnd, module: u64, n: u32, queue: u64) {
+    let job = DesiredObject::job(module, n, 200, 32, job_spec(queue));
+    assert!(hub.push(Change::Apply(job)));
+}
+
+fn job_path(name: &str) -> String {
+    format!("/apis/batch/v1/namespaces/{NS}/jobs/{name}")
+}
+
+fn requests<'a>(log: &'a [Recorded], method: &str, path: &str) -> Vec<&'a Recorded> {
+    log.iter()
+        .filter(|r| r.method == method && r.path == path)
+        .collect()
+}
+
+#[test]
+fn job_submissions_become_suspended_jobs_for_kueue() {
+    let api = StandIn::start();
+    api.set_faults(Faults {
+        kueue: true,
+        ..Faults::default()
+    });
+    let (mut hub, thread) = start(config(api.url()));
+    assert!(wait_state(&hub, SyncState::Synced));
+    submit(&mut hub, 4, 1, 9);
+    submit(&mut hub, 4, 2, 0);
+    assert!(
+        api.wait_for(WAIT, |l| !requests(l, "PATCH", &job_path("job-4-2"))
+            .is_empty())
+    );
+    let log = api.log();
+    let apply = requests(&log, "PATCH", &job_path("job-4-1"))[0];
+    assert_eq!(apply.content_type, "application/apply-patch+yaml");
+    assert_eq!(
+        apply.query.get("fieldManager").map(String::as_str),
+        Some("kuberack")
+    );
+    let queued = api.object("jobs", NS, "job-4-1").unwrap();
+    assert_eq!(queued["spec"]["suspend"], true, "Kueue unsuspends it");
+    assert_eq!(
+        queued["metadata"]["labels"]["kueue.x-k8s.io/queue-name"],
+        "clusterqueue-9"
+    );
+    assert_eq!(queued["metadata"]["labels"]["kuberack.io/module"], "job-4");
+    assert_eq!(queued["spec"]["parallelism"], 2);
+    assert_eq!(queued["spec"]["completions"], 3);
+    // A Job without a queue starts at once.
+    let plain = api.object("jobs", NS, "job-4-2").unwrap();
+    assert_eq!(plain["spec"]["suspend"], false);
+    assert!(plain["metadata"]["labels"]["kueue.x-k8s.io/queue-name"].is_null());
+    // Each submission is created once, whatever the write cap.
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(requests(&api.log(), "PATCH", &job_path("job-4-1")).len(), 1);
+    assert!(wait_state(&hub, SyncState::Synced));
+    thread.stop().unwrap();
+}
+
+#[test]
+fn without_kueue_queued_jobs_run_at_once_and_the_light_says_so() {
+    let api = StandIn::start();
+    let (mut hub, thread) = start(config(api.url()));
+    assert!(wait_state(&hub, SyncState::Synced));
+    submit(&mut hub, 4, 1, 9);
+    assert!(
+        api.wait_for(WAIT, |l| !requests(l, "PATCH", &job_path("job-4-1"))
+            .is_empty())
+    );
+    let job = api.object("jobs", NS, "job-4-1").unwrap();
+    assert_eq!(job["spec"]["suspend"], false, "nothing would unsuspend it");
+    assert_eq!(
+        job["metadata"]["labels"]["kueue.x-k8s.io/queue-name"],
+        "clusterqueue-9"
+    );
+    assert!(wait_state(&hub, SyncState::Degraded));
+    let err = hub.status.last_error();
+    assert!(err.contains("Kueue") && err.contains("not found"), "{err}");
+    thread.stop().unwrap();
+}
+
+fn job_object(name: &str, labels: Value, finished: bool) -> Value {
+    let conditions = if finished {
+        json!([{"type": "Complete", "status": "True"}])
+    } else {
+        json!([])
+    };
+    json!({"apiVersion": "batch/v1", "kind": "Job",
+           "metadata": {"name": name, "namespace": NS, "labels": labels},
+           "spec": {"completions": 1},
+           "status": {"conditions": conditions}})
+}
+
+#[test]
+fn jobs_of_the_same_name_are_replaced_when_finished_kept_when_running_refused_when_foreign() {
+    let api = StandIn::start();
+    let ours = json!({"app.kubernetes.io/managed-by": "kuberack", "kuberack.io/module": "job-4"});
+    api.put("jobs", NS, job_object("job-4-1", ours.clone(), true));
+    api.put("jobs", NS, job_object("job-4-2", ours, false));
+    api.put(
+        "jobs",
+        NS,
+        job_object("job-4-3", json!({"app": "theirs"}), true),
+    );
+    let (mut hub, thread) = start(config(api.url()));
+    for n in 1..=3 {
+        submit(&mut hub, 4, n, 0);
+    }
+    assert!(
+        api.wait_for(WAIT, |l| !requests(l, "PATCH", &job_path("job-4-1"))
+            .is_empty())
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let log = api.log();
+    // The finished one was deleted with its pods, then created anew.
+    let delete = requests(&log, "DELETE", &job_path("job-4-1"));
+    assert_eq!(delete.len(), 1);
+    assert_eq!(body(delete[0])["propagationPolicy"], "Background");
+    assert_eq!(
+        api.object("jobs", NS, "job-4-1").unwrap()["spec"]["parallelism"],
+        2
+    );
+    // The running one is left as it is, the foreign one never touched.
+    for name in ["job-4-2", "job-4-3"] {
+        assert!(
+            requests(&log, "PATCH", &job_path(name)).is_empty(),
+            "{name}"
+        );
+        assert!(
+            requests(&log, "DELETE", &job_path(name)).is_empty(),
+            "{name}"
+        );
+    }
+    assert_eq!(hub.status.refused(), 1);
+    assert!(hub
+        .status
+        .last_error()
+        .contains("refusing to modify Job/job-4-3"));
+    thread.stop().unwrap();
+}
+
+#[test]
+fn a_job_module_leaving_deletes_its_jobs_and_toggle_off_deletes_when_asked() {
+    for delete_on_stop in [false, true] {
+        let api = StandIn::start();
+        let mut c = config(api.url());
+        c.delete_on_stop = delete_on_stop;
+        let (mut hub, thread) = start(c);
+        hub.publish(&[
+            Some(DesiredObject::job_owner(4)),
+            Some(DesiredObject::job_owner(5)),
+        ]);
+        submit(&mut hub, 4, 1, 0);
+        submit(&mut hub, 4, 2, 0);
+        submit(&mut hub, 5, 1, 0);
+        assert!(
+            api.wait_for(WAIT, |l| !requests(l, "PATCH", &job_path("job-5-1"))
+                .is_empty())
+        );
+        // JOB 4 leaves the hub: its Jobs go, JOB 5's stay.
+        hub.publish(&[None, Some(DesiredObject::job_owner(5))]);
+        assert!(
+            api.wait_for(WAIT, |l| requests(l, "DELETE", &job_path("job-4-2")).len()
+                == 1)
+        );
+        assert!(api.object("jobs", NS, "job-4-1").is_none());
+        assert!(api.object("jobs", NS, "job-5-1").is_some());
+        thread.stop().unwrap();
+        assert_eq!(api.object("jobs", NS, "job-5-1").is_none(), delete_on_stop);
+    }
+}
+
+#[test]
+fn job_creations_waiting_on_a_refusing_server_are_bounded_and_counted() {
+    let api = StandIn::start();
+    api.set_faults(Faults {
+        deny: Some((403, "patch jobs".into())),
+        ..Faults::default()
+    });
+    let mut c = slow_backoff(api.url());
+    c.max_pending_jobs = 4;
+    let (mut hub, thread) = start(c);
+    assert!(wait_state(&hub, SyncState::Synced));
+    for n in 1..=10 {
+        submit(&mut hub, 4, n, 0);
+    }
+    let deadline = Instant::now() + WAIT;
+    while hub.status.dropped_jobs() < 6 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(hub.status.dropped_jobs(), 6);
+    // Rights granted: the four held creations land, none lost behind the first failure.
+    api.set_faults(Faults::default());
+    assert!(api.wait_for(WAIT, |l| {
+        (1..=4).all(|n| {
+            l.iter()
+                .any(|r| r.method == "PATCH" && r.path == job_path(&format!("job-4-{n}")))
+        })
+    }));
+    // The stand-in logs a request before it stores the object.
+    let deadline = Instant::now() + WAIT;
+    while api.object("jobs", NS, "job-4-4").is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(api.object("jobs", NS, "job-4-4").is_some());
+    thread.stop().unwrap();
+}
+
+#[test]
+fn a_forge_job_names_its_essence_and_tier_class_for_kueue() {
+    let api = StandIn::start();
+    api.set_faults(Faults {
+        kueue: true,
+        ..Faults::default()
+    });
+    let (mut hub, thread) = start(config(api.url()));
+    let mut spec = job_spec(9);
+    spec.priority_class = 2;
+    let obj = DesiredObject::forge_job(6, 3, 1, 500, 64, spec);
+    assert!(hub.push(Change::Apply(obj)));
+    let name = "enchantment-6-3-frost";
+    assert!(api.wait_for(WAIT, |l| !requests(l, "PATCH", &job_path(name)).is_empty()));
+    let job = api.object("jobs", NS, name).unwrap();
+    let labels = &job["metadata"]["labels"];
+    assert_eq!(labels["kuberack.io/module"], "enchantment-6");
+    assert_eq!(labels["kueue.x-k8s.io/queue-name"], "clusterqueue-9");
+    assert_eq!(labels["kueue.x-k8s.io/priority-class"], "rare");
+    assert_eq!(job["spec"]["suspend"], true);
+    // The ENCHANTMENT leaves: its forge Jobs go with it.
+    hub.publish(&[Some(DesiredObject::job_owner_of(
+        ObjectKind::Enchantment,
+        6,
+    ))]);
+    hub.publish(&[None]);
+    assert!(api.wait_for(WAIT, |l| requests(l, "DELETE", &job_path(name)).len() == 1));
+    thread.stop().unwrap();
+}
+
+fn cluster_queue(module: u64, cohort: u64) -> Option<DesiredObject> {
+    let q = DesiredQueue {
+        flavors: 4,
+        mana: 6,
+        borrow_pct: Some(50),
+        lend_pct: None,
+        strict_fifo: false,
+        within: 1,
+        reclaim: 0,
+        cohort,
+    };
+    Some(DesiredObject::cluster_queue(module, 8000, 4096, q))
+}
+
+const KUEUE: &str = "/apis/kueue.x-k8s.io/v1beta1";
+
+#[test]
+fn cluster_queues_write_their_kueue_objects_when_kueue_is_found() {
+    let api = StandIn::start();
+    api.set_faults(Faults {
+        kueue: true,
+        ..Faults::default()
+    });
+    // A ResourceFlavor someone else made: used as it is, never modified.
+    api.put(
+        "resourceflavors",
+        "",
+        json!({"apiVersion": "kueue.x-k8s.io/v1beta1", "kind": "ResourceFlavor",
+               "metadata": {"name": "frost"}, "spec": {"nodeLabels": {"pool": "cold"}}}),
+    );
+    let (mut hub, thread) = start(config(api.url()));
+    hub.publish(&[cluster_queue(7, 0), cluster_queue(8, 7)]);
+    let lq = |n| format!("{KUEUE}/namespaces/{NS}/localqueues/clusterqueue-{n}");
+    assert!(api.wait_for(WAIT, |l| !requests(l, "PATCH", &lq(8)).is_empty()));
+    let cq = api.object("clusterqueues", "", "clusterqueue-8").unwrap();
+    assert_eq!(cq["spec"]["cohort"], "clusterqueue-7");
+    assert_eq!(
+        cq["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+        "kuberack"
+    );
+    let cpu = &cq["spec"]["resourceGroups"][0]["flavors"][0]["resources"][0];
+    assert_eq!(
+        (&cpu["nominalQuota"], &cpu["borrowingLimit"]),
+        (&json!("8000m"), &json!("4000m"))
+    );
+    let alone = api.object("clusterqueues", "", "clusterqueue-7").unwrap();
+    assert!(alone["spec"].get("cohort").is_none());
+    let local = api.object("localqueues", NS, "clusterqueue-8").unwrap();
+    assert_eq!(local["spec"]["clusterQueue"], "clusterqueue-8");
+    // The flavors and the tier classes, written once each.
+    let log = api.log();
+    assert_eq!(
+        api.object("resourceflavors", "", "fire").unwrap()["spec"]["nodeLabels"]["energy"],
+        "fire"
+    );
+    assert_eq!(
+        requests(&log, "PATCH", &format!("{KUEUE}/resourceflavors/fire")).len(),
+        1
+    );
+    assert!(requests(&log, "PATCH", &format!("{KUEUE}/resourceflavors/frost")).is_empty());
+    assert_eq!(
+        api.object("resourceflavors", "", "frost").unwrap()["spec"]["nodeLabels"]["pool"],
+        "cold"
+    );
+    for tier in ["common", "rare", "epic", "legendary"] {
+        let path = format!("{KUEUE}/workloadpriorityclasses/{tier}");
+        assert_eq!(requests(&log, "PATCH", &path).len(), 1, "{tier}");
+    }
+    assert_eq!(
+        api.object("workloadpriorityclasses", "", "epic").unwrap()["value"],
+        3
+    );
+    assert!(
+        wait_state(&hub, SyncState::Synced),
+        "{}",
+        hub.status.last_error()
+    );
+    // The CLUSTERQUEUE leaves: its queues go, the shared flavors stay.
+    hub.publish(&[cluster_queue(7, 0), None]);
+    assert!(api.wait_for(WAIT, |l| !requests(
+        l,
+        "DELETE",
+        &format!("{KUEUE}/clusterqueues/clusterqueue-8")
+    )
+    .is_empty()));
+    assert!(api.object("localqueues", NS, "clusterqueue-8").is_none());
+    assert!(api.object("clusterqueues", "", "clusterqueue-7").is_some());
+    assert!(api.object("resourceflavors", "", "fire").is_some());
+    thread.stop().unwrap();
+}
+
+#[test]
+fn kueue_objects_are_guarded_absent_without_kueue_and_deleted_on_toggle_off() {
+    // Without Kueue: nothing of Kueue is written, and the light says why.
+    let api = StandIn::start();
+    let (mut hub, thread) = start(config(api.url()));
+    hub.publish(&[cluster_queue(7, 0)]);
+    assert!(wait_state(&hub, SyncState::Degraded));
+    assert!(hub
+        .status
+        .last_error()
+        .contains("ClusterQueue clusterqueue-7 is not written"));
+    assert!(!api.log().iter().any(|r| r.path.starts_with(KUEUE)));
+    thread.stop().unwrap();
+
+    // With Kueue: a foreign ClusterQueue of that name is refused; toggle-off deletes ours.
+    let api = StandIn::start();
+    api.set_faults(Faults {
+        kueue: true,
+        ..Faults::default()
+    });
+    api.put(
+        "clusterqueues",
+        "",
+        json!({"apiVersion": "kueue.x-k8s.io/v1beta1", "kind": "ClusterQueue",
+               "metadata": {"name": "clusterqueue-9"}, "spec": {}}),
+    );
+    let mut c = config(api.url());
+    c.delete_on_stop = true;
+    let (mut hub, thread) = start(c);
+    hub.publish(&[cluster_queue(7, 0), cluster_queue(9, 0)]);
+    assert!(wait_state(&hub, SyncState::Degraded));
+    assert!(hub
+        .status
+        .last_error()
+        .contains("refusing to modify ClusterQueue/clusterqueue-9"));
+    assert!(api.object("localqueues", NS, "clusterqueue-7").is_some());
+    assert_eq!(
+        api.object("clusterqueues", "", "clusterqueue-9").unwrap()["spec"],
+        json!({})
+    );
+    thread.stop().unwrap();
+    for (resource, ns, name) in [
+        ("clusterqueues", "", "clusterqueue-7"),
+        ("localqueues", NS, "clusterqueue-7"),
+        ("resourceflavors", "", "fire"),
+        ("workloadpriorityclasses", "", "common"),
+    ] {
+        assert!(
+            api.object(resource, ns, name).is_none(),
+            "{resource}/{name} left"
+        );
+    }
+    assert!(api.object("clusterqueues", "", "clusterqueue-9").is_some());
+}
+
+fn workload(name: &str, job: &str, conditions: &[&str]) -> Value {
+    let conditions: Vec<Value> = conditions
+        .iter()
+        .map(|t| json!({"type": t, "status": "True", "reason": "Test"}))
+        .collect();
+    json!({"apiVersion": "kueue.x-k8s.io/v1beta1", "kind": "Workload",
+           "metadata": {"name": name, "namespace": NS, "ownerReferences": [
+               {"apiVersion": "batch/v1", "kind": "Job", "name": job, "uid": "u"}]},
+           "spec": {"queueName": "clusterqueue-9"},
+           "status": {"conditions": conditions}})
+}
+
+#[test]
+fn workload_transitions_reach_the_hub_with_their_job_and_queue() {
+    let api = StandIn::start();
+    api.set_faults(Faults {
+        kueue: true,
+        ..Faults::default()
+    });
+    // Admitted before sync started: learnt, not heard.
+    api.put(
+        "workloads",
+        NS,
+        workload("job-job-4-1-a", "job-4-1", &["QuotaReserved", "Admitted"]),
+    );
+    let (mut hub, thread) = start(config(api.url()));
+    assert!(api.wait_for(WAIT, |l| l
+        .iter()
+        .any(|r| r.path.ends_with("/workloads") && r.query.contains_key("watch"))));
+    api.put("workloads", NS, workload("job-job-4-2-b", "job-4-2", &[]));
+    api.put(
+        "workloads",
+        NS,
+        workload("job-job-4-2-b", "job-4-2", &["QuotaReserved", "Admitted"]),
+    );
+    api.put(
+        "workloads",
+        NS,
+        workload("job-job-4-2-b", "job-4-2", &["Evicted", "Preempted"]),
+    );
+    let mut heard = Vec::new();
+    while heard.len() < 5 {
+        let Some(o) = next_observed(&mut hub) else {
+            break;
+        };
+        assert_eq!((o.module, o.queue), (4, 9), "{o:?}");
+        heard.push(o.kind);
+    }
+    use EventKind::*;
+    let want = [
+        WorkloadCreated,
+        QuotaReserved,
+        WorkloadAdmitted,
+        WorkloadPreempted,
+        WorkloadEvicted,
+    ];
+    assert_eq!(heard, want.map(MirrorKind::World));
+    thread.stop().unwrap();
+}
+
+#[test]
+fn workloads_are_not_watched_without_kueue() {
+    let api = StandIn::start();
+    let (hub, thread) = start(config(api.url()));
+    assert!(wait_state(&hub, SyncState::Synced));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!api.log().iter().any(|r| r.path.contains("kueue.x-k8s.io")));
+    thread.stop().unwrap();
+}
+
+#[test]
+fn real_nodes_labelled_for_a_node_module_are_its_pool() {
+    let api = StandIn::start();
+    for (name, module) in [("w2", "node-7"), ("w1", "node-7"), ("x", "node-8")] {
+        let mut n = node(name, json!({"kuberack.io/module": module}));
+        n["status"]["allocatable"] = json!({"cpu": "2"});
+        api.put("nodes", "", n);
+    }
+    api.put("nodes", "", node("unlabelled", json!({})));
+    let mut p = pod("busy", "deployment-1");
+    p["spec"]["nodeName"] = json!("w2");
+    p["spec"]["containers"][0]["resources"] = json!({"requests": {"cpu": "500m"}});
+    p["status"]["phase"] = json!("Running");
+    api.put("pods", NS, p);
+    let (hub, thread) = start(config(api.url()));
+    let deadline = Instant::now() + WAIT;
+    while hub.status.real_pool(7).is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let pool = hub.status.real_pool(7).expect("NODE 7's real pool");
+    assert_eq!((pool.nodes, pool.ready, pool.cordoned), (2, 2, 0));
+    // Channels follow the nodes' names: w1 idle, w2 a quarter busy.
+    assert_eq!(&pool.utilisation[..2], &[0.0, 0.25]);
+    assert_eq!(hub.status.real_pool(8).unwrap().nodes, 1);
+    assert!(hub.status.real_pool(9).is_none());
+    thread.stop().unwrap();
+    assert!(
+        hub.status.real_pool(7).is_none(),
+        "forgotten when sync stops"
+    );
+}
+
+#[test]
+fn a_label_selector_scopes_the_pods_watched() {
+    let api = StandIn::start();
+    let labelled = |name: &str, app: &str| {
+        let mut p = pod(name, "deployment-1");
+        p["metadata"]["labels"]["app"] = json!(app);
+        p
+    };
+    let mut c = config(api.url());
+    c.label_selector = Some("app=web".to_owned());
+    let (mut hub, thread) = start(c);
+    assert!(wait_state(&hub, SyncState::Synced));
+    assert!(
+        api.wait_for(WAIT, |l| l.iter().any(|r| r.path.ends_with("/pods")
+            && r.query.get("labelSelector").map(String::as_str)
+                == Some("app=web")))
+    );
+    api.put("pods", NS, labelled("db-1", "db"));
+    api.put("pods", NS, labelled("web-1", "web"));
+    let ev = next_observed(&mut hub).expect("the web pod's event");
+    assert_eq!(ev.kind, MirrorKind::World(EventKind::PodCreated));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(hub.pop_observed().is_none(), "the db pod is out of scope");
+    thread.stop().unwrap();
+}
+
+#[test]
+fn the_real_cluster_is_summarised_on_the_hubs_channels() {
+    let api = StandIn::start();
+    for (name, cpu) in [("n1", "2"), ("n2", "2")] {
+        let mut n = node(name, json!({}));
+        n["status"]["allocatable"] = json!({"cpu": cpu});
+        api.put("nodes", "", n);
+    }
+    let mut p = pod("busy", "deployment-1");
+    p["spec"]["nodeName"] = json!("n2");
+    p["spec"]["containers"][0]["resources"] = json!({"requests": {"cpu": "1"}});
+    p["status"]["phase"] = json!("Running");
+    api.put("pods", NS, p);
+    let (hub, thread) = start(config(api.url()));
+    let mut channels = [0.0; kuberack_core::live::SUMMARY_CHANNELS];
+    let deadline = Instant::now() + WAIT;
+    while hub.status.real_channels(&mut channels) == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let n = hub.status.real_channels(&mut channels);
+    assert_eq!(&channels[..n], &[0.25, 0.0, 0.5]);
+    thread.stop().unwrap();
+    assert_eq!(hub.status.real_channels(&mut channels), 0);
 }

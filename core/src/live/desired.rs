@@ -9,6 +9,16 @@ pub enum ObjectKind {
     /// The real nodes a NODE module cordons: those labelled with its `kuberack.io/module`
     /// tag (and KubeRack's managed-by label). KubeRack never creates or deletes nodes.
     Node,
+    /// A batch/v1 Job of one JOB submission (key index = the submission's count), or, with
+    /// index 0, all the Jobs of one JOB module (its removal deletes them).
+    Job,
+    /// A batch/v1 Job forging one essence of one ENCHANTMENT forge (key index = the forge's
+    /// count x 4 + the essence, 1..=3), or, with index 0, all the forge Jobs of one
+    /// ENCHANTMENT module.
+    Enchantment,
+    /// A CLUSTERQUEUE's Kueue ClusterQueue and its LocalQueue (written only where Kueue is
+    /// found), with the ResourceFlavors they name.
+    ClusterQueue,
 }
 
 impl ObjectKind {
@@ -17,25 +27,90 @@ impl ObjectKind {
         match self {
             ObjectKind::Deployment => "deployment",
             ObjectKind::Node => "node",
+            ObjectKind::Job => "job",
+            ObjectKind::Enchantment => "enchantment",
+            ObjectKind::ClusterQueue => "clusterqueue",
         }
     }
 }
 
-/// Which object: a kind and the Rack module id it comes from.
+/// The index of the forge Job of essence `essence` (0..3 in [`crate::forge::ESSENCES`]) of
+/// an ENCHANTMENT's forge `forge` (its count, from 1).
+pub fn forge_job_index(forge: u32, essence: usize) -> u32 {
+    forge.wrapping_mul(4).wrapping_add(essence as u32 % 3 + 1)
+}
+
+/// Which object: a kind, the Rack module id it comes from and, for objects a module makes
+/// many of (Jobs), which one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ObjectKey {
     /// The Kubernetes kind.
     pub kind: ObjectKind,
     /// The Rack module id (stable across saves of a patch).
     pub module: u64,
+    /// Which of the module's objects (a Job's submission count); 0 for the one object of a
+    /// module, or for all of them.
+    pub index: u32,
 }
 
 impl ObjectKey {
-    /// The object's name and its `kuberack.io/module` tag: `deployment-<module id>`, a valid
-    /// DNS-1123 label of at most 31 characters.
-    pub fn name(&self) -> String {
+    /// The one object of `kind` of Rack module `module`.
+    pub fn of(kind: ObjectKind, module: u64) -> ObjectKey {
+        ObjectKey {
+            kind,
+            module,
+            index: 0,
+        }
+    }
+
+    /// The module's `kuberack.io/module` tag: `<kind>-<module id>`, a valid DNS-1123 label
+    /// of at most 31 characters.
+    pub fn tag(&self) -> String {
         format!("{}-{}", self.kind.lower(), self.module)
     }
+
+    /// The object's name: the module's tag, then `-<index>` when the index is not 0
+    /// (`job-<module id>-<submission>`, at most 42 characters); a forge Job's is
+    /// `enchantment-<module id>-<forge count>-<essence>` (at most 57).
+    pub fn name(&self) -> String {
+        match (self.kind, self.index) {
+            (_, 0) => self.tag(),
+            (ObjectKind::Enchantment, n) => {
+                let essence = crate::forge::ESSENCES[(n % 4).clamp(1, 3) as usize - 1];
+                format!("{}-{}-{}", self.tag(), n / 4, essence.name())
+            }
+            (_, n) => format!("{}-{n}", self.tag()),
+        }
+    }
+
+    /// Whether this is one Job (of a JOB submission or an ENCHANTMENT forge), created once.
+    pub fn is_one_job(&self) -> bool {
+        matches!(self.kind, ObjectKind::Job | ObjectKind::Enchantment) && self.index != 0
+    }
+}
+
+/// What a Job asks for besides its pods' requests (which are the object's `cpu_millis` and
+/// `memory_mib`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DesiredJob {
+    /// spec.parallelism.
+    pub parallelism: u32,
+    /// spec.completions.
+    pub completions: u32,
+    /// How long each pod runs, milliseconds.
+    pub duration_ms: u32,
+    /// spec.backoffLimit.
+    pub backoff_limit: u32,
+    /// spec.activeDeadlineSeconds (0: none).
+    pub deadline_s: u32,
+    /// restartPolicy OnFailure (else Never).
+    pub on_failure: bool,
+    /// The pods exit with an error after running (the FAULT gate was high at submission).
+    pub fails: bool,
+    /// The Rack module id of the CLUSTERQUEUE whose LocalQueue the Job names (0: none).
+    pub queue: u64,
+    /// The WorkloadPriorityClass, 1..=4 in the forge's tiers (0: none).
+    pub priority_class: u8,
 }
 
 /// One module's desired object. `Copy` and fixed-size, so it crosses the queue to the sync
@@ -53,36 +128,131 @@ pub struct DesiredObject {
     pub memory_mib: u32,
     /// Node: spec.unschedulable (cordoned).
     pub cordoned: bool,
+    /// Job: the rest of its spec.
+    pub job: DesiredJob,
+    /// ClusterQueue: the rest of its spec.
+    pub queue: DesiredQueue,
 }
 
 impl DesiredObject {
     /// The Deployment of DEPLOYMENT module `module`.
     pub fn deployment(module: u64, replicas: u32, cpu_millis: u32, memory_mib: u32) -> Self {
         DesiredObject {
-            key: ObjectKey {
-                kind: ObjectKind::Deployment,
-                module,
-            },
+            key: ObjectKey::of(ObjectKind::Deployment, module),
             replicas,
             cpu_millis,
             memory_mib,
             cordoned: false,
+            job: DesiredJob::default(),
+            queue: DesiredQueue::default(),
+        }
+    }
+
+    /// The ClusterQueue (and LocalQueue) of CLUSTERQUEUE module `module`, with `cpu_millis`
+    /// and `memory_mib` of nominal quota per flavor.
+    pub fn cluster_queue(
+        module: u64,
+        cpu_millis: u32,
+        memory_mib: u32,
+        queue: DesiredQueue,
+    ) -> Self {
+        DesiredObject {
+            key: ObjectKey::of(ObjectKind::ClusterQueue, module),
+            cpu_millis,
+            memory_mib,
+            queue,
+            ..DesiredObject::node(module, false)
         }
     }
 
     /// The cordon of the real nodes of NODE module `module`.
     pub fn node(module: u64, cordoned: bool) -> Self {
         DesiredObject {
-            key: ObjectKey {
-                kind: ObjectKind::Node,
-                module,
-            },
+            key: ObjectKey::of(ObjectKind::Node, module),
             replicas: 0,
             cpu_millis: 0,
             memory_mib: 0,
             cordoned,
+            job: DesiredJob::default(),
+            queue: DesiredQueue::default(),
         }
     }
+
+    /// JOB (or with `kind` Enchantment, ENCHANTMENT) module `module` as a member: nothing is
+    /// written for it, and its removal deletes all its Jobs.
+    pub fn job_owner_of(kind: ObjectKind, module: u64) -> Self {
+        DesiredObject {
+            key: ObjectKey::of(kind, module),
+            ..DesiredObject::node(module, false)
+        }
+    }
+
+    /// JOB module `module` as a member (see [`DesiredObject::job_owner_of`]).
+    pub fn job_owner(module: u64) -> Self {
+        DesiredObject::job_owner_of(ObjectKind::Job, module)
+    }
+
+    /// The Job forging essence `essence` (0..3) of forge `forge` (its count, from 1) of
+    /// ENCHANTMENT module `module`.
+    pub fn forge_job(
+        module: u64,
+        forge: u32,
+        essence: usize,
+        cpu_millis: u32,
+        memory_mib: u32,
+        job: DesiredJob,
+    ) -> Self {
+        let mut obj = DesiredObject::job(module, 0, cpu_millis, memory_mib, job);
+        obj.key.kind = ObjectKind::Enchantment;
+        obj.key.index = forge_job_index(forge, essence);
+        obj
+    }
+
+    /// The Job of submission `submission` (from 1) of JOB module `module`, whose pods each
+    /// request `cpu_millis` and `memory_mib`.
+    pub fn job(
+        module: u64,
+        submission: u32,
+        cpu_millis: u32,
+        memory_mib: u32,
+        job: DesiredJob,
+    ) -> Self {
+        DesiredObject {
+            key: ObjectKey {
+                kind: ObjectKind::Job,
+                module,
+                index: submission,
+            },
+            replicas: 0,
+            cpu_millis,
+            memory_mib,
+            cordoned: false,
+            job,
+            queue: DesiredQueue::default(),
+        }
+    }
+}
+
+/// What a CLUSTERQUEUE asks for besides its cpu and memory quota (which are the object's
+/// `cpu_millis` and `memory_mib`, per flavor).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DesiredQueue {
+    /// Its flavors: 0 default-flavor, 1..=3 one essence, 4 all three.
+    pub flavors: u8,
+    /// nominalQuota of each essence flavor's mana.
+    pub mana: u32,
+    /// borrowingLimit, percent of each nominal quota (`None`: no limit).
+    pub borrow_pct: Option<u32>,
+    /// lendingLimit, percent of each nominal quota (`None`: no limit).
+    pub lend_pct: Option<u32>,
+    /// queueingStrategy StrictFIFO (else BestEffortFIFO).
+    pub strict_fifo: bool,
+    /// preemption.withinClusterQueue: 0 Never, 1 LowerPriority, 2 LowerOrNewerEqualPriority.
+    pub within: u8,
+    /// preemption.reclaimWithinCohort: 0 Never, 1 LowerPriority, 2 Any.
+    pub reclaim: u8,
+    /// The Rack module id of the first CLUSTERQUEUE of its cohort chain (0: no cohort).
+    pub cohort: u64,
 }
 
 /// A change in the desired state.
@@ -182,11 +352,54 @@ mod tests {
     }
 
     #[test]
+    fn jobs_are_named_after_their_module_and_submission() {
+        let job = DesiredObject::job(42, 7, 100, 64, DesiredJob::default());
+        assert_eq!(job.key.name(), "job-42-7");
+        assert_eq!(job.key.tag(), "job-42");
+        let owner = DesiredObject::job_owner(42);
+        assert_eq!(owner.key.name(), "job-42");
+        assert_ne!(owner.key, job.key);
+        assert!(job.key.is_one_job() && !owner.key.is_one_job());
+        let forge = ObjectKey {
+            kind: ObjectKind::Enchantment,
+            module: 5,
+            index: forge_job_index(12, 2),
+        };
+        assert_eq!(forge.name(), "enchantment-5-12-arcane");
+        assert_eq!(forge.tag(), "enchantment-5");
+        assert!(forge.is_one_job());
+        let names: Vec<String> = (0..3)
+            .map(|e| {
+                ObjectKey {
+                    index: forge_job_index(1, e),
+                    ..forge
+                }
+                .name()
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "enchantment-5-1-fire",
+                "enchantment-5-1-frost",
+                "enchantment-5-1-arcane"
+            ]
+        );
+    }
+
+    #[test]
     fn names_are_dns_labels() {
-        for kind in [ObjectKind::Deployment, ObjectKind::Node] {
+        for kind in [
+            ObjectKind::Deployment,
+            ObjectKind::Node,
+            ObjectKind::Job,
+            ObjectKind::Enchantment,
+            ObjectKind::ClusterQueue,
+        ] {
             let name = ObjectKey {
                 kind,
                 module: u64::MAX,
+                index: u32::MAX,
             }
             .name();
             assert!(name.len() <= 63);

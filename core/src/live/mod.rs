@@ -8,7 +8,12 @@ pub mod queue;
 pub mod settings;
 pub mod status;
 
-pub use desired::{diff_into, Change, DesiredObject, ObjectKey, ObjectKind};
+pub use desired::{
+    diff_into, forge_job_index, Change, DesiredJob, DesiredObject, DesiredQueue, ObjectKey,
+    ObjectKind,
+};
 pub use queue::{queues, HubEnd, MirrorKind, Observed, SyncEnd};
 pub use settings::{LiveLink, SyncSettings};
-pub use status::{RealSummary, Status, SyncState};
+pub use status::{
+    RealPool, RealSummary, Status, SyncState, MAX_REAL_POOLS, REAL_POOL_NODES, SUMMARY_CHANNELS,
+};

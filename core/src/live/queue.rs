@@ -22,8 +22,23 @@ pub enum MirrorKind {
 pub struct Observed {
     /// What happened.
     pub kind: MirrorKind,
-    /// The Rack module id from the object's `kuberack.io/module` label, 0 if it has none.
+    /// The Rack module id from the object's `kuberack.io/module` label (a Workload: of its
+    /// Job's JOB or ENCHANTMENT), 0 if it has none.
     pub module: u64,
+    /// A Workload's: the Rack module id of the CLUSTERQUEUE it is queued in or admitted to
+    /// (0: none, and for everything else).
+    pub queue: u64,
+}
+
+impl Observed {
+    /// An event of the object of module `module` (0: none), not about a queue.
+    pub fn of(kind: MirrorKind, module: u64) -> Observed {
+        Observed {
+            kind,
+            module,
+            queue: 0,
+        }
+    }
 }
 
 /// The audio side: pushes desired changes, pops observed events. Every call is wait-free.
@@ -82,6 +97,17 @@ impl HubEnd {
         super::desired::diff_into(&mut self.sent[..n], &desired[..n], |change| {
             producer.push(change).is_ok()
         });
+    }
+
+    /// Sends one change that is not part of the per-slot desired state (a Job's creation);
+    /// false when the queue is full (the caller offers it again later). Wait-free.
+    pub fn push(&mut self, change: Change) -> bool {
+        self.desired.push(change).is_ok()
+    }
+
+    /// How many changes the queue has room for now. Wait-free.
+    pub fn room(&self) -> usize {
+        self.desired.slots()
     }
 
     /// The next observed event, if any.

@@ -23,6 +23,9 @@ pub struct SyncSettings {
     pub delete_on_stop: bool,
     /// Watch the cluster, write nothing.
     pub mirror_only: bool,
+    /// A label selector (`app=web,tier!=cache`) scoping the pods the mirror watches; empty:
+    /// every pod of the namespace.
+    pub selector: String,
 }
 
 impl Default for SyncSettings {
@@ -32,6 +35,7 @@ impl Default for SyncSettings {
             context: String::new(),
             delete_on_stop: false,
             mirror_only: false,
+            selector: String::new(),
         }
     }
 }
@@ -51,6 +55,10 @@ impl SyncSettings {
         if self.context.len() > 253 || self.context.chars().any(char::is_control) {
             note = Some("sync context name is invalid; using the current context".to_owned());
             self.context.clear();
+        }
+        if self.selector.len() > 1024 || self.selector.chars().any(char::is_control) {
+            note = Some("sync label selector is invalid; watching every pod".to_owned());
+            self.selector.clear();
         }
         (self, note)
     }
@@ -128,12 +136,13 @@ mod tests {
             context: "kind-kind".into(),
             delete_on_stop: true,
             mirror_only: false,
+            selector: "app=web".into(),
         };
         let json = serde_json::to_value(&s).unwrap();
         assert_eq!(
             json,
             serde_json::json!({"namespace": "demo", "context": "kind-kind",
-                "deleteOnStop": true, "mirrorOnly": false})
+                "deleteOnStop": true, "mirrorOnly": false, "selector": "app=web"})
         );
         assert_eq!(serde_json::from_value::<SyncSettings>(json).unwrap(), s);
         // Missing fields take their defaults.
@@ -159,6 +168,12 @@ mod tests {
         .sanitized();
         assert_eq!(s.namespace, "team-a1");
         assert!(note.is_none());
+        let (s, note) = SyncSettings {
+            selector: "app=web\n".into(),
+            ..SyncSettings::default()
+        }
+        .sanitized();
+        assert!(s.selector.is_empty() && note.is_some());
     }
 
     #[test]

@@ -55,6 +55,39 @@ impl RealSummary {
     }
 }
 
+/// Real node pools the status holds at most (NODE modules with labelled real nodes).
+pub const MAX_REAL_POOLS: usize = 16;
+/// Real nodes of one pool whose utilisation is shown, at most (a cable's channels).
+pub const REAL_POOL_NODES: usize = 16;
+
+/// Channels of the real cluster's summary on the hub's UTIL cable.
+pub const SUMMARY_CHANNELS: usize = 16;
+
+/// The real nodes labelled for one NODE module (`kuberack.io/module=node-<module id>`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RealPool {
+    /// The NODE's Rack module id.
+    pub module: u64,
+    /// Nodes.
+    pub nodes: u32,
+    /// Ready nodes.
+    pub ready: u32,
+    /// Cordoned nodes.
+    pub cordoned: u32,
+    /// CPU requested over allocatable of the first [`REAL_POOL_NODES`] nodes by name, 0..1.
+    pub utilisation: [f32; REAL_POOL_NODES],
+}
+
+/// One [`RealPool`] as atomics.
+#[derive(Debug, Default)]
+struct PoolCell {
+    module: AtomicU64,
+    nodes: AtomicU32,
+    ready: AtomicU32,
+    cordoned: AtomicU32,
+    utilisation: [AtomicU32; REAL_POOL_NODES],
+}
+
 /// Shared between the hub and the sync thread.
 #[derive(Debug, Default)]
 pub struct Status {
@@ -66,12 +99,16 @@ pub struct Status {
     writes: AtomicU64,
     refused: AtomicU64,
     dropped_events: AtomicU64,
+    dropped_jobs: AtomicU64,
     last_error: Mutex<String>,
     real_known: AtomicBool,
     real_nodes: AtomicU32,
     real_ready_nodes: AtomicU32,
     real_cpu_allocatable_m: AtomicU64,
     real_cpu_requested_m: AtomicU64,
+    real_pools: [PoolCell; MAX_REAL_POOLS],
+    real_channels: [AtomicU32; SUMMARY_CHANNELS],
+    real_channel_count: AtomicU32,
 }
 
 impl Status {
@@ -131,6 +168,16 @@ impl Status {
         self.dropped_events.load(Ordering::Acquire)
     }
 
+    /// Job creations dropped because too many were waiting to be written.
+    pub fn dropped_jobs(&self) -> u64 {
+        self.dropped_jobs.load(Ordering::Acquire)
+    }
+
+    /// Counts a Job creation dropped while too many were waiting.
+    pub fn count_dropped_job(&self) {
+        self.dropped_jobs.fetch_add(1, Ordering::AcqRel);
+    }
+
     /// The last error's text, empty if none (takes a lock: not for the audio thread).
     pub fn last_error(&self) -> String {
         self.last_error
@@ -185,6 +232,8 @@ impl Status {
     pub fn set_real(&self, real: Option<RealSummary>) {
         let Some(r) = real else {
             self.real_known.store(false, Ordering::Release);
+            self.set_real_pools(&[]);
+            self.set_real_channels(&[]);
             return;
         };
         self.real_nodes.store(r.nodes, Ordering::Release);
@@ -195,6 +244,64 @@ impl Status {
         self.real_cpu_requested_m
             .store(r.cpu_requested_m, Ordering::Release);
         self.real_known.store(true, Ordering::Release);
+    }
+
+    /// Publishes the real pools (the first [`MAX_REAL_POOLS`]); the others are cleared.
+    pub fn set_real_pools(&self, pools: &[RealPool]) {
+        for (i, cell) in self.real_pools.iter().enumerate() {
+            let pool = pools.get(i).copied().unwrap_or_default();
+            cell.nodes.store(pool.nodes, Ordering::Release);
+            cell.ready.store(pool.ready, Ordering::Release);
+            cell.cordoned.store(pool.cordoned, Ordering::Release);
+            for (c, u) in cell.utilisation.iter().zip(pool.utilisation) {
+                c.store(u.to_bits(), Ordering::Release);
+            }
+            cell.module.store(pool.module, Ordering::Release);
+        }
+    }
+
+    /// Publishes the real cluster's summary channels (at most [`SUMMARY_CHANNELS`], 0..1).
+    pub fn set_real_channels(&self, channels: &[f32]) {
+        let n = channels.len().min(SUMMARY_CHANNELS);
+        for (cell, v) in self.real_channels.iter().zip(channels) {
+            cell.store(v.to_bits(), Ordering::Release);
+        }
+        self.real_channel_count.store(n as u32, Ordering::Release);
+    }
+
+    /// Copies the real cluster's summary channels into `out`; returns how many there are
+    /// (0 before the cluster was listed). Wait-free.
+    pub fn real_channels(&self, out: &mut [f32; SUMMARY_CHANNELS]) -> usize {
+        if !self.real_known.load(Ordering::Acquire) {
+            return 0;
+        }
+        let n = (self.real_channel_count.load(Ordering::Acquire) as usize).min(SUMMARY_CHANNELS);
+        for (o, cell) in out.iter_mut().zip(&self.real_channels).take(n) {
+            *o = f32::from_bits(cell.load(Ordering::Acquire));
+        }
+        n
+    }
+
+    /// The real pool of NODE module `module` while the real cluster is known (wait-free).
+    pub fn real_pool(&self, module: u64) -> Option<RealPool> {
+        if module == 0 || !self.real_known.load(Ordering::Acquire) {
+            return None;
+        }
+        let cell = self
+            .real_pools
+            .iter()
+            .find(|c| c.module.load(Ordering::Acquire) == module)?;
+        let mut pool = RealPool {
+            module,
+            nodes: cell.nodes.load(Ordering::Acquire),
+            ready: cell.ready.load(Ordering::Acquire),
+            cordoned: cell.cordoned.load(Ordering::Acquire),
+            utilisation: [0.0; REAL_POOL_NODES],
+        };
+        for (u, c) in pool.utilisation.iter_mut().zip(&cell.utilisation) {
+            *u = f32::from_bits(c.load(Ordering::Acquire));
+        }
+        Some(pool)
     }
 
     /// Counts an observed event dropped on a full queue.

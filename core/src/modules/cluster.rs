@@ -8,7 +8,7 @@ use kuberack_protocol::tag::tag_to_volts;
 use kuberack_protocol::ModuleDescriptor;
 use serde::{Deserialize, Serialize};
 
-use super::cluster_sync::HubSync;
+use super::cluster_sync::{forge_jobs, HubSync};
 use super::pod::PodPhase;
 use super::scheduler::scheduler_config;
 use super::words::{
@@ -17,7 +17,7 @@ use super::words::{
     pool_observed as po, scheduler_observed as scho, service_desired as sd, service_observed as so,
 };
 use crate::dsp::{PulseTrain, RevisionTicks, SchmittTrigger};
-use crate::live::{LiveLink, SyncSettings};
+use crate::live::{LiveLink, SyncSettings, SUMMARY_CHANNELS};
 use crate::rack::{LoadError, Module, ProcessIo};
 use crate::registry::{Registry, Slot, SlotHandle, SlotKind};
 use crate::view::{ClusterView, ViewCell};
@@ -33,7 +33,7 @@ mod autoscalers;
 mod devices;
 mod enchantments;
 mod jobs;
-mod queues;
+pub(crate) mod queues;
 
 /// Allocatable pods per node (the kubelet's default maxPods).
 pub const NODE_MAX_PODS: u32 = 110;
@@ -438,6 +438,7 @@ impl ClusterModule {
     /// One control tick: members in, world forward, observations out, sounds queued.
     fn tick(&mut self, dt: f64, steps: u32) {
         self.ticks = self.ticks.wrapping_add(1);
+        self.sync.take_back_real_counts(self.slot.registry());
         self.sync_members();
         for _ in 0..steps {
             self.world.step(dt);
@@ -451,6 +452,7 @@ impl ClusterModule {
         self.publish_view();
         // The real cluster, when synced, plays the same outputs as the simulation.
         let real = self.sync.tick(self.slot.registry(), self.slot.tag());
+        self.send_forges();
         self.ticks_sound
             .add(u64::from(real.events), self.settings.control_period);
         let stats = *self.world.stats();
@@ -461,6 +463,25 @@ impl ClusterModule {
             .add(failed + real.failed_scheduling.min(16));
         self.heard_scheduled = stats.pods_scheduled;
         self.heard_failed = stats.failed_attempts;
+    }
+
+    /// Hands the Jobs of each ENCHANTMENT's new forges to the sync thread.
+    fn send_forges(&mut self) {
+        if !self.sync.wanted() {
+            return;
+        }
+        let (registry, hub) = (self.slot.registry(), self.slot.tag());
+        for (i, link) in self.members.iter().enumerate().take(registry.high_water()) {
+            if link.kind != SlotKind::Enchantment {
+                continue;
+            }
+            let tag = i as u32 + 1;
+            let (world, forges) = (&self.world, &self.forges);
+            let (created, _) = forges.created(tag, 0);
+            self.sync.send_forges(i, created, |serial| {
+                forge_jobs(world, registry, hub, forges.created(tag, serial).1)
+            });
+        }
     }
 
     /// Publishes the display snapshot about 60 times a second of real time.
@@ -624,12 +645,24 @@ impl Module for ClusterModule {
             output::PENDING,
             (self.world.pending_pods() as f32 * 0.1).min(10.0),
         );
-        // While synced, the real cluster's requested CPU over its allocatable CPU.
-        let util = self
-            .sync
-            .real()
-            .map_or_else(|| self.world.cpu_utilisation(), |r| r.cpu_utilisation());
-        io.set_mono(output::UTIL, util * 10.0);
+        // While synced, the real cluster's requested CPU over its allocatable CPU (channel
+        // 1) and over each group of its nodes (channels 2..16).
+        let mut channels = [0.0; SUMMARY_CHANNELS];
+        match self.sync.real_channels(&mut channels) {
+            0 => {
+                let util = self
+                    .sync
+                    .real()
+                    .map_or_else(|| self.world.cpu_utilisation(), |r| r.cpu_utilisation());
+                io.set_mono(output::UTIL, util * 10.0);
+            }
+            n => {
+                io.set_channels(output::UTIL, n);
+                for (ch, u) in channels.iter().enumerate().take(n) {
+                    io.set_output(output::UTIL, ch, u.clamp(0.0, 1.0) * 10.0);
+                }
+            }
+        }
         io.set_mono(output::API, tag_to_volts(self.slot.tag()));
         io.set_light(light::RUN, 1.0);
         io.set_light(light::CLOCKED, if clocked { 1.0 } else { 0.0 });

@@ -7,14 +7,35 @@ use std::sync::Arc;
 
 use kuberack_protocol::tag::MAX_TAG;
 
-use super::words::{deployment_desired as dd, pool_desired as pd};
+use super::words::{
+    cluster_queue_desired as qd, cluster_queue_observed as qo, deployment_desired as dd,
+    job_desired as jd, job_observed as jo, pool_desired as pd, pool_observed as po,
+};
 use crate::dsp::SchmittTrigger;
-use crate::live::{DesiredObject, HubEnd, LiveLink, MirrorKind, RealSummary, SyncState};
-use crate::registry::{Registry, SlotKind};
+use crate::live::{
+    Change, DesiredJob, DesiredObject, DesiredQueue, HubEnd, LiveLink, MirrorKind, ObjectKind,
+    RealSummary, SyncState, SUMMARY_CHANNELS,
+};
+use crate::registry::{Registry, Slot, SlotKind};
 use crate::world::events::EventKind;
+use crate::world::World;
 
 /// Messages each way between a hub and its sync thread.
 pub const SYNC_QUEUE_CAPACITY: usize = 1024;
+/// Most Job creations one JOB sends per control tick (the rest follow on later ticks).
+pub const JOBS_PER_TICK: u32 = 4;
+/// A SUBMIT count that moved further than this in one tick is a restarted module: its
+/// submissions are not replayed (as the simulated hub takes it).
+pub const MAX_SUBMIT_JUMP: u32 = 64;
+
+/// The submissions of one JOB already handed to the sync thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SubmitsSent {
+    /// The JOB's Rack module id (0: none seen in this slot).
+    module: u64,
+    /// Its SUBMIT count already sent.
+    count: u32,
+}
 
 /// What the rack heard from the real cluster in one control tick.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -32,9 +53,30 @@ pub struct HubSync {
     link: Arc<LiveLink>,
     hub: HubEnd,
     desired: Box<[Option<DesiredObject>]>,
+    submits: Box<[SubmitsSent]>,
+    forges: Box<[SubmitsSent]>,
+    real_counts: Box<[RealCounts]>,
     gate: SchmittTrigger,
     wanted: bool,
 }
+
+/// Real Workload admissions and preemptions heard for one member (a JOB, an ENCHANTMENT's
+/// queue, a CLUSTERQUEUE), added to its simulated counters for as long as its slot holds
+/// that module (so its totals never go back).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct RealCounts {
+    module: u64,
+    admissions: u32,
+    preemptions: u32,
+    /// What was added to the member's words last, and is taken off before the hub
+    /// publishes them again.
+    added: (u32, u32),
+}
+
+const NO_SUBMITS: SubmitsSent = SubmitsSent {
+    module: 0,
+    count: 0,
+};
 
 impl HubSync {
     /// Allocates the queues and the desired-state table (one entry per registry slot).
@@ -45,6 +87,9 @@ impl HubSync {
             link,
             hub,
             desired: vec![None; slots].into_boxed_slice(),
+            submits: vec![NO_SUBMITS; slots].into_boxed_slice(),
+            forges: vec![NO_SUBMITS; slots].into_boxed_slice(),
+            real_counts: vec![RealCounts::default(); slots].into_boxed_slice(),
             gate: SchmittTrigger::default(),
             wanted: false,
         }
@@ -80,8 +125,13 @@ impl HubSync {
     }
 
     /// Per control tick: hands the desired state of the hub's members (while sync is wanted:
-    /// DEPLOYMENTs, and NODEs whose "Sync cordon" is on) to the sync thread and takes what it heard (always, so nothing stale piles up).
+    /// DEPLOYMENTs, JOBs and their new submissions, and NODEs whose "Sync cordon" is on) to
+    /// the sync thread and takes what it heard (always, so nothing stale piles up).
     pub fn tick(&mut self, registry: &Registry, hub_tag: u32) -> Heard {
+        if !self.wanted {
+            self.submits.fill(NO_SUBMITS);
+            self.forges.fill(NO_SUBMITS);
+        }
         if self.wanted {
             let n = registry.high_water().min(self.desired.len());
             for (i, want) in self.desired[..n].iter_mut().enumerate() {
@@ -101,11 +151,24 @@ impl HubSync {
                         SlotKind::NodePool if slot.desired(pd::SYNC_CORDON) != 0 => {
                             Some(DesiredObject::node(module, slot.desired(pd::CORDONED) != 0))
                         }
+                        SlotKind::Job => Some(DesiredObject::job_owner(module)),
+                        SlotKind::ClusterQueue => Some(desired_queue(registry, hub_tag, i, slot)),
+                        SlotKind::Enchantment => {
+                            Some(DesiredObject::job_owner_of(ObjectKind::Enchantment, module))
+                        }
                         _ => None,
                     }
                 });
             }
             self.hub.publish(&self.desired[..n]);
+            for i in 0..n {
+                match (self.desired[i], registry.slot(i)) {
+                    (Some(d), Some(slot)) if d.key.kind == ObjectKind::Job => {
+                        self.send_submissions(registry, i, d.key.module, slot)
+                    }
+                    _ => self.submits[i] = NO_SUBMITS,
+                }
+            }
         }
         let mut heard = Heard::default();
         for _ in 0..SYNC_QUEUE_CAPACITY {
@@ -116,10 +179,192 @@ impl HubSync {
             match event.kind {
                 MirrorKind::World(EventKind::PodScheduled) => heard.scheduled += 1,
                 MirrorKind::World(EventKind::PodFailedScheduling) => heard.failed_scheduling += 1,
+                MirrorKind::World(
+                    k @ (EventKind::WorkloadAdmitted | EventKind::WorkloadPreempted),
+                ) => {
+                    let admitted = k == EventKind::WorkloadAdmitted;
+                    for module in [event.module, event.queue] {
+                        self.credit(registry, hub_tag, module, admitted);
+                    }
+                }
                 _ => {}
             }
         }
+        self.add_real_counts(registry, hub_tag);
+        if self.wanted {
+            self.show_real_pools(registry, hub_tag);
+        }
         heard
+    }
+
+    /// Over what the hub just published for each NODE joined to it: the real nodes labelled
+    /// for it, once the sync thread has listed the cluster: their count, Ready and cordoned
+    /// ones, and each one's requested CPU utilisation on a channel of UTIL.
+    fn show_real_pools(&self, registry: &Registry, hub_tag: u32) {
+        for i in 0..registry.high_water() {
+            let Some(slot) = registry.slot(i) else { break };
+            if slot.kind() != SlotKind::NodePool || slot.hub() != hub_tag {
+                continue;
+            }
+            let Some(pool) = self.link.status.real_pool(slot.rack_id()) else {
+                continue;
+            };
+            slot.set_observed(po::NODES, pool.nodes);
+            slot.set_observed(po::READY_NODES, pool.ready);
+            slot.set_observed(po::CORDONED_NODES, pool.cordoned);
+            let channels = kuberack_protocol::MAX_CHANNELS;
+            for (ordinal, u) in pool.utilisation.iter().enumerate().take(channels) {
+                slot.set_channel(ordinal, u.clamp(0.0, 1.0));
+            }
+        }
+    }
+
+    /// Counts a real admission (or preemption) for the JOB or CLUSTERQUEUE of module
+    /// `module` joined to this hub.
+    fn credit(&mut self, registry: &Registry, hub_tag: u32, module: u64, admitted: bool) {
+        if module == 0 {
+            return;
+        }
+        let n = registry.high_water().min(self.real_counts.len());
+        let found = (0..n).find(|&i| {
+            registry.slot(i).is_some_and(|s| {
+                s.rack_id() == module
+                    && s.hub() == hub_tag
+                    && matches!(s.kind(), SlotKind::Job | SlotKind::ClusterQueue)
+            })
+        });
+        let Some(i) = found else { return };
+        let c = &mut self.real_counts[i];
+        if c.module != module {
+            *c = RealCounts {
+                module,
+                ..RealCounts::default()
+            };
+        }
+        if admitted {
+            c.admissions = c.admissions.wrapping_add(1);
+        } else {
+            c.preemptions = c.preemptions.wrapping_add(1);
+        }
+    }
+
+    /// The counter words of the member in slot `slot` (JOB or CLUSTERQUEUE).
+    fn counter_words(slot: &Slot) -> Option<(usize, usize)> {
+        match slot.kind() {
+            SlotKind::Job => Some((jo::ADMISSIONS, jo::PREEMPTIONS)),
+            SlotKind::ClusterQueue => Some((qo::ADMISSIONS, qo::PREEMPTIONS)),
+            _ => None,
+        }
+    }
+
+    /// Adds the real admissions and preemptions to the counters the hub just published
+    /// from the simulation, so the members' ADMITTED/ADMIT and PREEMPTED/PREEMPT triggers
+    /// fire for the real cluster too.
+    fn add_real_counts(&mut self, registry: &Registry, hub_tag: u32) {
+        let n = registry.high_water().min(self.real_counts.len());
+        for (i, c) in self.real_counts[..n].iter_mut().enumerate() {
+            if c.module == 0 {
+                continue;
+            }
+            let slot = registry
+                .slot(i)
+                .filter(|s| s.rack_id() == c.module && s.hub() == hub_tag);
+            let Some((slot, (adm, pre))) = slot.and_then(|s| Some((s, Self::counter_words(s)?)))
+            else {
+                *c = RealCounts::default();
+                continue;
+            };
+            slot.set_observed(adm, slot.observed(adm).wrapping_add(c.admissions));
+            slot.set_observed(pre, slot.observed(pre).wrapping_add(c.preemptions));
+            c.added = (c.admissions, c.preemptions);
+        }
+    }
+
+    /// Before the hub publishes its members' words: takes the real counts added last tick
+    /// off again, so a word the hub does not rewrite is not added to twice.
+    pub fn take_back_real_counts(&mut self, registry: &Registry) {
+        let n = registry.high_water().min(self.real_counts.len());
+        for (i, c) in self.real_counts[..n].iter_mut().enumerate() {
+            let Some(slot) = registry.slot(i) else {
+                continue;
+            };
+            if let (Some((adm, pre)), (a, p)) = (Self::counter_words(slot), c.added) {
+                if slot.rack_id() == c.module && (a, p) != (0, 0) {
+                    slot.set_observed(adm, slot.observed(adm).wrapping_sub(a));
+                    slot.set_observed(pre, slot.observed(pre).wrapping_sub(p));
+                }
+            }
+            c.added = (0, 0);
+        }
+    }
+
+    /// Sends a Job creation per new SUBMIT count of the JOB in slot `i` (at most
+    /// [`JOBS_PER_TICK`]; what the queue refuses is offered again next tick). Counts from
+    /// before sync turned on, or from before the module joined, are not replayed.
+    fn send_submissions(&mut self, registry: &Registry, i: usize, module: u64, slot: &Slot) {
+        let count = slot.desired(jd::SUBMITS);
+        let sent = &mut self.submits[i];
+        let new = count.wrapping_sub(sent.count);
+        if sent.module != module || new > MAX_SUBMIT_JUMP {
+            *sent = SubmitsSent { module, count };
+            return;
+        }
+        for _ in 0..new.min(JOBS_PER_TICK) {
+            let submission = sent.count.wrapping_add(1).max(1);
+            let job = DesiredObject::job(
+                module,
+                submission,
+                slot.desired(jd::CPU_M),
+                slot.desired(jd::MEMORY_MIB),
+                desired_job(registry, slot),
+            );
+            if !self.hub.push(Change::Apply(job)) {
+                break;
+            }
+            sent.count = sent.count.wrapping_add(1);
+        }
+    }
+
+    /// After [`HubSync::tick`], for the ENCHANTMENT in slot `i` that has created `created`
+    /// Enchantments so far: sends the Jobs of those created since the last call, as
+    /// `jobs_of(count)` gives them (one per essence; what the queue has no room for is
+    /// offered again next tick). Forges from before sync turned on are not replayed.
+    pub fn send_forges(
+        &mut self,
+        i: usize,
+        created: u32,
+        mut jobs_of: impl FnMut(u32) -> ForgeJobs,
+    ) {
+        let Some(owner) = self.desired.get(i).copied().flatten() else {
+            return;
+        };
+        if !self.wanted || owner.key.kind != ObjectKind::Enchantment {
+            return;
+        }
+        let module = owner.key.module;
+        let sent = &mut self.forges[i];
+        let new = created.wrapping_sub(sent.count);
+        if sent.module != module || new > MAX_SUBMIT_JUMP {
+            *sent = SubmitsSent {
+                module,
+                count: created,
+            };
+            return;
+        }
+        for _ in 0..new.min(JOBS_PER_TICK) {
+            if self.hub.room() < 3 {
+                break;
+            }
+            let forge = sent.count.wrapping_add(1);
+            for (essence, job) in jobs_of(forge).into_iter().enumerate() {
+                if let Some((cpu_m, memory_mib, job)) = job {
+                    let obj =
+                        DesiredObject::forge_job(module, forge, essence, cpu_m, memory_mib, job);
+                    self.hub.push(Change::Apply(obj));
+                }
+            }
+            sent.count = forge;
+        }
     }
 
     /// The real cluster's summary while sync is wanted and the sync thread has listed it.
@@ -128,6 +373,15 @@ impl HubSync {
             return None;
         }
         self.link.status.real()
+    }
+
+    /// The real cluster's summary channels while sync is wanted and the cluster listed;
+    /// returns how many (0: none). Wait-free.
+    pub fn real_channels(&self, out: &mut [f32; SUMMARY_CHANNELS]) -> usize {
+        if !self.wanted {
+            return 0;
+        }
+        self.link.status.real_channels(out)
     }
 
     /// The status lights' brightness: connecting, synced, degraded, error (all dark when
@@ -141,6 +395,92 @@ impl HubSync {
             lit(SyncState::Degraded),
             lit(SyncState::Error),
         ]
+    }
+}
+
+/// The Jobs of one forge, one per essence: each pod's CPU (millicores), memory (MiB) and
+/// the rest of its Job.
+pub type ForgeJobs = [Option<(u32, u32, DesiredJob)>; 3];
+
+/// The Rack module id of the CLUSTERQUEUE tagged `tag` on hub `hub` (0: none).
+fn queue_module(registry: &Registry, hub: u32, tag: u32) -> u64 {
+    tag.checked_sub(1)
+        .and_then(|i| registry.slot(i as usize))
+        .filter(|q| q.kind() == SlotKind::ClusterQueue && q.hub() == hub)
+        .map_or(0, Slot::rack_id)
+}
+
+/// The Jobs of Enchantment `id` of `world`, as a hub on `registry` tagged `hub` hands them
+/// to the sync thread (none once it is gone).
+pub fn forge_jobs(world: &World, registry: &Registry, hub: u32, id: Option<u32>) -> ForgeJobs {
+    let mut jobs = [None; 3];
+    let Some(e) = id.and_then(|id| world.enchantment(id)) else {
+        return jobs;
+    };
+    for (out, essence_job) in jobs.iter_mut().zip(e.jobs) {
+        let Some(job) = world
+            .job(essence_job.id)
+            .filter(|j| j.meta.uid == essence_job.uid)
+        else {
+            continue;
+        };
+        let spec = &job.spec;
+        let run_ms = (spec.run_seconds * 1000.0).clamp(0.0, f64::from(u32::MAX));
+        let desired = DesiredJob {
+            parallelism: spec.parallelism.max(1),
+            completions: spec.completions.max(1),
+            duration_ms: run_ms.round() as u32,
+            backoff_limit: spec.backoff_limit,
+            deadline_s: 0,
+            on_failure: false,
+            fails: false,
+            queue: queue_module(registry, hub, spec.queueing.queue),
+            priority_class: spec.queueing.priority_class,
+        };
+        *out = Some((spec.cpu_m, spec.memory_mib, desired));
+    }
+    jobs
+}
+
+/// The ClusterQueue the CLUSTERQUEUE in slot `i` asks for, its cohort named after the Rack
+/// module id of the first queue of its cohort chain.
+fn desired_queue(registry: &Registry, hub: u32, i: usize, slot: &Slot) -> DesiredObject {
+    let limit = |word| Some(slot.desired(word)).filter(|&v| v != qd::NO_LIMIT);
+    let cohort = super::cluster::queues::cohort_root(registry, hub, i as u32 + 1)
+        .and_then(|root| registry.slot(root as usize - 1))
+        .map_or(0, Slot::rack_id);
+    let queue = DesiredQueue {
+        flavors: slot.desired(qd::FLAVORS).min(4) as u8,
+        mana: slot.desired(qd::MANA),
+        borrow_pct: limit(qd::BORROW_PCT),
+        lend_pct: limit(qd::LEND_PCT),
+        strict_fifo: slot.desired(qd::STRICT_FIFO) != 0,
+        within: slot.desired(qd::WITHIN).min(2) as u8,
+        reclaim: slot.desired(qd::RECLAIM).min(2) as u8,
+        cohort,
+    };
+    DesiredObject::cluster_queue(
+        slot.rack_id(),
+        slot.desired(qd::CPU_M),
+        slot.desired(qd::MEMORY_MIB),
+        queue,
+    )
+}
+
+/// The spec of a Job a JOB's slot asks for now; its queue is the CLUSTERQUEUE its QUEUE
+/// cable names, by Rack module id.
+fn desired_job(registry: &Registry, slot: &Slot) -> DesiredJob {
+    let queue = queue_module(registry, slot.hub(), slot.desired(jd::QUEUE));
+    DesiredJob {
+        parallelism: slot.desired(jd::PARALLELISM).max(1),
+        completions: slot.desired(jd::COMPLETIONS).max(1),
+        duration_ms: slot.desired(jd::DURATION_MS),
+        backoff_limit: slot.desired(jd::BACKOFF),
+        deadline_s: slot.desired(jd::DEADLINE_S),
+        on_failure: slot.desired(jd::ON_FAILURE) != 0,
+        fails: slot.desired(jd::FAULT) != 0,
+        queue,
+        priority_class: 0,
     }
 }
 

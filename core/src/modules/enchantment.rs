@@ -97,6 +97,10 @@ impl Module for EnchantmentModule {
         super::expect_no_settings("ENCHANTMENT", state)
     }
 
+    fn set_rack_id(&mut self, id: u64) {
+        self.slot.slot().set_rack_id(id);
+    }
+
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }

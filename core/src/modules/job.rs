@@ -211,6 +211,10 @@ impl Module for JobModule {
         }
     }
 
+    fn set_rack_id(&mut self, id: u64) {
+        self.slot.slot().set_rack_id(id);
+    }
+
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }

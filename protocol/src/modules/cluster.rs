@@ -174,10 +174,10 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         port(
             "UTIL",
             "CPU utilisation",
-            "CPU requested by bound pods over allocatable CPU of all nodes; while live sync has listed the real cluster, the real one's (pods in the sync namespace over every node)",
+            "CPU requested by bound pods over allocatable CPU of all nodes; while live sync has listed the real cluster, the real one's, summarised on 16 channels: channel 1 the whole cluster, channels 2..16 its nodes by name in up to 15 groups (see Live-cluster sync)",
             SignalKind::UnipolarCv,
-            "0..10 V = 0..100 %",
-            1,
+            "0..10 V = 0..100 %; up to 16 channels while synced",
+            16,
             at(C2, 114.0),
         ),
         port(

@@ -110,38 +110,48 @@ fn serve(stream: TcpStream, shared: Arc<Shared>) {
     };
     let mut reader = BufReader::new(stream);
     while let Some(req) = read_request(&mut reader, &shared) {
+        // A stopped stand-in answers nothing more, even to a client that keeps asking (a
+        // sync thread left running by a failed test), so that dropping it never hangs.
+        if shared.stopped() {
+            return;
+        }
+        let recorded = Recorded {
+            method: req.method.clone(),
+            path: req.path.clone(),
+            query: req.query.clone(),
+            content_type: req.content_type.clone(),
+            body: req.body.clone(),
+            at: Instant::now(),
+        };
+        let record = |r: Recorded| shared.store.lock().unwrap().log.push(r);
         let (stall, served) = {
-            let mut store = shared.store.lock().unwrap();
-            store.log.push(Recorded {
-                method: req.method.clone(),
-                path: req.path.clone(),
-                query: req.query.clone(),
-                content_type: req.content_type.clone(),
-                body: req.body.clone(),
-                at: Instant::now(),
-            });
-            (store.faults.stall, store.log.len())
+            let store = shared.store.lock().unwrap();
+            (store.faults.stall, store.log.len() + 1)
         };
         if served > MAX_REQUESTS {
             return;
         }
+        let is_watch = req
+            .query
+            .get("watch")
+            .is_some_and(|w| w == "true" || w == "1");
         if stall {
+            record(recorded);
             while !shared.stopped() {
                 std::thread::sleep(Duration::from_millis(10));
             }
             return;
         }
-        if req
-            .query
-            .get("watch")
-            .is_some_and(|w| w == "true" || w == "1")
-        {
+        if is_watch {
+            record(recorded);
             if watch(&mut out, &req, &shared).is_err() {
                 return;
             }
             continue;
         }
+        // Logged once handled: a test that saw the request in the log finds its effect.
         let (code, body) = route(&req, &shared);
+        record(recorded);
         let text = body.to_string();
         let head = format!(
             "HTTP/1.1 {code} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
@@ -182,6 +192,9 @@ fn parse(path: &str) -> Option<(String, String, Option<String>)> {
         ["apis", _, _, "namespaces", ns, r, n] => {
             Some((r.to_string(), ns.to_string(), Some(n.to_string())))
         }
+        // Cluster-scoped resources of a group (Kueue's ClusterQueues, ResourceFlavors, ...).
+        ["apis", _, _, r] => Some((r.to_string(), String::new(), None)),
+        ["apis", _, _, r, n] => Some((r.to_string(), String::new(), Some(n.to_string()))),
         _ => None,
     }
 }
@@ -230,7 +243,7 @@ fn route(req: &Request, shared: &Shared) -> (u16, Value) {
             )
         }
         "/apis" => {
-            let mut groups = vec![group("apps", "v1")];
+            let mut groups = vec![group("apps", "v1"), group("batch", "v1")];
             if shared.store.lock().unwrap().faults.kueue {
                 groups.push(group("kueue.x-k8s.io", "v1beta1"));
             }
@@ -280,14 +293,26 @@ fn group(name: &str, version: &str) -> Value {
            "preferredVersion": {"groupVersion": gv, "version": version}})
 }
 
+/// Equality-based label selectors: `k=v`, `k==v`, `k!=v`, `k` (exists), `!k`.
 fn matches(obj: &Value, selector: Option<&String>) -> bool {
     let Some(sel) = selector else { return true };
-    sel.split(',')
-        .filter(|s| !s.is_empty())
-        .all(|term| match term.split_once('=') {
-            Some((k, v)) => obj["metadata"]["labels"][k].as_str() == Some(v),
-            None => false,
-        })
+    let label = |k: &str| {
+        obj["metadata"]["labels"][k.trim()]
+            .as_str()
+            .map(str::to_owned)
+    };
+    sel.split(',').filter(|s| !s.is_empty()).all(|term| {
+        if let Some((k, v)) = term.split_once("!=") {
+            label(k).as_deref() != Some(v.trim())
+        } else if let Some((k, v)) = term.split_once('=') {
+            let v = v.trim_start_matches('=');
+            label(k).as_deref() == Some(v.trim())
+        } else if let Some(k) = term.strip_prefix('!') {
+            label(k).is_none()
+        } else {
+            label(term).is_some()
+        }
+    })
 }
 
 fn list(resource: &str, ns: &str, req: &Request, shared: &Shared) -> (u16, Value) {
@@ -428,7 +453,12 @@ fn watch(out: &mut TcpStream, req: &Request, shared: &Shared) -> std::io::Result
             let batch: Vec<(u64, &'static str, Value)> = store
                 .events
                 .iter()
-                .filter(|(rv, r, n, _, _)| *rv > since && *r == resource && *n == ns)
+                .filter(|(rv, r, n, _, o)| {
+                    *rv > since
+                        && *r == resource
+                        && *n == ns
+                        && matches(o, req.query.get("labelSelector"))
+                })
                 .map(|(rv, _, _, t, o)| (*rv, *t, o.clone()))
                 .collect();
             if batch.is_empty() {

@@ -2,7 +2,8 @@
 //! 127.0.0.1 that speaks the subset KubeRack's sync thread uses — discovery (/api, /apis),
 //! namespaces, server-side apply (PATCH application/apply-patch+yaml), JSON merge patches of
 //! existing objects, get, list (with equality label selectors), delete and
-//! watch with resourceVersion (and 410 Gone on demand) for deployments, pods and nodes — and
+//! watch with resourceVersion (and 410 Gone on demand) for deployments, jobs, pods, nodes and
+//! any group's resources (Kueue's cluster-scoped and namespaced ones alike) — and
 //! records every request. It can refuse verbs (401/403), hide Kueue (404), answer a conflict
 //! (409), stall, and is bounded: at most MAX_REQUESTS requests and LIFETIME of running, after
 //! which, or when dropped, it stops by itself. It is not a Kubernetes implementation:
@@ -27,7 +28,8 @@ pub const LIFETIME: Duration = Duration::from_secs(120);
 /// How long a watch request is held open at most.
 pub const WATCH_HOLD: Duration = Duration::from_secs(2);
 
-/// One request as received.
+/// One request as received (`at`); logged once handled, before its answer is sent (watches
+/// and stalled requests: when received).
 #[derive(Clone, Debug)]
 pub struct Recorded {
     pub method: String,

@@ -20,6 +20,8 @@ pub const ENCHANTMENT_TTL: f64 = 30.0;
 struct Tracked {
     id: u32,
     uid: u64,
+    /// Its module's count of Enchantments created, at its creation (from 1).
+    serial: u32,
     /// Phase entries already counted.
     entered: [u32; 5],
 }
@@ -29,6 +31,8 @@ struct Tracked {
 struct MemberForge {
     tag: u32,
     forges_seen: u32,
+    /// Enchantments created so far.
+    created: u32,
     enchantments: [Option<Tracked>; ENCHANTMENTS_PER_MODULE],
     entered: [u32; 5],
     last_tier: u32,
@@ -57,6 +61,7 @@ impl EnchantmentOwners {
                 self.0.push(MemberForge {
                     tag,
                     forges_seen: forges,
+                    created: 0,
                     enchantments: [None; ENCHANTMENTS_PER_MODULE],
                     entered: [0; 5],
                     last_tier: 0,
@@ -87,13 +92,30 @@ impl EnchantmentOwners {
             };
             if let Some(id) = world.create_enchantment(spec(item)) {
                 let uid = world.enchantment(id).map_or(0, |e| e.meta.uid);
+                m.created = m.created.wrapping_add(1);
                 m.enchantments[free] = Some(Tracked {
                     id,
                     uid,
+                    serial: m.created,
                     entered: [0; 5],
                 });
             }
         }
+    }
+
+    /// How many Enchantments ENCHANTMENT `tag` created so far, and the id of the one created
+    /// as `serial` (that count, from 1) while it still exists.
+    pub fn created(&self, tag: u32, serial: u32) -> (u32, Option<u32>) {
+        let Some(m) = self.0.iter().find(|m| m.tag == tag) else {
+            return (0, None);
+        };
+        let id = m
+            .enchantments
+            .iter()
+            .flatten()
+            .find(|t| t.serial == serial)
+            .map(|t| t.id);
+        (m.created, id)
     }
 
     /// ENCHANTMENT `tag` left: its Enchantments are deleted with their Jobs.

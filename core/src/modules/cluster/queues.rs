@@ -20,7 +20,7 @@ fn parent(registry: &Registry, hub: u32, tag: u32) -> Option<u32> {
 
 /// The first queue of `tag`'s cohort chain, or `None` when no cable links it to another
 /// queue. A loop of cables is one cohort named after its lowest tag.
-pub(super) fn cohort_root(registry: &Registry, hub: u32, tag: u32) -> Option<u32> {
+pub(crate) fn cohort_root(registry: &Registry, hub: u32, tag: u32) -> Option<u32> {
     let mut cur = tag;
     let mut lowest = tag;
     for _ in 0..=MAX_CLUSTER_QUEUES {
