@@ -26,6 +26,7 @@ fn export_patch(patch: &Patch) -> ExportPatch {
                 model: m.model.clone(),
                 bypass: m.bypass,
                 params: m.params.iter().map(|p| (p.index, p.value)).collect(),
+                data: m.data.clone().unwrap_or(Value::Null),
             })
             .collect(),
         cables: patch

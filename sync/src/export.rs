@@ -6,6 +6,7 @@
 
 use crate::{kueue, manifest};
 use kuberack_core::live::{DesiredObject, DesiredQueue};
+use kuberack_core::modules::cluster_queue::{fair_sharing_weight_milli, DEFAULT_WEIGHT_MILLI};
 use kuberack_protocol::modules::cluster_queue::{
     input as cq_input, output as cq_output, param as cq_param, DESCRIPTOR as CQ,
 };
@@ -32,6 +33,8 @@ pub struct ExportModule {
     pub bypass: bool,
     /// Saved params: (index, value).
     pub params: Vec<(usize, f64)>,
+    /// The module's saved data (`null` when it has none).
+    pub data: Value,
 }
 
 impl ExportModule {
@@ -100,6 +103,7 @@ impl ExportPatch {
                         (at, p["value"].as_f64().unwrap_or(f64::NAN))
                     })
                     .collect(),
+                data: m["data"].clone(),
             });
         }
         for (i, c) in root["cables"]
@@ -237,6 +241,7 @@ pub fn queue_objects(patch: &ExportPatch) -> Vec<DesiredObject> {
                 within: whole(cq_param::PREEMPTION).min(2) as u8,
                 reclaim: whole(cq_param::RECLAIM).min(2) as u8,
                 cohort: root(m.id).map_or(0, |r| r as u64),
+                weight_milli: fair_sharing_weight_milli(&m.data).unwrap_or(DEFAULT_WEIGHT_MILLI),
             };
             DesiredObject::cluster_queue(
                 m.id as u64,
@@ -425,7 +430,9 @@ mod tests {
             52,
             json!([{"id": cq_param::FLAVOR, "value": 4.0}, {"id": cq_param::BORROW, "value": 50.0}]),
         ));
-        modules.push(cq(53, json!([])));
+        let mut weighted = cq(53, json!([]));
+        weighted["data"] = json!({"fairSharing": {"weight": 0.5}});
+        modules.push(weighted);
         let cables = root["cables"].as_array_mut().unwrap();
         for id in [51, 52, 53] {
             cables.push(
@@ -441,6 +448,11 @@ mod tests {
         assert_eq!(by_id(51).cpu_millis, 2000);
         assert_eq!((by_id(51).queue.cohort, by_id(52).queue.cohort), (51, 51));
         assert_eq!(by_id(53).queue.cohort, 0, "no COHORT cable: no cohort");
+        assert_eq!(
+            (by_id(51).queue.weight_milli, by_id(53).queue.weight_milli),
+            (1000, 500),
+            "the weight saved in the module's data"
+        );
         assert_eq!(
             (by_id(52).queue.flavors, by_id(52).queue.borrow_pct),
             (4, Some(50))

@@ -218,7 +218,19 @@ pub fn cluster_queue(obj: &DesiredObject) -> Value {
     if in_cohort {
         cq["spec"]["cohort"] = json!(queue_name(q.cohort));
     }
+    if q.weight_milli != 1000 {
+        cq["spec"]["fairSharing"] = json!({ "weight": weight_quantity(q.weight_milli) });
+    }
     cq
+}
+
+/// A weight in thousandths as a Kubernetes quantity: `2`, `500m`.
+fn weight_quantity(milli: u32) -> String {
+    if milli.is_multiple_of(1000) {
+        format!("{}", milli / 1000)
+    } else {
+        format!("{milli}m")
+    }
 }
 
 /// The LocalQueue in `namespace` through which KubeRack's Jobs reach a CLUSTERQUEUE's
@@ -250,8 +262,22 @@ mod tests {
             within: 1,
             reclaim: 2,
             cohort,
+            weight_milli: 1000,
         };
         DesiredObject::cluster_queue(7, 4000, 2048, q)
+    }
+
+    #[test]
+    fn a_weight_other_than_one_is_written_as_a_quantity() {
+        assert!(cluster_queue(&queue(0, 3))["spec"]
+            .get("fairSharing")
+            .is_none());
+        for (milli, quantity) in [(0, "0"), (500, "500m"), (2000, "2"), (1500, "1500m")] {
+            let mut obj = queue(0, 3);
+            obj.queue.weight_milli = milli;
+            let cq = cluster_queue(&obj);
+            assert_eq!(cq["spec"]["fairSharing"], json!({ "weight": quantity }));
+        }
     }
 
     #[test]

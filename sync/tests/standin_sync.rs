@@ -835,6 +835,7 @@ fn cluster_queue(module: u64, cohort: u64) -> Option<DesiredObject> {
         within: 1,
         reclaim: 0,
         cohort,
+        weight_milli: 2000,
     };
     Some(DesiredObject::cluster_queue(module, 8000, 4096, q))
 }
@@ -861,6 +862,7 @@ fn cluster_queues_write_their_kueue_objects_when_kueue_is_found() {
     assert!(api.wait_for(WAIT, |l| !requests(l, "PATCH", &lq(8)).is_empty()));
     let cq = api.object("clusterqueues", "", "clusterqueue-8").unwrap();
     assert_eq!(cq["spec"]["cohort"], "clusterqueue-7");
+    assert_eq!(cq["spec"]["fairSharing"]["weight"], "2");
     assert_eq!(
         cq["metadata"]["labels"]["app.kubernetes.io/managed-by"],
         "kuberack"

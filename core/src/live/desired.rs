@@ -235,7 +235,7 @@ impl DesiredObject {
 
 /// What a CLUSTERQUEUE asks for besides its cpu and memory quota (which are the object's
 /// `cpu_millis` and `memory_mib`, per flavor).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DesiredQueue {
     /// Its flavors: 0 default-flavor, 1..=3 one essence, 4 all three.
     pub flavors: u8,
@@ -253,6 +253,25 @@ pub struct DesiredQueue {
     pub reclaim: u8,
     /// The Rack module id of the first CLUSTERQUEUE of its cohort chain (0: no cohort).
     pub cohort: u64,
+    /// fairSharing.weight, thousandths.
+    pub weight_milli: u32,
+}
+
+impl Default for DesiredQueue {
+    /// default-flavor, no mana, no limits, BestEffortFIFO, no preemption, no cohort, weight 1.
+    fn default() -> Self {
+        DesiredQueue {
+            flavors: 0,
+            mana: 0,
+            borrow_pct: None,
+            lend_pct: None,
+            strict_fifo: false,
+            within: 0,
+            reclaim: 0,
+            cohort: 0,
+            weight_milli: 1000,
+        }
+    }
 }
 
 /// A change in the desired state.

@@ -28,12 +28,13 @@ pub struct ClusterQueueModule {
 }
 
 /// The default fairSharing.weight, thousandths.
-const DEFAULT_WEIGHT_MILLI: u32 = 1000;
+pub const DEFAULT_WEIGHT_MILLI: u32 = 1000;
 /// The largest weight kept, thousandths (larger ones are clamped).
 const MAX_WEIGHT_MILLI: u32 = 1_000_000;
 
-/// Reads `fairSharing.weight` from saved settings: a number from 0 to 1000 (absent: 1).
-fn weight_from(state: &serde_json::Value) -> Result<u32, LoadError> {
+/// Reads `fairSharing.weight`, in thousandths, from a CLUSTERQUEUE's saved settings: a
+/// number of at least 0, clamped to 1000 (absent: 1).
+pub fn fair_sharing_weight_milli(state: &serde_json::Value) -> Result<u32, LoadError> {
     let Some(v) = state.get("fairSharing").and_then(|f| f.get("weight")) else {
         return Ok(DEFAULT_WEIGHT_MILLI);
     };
@@ -193,7 +194,7 @@ impl Module for ClusterQueueModule {
 
     fn load(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
         super::expect_no_settings("CLUSTERQUEUE", state)?;
-        let weight = weight_from(state);
+        let weight = fair_sharing_weight_milli(state);
         self.weight_milli = weight.clone().unwrap_or(DEFAULT_WEIGHT_MILLI);
         weight.map(|_| ())
     }

@@ -458,6 +458,7 @@ fn desired_queue(registry: &Registry, hub: u32, i: usize, slot: &Slot) -> Desire
         within: slot.desired(qd::WITHIN).min(2) as u8,
         reclaim: slot.desired(qd::RECLAIM).min(2) as u8,
         cohort,
+        weight_milli: slot.desired(qd::WEIGHT_MILLI),
     };
     DesiredObject::cluster_queue(
         slot.rack_id(),
