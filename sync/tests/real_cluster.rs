@@ -1,16 +1,18 @@
 //! The sync thread against a real cluster, when KUBERACK_TEST_KUBECONFIG names a kubeconfig
-//! of a disposable cluster: scale by server-side apply, the label guard, a JOB submission's
-//! Job, and delete on toggle-off, in a fresh namespace that is deleted afterwards. Without
-//! it, one line says so.
+//! of a disposable cluster: scale by server-side apply, a real pod deleted and heard by the
+//! hub, the label guard, a JOB submission's Job, and delete on toggle-off, in a fresh
+//! namespace that is deleted afterwards. Without it, one line says so.
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{Api, DeleteParams, DynamicObject, PostParams};
+use k8s_openapi::api::core::v1::{Namespace, Pod};
+use kube::api::{Api, DeleteParams, DynamicObject, ListParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
+use kuberack_core::world::events::EventKind;
 use kuberack_sync::kueue::KueueKind;
 use kuberack_sync::{
-    queues, spawn, Change, ClusterSource, DesiredJob, DesiredObject, DesiredQueue, SyncConfig,
+    queues, spawn, Change, ClusterSource, DesiredJob, DesiredObject, DesiredQueue, MirrorKind,
+    SyncConfig,
 };
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -63,6 +65,7 @@ fn sync_against_a_real_cluster() {
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), &ns);
     let namespaces: Api<Namespace> = Api::all(client.clone());
     let jobs: Api<Job> = Api::namespaced(client.clone(), &ns);
+    let pods: Api<Pod> = Api::namespaced(client.clone(), &ns);
 
     let (mut hub, end) = queues(64, 4);
     let thread = spawn(config, end).unwrap();
@@ -76,6 +79,21 @@ fn sync_against_a_real_cluster() {
             // Scaling follows the desired replicas.
             hub.publish(&[dep(1, 3)]);
             assert!(until(async || replicas(&deployments, "deployment-1").await == Some(3)).await);
+            // Deleting a real pod is heard: the hub receives PodDeleted for the DEPLOYMENT.
+            let mine = ListParams::default().labels("kuberack.io/module=deployment-1");
+            let first_pod = async || pods.list(&mine).await.ok()?.items.into_iter().next();
+            assert!(until(async || first_pod().await.is_some()).await, "no pod of deployment-1");
+            let victim = first_pod().await.unwrap().metadata.name.unwrap();
+            pods.delete(&victim, &DeleteParams::default()).await.unwrap();
+            let heard = async || {
+                while let Some(o) = hub.pop_observed() {
+                    if o.kind == MirrorKind::World(EventKind::PodDeleted) && o.module == 1 {
+                        return true;
+                    }
+                }
+                false
+            };
+            assert!(until(heard).await, "the deletion of {victim} was not heard");
             // A Deployment without KubeRack's label is never touched.
             let foreign: Deployment = serde_json::from_value(json!({
                 "apiVersion": "apps/v1", "kind": "Deployment",
