@@ -319,3 +319,26 @@ fn fault_crashes_the_pods_and_they_recover_when_it_drops() {
     let world = rig.hub_world(hub);
     assert!(world.pods().all(|(_, p)| p.restarts >= 1));
 }
+
+/// Undoing a live-sync or Kueue setting reloads the hub's saved settings: the world goes on;
+/// a new seed starts it over.
+#[test]
+fn reloading_the_same_world_settings_keeps_the_world() {
+    let (mut rig, hub, _, _) = Rig::basic();
+    rig.run(3.0);
+    let pods = rig.hub_world(hub).pods().count();
+    assert!(pods > 0);
+    let mut settings = rig.modules[hub].module.save();
+    settings["sync"] = serde_json::json!({ "namespace": "elsewhere", "mirrorOnly": true });
+    rig.modules[hub].module.load(&settings).unwrap();
+    assert_eq!(rig.hub_world(hub).pods().count(), pods);
+    let saved = rig.modules[hub].module.save();
+    assert_eq!(saved["sync"]["namespace"], "elsewhere");
+    settings["seed"] = serde_json::json!(99);
+    rig.modules[hub].module.load(&settings).unwrap();
+    assert_eq!(
+        rig.hub_world(hub).pods().count(),
+        0,
+        "a new seed: a new world"
+    );
+}

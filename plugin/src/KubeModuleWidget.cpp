@@ -42,12 +42,13 @@ const char* const SYNC_SELECTOR_KEY = "selector";
 /** A menu text field for one string setting of live sync; Enter applies it and closes the
 menu. */
 struct SyncTextField : rack::ui::TextField {
-	KrModule* handle = NULL;
+	KubeModuleWidget* widget = NULL;
 	const char* key = "";
 
 	void onSelectKey(const SelectKeyEvent& e) override {
 		if (e.action == GLFW_PRESS && (e.key == GLFW_KEY_ENTER || e.key == GLFW_KEY_KP_ENTER)) {
-			configureSync(handle, key, json_string(text.c_str()));
+			if (widget)
+				widget->changeSyncSetting(key, json_string(text.c_str()), std::string("set live sync ") + key);
 			rack::ui::MenuOverlay* overlay = getAncestorOfType<rack::ui::MenuOverlay>();
 			if (overlay)
 				overlay->requestDelete();
@@ -342,6 +343,26 @@ bool configureSync(KrModule* handle, const char* key, json_t* valueJ) {
 	return status == KR_OK;
 }
 
+void KubeModuleWidget::changeSyncSetting(const char* key, json_t* valueJ, const std::string& actionName) {
+	if (!kubeModule) {
+		if (valueJ)
+			json_decref(valueJ);
+		return;
+	}
+	json_t* oldModuleJ = toJson();
+	if (!configureSync(kubeModule->handle, key, valueJ)) {
+		json_decref(oldModuleJ);
+		return;
+	}
+	// Undoable like the other settings: the hub's saved JSON carries them under "sync".
+	rack::history::ModuleChange* h = new rack::history::ModuleChange;
+	h->name = actionName;
+	h->moduleId = kubeModule->id;
+	h->oldModuleJ = oldModuleJ;
+	h->newModuleJ = toJson();
+	APP->history->push(h);
+}
+
 void KubeModuleWidget::appendSyncMenu(rack::ui::Menu* menu) {
 	KrModule* handle = kubeModule->handle;
 	if (!handle)
@@ -363,21 +384,21 @@ void KubeModuleWidget::appendSyncMenu(rack::ui::Menu* menu) {
 		sub->addChild(rack::createMenuLabel("Applies the next time SYNC turns on"));
 		sub->addChild(rack::createMenuLabel("Namespace (Enter to set)"));
 		SyncTextField* nsField = new SyncTextField;
-		nsField->handle = handle;
+		nsField->widget = this;
 		nsField->key = SYNC_NAMESPACE_KEY;
 		nsField->box.size.x = 200.f;
 		nsField->setText(ns);
 		sub->addChild(nsField);
 		sub->addChild(rack::createMenuLabel("kubeconfig context (empty: current)"));
 		SyncTextField* ctxField = new SyncTextField;
-		ctxField->handle = handle;
+		ctxField->widget = this;
 		ctxField->key = SYNC_CONTEXT_KEY;
 		ctxField->box.size.x = 200.f;
 		ctxField->setText(context);
 		sub->addChild(ctxField);
 		sub->addChild(rack::createMenuLabel("Pod label selector (empty: all pods)"));
 		SyncTextField* selField = new SyncTextField;
-		selField->handle = handle;
+		selField->widget = this;
 		selField->key = SYNC_SELECTOR_KEY;
 		selField->box.size.x = 200.f;
 		selField->setText(selector);
@@ -385,14 +406,14 @@ void KubeModuleWidget::appendSyncMenu(rack::ui::Menu* menu) {
 		sub->addChild(new rack::ui::MenuSeparator);
 		sub->addChild(rack::createCheckMenuItem("Mirror only (write nothing)", "",
 			[=]() { return mirrorOnly; },
-			[=]() { configureSync(handle, SYNC_MIRROR_KEY, json_boolean(!mirrorOnly)); }));
+			[=]() { changeSyncSetting(SYNC_MIRROR_KEY, json_boolean(!mirrorOnly), "set live sync mirror only"); }));
 		sub->addChild(rack::createMenuLabel("When SYNC turns off"));
 		sub->addChild(rack::createCheckMenuItem("Leave what KubeRack created (default)", "",
 			[=]() { return !deleteOnStop; },
-			[=]() { configureSync(handle, SYNC_DELETE_KEY, json_false()); }));
+			[=]() { changeSyncSetting(SYNC_DELETE_KEY, json_false(), "leave what live sync created"); }));
 		sub->addChild(rack::createCheckMenuItem("Delete what KubeRack created", "",
 			[=]() { return deleteOnStop; },
-			[=]() { configureSync(handle, SYNC_DELETE_KEY, json_true()); }));
+			[=]() { changeSyncSetting(SYNC_DELETE_KEY, json_true(), "delete what live sync created"); }));
 	}));
 	menu->addChild(rack::createMenuItem("Export manifests…", "", [=]() { exportManifests(ns); }));
 }

@@ -97,6 +97,9 @@ struct KubeModuleWidget : rack::app::ModuleWidget {
 
 	KubeModuleWidget(KubeModel* model, KubeModule* module);
 	void appendContextMenu(rack::ui::Menu* menu) override;
+	/** Changes one live-sync setting of a hub (taking `valueJ`'s reference), undoably; a
+	no-op when the core refuses it. UI thread only. */
+	void changeSyncSetting(const char* key, json_t* valueJ, const std::string& actionName);
 
 private:
 	void addParamWidget(int index, const KrParamInfo& p);

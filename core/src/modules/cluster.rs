@@ -708,18 +708,16 @@ impl Module for ClusterModule {
             control_period: settings.control_period.clamp(1, 1024),
             ..settings
         };
-        let only_kueue = settings.kueue != self.settings.kueue
-            && ClusterSettings {
-                kueue: self.settings.kueue,
-                ..settings
-            } == self.settings;
+        // A new seed or control rate starts the world over; Kueue's configuration changes
+        // in place, and settings that stay (an undone live-sync change) keep the world.
+        let restart = settings.seed != self.settings.seed
+            || settings.control_period != self.settings.control_period;
         self.settings = settings;
-        if only_kueue {
-            // Kueue's configuration alone changes in place; anything else starts over.
+        if restart {
+            self.rebuild();
+        } else {
             self.world
                 .set_kueue_fair_sharing(self.settings.kueue.fair_sharing);
-        } else {
-            self.rebuild();
         }
         let sync = load_sync_settings_into(self.sync.link(), state);
         result?;
