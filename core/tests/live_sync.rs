@@ -614,6 +614,41 @@ fn real_workload_admissions_and_preemptions_fire_the_job_and_queue_triggers() {
 }
 
 #[test]
+fn a_real_preemption_of_a_forge_job_fires_the_enchantments_requeued() {
+    let (mut rig, hub, _, _) = Rig::basic();
+    let forge = rig.add("Enchantment");
+    rig.connect(hub, "API", forge, "API");
+    rig.modules[forge].module.set_rack_id(611);
+    let link = link(&rig, hub);
+    let mut end = link.take_sync_end().expect("the sync end");
+    rig.param(hub, "SYNC", 1.0);
+    rig.run(0.1);
+    let workload = |kind| Observed {
+        kind: MirrorKind::World(kind),
+        module: 611,
+        queue: 0,
+    };
+    end.push_observed(workload(EventKind::WorkloadAdmitted));
+    end.push_observed(workload(EventKind::WorkloadPreempted));
+    end.push_observed(workload(EventKind::WorkloadPreempted));
+    let edges = |rig: &mut Rig| {
+        let mut counts = [0; 2];
+        let mut high = [false; 2];
+        rig.run_with(0.5, |r| {
+            for (k, id) in ["REQUEUED", "ENCHANTING"].into_iter().enumerate() {
+                let v = r.out(forge, id, 0) > 5.0;
+                counts[k] += usize::from(v && !high[k]);
+                high[k] = v;
+            }
+        });
+        counts
+    };
+    // Two preemptions: Requeued twice; one admission alone is not Enchanting.
+    assert_eq!(edges(&mut rig), [2, 0]);
+    assert_eq!(edges(&mut rig), [0, 0]);
+}
+
+#[test]
 fn a_node_shows_its_real_nodes_while_synced() {
     let (mut rig, hub, node, _) = Rig::basic();
     rig.param(node, "COUNT", 2.0);

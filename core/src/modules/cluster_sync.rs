@@ -9,7 +9,8 @@ use kuberack_protocol::tag::MAX_TAG;
 
 use super::words::{
     cluster_queue_desired as qd, cluster_queue_observed as qo, deployment_desired as dd,
-    job_desired as jd, job_observed as jo, pool_desired as pd, pool_observed as po,
+    enchantment_observed as eo, job_desired as jd, job_observed as jo, pool_desired as pd,
+    pool_observed as po,
 };
 use crate::dsp::SchmittTrigger;
 use crate::live::{
@@ -17,6 +18,7 @@ use crate::live::{
     RealSummary, SyncState, SUMMARY_CHANNELS,
 };
 use crate::registry::{Registry, Slot, SlotKind};
+use crate::world::enchantment::EnchantmentPhase;
 use crate::world::events::EventKind;
 use crate::world::World;
 
@@ -219,8 +221,8 @@ impl HubSync {
         }
     }
 
-    /// Counts a real admission (or preemption) for the JOB or CLUSTERQUEUE of module
-    /// `module` joined to this hub.
+    /// Counts a real admission (or preemption) for the JOB, ENCHANTMENT or CLUSTERQUEUE of
+    /// module `module` joined to this hub.
     fn credit(&mut self, registry: &Registry, hub_tag: u32, module: u64, admitted: bool) {
         if module == 0 {
             return;
@@ -230,7 +232,10 @@ impl HubSync {
             registry.slot(i).is_some_and(|s| {
                 s.rack_id() == module
                     && s.hub() == hub_tag
-                    && matches!(s.kind(), SlotKind::Job | SlotKind::ClusterQueue)
+                    && matches!(
+                        s.kind(),
+                        SlotKind::Job | SlotKind::ClusterQueue | SlotKind::Enchantment
+                    )
             })
         });
         let Some(i) = found else { return };
@@ -248,11 +253,17 @@ impl HubSync {
         }
     }
 
-    /// The counter words of the member in slot `slot` (JOB or CLUSTERQUEUE).
-    fn counter_words(slot: &Slot) -> Option<(usize, usize)> {
+    /// The words of the member in slot `slot` that count admissions (none for an
+    /// ENCHANTMENT: one admission does not make an Enchantment Enchanting) and preemptions
+    /// (for an ENCHANTMENT: entering Requeued, as a preempted forge Job makes it).
+    fn counter_words(slot: &Slot) -> Option<(Option<usize>, usize)> {
         match slot.kind() {
-            SlotKind::Job => Some((jo::ADMISSIONS, jo::PREEMPTIONS)),
-            SlotKind::ClusterQueue => Some((qo::ADMISSIONS, qo::PREEMPTIONS)),
+            SlotKind::Job => Some((Some(jo::ADMISSIONS), jo::PREEMPTIONS)),
+            SlotKind::ClusterQueue => Some((Some(qo::ADMISSIONS), qo::PREEMPTIONS)),
+            SlotKind::Enchantment => Some((
+                None,
+                eo::ENTERED_FIRST + EnchantmentPhase::Requeued as usize,
+            )),
             _ => None,
         }
     }
@@ -274,7 +285,9 @@ impl HubSync {
                 *c = RealCounts::default();
                 continue;
             };
-            slot.set_observed(adm, slot.observed(adm).wrapping_add(c.admissions));
+            if let Some(adm) = adm {
+                slot.set_observed(adm, slot.observed(adm).wrapping_add(c.admissions));
+            }
             slot.set_observed(pre, slot.observed(pre).wrapping_add(c.preemptions));
             c.added = (c.admissions, c.preemptions);
         }
@@ -290,7 +303,9 @@ impl HubSync {
             };
             if let (Some((adm, pre)), (a, p)) = (Self::counter_words(slot), c.added) {
                 if slot.rack_id() == c.module && (a, p) != (0, 0) {
-                    slot.set_observed(adm, slot.observed(adm).wrapping_sub(a));
+                    if let Some(adm) = adm {
+                        slot.set_observed(adm, slot.observed(adm).wrapping_sub(a));
+                    }
                     slot.set_observed(pre, slot.observed(pre).wrapping_sub(p));
                 }
             }
