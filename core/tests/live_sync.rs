@@ -19,6 +19,13 @@ fn link(rig: &Rig, hub: usize) -> Arc<LiveLink> {
         .expect("a hub has a sync link")
 }
 
+/// Takes the hub's sync end (standing in for the sync thread) and turns SYNC on.
+fn sync_on(rig: &mut Rig, hub: usize) -> SyncEnd {
+    let end = link(rig, hub).take_sync_end().expect("the sync end");
+    rig.param(hub, "SYNC", 1.0);
+    end
+}
+
 fn drain(end: &mut SyncEnd) -> Vec<Change> {
     std::iter::from_fn(|| end.pop_desired()).collect()
 }
@@ -196,9 +203,7 @@ fn a_node_drives_real_cordons_only_with_sync_cordon_on() {
 fn a_full_queue_coalesces_to_the_latest_value() {
     let (mut rig, hub, _, dep) = Rig::basic();
     rig.modules[dep].module.set_rack_id(7);
-    let link = link(&rig, hub);
-    let mut end = link.take_sync_end().expect("the sync end");
-    rig.param(hub, "SYNC", 1.0);
+    let mut end = sync_on(&mut rig, hub);
     // Nobody drains for a long while: far more changes than the queue holds.
     for replicas in 0..3000 {
         rig.param(dep, "REPLICAS", (replicas % 30) as f32);
@@ -222,8 +227,7 @@ fn real_events_play_the_hubs_outputs_and_the_lights_show_the_state() {
     let mut rig = Rig::new(48_000.0);
     let hub = rig.add("Cluster");
     let link = link(&rig, hub);
-    let mut end = link.take_sync_end().expect("the sync end");
-    rig.param(hub, "SYNC", 1.0);
+    let mut end = sync_on(&mut rig, hub);
     rig.run(0.5);
     let lights = |rig: &Rig| {
         ["SYNC_CONNECTING", "SYNCED", "SYNC_DEGRADED", "SYNC_ERROR"].map(|id| rig.light(hub, id))
@@ -422,9 +426,7 @@ fn job_creations_wait_for_room_in_a_full_queue() {
     rig.connect(hub, "API", job, "API");
     rig.modules[dep].module.set_rack_id(4);
     rig.modules[job].module.set_rack_id(5);
-    let link = link(&rig, hub);
-    let mut end = link.take_sync_end().expect("the sync end");
-    rig.param(hub, "SYNC", 1.0);
+    let mut end = sync_on(&mut rig, hub);
     // Nobody drains: a moving knob fills the queue.
     for replicas in 0..1200 {
         rig.param(dep, "REPLICAS", (replicas % 30) as f32);
@@ -472,9 +474,7 @@ fn each_forge_hands_over_its_essence_jobs_with_queue_and_tier() {
     rig.param(forge, "COST", 2.0);
     rig.modules[q].module.set_rack_id(401);
     rig.modules[forge].module.set_rack_id(402);
-    let link = link(&rig, hub);
-    let mut end = link.take_sync_end().expect("the sync end");
-    rig.param(hub, "SYNC", 1.0);
+    let mut end = sync_on(&mut rig, hub);
     rig.run(0.05);
     let changes = drain(&mut end);
     let owner = DesiredObject::job_owner_of(ObjectKind::Enchantment, 402);
@@ -529,9 +529,7 @@ fn cluster_queues_are_handed_over_with_their_cohort() {
     rig.param(q2, "PREEMPTION", 1.0);
     rig.modules[q1].module.set_rack_id(501);
     rig.modules[q2].module.set_rack_id(502);
-    let link = link(&rig, hub);
-    let mut end = link.take_sync_end().expect("the sync end");
-    rig.param(hub, "SYNC", 1.0);
+    let mut end = sync_on(&mut rig, hub);
     rig.run(0.05);
     let queues: Vec<DesiredObject> = drain(&mut end)
         .into_iter()
@@ -561,6 +559,20 @@ fn cluster_queues_are_handed_over_with_their_cohort() {
     );
 }
 
+/// Rising edges of each output over half a second.
+fn rising_edges<const N: usize>(rig: &mut Rig, outs: &[(usize, &str); N]) -> [usize; N] {
+    let mut counts = [0; N];
+    let mut high = [false; N];
+    rig.run_with(0.5, |r| {
+        for (k, (m, id)) in outs.iter().enumerate() {
+            let v = r.out(*m, id, 0) > 5.0;
+            counts[k] += usize::from(v && !high[k]);
+            high[k] = v;
+        }
+    });
+    counts
+}
+
 #[test]
 fn real_workload_admissions_and_preemptions_fire_the_job_and_queue_triggers() {
     let (mut rig, hub, _, _) = Rig::basic();
@@ -571,9 +583,7 @@ fn real_workload_admissions_and_preemptions_fire_the_job_and_queue_triggers() {
     rig.connect(q, "QUEUE", job, "QUEUE");
     rig.modules[q].module.set_rack_id(601);
     rig.modules[job].module.set_rack_id(602);
-    let link = link(&rig, hub);
-    let mut end = link.take_sync_end().expect("the sync end");
-    rig.param(hub, "SYNC", 1.0);
+    let mut end = sync_on(&mut rig, hub);
     rig.run(0.1);
     let workload = |kind| Observed {
         kind: MirrorKind::World(kind),
@@ -589,28 +599,16 @@ fn real_workload_admissions_and_preemptions_fire_the_job_and_queue_triggers() {
         queue: 999,
         ..workload(EventKind::WorkloadAdmitted)
     });
-    let edges = |rig: &mut Rig| {
-        let mut counts = [0; 4];
-        let mut high = [false; 4];
-        let outs = [
-            (job, "ADMITTED"),
-            (job, "PREEMPTED"),
-            (q, "ADMIT"),
-            (q, "PREEMPT"),
-        ];
-        rig.run_with(0.5, |r| {
-            for (k, (m, id)) in outs.iter().enumerate() {
-                let v = r.out(*m, id, 0) > 5.0;
-                counts[k] += usize::from(v && !high[k]);
-                high[k] = v;
-            }
-        });
-        counts
-    };
+    let outs = [
+        (job, "ADMITTED"),
+        (job, "PREEMPTED"),
+        (q, "ADMIT"),
+        (q, "PREEMPT"),
+    ];
     // The JOB heard three admissions (the last one's queue is not here), the queue two.
-    assert_eq!(edges(&mut rig), [3, 1, 2, 1]);
+    assert_eq!(rising_edges(&mut rig, &outs), [3, 1, 2, 1]);
     // Heard once: the counters do not grow by themselves afterwards.
-    assert_eq!(edges(&mut rig), [0, 0, 0, 0]);
+    assert_eq!(rising_edges(&mut rig, &outs), [0, 0, 0, 0]);
 }
 
 #[test]
@@ -619,9 +617,7 @@ fn a_real_preemption_of_a_forge_job_fires_the_enchantments_requeued() {
     let forge = rig.add("Enchantment");
     rig.connect(hub, "API", forge, "API");
     rig.modules[forge].module.set_rack_id(611);
-    let link = link(&rig, hub);
-    let mut end = link.take_sync_end().expect("the sync end");
-    rig.param(hub, "SYNC", 1.0);
+    let mut end = sync_on(&mut rig, hub);
     rig.run(0.1);
     let workload = |kind| Observed {
         kind: MirrorKind::World(kind),
@@ -631,21 +627,10 @@ fn a_real_preemption_of_a_forge_job_fires_the_enchantments_requeued() {
     end.push_observed(workload(EventKind::WorkloadAdmitted));
     end.push_observed(workload(EventKind::WorkloadPreempted));
     end.push_observed(workload(EventKind::WorkloadPreempted));
-    let edges = |rig: &mut Rig| {
-        let mut counts = [0; 2];
-        let mut high = [false; 2];
-        rig.run_with(0.5, |r| {
-            for (k, id) in ["REQUEUED", "ENCHANTING"].into_iter().enumerate() {
-                let v = r.out(forge, id, 0) > 5.0;
-                counts[k] += usize::from(v && !high[k]);
-                high[k] = v;
-            }
-        });
-        counts
-    };
+    let outs = [(forge, "REQUEUED"), (forge, "ENCHANTING")];
     // Two preemptions: Requeued twice; one admission alone is not Enchanting.
-    assert_eq!(edges(&mut rig), [2, 0]);
-    assert_eq!(edges(&mut rig), [0, 0]);
+    assert_eq!(rising_edges(&mut rig, &outs), [2, 0]);
+    assert_eq!(rising_edges(&mut rig, &outs), [0, 0]);
 }
 
 #[test]

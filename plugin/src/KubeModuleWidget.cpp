@@ -382,27 +382,18 @@ void KubeModuleWidget::appendSyncMenu(rack::ui::Menu* menu) {
 
 	menu->addChild(rack::createSubmenuItem("Live sync", ns, [=](rack::ui::Menu* sub) {
 		sub->addChild(rack::createMenuLabel("Applies the next time SYNC turns on"));
-		sub->addChild(rack::createMenuLabel("Namespace (Enter to set)"));
-		SyncTextField* nsField = new SyncTextField;
-		nsField->widget = this;
-		nsField->key = SYNC_NAMESPACE_KEY;
-		nsField->box.size.x = 200.f;
-		nsField->setText(ns);
-		sub->addChild(nsField);
-		sub->addChild(rack::createMenuLabel("kubeconfig context (empty: current)"));
-		SyncTextField* ctxField = new SyncTextField;
-		ctxField->widget = this;
-		ctxField->key = SYNC_CONTEXT_KEY;
-		ctxField->box.size.x = 200.f;
-		ctxField->setText(context);
-		sub->addChild(ctxField);
-		sub->addChild(rack::createMenuLabel("Pod label selector (empty: all pods)"));
-		SyncTextField* selField = new SyncTextField;
-		selField->widget = this;
-		selField->key = SYNC_SELECTOR_KEY;
-		selField->box.size.x = 200.f;
-		selField->setText(selector);
-		sub->addChild(selField);
+		auto addField = [=](const char* label, const char* key, const std::string& text) {
+			sub->addChild(rack::createMenuLabel(label));
+			SyncTextField* field = new SyncTextField;
+			field->widget = this;
+			field->key = key;
+			field->box.size.x = 200.f;
+			field->setText(text);
+			sub->addChild(field);
+		};
+		addField("Namespace (Enter to set)", SYNC_NAMESPACE_KEY, ns);
+		addField("kubeconfig context (empty: current)", SYNC_CONTEXT_KEY, context);
+		addField("Pod label selector (empty: all pods)", SYNC_SELECTOR_KEY, selector);
 		sub->addChild(new rack::ui::MenuSeparator);
 		sub->addChild(rack::createCheckMenuItem("Mirror only (write nothing)", "",
 			[=]() { return mirrorOnly; },
