@@ -559,6 +559,15 @@ fn cluster_queues_are_handed_over_with_their_cohort() {
     );
 }
 
+/// A real Workload transition of the JOB or ENCHANTMENT `module` in CLUSTERQUEUE `queue`.
+fn real_workload(kind: EventKind, module: u64, queue: u64) -> Observed {
+    Observed {
+        kind: MirrorKind::World(kind),
+        module,
+        queue,
+    }
+}
+
 /// Rising edges of each output over half a second.
 fn rising_edges<const N: usize>(rig: &mut Rig, outs: &[(usize, &str); N]) -> [usize; N] {
     let mut counts = [0; N];
@@ -585,11 +594,7 @@ fn real_workload_admissions_and_preemptions_fire_the_job_and_queue_triggers() {
     rig.modules[job].module.set_rack_id(602);
     let mut end = sync_on(&mut rig, hub);
     rig.run(0.1);
-    let workload = |kind| Observed {
-        kind: MirrorKind::World(kind),
-        module: 602,
-        queue: 601,
-    };
+    let workload = |kind| real_workload(kind, 602, 601);
     end.push_observed(workload(EventKind::WorkloadAdmitted));
     end.push_observed(workload(EventKind::QuotaReserved));
     end.push_observed(workload(EventKind::WorkloadAdmitted));
@@ -619,11 +624,7 @@ fn a_real_preemption_of_a_forge_job_fires_the_enchantments_requeued() {
     rig.modules[forge].module.set_rack_id(611);
     let mut end = sync_on(&mut rig, hub);
     rig.run(0.1);
-    let workload = |kind| Observed {
-        kind: MirrorKind::World(kind),
-        module: 611,
-        queue: 0,
-    };
+    let workload = |kind| real_workload(kind, 611, 0);
     end.push_observed(workload(EventKind::WorkloadAdmitted));
     end.push_observed(workload(EventKind::WorkloadPreempted));
     end.push_observed(workload(EventKind::WorkloadPreempted));

@@ -96,9 +96,7 @@ impl Kueue {
             if self.wl(id).preemption_reservation.is_some() {
                 self.drop_reservation(id);
                 self.entries[i].assignment = self.assign_flavors(id);
-                self.entries[i].done = true;
-                self.process_entry(i);
-                self.stats.decisions += 1;
+                self.decide(i);
             }
         }
         for i in 0..self.entries.len() {
@@ -118,15 +116,20 @@ impl Kueue {
                 self.entries.iter().position(|e| !e.done)
             };
             let Some(i) = next else { break };
-            self.entries[i].done = true;
             let preempted = self.stats.preempted;
-            self.process_entry(i);
-            self.stats.decisions += 1;
+            self.decide(i);
             if self.config.fair_sharing && self.stats.preempted != preempted {
                 self.update_shares();
             }
         }
         self.stats
+    }
+
+    /// Admits, preempts for or requeues entry `i`, once.
+    fn decide(&mut self, i: usize) {
+        self.entries[i].done = true;
+        self.process_entry(i);
+        self.stats.decisions += 1;
     }
 
     /// The classical order: within nominal quota first, higher priority, older first.
