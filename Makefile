@@ -1,7 +1,9 @@
 # KubeRack — build, test, demo, benchmarks, panels, and the Rack plugin.
 #
 #   make demo     render the bundled demo patch headless (WAV + event trace in out/)
-#   make test     every test: formatting, lints, Rust, the C ABI program, generated files
+#   make test     every test: formatting, lints, Rust, the C ABI program, generated files, and
+#                 with RACK_DIR and RACK_LOCAL the plugin build and a smoke test in a real Rack
+#   make rack-smoke  only the smoke test in a real Rack (RACK_DIR and RACK_LOCAL, see README)
 #   make bench    criterion benchmarks
 #   make panels   regenerate panels, plugin.json and PROTOCOL.md's tables from the descriptors
 #   make plugin   build plugin.so with a Rack 2 SDK (RACK_DIR=/path/to/Rack-SDK)
@@ -14,7 +16,15 @@ OUT ?= out
 DEMO_SECONDS ?= 30
 DEMO_RECORD ?= --record Cluster:ETCD --record 5729140385501862:VOICE --record 7912367028457510:VOICE
 
-.PHONY: all build demo test lint test-rust plugin-check bench panels header plugin install dist clean
+# The smoke test in a real Rack: rack-local (`rack-local setup DIR` gives RACK_DIR=DIR/Rack-SDK).
+RACK_LOCAL ?=
+RACK_SMOKE_SECONDS ?= 4
+RACK_SMOKE_PATCHES ?= tests/rack/all-modules.patch.json patches/demo.vcv patches/forge.vcv
+HAVE_RACK_SDK = [ -n "$(RACK_DIR)" ] && [ -f "$(RACK_DIR)/plugin.mk" ]
+# Sums cargo's `test result:` lines (and the smoke test's, in the same format).
+TOTALS = awk '/^test result:/ {p += $$4; f += $$6} END {printf "%d passed, %d failed\n", p, f}'
+
+.PHONY: all build demo test lint test-rust test-rust-run rack-smoke plugin-check bench panels header plugin install dist clean
 
 all: build
 
@@ -27,7 +37,14 @@ demo:
 		--wav $(OUT)/demo.wav $(DEMO_RECORD) --events $(OUT)/demo-events.jsonl
 	@echo "demo: $(OUT)/demo.wav and $(OUT)/demo-events.jsonl"
 
-test: lint plugin-check test-rust
+# Runs the Rust tests and the smoke test even when one fails, then ends with one line totalling
+# both; exits non-zero when anything failed.
+test: lint plugin-check
+	@status=0; \
+	$(MAKE) --no-print-directory test-rust-run || status=1; \
+	$(MAKE) --no-print-directory rack-smoke || status=1; \
+	$(TOTALS) $$(ls $(OUT)/test.log $(OUT)/rack-smoke.log 2>/dev/null) </dev/null; \
+	exit $$status
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -35,12 +52,27 @@ lint:
 
 # Ends with one line totalling every test binary's results.
 test-rust:
+	@status=0; $(MAKE) --no-print-directory test-rust-run || status=1; $(TOTALS) $(OUT)/test.log; exit $$status
+
+test-rust-run:
 	@mkdir -p $(OUT)
 	set -o pipefail; $(CARGO) test --workspace --locked --lib --bins --tests 2>&1 | tee $(OUT)/test.log
 	@if [ -z "$$KUBERACK_TEST_KUBECONFIG" ]; then \
 		echo "real-cluster sync test skipped: KUBERACK_TEST_KUBECONFIG is not set (set it to the kubeconfig of a disposable cluster to run it)"; \
 	fi
-	@awk '/^test result:/ {p += $$4; f += $$6} END {printf "%d passed, %d failed\n", p, f}' $(OUT)/test.log
+
+# Packages the plugin and plays every bundled patch headless in a real Rack (tests/rack/smoke.py).
+rack-smoke:
+	@mkdir -p $(OUT); rm -f $(OUT)/rack-smoke.log
+	@if $(HAVE_RACK_SDK) && [ -x "$(RACK_LOCAL)" ]; then \
+		$(MAKE) --no-print-directory -C plugin dist RACK_DIR="$(abspath $(RACK_DIR))" >$(OUT)/rack-smoke-build.log 2>&1 \
+			|| { tail -n 30 $(OUT)/rack-smoke-build.log; echo "test result: FAILED. 0 passed; 1 failed; the plugin package did not build" | tee $(OUT)/rack-smoke.log; exit 1; }; \
+		set -o pipefail; python3 tests/rack/smoke.py --rack-local "$(RACK_LOCAL)" --rack-dir "$(abspath $(RACK_DIR))" \
+			--package "$$(ls plugin/dist/KubeRack-$$(jq -r .version plugin/plugin.json)-*.vcvplugin)" --work $(OUT)/rack-smoke \
+			--seconds $(RACK_SMOKE_SECONDS) $(RACK_SMOKE_PATCHES) | tee $(OUT)/rack-smoke.log; \
+	else \
+		echo "Rack smoke test skipped: it needs RACK_DIR (a Rack 2 SDK) and RACK_LOCAL (rack-local, which runs the Rack app beside that SDK); see README"; \
+	fi
 
 # The plugin's C++ needs a Rack 2 SDK, which no package registry provides.
 plugin-check:

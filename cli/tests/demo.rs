@@ -45,15 +45,7 @@ fn the_forge_vcv_holds_exactly_the_forge_scenario() {
 
 #[test]
 fn the_demo_is_a_cluster_two_pools_and_two_deployments() {
-    let patch = load_patch_file(&common::demo_vcv()).unwrap();
-    let loaded = load(
-        &patch,
-        LoadOptions {
-            sample_rate: 48_000.0,
-            seed: None,
-        },
-    )
-    .unwrap();
+    let loaded = common::load_at_48k(&common::demo_vcv());
     let names: Vec<&str> = loaded
         .engine
         .modules()

@@ -222,6 +222,19 @@ pub fn crate_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A patch file loaded as it is saved, at 48 kHz.
+pub fn load_at_48k(path: &std::path::Path) -> kuberack_cli::Loaded {
+    let patch = kuberack_cli::patch::load_patch_file(path).unwrap();
+    kuberack_cli::load(
+        &patch,
+        kuberack_cli::LoadOptions {
+            sample_rate: 48_000.0,
+            seed: None,
+        },
+    )
+    .unwrap()
+}
+
 /// The bundled demo patch, packed.
 pub fn demo_vcv() -> PathBuf {
     crate_dir().join("../patches/demo.vcv")
