@@ -16,11 +16,16 @@ using rack::window::mm2px;
 namespace {
 
 // The CLUSTER's area for its display, in panel millimetres: between the title rail and the
-// labels of the first light row (descriptors keep y 10..50 mm free on the 12 HP hub).
+// labels of the first light row (protocol/src/panel/overlays.rs: HUB_DISPLAY, which the
+// panels keep clear).
 const float DISPLAY_X_MM = 4.0f;
 const float DISPLAY_Y_MM = 8.0f;
 const float DISPLAY_W_MM = 52.96f;
 const float DISPLAY_H_MM = 40.0f;
+
+// The status line's band: its height and the room it leaves at each side.
+const float STATUS_HEIGHT_MM = 2.6f;
+const float STATUS_MARGIN_MM = 2.0f;
 
 // The hub's saved settings, as the core names them.
 const char* const SEED_KEY = "seed";
@@ -179,9 +184,11 @@ KubeModuleWidget::KubeModuleWidget(KubeModel* model, KubeModule* module)
 
 	float statusX = 0.f, statusY = 0.f;
 	if (kr_model_status_pos(model->index, &statusX, &statusY) == KR_OK) {
-		// A line across the panel, centred on the status position.
-		StatusText* status = rack::createWidget<StatusText>(mm2px(Vec(0.f, statusY - 2.f)));
-		status->box.size = Vec(box.size.x, mm2px(4.f));
+		// A band across the panel, centred on the status position, as the panels leave it
+		// free (protocol/src/panel/overlays.rs: STATUS_MARGIN, STATUS_HEIGHT).
+		StatusText* status = rack::createWidget<StatusText>(
+			mm2px(Vec(STATUS_MARGIN_MM, statusY - STATUS_HEIGHT_MM / 2.f)));
+		status->box.size = Vec(box.size.x - mm2px(2.f * STATUS_MARGIN_MM), mm2px(STATUS_HEIGHT_MM));
 		status->module = module;
 		addChild(status);
 	}
@@ -480,7 +487,13 @@ void StatusText::drawLayer(const DrawArgs& args, int layer) {
 		return;
 	NVGcontext* vg = args.vg;
 	nvgFontFaceId(vg, font->handle);
-	nvgFontSize(vg, mm2px(2.6f));
+	// The font size is the text's height, ascender to descender: the band's height. Text
+	// wider than the band is drawn smaller, so that it never runs past the band.
+	nvgFontSize(vg, box.size.y);
+	float bounds[4] = {};
+	const float width = nvgTextBounds(vg, 0.f, 0.f, text.c_str(), NULL, bounds);
+	if (width > box.size.x)
+		nvgFontSize(vg, box.size.y * box.size.x / width);
 	nvgTextAlign(vg, NVG_ALIGN_CENTER | NVG_ALIGN_MIDDLE);
 	nvgFillColor(vg, nvgRGB(0xed, 0x2c, 0x24));
 	nvgText(vg, box.size.x / 2, box.size.y / 2, text.c_str(), NULL);

@@ -1,5 +1,5 @@
 //! Panel layout rules: every component is labelled, no label touches a component (at the
-//! sizes of Rack's widgets: jack 8 mm, knob 10 mm, light 2 mm, switch 5 × 9 mm) or another
+//! sizes of Rack's widgets: jack 8 mm, knob 10 mm, light 2 mm, switch 5 × 9.6 mm) or another
 //! label, everything stays on the panel and off the rails, and plates hold only outputs.
 
 use kuberack_protocol::panel::components::ComponentKind;
@@ -26,7 +26,7 @@ fn widget_sizes_are_racks() {
     assert_eq!(ComponentKind::Jack.size(), (8.0, 8.0));
     assert_eq!(ComponentKind::Knob.size(), (10.0, 10.0));
     assert_eq!(ComponentKind::Light.size(), (2.0, 2.0));
-    assert_eq!(ComponentKind::Switch.size(), (5.0, 9.0));
+    assert_eq!(ComponentKind::Switch.size(), (5.0, 9.6));
 }
 
 #[test]

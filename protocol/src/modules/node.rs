@@ -105,7 +105,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             SignalKind::Reference,
             "tag / 512 V",
             1,
-            at(L, 86.0),
+            at(L, 90.0),
         ),
         port(
             "CORDON",
@@ -134,7 +134,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             SignalKind::UnipolarCv,
             "0..10 V = 0..100 %, a channel per node",
             16,
-            at(R, 86.0),
+            at(R, 90.0),
         ),
         port(
             "READY",
@@ -143,7 +143,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             SignalKind::Gate,
             "10 V while Ready, a channel per pod, up to 16",
             16,
-            at(L, 104.0),
+            at(L, 107.0),
         ),
         port(
             "VOICE",
@@ -152,7 +152,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             SignalKind::Audio,
             "±5 V",
             1,
-            at(R, 104.0),
+            at(R, 107.0),
         ),
         port(
             "POOL",
@@ -161,7 +161,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
             SignalKind::Reference,
             "tag / 512 V",
             1,
-            at(Z, 104.0),
+            at(Z, 107.0),
         ),
     ],
     lights: &[

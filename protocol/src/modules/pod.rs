@@ -56,10 +56,10 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
     role: ModuleRole::Member,
     hp: 8,
     params: &[
-        knob("CPU", "CPU request", "CPU the pod requests", 1.0, 400.0, 25.0, "m", at(L, 34.0))
+        knob("CPU", "CPU request", "CPU the pod requests", 1.0, 400.0, 25.0, "m", at(L, 35.0))
             .snapped()
             .display(0.0, 10.0, 0.0),
-        knob("MEMORY", "Memory request", "Memory the pod requests", 1.0, 512.0, 16.0, " MiB", at(R, 34.0))
+        knob("MEMORY", "Memory request", "Memory the pod requests", 1.0, 512.0, 16.0, " MiB", at(R, 35.0))
             .snapped()
             .display(0.0, 16.0, 0.0),
     ],

@@ -14,7 +14,8 @@ pub const RING_STROKE: f32 = 0.45;
 pub enum ComponentKind {
     /// A knob, about 10 mm across.
     Knob,
-    /// A toggle switch, about 5 × 9 mm.
+    /// A two- or three-position toggle switch (Rack's CKSS, 4.7 × 7.0 mm, and CKSSThree,
+    /// 4.6 × 9.6 mm), 5 × 9.6 mm.
     Switch,
     /// A push button, about 6 mm across.
     Button,
@@ -29,7 +30,7 @@ impl ComponentKind {
     pub fn size(self) -> (f32, f32) {
         match self {
             ComponentKind::Knob => (10.0, 10.0),
-            ComponentKind::Switch => (5.0, 9.0),
+            ComponentKind::Switch => (5.0, 9.6),
             ComponentKind::Button => (6.0, 6.0),
             ComponentKind::Jack => (8.0, 8.0),
             ComponentKind::Light => (2.0, 2.0),
@@ -83,8 +84,10 @@ impl Component {
 pub fn components(m: &ModuleDescriptor) -> Vec<Component> {
     let mut out = Vec::new();
     for (index, p) in m.params.iter().enumerate() {
+        // The plugin draws a switch of more than three positions as a snapping knob.
         let kind = match p.kind {
             ParamKind::Knob => ComponentKind::Knob,
+            ParamKind::Switch if p.max - p.min >= 3.0 => ComponentKind::Knob,
             ParamKind::Switch => ComponentKind::Switch,
             ParamKind::Button => ComponentKind::Button,
         };

@@ -67,6 +67,16 @@ const fn below(slug: &'static str, part: Part, id: &'static str) -> Hint {
     }
 }
 
+const fn right(slug: &'static str, part: Part, id: &'static str) -> Hint {
+    Hint {
+        slug,
+        part,
+        id,
+        text: None,
+        side: Some(Side::Right),
+    }
+}
+
 const fn right_text(slug: &'static str, part: Part, id: &'static str, t: &'static str) -> Hint {
     Hint {
         slug,
@@ -79,7 +89,8 @@ const fn right_text(slug: &'static str, part: Part, id: &'static str, t: &'stati
 
 /// Every hint. CLUSTER's lights sit right above its knobs, so its knobs are labelled
 /// below; its column of sync status lights is labelled on the right. NODE's row of node lights sits right above
-/// its first knobs, so NODE labels its knobs and its CORDON row below them.
+/// its first knobs, so NODE labels its knobs (all three columns) and its CORDON row below them.
+/// AUTOSCALER's blocked and draining lights stand in two rows of two, labelled on the right.
 pub static HINTS: &[Hint] = &[
     below("Cluster", Part::Param, "WARP"),
     below("Cluster", Part::Param, "TONE"),
@@ -101,7 +112,13 @@ pub static HINTS: &[Hint] = &[
     below("Node", Part::Param, "PITCH"),
     below("Node", Part::Param, "CORDON"),
     below("Node", Part::Input, "CORDON"),
+    below("Node", Part::Param, "ZONE"),
+    below("Node", Part::Param, "TAINT"),
     text("Node", Part::Output, "READY", "GATES"),
+    right("Autoscaler", Part::Light, "DRAINING"),
+    right("Autoscaler", Part::Light, "MAX_NODES"),
+    right("Autoscaler", Part::Light, "LIMIT"),
+    right("Autoscaler", Part::Light, "LAUNCH_FAILED"),
     text("Deployment", Part::Output, "READY", "#READY"),
     text("Deployment", Part::Output, "BECAME_READY", "READY"),
     text("Deployment", Part::Param, "MAX_SURGE", "SURGE"),

@@ -6,6 +6,7 @@ use super::decor::{Emblem, Heptagon};
 use super::font::{ink_box, measure, MissingGlyph, TextStyle};
 use super::geometry::Rect;
 use super::hints::{hint, Part, Side};
+use super::overlays::SCREWS_FROM_HP;
 use super::plates::{merge, Plates};
 use crate::{ModuleDescriptor, ModuleRole, HP_MM, PANEL_HEIGHT_MM};
 
@@ -17,6 +18,8 @@ pub const NUMBER_CAP: f32 = 1.5;
 pub const LABEL_GAP: f32 = 1.0;
 /// Largest cap height of the module name.
 pub const TITLE_CAP: f32 = 3.2;
+/// Least space between the module name and a screw.
+pub const TITLE_GAP: f32 = 1.2;
 /// Cap height of the brand.
 pub const BRAND_CAP: f32 = 2.2;
 /// The brand printed at the bottom of every panel.
@@ -194,12 +197,14 @@ pub fn layout(m: &ModuleDescriptor) -> Result<PanelLayout, MissingGlyph> {
 
 /// The module name, centred in the top rail zone between the screws.
 fn title(m: &ModuleDescriptor, width: f32) -> Result<Label, MissingGlyph> {
-    let room = if m.hp >= 6 {
-        width - 4.0 * HP_MM - 1.6
+    // Between the screws (one HP in from each edge, one HP wide), a gap from each.
+    let room = if m.hp >= SCREWS_FROM_HP {
+        width - 4.0 * HP_MM - 2.0 * TITLE_GAP
     } else {
         width - 2.0 * EDGE_MARGIN
     };
-    let unit = measure(m.name, TextStyle::new(1.0))?;
+    // The ink is the drawing plus half the stroke (0.15 cap) at each end.
+    let unit = measure(m.name, TextStyle::new(1.0))? + 0.15;
     let cap = TITLE_CAP.min(room / unit);
     let style = TextStyle::new(cap).with_stroke(cap * 0.15);
     let w = measure(m.name, style)?;

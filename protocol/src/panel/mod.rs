@@ -12,6 +12,7 @@ pub mod geometry;
 pub mod glyphs;
 pub mod hints;
 pub mod layout;
+pub mod overlays;
 pub mod plates;
 pub mod preview;
 pub mod svg;
