@@ -33,7 +33,12 @@ fn messages(w: &World) -> Vec<String> {
         .since(0)
         .1
         .filter(|e| e.kind == EventKind::PodFailedScheduling)
-        .map(|e| e.to_json()["message"].as_str().unwrap().to_owned())
+        .map(|e| {
+            w.events().to_json(e)["message"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect()
 }
 

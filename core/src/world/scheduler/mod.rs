@@ -39,7 +39,7 @@ pub use node_resources_fit::{ScoringStrategy, ShapePoint};
 pub(in crate::world) use preemption::Potential;
 pub use preemption::{pick_one_node_for_preemption, CandidateNode};
 pub use queue::SchedulingQueue;
-pub use reasons::{failure_message, FailureCounts, FilterReason, ReasonCounts};
+pub use reasons::{Diagnosis, FilterReason, PreemptionOutcome, Reason, ReasonCounts, Shortfall};
 pub use taint_toleration::tolerates_no_execute;
 pub(crate) use {
     node_affinity::filter as node_affinity_filter,
