@@ -359,6 +359,10 @@ fn anti_affinity_required_filters_and_preferred_scores() {
         ..SchedulingSpec::default()
     };
     c.run(required);
+    // The pod's own term is checked before the existing pod's (upstream's order).
+    assert_eq!(c.fw.failed_nodes(), &[(0, FilterReason::AntiAffinity)]);
+    // Without a term of its own, the existing pod's term still keeps it off the node.
+    c.run(SchedulingSpec::default());
     assert_eq!(
         c.fw.failed_nodes(),
         &[(0, FilterReason::ExistingAntiAffinity)]
@@ -369,7 +373,7 @@ fn anti_affinity_required_filters_and_preferred_scores() {
         ..required
     };
     assert_eq!(
-        unschedulable_reasons(c.run(zonal)).get_filter(FilterReason::ExistingAntiAffinity),
+        unschedulable_reasons(c.run(zonal)).get_filter(FilterReason::AntiAffinity),
         3
     );
     let mut c = Cluster::new(
