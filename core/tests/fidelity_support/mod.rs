@@ -78,10 +78,12 @@ pub fn node_spec(n: &Value) -> Result<NodeSpec, String> {
         },
         _ => return Err(format!("node {name}: taints {}", Value::Array(taints))),
     };
+    // Quantities at the top (the recorder's scenarios) or under allocatable (mixed-pods).
+    let q = |k: &str| n[k].as_str().or(n["allocatable"][k].as_str()).unwrap();
     Ok(NodeSpec {
-        cpu_m: cpu_millis(n["cpu"].as_str().unwrap()),
-        memory_mib: memory_mib(n["memory"].as_str().unwrap()),
-        pods: n["pods"].as_str().unwrap().parse().unwrap(),
+        cpu_m: cpu_millis(q("cpu")),
+        memory_mib: memory_mib(q("memory")),
+        pods: q("pods").parse().unwrap(),
         zone,
         taint,
         cordoned: n["unschedulable"].as_bool().unwrap_or(false),
@@ -193,9 +195,11 @@ pub fn pod_spec(p: &Value, classes: &Value) -> Result<PodSpec, String> {
             _ => return Err(what("topology spread constraints")),
         }
     }
+    // Requests at the top (the recorder's scenarios) or under requests (mixed-pods).
+    let q = |k: &str| p[k].as_str().or(p["requests"][k].as_str());
     Ok(PodSpec {
-        cpu_m: p["cpu"].as_str().map_or(0, cpu_millis),
-        memory_mib: p["memory"].as_str().map_or(0, memory_mib),
+        cpu_m: q("cpu").map_or(0, cpu_millis),
+        memory_mib: q("memory").map_or(0, memory_mib),
         app: labels["app"].as_str().unwrap_or("").to_owned(),
         scheduling: s,
         name,
@@ -207,7 +211,10 @@ pub fn scenario(data: &Value) -> Result<(Vec<NodeSpec>, Vec<PodSpec>), String> {
     let nodes = data["nodes"].as_array().unwrap();
     let nodes = nodes.iter().map(node_spec).collect::<Result<Vec<_>, _>>()?;
     let classes = &data["priorityClasses"];
-    let pods = data["steps"].as_array().unwrap();
+    let pods = data["steps"]
+        .as_array()
+        .or(data["pods"].as_array())
+        .unwrap();
     let pods = pods
         .iter()
         .map(|p| {
