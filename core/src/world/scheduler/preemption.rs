@@ -9,9 +9,10 @@
 //! go into the FailedScheduling message. There are no PodDisruptionBudgets.
 
 use super::cycle::{AppCount, PodInfo};
+use super::diagnosis::PreemptionOutcome;
 use super::framework::{reserved_on, run_filters, CycleState, Removed};
 use super::node_info::NodeInfo;
-use super::reasons::{FilterReason, PreemptionOutcome, Reason, ReasonCounts};
+use super::reasons::{FilterReason, Reason, ReasonCounts};
 use crate::world::events::EventKind;
 use crate::world::objects::*;
 use crate::world::World;
