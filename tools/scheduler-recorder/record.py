@@ -29,7 +29,8 @@ NODE_LABEL = "kube-local/fake-node"  # the fake kubelet marks pods on such nodes
 
 
 class Api:
-    """A minimal client: server, CA and credentials from a kubeconfig's current context."""
+    """A minimal client: server, CA and credentials from a kubeconfig holding one cluster and
+    one user (as kube-local's do; the first of each is taken)."""
 
     def __init__(self, kubeconfig):
         text = open(kubeconfig).read()
