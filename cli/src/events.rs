@@ -1,6 +1,6 @@
 //! Draining every hub's event log into a JSON-lines trace.
 //!
-//! Each line is the event as the core renders it (`Event::to_json`) with `"module"`, the
+//! Each line is the event as the core renders it (`EventLog::to_json`) with `"module"`, the
 //! hub's Rack module id, added. The log is a bounded ring, so the player drains it at least
 //! once per control tick; if events were nevertheless overwritten before they were read, a
 //! line `{"module": ID, "lost": N}` says so and the summary counts them.
@@ -75,7 +75,7 @@ impl EventDrain {
             }
             for event in events {
                 if let Some(w) = out.as_deref_mut() {
-                    let mut line = event.to_json();
+                    let mut line = log.to_json(event);
                     line["module"] = json!(hub.module_id);
                     serde_json::to_writer(&mut *w, &line)?;
                     w.write_all(b"\n")?;

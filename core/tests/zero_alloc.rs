@@ -36,6 +36,9 @@ fn process_allocates_nothing_after_warm_up() {
     rig.param(hub, "WARP", 1.0); // 10x: lots of lifecycle in little time
     rig.param(dep2, "REPLICAS", 20.0);
     rig.param(dep2, "CPU", 100.0);
+    // The pools in different zones, one of them coming and going: the scheduler's node
+    // tree takes the zones in turn and reorders as they change.
+    rig.param(pool2, "ZONE", 1.0);
     // A hand-held pod, a Service over a Deployment and that pod, an Ingress in front of it,
     // and an etcd taking external writes; a lone pod and a lone etcd beside them.
     let pod = rig.add("Pod");
@@ -297,6 +300,15 @@ fn process_allocates_nothing_after_warm_up() {
     assert!(seen(EventKind::ContainerDied) > 0, "no crash happened");
     assert!(seen(EventKind::ScalingReplicaSet) > 0);
     assert!(seen(EventKind::PodPreempted) > 0, "no preemption happened");
+    let diagnosed = world
+        .events()
+        .since(0)
+        .1
+        .filter(|e| world.events().diagnosis(e.revision).is_some())
+        .count();
+    assert!(diagnosed > 0, "no FailedScheduling with its diagnosis");
+    let zones: std::collections::BTreeSet<u8> = world.nodes().map(|(_, n)| n.zone).collect();
+    assert!(zones.len() > 1, "the nodes sit in one zone: {zones:?}");
     assert!(
         seen(EventKind::NodeNotReady) > 0,
         "no kubelet went silent (events kept from revision {:?} to {})",

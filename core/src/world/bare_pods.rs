@@ -60,6 +60,17 @@ pub enum BarePodStatus {
 impl World {
     /// Makes the POD module `tag`'s pod exist: creates it when `spec.incarnation` is new.
     pub fn apply_pod(&mut self, tag: u32, spec: BarePodSpec) {
+        self.apply_pod_with_scheduling(tag, spec, SchedulingSpec::default());
+    }
+
+    /// [`World::apply_pod`] for a pod with priority, tolerations, selectors and constraints
+    /// (a bare pod: no default topology spread).
+    pub fn apply_pod_with_scheduling(
+        &mut self,
+        tag: u32,
+        spec: BarePodSpec,
+        scheduling: SchedulingSpec,
+    ) {
         let Some(record) = self.bare_pods.get(tag as usize).copied() else {
             return;
         };
@@ -81,7 +92,10 @@ impl World {
             memory_mib: spec.memory_mib,
             mana: Mana::NONE,
             claim: super::device_specs::PodClaim::NONE,
-            scheduling: SchedulingSpec::default(),
+            scheduling: SchedulingSpec {
+                default_spread: false,
+                ..scheduling
+            },
         };
         let pod = owner.new_pod(meta, NONE);
         let Some(index) = self.pods.insert(pod) else {

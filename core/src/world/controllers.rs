@@ -624,6 +624,7 @@ impl PodOwner {
             container_started: 0.0,
             start_failures: 0,
             terminating: false,
+            preempted: false,
             node: NONE,
             attempts: 0,
             queue: QueueState::None,

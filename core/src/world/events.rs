@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use super::autoscaler::ScaleUpBlock;
 use super::names::{ObjectKind, ObjectName};
-use super::scheduler::{failure_message, FailureCounts};
+use super::scheduler::Diagnosis;
 
 /// What happened in one write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -246,12 +246,14 @@ pub struct Event {
     /// A number that goes with the event (replicas for scaling, nodes considered for a
     /// failed scheduling attempt).
     pub value: i64,
-    /// Packed detail (per-reason node counts of a failed scheduling attempt).
+    /// Packed detail (a Workload's reason, a ScalingReplicaSet's old count; a failed
+    /// scheduling attempt's diagnosis is kept beside the event by the [`EventLog`]).
     pub detail: u64,
 }
 
 impl Event {
-    /// The event as one JSON object for a trace line.
+    /// The event as one JSON object for a trace line (a FailedScheduling message comes from
+    /// [`EventLog::to_json`], which holds the diagnosis).
     pub fn to_json(&self) -> Value {
         let mut v = json!({
             "revision": self.revision,
@@ -264,8 +266,7 @@ impl Event {
             v["node"] = json!(node.to_string());
         }
         if self.kind == EventKind::PodFailedScheduling {
-            let message = failure_message(self.value as u64, FailureCounts(self.detail));
-            v["message"] = json!(message);
+            // The message needs the diagnosis the log keeps.
         } else if self.kind == EventKind::NotTriggerScaleUp {
             v["message"] = json!(ScaleUpBlock::from_i64(self.value).message());
         } else if self.object.kind == ObjectKind::Enchantment {
@@ -316,6 +317,8 @@ fn enchantment_message(item: usize) -> String {
 /// A ring holding the last `capacity` events; allocation happens only at construction.
 pub struct EventLog {
     ring: Vec<Event>,
+    /// The diagnosis of each FailedScheduling event, in the event's ring slot.
+    diagnoses: Vec<Diagnosis>,
     capacity: usize,
     /// Revision of the newest event (0 = none yet).
     newest: u64,
@@ -328,6 +331,7 @@ impl EventLog {
     pub fn with_capacity(capacity: usize) -> EventLog {
         EventLog {
             ring: Vec::with_capacity(capacity),
+            diagnoses: Vec::with_capacity(capacity),
             capacity: capacity.max(1),
             newest: 0,
             compacted: 0,
@@ -336,14 +340,40 @@ impl EventLog {
 
     /// Appends an event; its revision must be the next one.
     pub fn push(&mut self, event: Event) {
+        self.push_diagnosed(event, Diagnosis::default());
+    }
+
+    /// Appends a FailedScheduling event with its diagnosis.
+    pub fn push_diagnosed(&mut self, event: Event, diagnosis: Diagnosis) {
         debug_assert_eq!(event.revision, self.newest + 1);
         self.newest = event.revision;
         if self.ring.len() < self.capacity {
             self.ring.push(event);
+            self.diagnoses.push(diagnosis);
         } else {
             let i = ((event.revision - 1) % self.capacity as u64) as usize;
             self.ring[i] = event;
+            self.diagnoses[i] = diagnosis;
         }
+    }
+
+    /// The diagnosis of the FailedScheduling event at a revision, if still held.
+    pub fn diagnosis(&self, revision: u64) -> Option<&Diagnosis> {
+        let i = (revision.checked_sub(1)? % self.capacity as u64) as usize;
+        let e = self.ring.get(i)?;
+        if e.revision != revision || e.kind != EventKind::PodFailedScheduling {
+            return None;
+        }
+        self.diagnoses.get(i)
+    }
+
+    /// An event held by this log as one JSON object for a trace line, with its message.
+    pub fn to_json(&self, event: &Event) -> Value {
+        let mut v = event.to_json();
+        if let Some(d) = self.diagnosis(event.revision) {
+            v["message"] = json!(d.message());
+        }
+        v
     }
 
     /// Revision of the newest event.

@@ -249,6 +249,18 @@ impl World {
         self.framework.config
     }
 
+    /// Whether scheduling cycles keep their feasible nodes' scores for
+    /// [`World::scheduler_candidates`] (off by default: only inspection reads them).
+    pub fn record_scheduler_scores(&mut self, on: bool) {
+        self.framework.record_scores(on);
+    }
+
+    /// The feasible nodes and weighted scores of the last scheduling cycle that scored
+    /// (empty unless recording).
+    pub fn scheduler_candidates(&self) -> &[scheduler::Candidate] {
+        self.framework.candidates()
+    }
+
     /// Sets the scheduler's configuration (a SCHEDULER module's params, or the defaults).
     pub fn set_scheduler_config(&mut self, config: SchedulerConfig) {
         self.framework.config = config;
@@ -412,6 +424,24 @@ impl World {
             value,
             detail,
         });
+        revision
+    }
+
+    /// Writes a FailedScheduling event for a pod with the attempt's diagnosis.
+    fn write_failed_scheduling(&mut self, pod: ObjectName, diagnosis: scheduler::Diagnosis) -> u64 {
+        let revision = self.events.newest_revision() + 1;
+        self.events.push_diagnosed(
+            Event {
+                revision,
+                time: self.time,
+                kind: EventKind::PodFailedScheduling,
+                object: pod,
+                node: None,
+                value: i64::from(diagnosis.nodes),
+                detail: 0,
+            },
+            diagnosis,
+        );
         revision
     }
 

@@ -203,6 +203,9 @@ pub struct Pod {
     pub start_failures: u32,
     /// deletionTimestamp is set: terminating gracefully.
     pub terminating: bool,
+    /// The DisruptionTarget condition with reason PreemptionByScheduler: terminating because
+    /// the scheduler preempted it.
+    pub preempted: bool,
     /// Node the pod is bound to, or `NONE`.
     pub node: u32,
     /// Failed scheduling attempts so far.

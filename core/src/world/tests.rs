@@ -100,8 +100,10 @@ fn pods_wait_for_the_node_to_become_ready() {
         .copied();
     let failed = failed.expect("the node is not Ready yet");
     assert_eq!(
-        failed.to_json()["message"],
-        "0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/not-ready: }."
+        w.events().to_json(&failed)["message"],
+        "0/1 nodes are available: 1 node(s) had untolerated taint(s). \
+         no new claims to deallocate, preemption: 0/1 nodes are available: \
+         1 Preemption is not helpful for scheduling."
     );
     run(&mut w, 10.0);
     assert_eq!(running_ready(&w, 2), 1);
@@ -121,11 +123,12 @@ fn over_capacity_runs_what_fits_and_reports_insufficient_cpu() {
         .1
         .filter(|e| e.kind == EventKind::PodFailedScheduling)
         .last()
-        .unwrap()
-        .to_json();
+        .map(|e| w.events().to_json(e))
+        .unwrap();
     assert_eq!(
         last_fail["message"],
-        "0/1 nodes are available: 1 Insufficient cpu."
+        "0/1 nodes are available: 1 Insufficient cpu. no new claims to deallocate, \
+         preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod."
     );
     // Adding capacity requeues the unschedulable pods at once (a cluster event).
     w.apply_node_pool(3, pool(2, 4));
@@ -274,11 +277,12 @@ fn cordon_stops_new_placements_but_keeps_running_pods() {
         .1
         .filter(|e| e.kind == EventKind::PodFailedScheduling)
         .last()
-        .unwrap()
-        .to_json();
+        .map(|e| w.events().to_json(e))
+        .unwrap();
     assert_eq!(
         fail["message"],
-        "0/1 nodes are available: 1 node(s) were unschedulable."
+        "0/1 nodes are available: 1 node(s) were unschedulable. no new claims to deallocate, \
+         preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
     );
     w.apply_node_pool(1, pool(1, 8));
     run(&mut w, 10.0);
@@ -312,7 +316,7 @@ fn same_seed_same_history_other_seed_other_history() {
             .events()
             .since(0)
             .1
-            .map(|e| e.to_json().to_string())
+            .map(|e| w.events().to_json(e).to_string())
             .collect();
         trace
     };

@@ -155,12 +155,21 @@ impl AppPods {
     }
 }
 
-/// Nodes in scheduling order (upstream's snapshot node list) and nodes per zone.
+/// Nodes in scheduling order and nodes per zone. The order is upstream's node tree
+/// (pkg/scheduler/backend/cache/node_tree.go) as the snapshot lists it: zones in the order
+/// they appeared (a zone that empties and comes back goes last; nodes without a zone label form
+/// a zone of their own), each zone's nodes in the order they were added, and the list taking
+/// one node of each zone in turn.
 pub struct NodeTopology {
     /// Node slab indices.
     pub order: Vec<u32>,
     /// Nodes per zone (index 0: without a zone label).
     pub nodes_per_zone: [u32; ZONES + 1],
+    /// Zones present, in the order they appeared.
+    zone_order: [u8; ZONES + 1],
+    zones: usize,
+    /// Scratch: (zone rank, uid, slab index) of every node.
+    sorted: Vec<(u8, u64, u32)>,
     stamp: u64,
 }
 
@@ -170,30 +179,89 @@ impl NodeTopology {
         NodeTopology {
             order: Vec::with_capacity(max_nodes),
             nodes_per_zone: [0; ZONES + 1],
+            zone_order: [0; ZONES + 1],
+            zones: 0,
+            sorted: Vec::with_capacity(max_nodes),
             stamp: unique_stamp(),
         }
     }
 
-    /// Rebuilds from every node.
+    /// Rebuilds from every node (nodes are added in the order of their uids).
     pub fn rebuild<'a>(&mut self, nodes: impl Iterator<Item = (u32, &'a Node)>) {
+        self.sorted.clear();
+        self.nodes_per_zone = [0; ZONES + 1];
+        let mut first_uid = [u64::MAX; ZONES + 1];
+        for (i, node) in nodes {
+            if self.sorted.len() == self.sorted.capacity() {
+                break;
+            }
+            let z = usize::from(node.zone).min(ZONES);
+            self.nodes_per_zone[z] += 1;
+            first_uid[z] = first_uid[z].min(node.meta.uid);
+            self.sorted.push((z as u8, node.meta.uid, i));
+        }
+        self.update_zone_order(&first_uid);
+        let mut rank = [0u8; ZONES + 1];
+        for (r, &z) in self.zone_order[..self.zones].iter().enumerate() {
+            rank[usize::from(z)] = r as u8;
+        }
+        for e in &mut self.sorted {
+            e.0 = rank[usize::from(e.0)];
+        }
+        self.sorted.sort_unstable();
+        // Where each zone's run starts in `sorted`, then one node of each zone in turn.
+        let mut next = [0usize; ZONES + 1];
+        let mut end = [0usize; ZONES + 1];
+        let mut at = 0;
+        for r in 0..self.zones {
+            next[r] = at;
+            at += self.nodes_per_zone[usize::from(self.zone_order[r])] as usize;
+            end[r] = at;
+        }
         let (old_len, mut same) = (self.order.len(), true);
         let mut len = 0;
-        self.nodes_per_zone = [0; ZONES + 1];
-        for (i, node) in nodes {
-            if len < self.order.capacity() {
-                if len < old_len {
-                    same &= self.order[len] == i;
-                    self.order[len] = i;
-                } else {
-                    self.order.push(i);
+        while len < self.sorted.len() {
+            for r in 0..self.zones {
+                if next[r] < end[r] {
+                    let i = self.sorted[next[r]].2;
+                    next[r] += 1;
+                    if len < old_len {
+                        same &= self.order[len] == i;
+                        self.order[len] = i;
+                    } else {
+                        self.order.push(i);
+                    }
+                    len += 1;
                 }
-                len += 1;
-                self.nodes_per_zone[usize::from(node.zone).min(ZONES)] += 1;
             }
         }
         self.order.truncate(len);
         if !same || len != old_len {
             self.stamp = unique_stamp();
+        }
+    }
+
+    /// Drops zones that have no node any more and appends new ones (by their first node).
+    fn update_zone_order(&mut self, first_uid: &[u64; ZONES + 1]) {
+        let mut kept = 0;
+        for r in 0..self.zones {
+            let z = self.zone_order[r];
+            if self.nodes_per_zone[usize::from(z)] > 0 {
+                self.zone_order[kept] = z;
+                kept += 1;
+            }
+        }
+        self.zones = kept;
+        loop {
+            let new = (0..=ZONES)
+                .filter(|&z| self.nodes_per_zone[z] > 0)
+                .filter(|&z| !self.zone_order[..self.zones].contains(&(z as u8)))
+                .min_by_key(|&z| first_uid[z]);
+            let Some(z) = new else {
+                return;
+            };
+            self.zone_order[self.zones] = z as u8;
+            self.zones += 1;
         }
     }
 

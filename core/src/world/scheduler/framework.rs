@@ -162,6 +162,17 @@ impl Framework {
         }
     }
 
+    /// Where the next cycle starts walking the node list (upstream's nextStartNodeIndex).
+    pub fn next_start_node_index(&self) -> usize {
+        self.next_start_node_index
+    }
+
+    /// Sets where the next cycle starts walking the node list (a replay of a recorded
+    /// scheduler picks up where that scheduler stood).
+    pub fn set_next_start_node_index(&mut self, index: usize) {
+        self.next_start_node_index = index;
+    }
+
     /// The feasible nodes of the last cycle with their scores (empty unless recording).
     pub fn candidates(&self) -> &[Candidate] {
         &self.candidates

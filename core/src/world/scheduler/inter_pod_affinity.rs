@@ -23,7 +23,8 @@ fn domain(index: u32, node: &NodeInfo, key: TopologyKey, app: &AppPods) -> AppCo
     }
 }
 
-/// Filter, with `removed` of the app's pods taken off this node (preemption dry run).
+/// Filter, with `removed` of the app's pods taken off this node (preemption dry run): the
+/// pod's own anti-affinity first, then existing pods' (upstream's order).
 #[inline]
 pub fn filter(
     index: u32,
@@ -33,11 +34,11 @@ pub fn filter(
     removed: AppCount,
 ) -> Result<(), FilterReason> {
     let c = domain(index, node, pod.anti_affinity_key, app);
-    if c.required > removed.required {
-        return Err(FilterReason::ExistingAntiAffinity);
-    }
     if pod.anti_affinity == AntiAffinity::Required && c.all > removed.all {
         return Err(FilterReason::AntiAffinity);
+    }
+    if c.required > removed.required {
+        return Err(FilterReason::ExistingAntiAffinity);
     }
     Ok(())
 }

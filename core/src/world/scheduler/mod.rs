@@ -6,6 +6,7 @@
 mod balanced_allocation;
 mod change_log;
 mod cycle;
+mod diagnosis;
 mod dynamic_resources;
 mod framework;
 mod inter_pod_affinity;
@@ -28,6 +29,7 @@ mod taint_toleration;
 
 pub use change_log::{ChangeLog, LogPosition};
 pub use cycle::{AppCount, AppPods, NodeTopology, PodInfo, Reservation};
+pub use diagnosis::{Diagnosis, PreemptionOutcome};
 pub use dynamic_resources::{ClaimFit, DEVICE_SLOTS, NO_DEVICE_SLOT};
 pub use framework::{
     num_feasible_nodes_to_find, run_filters, Candidate, CycleState, Decision, Framework,
@@ -39,7 +41,7 @@ pub use node_resources_fit::{ScoringStrategy, ShapePoint};
 pub(in crate::world) use preemption::Potential;
 pub use preemption::{pick_one_node_for_preemption, CandidateNode};
 pub use queue::SchedulingQueue;
-pub use reasons::{failure_message, FailureCounts, FilterReason, ReasonCounts};
+pub use reasons::{FilterReason, Reason, ReasonCounts, Shortfall};
 pub use taint_toleration::tolerates_no_execute;
 pub(crate) use {
     node_affinity::filter as node_affinity_filter,

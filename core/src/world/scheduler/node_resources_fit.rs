@@ -4,7 +4,7 @@
 
 use super::cycle::PodInfo;
 use super::node_info::NodeInfo;
-use super::{FilterReason, MAX_NODE_SCORE};
+use super::{FilterReason, Shortfall, MAX_NODE_SCORE};
 
 /// Most points of a RequestedToCapacityRatio shape.
 pub const MAX_SHAPE_POINTS: usize = 4;
@@ -174,32 +174,42 @@ fn broken_linear(shape: &[ShapePoint], p: i64) -> i64 {
     s(shape.len() - 1)
 }
 
-/// Filter: pod count, then cpu, then memory, then the extended resource, with `extra`
-/// requested on the node (nominated pods' reservations, or minus victims during a preemption
-/// dry run). A node offers none of an essence it is not labelled with.
+/// Filter: pod count, cpu, memory and the extended resource, each insufficient one reported
+/// (as upstream's fitsRequest), with `extra` requested on the node (nominated pods'
+/// reservations, or minus victims during a preemption dry run). A request above the node's
+/// allocatable itself makes the status UnschedulableAndUnresolvable. A node offers none of
+/// an essence it is not labelled with.
 #[inline]
 pub fn filter(node: &NodeInfo, pod: &PodInfo, extra: Extra) -> Result<(), FilterReason> {
-    let (cpu_m, memory_mib) = (pod.cpu_m, pod.memory_mib);
+    let (cpu_m, memory_mib) = (i64::from(pod.cpu_m), i64::from(pod.memory_mib));
     let pods = i64::from(node.pod_count) + extra.pods;
     let cpu = i64::from(node.requested_cpu_m) + extra.cpu_m;
     let mem = i64::from(node.requested_memory_mib) + extra.memory_mib;
+    let mut short = Shortfall::default();
     if pods + 1 > i64::from(node.allocatable_pods) {
-        return Err(FilterReason::TooManyPods);
+        short = short.pods();
     }
-    if cpu + i64::from(cpu_m) > i64::from(node.allocatable_cpu_m) {
-        return Err(FilterReason::InsufficientCpu);
+    let alloc_cpu = i64::from(node.allocatable_cpu_m);
+    if cpu_m > 0 && cpu + cpu_m > alloc_cpu {
+        short = short.cpu(cpu_m > alloc_cpu);
     }
-    if mem + i64::from(memory_mib) > i64::from(node.allocatable_memory_mib) {
-        return Err(FilterReason::InsufficientMemory);
+    let alloc_mem = i64::from(node.allocatable_memory_mib);
+    if memory_mib > 0 && mem + memory_mib > alloc_mem {
+        short = short.memory(memory_mib > alloc_mem);
     }
     if pod.mana.amount > 0 {
         let mana = i64::from(node.requested_mana) + extra.mana;
-        let offered = node.mana.allocatable_of(pod.mana.essence);
-        if mana + i64::from(pod.mana.amount) > i64::from(offered) {
-            return Err(FilterReason::insufficient_mana(pod.mana.essence));
+        let offered = i64::from(node.mana.allocatable_of(pod.mana.essence));
+        let amount = i64::from(pod.mana.amount);
+        if mana + amount > offered {
+            short = short.mana(pod.mana.essence, amount > offered);
         }
     }
-    Ok(())
+    if short.is_empty() {
+        Ok(())
+    } else {
+        Err(FilterReason::Insufficient(short))
+    }
 }
 
 /// Requests added to (or, negative, removed from) a node for one filter run.

@@ -1,15 +1,18 @@
 //! DefaultPreemption (PostFilter): on nodes where only resolvable filters failed, remove
 //! every lower-priority pod, check the preemptor fits, then reprieve the victims from the most
-//! important down (higher priority, then earlier start) while it still fits. Among the
-//! candidates, pickOneNodeForPreemption chooses: a node without victims; else the lowest
-//! highest-victim priority, the smallest sum of priorities, the fewest victims, the latest
-//! start of the highest-priority victims, the first. Victims are deleted gracefully with a
-//! "Preempted" event; the preemptor is nominated to the node. Start time is modelled as the
-//! pod's creation time; there are no PodDisruptionBudgets.
+//! important down (higher priority, then earlier start) while it still fits. A node that needs
+//! no victim is no candidate. Among the candidates, pickOneNodeForPreemption chooses the
+//! lowest highest-victim priority, the smallest sum of priorities, the fewest victims, the
+//! latest start of the highest-priority victims, the first. Victims get the DisruptionTarget
+//! condition (PreemptionByScheduler) and are deleted gracefully with a "Preempted" event; the
+//! preemptor is nominated to the node. Without a candidate, the dry run's per-node reasons
+//! go into the FailedScheduling message. There are no PodDisruptionBudgets.
 
 use super::cycle::{AppCount, PodInfo};
+use super::diagnosis::PreemptionOutcome;
 use super::framework::{reserved_on, run_filters, CycleState, Removed};
 use super::node_info::NodeInfo;
+use super::reasons::{FilterReason, Reason, ReasonCounts};
 use crate::world::events::EventKind;
 use crate::world::objects::*;
 use crate::world::World;
@@ -36,9 +39,6 @@ pub struct CandidateNode {
 
 /// pickOneNodeForPreemption: the index of the chosen candidate.
 pub fn pick_one_node_for_preemption(cands: &[CandidateNode]) -> Option<usize> {
-    if let Some(i) = cands.iter().position(|c| c.victims == 0) {
-        return Some(i);
-    }
     (0..cands.len()).reduce(|best, i| {
         let (a, b) = (&cands[best], &cands[i]);
         let better = b
@@ -98,52 +98,103 @@ fn remove(removed: &mut Removed, p: &Potential, sign: i64) {
     }
 }
 
+/// SelectVictimsOnNode's verdict on one node.
+enum DryRun {
+    /// The pod fits once these victims are gone.
+    Candidate(CandidateNode),
+    /// No lower-priority pod on the node.
+    NoVictims,
+    /// Still no fit without every lower-priority pod.
+    Fails(FilterReason),
+    /// Fits with no victim at all (upstream's "expected at least one victim" error).
+    NoneNeeded,
+}
+
 impl World {
-    /// PostFilter: preempts for the pod if it can; returns the nominated node.
-    pub(super) fn preempt(&mut self, index: u32, info: &PodInfo) -> Option<u32> {
-        if !self.eligible_to_preempt(index, info) {
-            return None;
+    /// PostFilter: preempts for the pod if it can; returns DefaultPreemption's outcome and
+    /// the nominated node.
+    pub(super) fn preempt(
+        &mut self,
+        index: u32,
+        info: &PodInfo,
+    ) -> (PreemptionOutcome, Option<u32>) {
+        if let Some(not) = self.not_eligible_to_preempt(index, info) {
+            return (not, None);
         }
         let state = CycleState::new(info, &self.app_pods, &self.topology, &self.nodes);
         let failed_len = self.framework.failed_nodes().len();
-        if failed_len == 0 {
-            return None;
-        }
-        // Without a lower-priority pod on any such node there is nothing to find.
-        let priority = info.scheduling.priority;
-        let any_victim = self.framework.failed_nodes().iter().any(|&(node, reason)| {
-            !reason.unresolvable()
-                && self
-                    .node_pods(node)
-                    .any(|p| p.scheduling.priority < priority)
-        });
-        if !any_victim {
-            return None;
-        }
-        let wanted = (failed_len * MIN_CANDIDATE_NODES_PERCENTAGE / 100)
-            .max(MIN_CANDIDATE_NODES_ABSOLUTE)
-            .min(failed_len);
-        let offset = self.rng.below(failed_len as u64) as usize;
+        let potential = self
+            .framework
+            .failed_nodes()
+            .iter()
+            .filter(|(_, r)| !r.unresolvable())
+            .count();
+        let mut tried = ReasonCounts::default();
+        let mut tried_nodes = 0u32;
+        let mut none_needed = None;
         self.preemption_candidates.clear();
-        for k in 0..failed_len {
-            if self.preemption_candidates.len() >= wanted {
-                break;
-            }
-            let (node, reason) = self.framework.failed_nodes()[(offset + k) % failed_len];
-            if reason.unresolvable() {
-                continue;
-            }
-            if let Some(c) = self.select_victims_on_node(node, info, &state) {
-                if self.preemption_candidates.len() < self.preemption_candidates.capacity() {
-                    self.preemption_candidates.push(c);
+        if potential > 0 {
+            let wanted = (potential * MIN_CANDIDATE_NODES_PERCENTAGE / 100)
+                .max(MIN_CANDIDATE_NODES_ABSOLUTE)
+                .min(potential);
+            let offset = self.rng.below(potential as u64) as usize;
+            // The potential nodes from the random offset on, then those before it.
+            'passes: for pass in 0..2 {
+                let mut p = 0;
+                for k in 0..failed_len {
+                    if self.preemption_candidates.len() >= wanted {
+                        break 'passes;
+                    }
+                    let (node, reason) = self.framework.failed_nodes()[k];
+                    if reason.unresolvable() {
+                        continue;
+                    }
+                    let in_pass = (p >= offset) == (pass == 0);
+                    p += 1;
+                    if !in_pass {
+                        continue;
+                    }
+                    match self.select_victims_on_node(node, info, &state) {
+                        DryRun::Candidate(c) => {
+                            let room = self.preemption_candidates.capacity();
+                            if self.preemption_candidates.len() < room {
+                                self.preemption_candidates.push(c);
+                            }
+                            continue;
+                        }
+                        DryRun::NoVictims => tried.add_reason(Reason::NoPreemptionVictims, 1),
+                        DryRun::Fails(r) => tried.add(r),
+                        DryRun::NoneNeeded => {
+                            none_needed.get_or_insert(node);
+                        }
+                    }
+                    tried_nodes += 1;
                 }
             }
         }
-        let chosen = pick_one_node_for_preemption(&self.preemption_candidates)?;
+        let Some(chosen) = pick_one_node_for_preemption(&self.preemption_candidates) else {
+            if let Some(node) = none_needed.and_then(|n| self.nodes.get(n)) {
+                return (PreemptionOutcome::NoVictimNeeded(node.name()), None);
+            }
+            return (
+                PreemptionOutcome::NoCandidate {
+                    reasons: tried,
+                    tried: tried_nodes,
+                },
+                None,
+            );
+        };
         let node = self.preemption_candidates[chosen].node;
         // Recompute the chosen node's victims into the scratch list and delete them.
-        self.select_victims_on_node(node, info, &state)?;
-        let pod_name = self.pods.get(index).map(Pod::name)?;
+        if !matches!(
+            self.select_victims_on_node(node, info, &state),
+            DryRun::Candidate(_)
+        ) {
+            return (PreemptionOutcome::Nominated, None);
+        }
+        let Some(pod_name) = self.pods.get(index).map(Pod::name) else {
+            return (PreemptionOutcome::Nominated, None);
+        };
         let node_name = self.nodes.get(node).map(Node::name);
         for i in 0..self.victims.len() {
             let victim = self.victims[i];
@@ -154,6 +205,9 @@ impl World {
                     node_name,
                     pod_name.id as i64,
                 );
+                if let Some(p) = self.pods.get_mut(victim) {
+                    p.preempted = true;
+                }
                 self.begin_termination(victim);
             }
         }
@@ -169,38 +223,41 @@ impl World {
         self.reservations
             .retain(|r| r.node != node || r.priority >= info.scheduling.priority);
         self.stats.preemptions += 1;
-        Some(node)
+        (PreemptionOutcome::Nominated, Some(node))
     }
 
-    /// PodEligibleToPreemptOthers.
-    fn eligible_to_preempt(&self, index: u32, info: &PodInfo) -> bool {
+    /// PodEligibleToPreemptOthers: why the pod may not preempt, if it may not. A pod already
+    /// nominated waits while a lower-priority pod it preempted there is still terminating,
+    /// unless the nominated node now fails a filter preemption cannot resolve.
+    fn not_eligible_to_preempt(&self, index: u32, info: &PodInfo) -> Option<PreemptionOutcome> {
         if info.scheduling.never_preempt {
-            return false;
+            return Some(PreemptionOutcome::NeverPolicy);
         }
-        let Some(pod) = self.pods.get(index) else {
-            return false;
-        };
-        // A pod already nominated waits while lower-priority victims there terminate.
-        if pod.nominated_node != NONE {
-            let waiting = self
-                .node_pods(pod.nominated_node)
-                .any(|p| p.terminating && p.scheduling.priority < info.scheduling.priority);
-            if waiting {
-                return false;
-            }
+        let pod = self.pods.get(index)?;
+        let nominated = pod.nominated_node;
+        if nominated == NONE {
+            return None;
         }
-        true
+        let unresolvable = self
+            .framework
+            .failed_nodes()
+            .iter()
+            .any(|&(n, r)| n == nominated && r.unresolvable());
+        if unresolvable {
+            return None;
+        }
+        let waiting = self.node_pods(nominated).any(|p| {
+            p.terminating && p.preempted && p.scheduling.priority < info.scheduling.priority
+        });
+        waiting.then_some(PreemptionOutcome::TerminatingOnNominated)
     }
 
     /// SelectVictimsOnNode: fills `self.victims` and summarises them, or `None` when removing
     /// every lower-priority pod still does not make the pod fit.
-    fn select_victims_on_node(
-        &mut self,
-        node: u32,
-        info: &PodInfo,
-        state: &CycleState,
-    ) -> Option<CandidateNode> {
-        let n = *self.nodes.get(node)?;
+    fn select_victims_on_node(&mut self, node: u32, info: &PodInfo, state: &CycleState) -> DryRun {
+        let Some(n) = self.nodes.get(node).copied() else {
+            return DryRun::NoVictims;
+        };
         let n_info = NodeInfo::from(&n);
         self.potential.clear();
         let mut removed = Removed {
@@ -227,10 +284,11 @@ impl World {
             }
             cur = p.node_next;
         }
-        if self.potential.is_empty()
-            || run_filters(node, &n_info, state, &self.app_pods, removed).is_err()
-        {
-            return None;
+        if self.potential.is_empty() {
+            return DryRun::NoVictims;
+        }
+        if let Err(reason) = run_filters(node, &n_info, state, &self.app_pods, removed) {
+            return DryRun::Fails(reason);
         }
         // Most important first: higher priority, then earlier start.
         self.potential.sort_unstable_by(|a, b| {
@@ -266,6 +324,9 @@ impl World {
             summary.victims += 1;
             summary.sum += i64::from(v.priority) + i64::from(i32::MAX) + 1;
         }
-        Some(summary)
+        if summary.victims == 0 {
+            return DryRun::NoneNeeded;
+        }
+        DryRun::Candidate(summary)
     }
 }

@@ -1,34 +1,181 @@
-//! Why filters reject nodes, and the FailedScheduling message built from it.
+//! Why filters reject nodes: each plugin's reasons in upstream's words, and the per-reason
+//! node counts of a failed attempt ([`super::diagnosis`] turns them into the message).
 
 use crate::world::mana::EssenceIndex;
 
-/// Why a node was filtered out, in the order failure messages list the reasons.
+/// The words of one reason in a FailedScheduling message, as upstream's plugins write them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// NodeResourcesFit: the node's pod count is at allocatable.
+    TooManyPods,
+    /// NodeResourcesFit: cpu.
+    InsufficientCpu,
+    /// NodeResourcesFit: memory.
+    InsufficientMemory,
+    /// NodeResourcesFit: `manawell.io/fire`.
+    InsufficientFire,
+    /// NodeResourcesFit: `manawell.io/frost`.
+    InsufficientFrost,
+    /// NodeResourcesFit: `manawell.io/arcane`.
+    InsufficientArcane,
+    /// NodeUnschedulable.
+    Unschedulable,
+    /// TaintToleration (upstream names no taint).
+    UntoleratedTaint,
+    /// NodeAffinity.
+    NodeAffinity,
+    /// PodTopologySpread: the node lacks the topology key.
+    SpreadMissingLabel,
+    /// PodTopologySpread: maxSkew.
+    SpreadSkew,
+    /// InterPodAffinity: an existing pod's anti-affinity.
+    ExistingAntiAffinity,
+    /// InterPodAffinity: the pod's own anti-affinity.
+    AntiAffinity,
+    /// DynamicResources.
+    CannotAllocateClaims,
+    /// DefaultPreemption: no lower-priority pod on the node.
+    NoPreemptionVictims,
+    /// DefaultPreemption: the node was not a candidate (UnschedulableAndUnresolvable).
+    PreemptionNotHelpful,
+}
+
+impl Reason {
+    /// Every reason.
+    pub const ALL: [Reason; 16] = [
+        Reason::TooManyPods,
+        Reason::InsufficientCpu,
+        Reason::InsufficientMemory,
+        Reason::InsufficientFire,
+        Reason::InsufficientFrost,
+        Reason::InsufficientArcane,
+        Reason::Unschedulable,
+        Reason::UntoleratedTaint,
+        Reason::NodeAffinity,
+        Reason::SpreadMissingLabel,
+        Reason::SpreadSkew,
+        Reason::ExistingAntiAffinity,
+        Reason::AntiAffinity,
+        Reason::CannotAllocateClaims,
+        Reason::NoPreemptionVictims,
+        Reason::PreemptionNotHelpful,
+    ];
+
+    /// The reason as upstream's status words it.
+    pub const fn message(self) -> &'static str {
+        match self {
+            Reason::TooManyPods => "Too many pods",
+            Reason::InsufficientCpu => "Insufficient cpu",
+            Reason::InsufficientMemory => "Insufficient memory",
+            Reason::InsufficientFire => "Insufficient manawell.io/fire",
+            Reason::InsufficientFrost => "Insufficient manawell.io/frost",
+            Reason::InsufficientArcane => "Insufficient manawell.io/arcane",
+            Reason::Unschedulable => "node(s) were unschedulable",
+            Reason::UntoleratedTaint => "node(s) had untolerated taint(s)",
+            Reason::NodeAffinity => "node(s) didn't match Pod's node affinity/selector",
+            Reason::SpreadMissingLabel => {
+                "node(s) didn't match pod topology spread constraints (missing required label)"
+            }
+            Reason::SpreadSkew => "node(s) didn't match pod topology spread constraints",
+            Reason::ExistingAntiAffinity => {
+                "node(s) didn't satisfy existing pods anti-affinity rules"
+            }
+            Reason::AntiAffinity => "node(s) didn't match pod anti-affinity rules",
+            Reason::CannotAllocateClaims => "cannot allocate all claims",
+            Reason::NoPreemptionVictims => "No preemption victims found for incoming pod",
+            Reason::PreemptionNotHelpful => "Preemption is not helpful for scheduling",
+        }
+    }
+
+    fn insufficient_mana(essence: EssenceIndex) -> Reason {
+        match essence {
+            1 => Reason::InsufficientFire,
+            2 => Reason::InsufficientFrost,
+            _ => Reason::InsufficientArcane,
+        }
+    }
+}
+
+/// NodeResourcesFit's verdict on one node: every insufficient resource, and whether the pod
+/// asks for more than the node's allocatable of any (UnschedulableAndUnresolvable).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Shortfall(u8);
+
+impl Shortfall {
+    const PODS: u8 = 1;
+    const CPU: u8 = 2;
+    const MEMORY: u8 = 4;
+    const MANA: u8 = 8;
+    const ESSENCE_SHIFT: u8 = 4;
+    const UNRESOLVABLE: u8 = 0x40;
+
+    /// The pod count is at allocatable.
+    pub fn pods(self) -> Shortfall {
+        Shortfall(self.0 | Self::PODS)
+    }
+
+    /// Too little cpu; `unresolvable` when the request exceeds allocatable itself.
+    pub fn cpu(self, unresolvable: bool) -> Shortfall {
+        Shortfall(self.0 | Self::CPU).unresolvable_if(unresolvable)
+    }
+
+    /// Too little memory.
+    pub fn memory(self, unresolvable: bool) -> Shortfall {
+        Shortfall(self.0 | Self::MEMORY).unresolvable_if(unresolvable)
+    }
+
+    /// Too little of an essence's mana.
+    pub fn mana(self, essence: EssenceIndex, unresolvable: bool) -> Shortfall {
+        Shortfall(self.0 | Self::MANA | (essence.min(3) << Self::ESSENCE_SHIFT))
+            .unresolvable_if(unresolvable)
+    }
+
+    fn unresolvable_if(self, yes: bool) -> Shortfall {
+        Shortfall(self.0 | if yes { Self::UNRESOLVABLE } else { 0 })
+    }
+
+    /// No resource is short.
+    pub fn is_empty(self) -> bool {
+        self.0 & (Self::PODS | Self::CPU | Self::MEMORY | Self::MANA) == 0
+    }
+
+    /// Whether the pod asks for more than allocatable of a resource.
+    pub const fn unresolvable(self) -> bool {
+        self.0 & Self::UNRESOLVABLE != 0
+    }
+
+    /// The reasons, in upstream's order (pods, cpu, memory, extended resources).
+    pub fn for_each(self, mut f: impl FnMut(Reason)) {
+        if self.0 & Self::PODS != 0 {
+            f(Reason::TooManyPods);
+        }
+        if self.0 & Self::CPU != 0 {
+            f(Reason::InsufficientCpu);
+        }
+        if self.0 & Self::MEMORY != 0 {
+            f(Reason::InsufficientMemory);
+        }
+        if self.0 & Self::MANA != 0 {
+            f(Reason::insufficient_mana(
+                (self.0 >> Self::ESSENCE_SHIFT) & 3,
+            ));
+        }
+    }
+}
+
+/// Why a node was filtered out: the first failing plugin's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FilterReason {
-    /// NodeResourcesFit: insufficient cpu.
-    InsufficientCpu,
-    /// NodeResourcesFit: insufficient memory.
-    InsufficientMemory,
-    /// NodeResourcesFit: insufficient `manawell.io/fire`.
-    InsufficientFire,
-    /// NodeResourcesFit: insufficient `manawell.io/frost`.
-    InsufficientFrost,
-    /// NodeResourcesFit: insufficient `manawell.io/arcane`.
-    InsufficientArcane,
-    /// NodeResourcesFit: too many pods.
-    TooManyPods,
+    /// NodeResourcesFit: every insufficient resource.
+    Insufficient(Shortfall),
     /// NodeUnschedulable: the node is cordoned.
     Unschedulable,
     /// TaintToleration: node.kubernetes.io/not-ready:NoSchedule.
     NotReady,
     /// TaintToleration: the untolerated `kuberack.io/dedicated` taint.
     UntoleratedTaint,
-    /// TaintToleration: the untolerated taint `energy=fire`.
-    UntoleratedFire,
-    /// TaintToleration: the untolerated taint `energy=frost`.
-    UntoleratedFrost,
-    /// TaintToleration: the untolerated taint `energy=arcane`.
-    UntoleratedArcane,
+    /// TaintToleration: an untolerated `energy=<essence>` taint.
+    UntoleratedEnergy,
     /// NodeAffinity: the node selector does not match.
     NodeAffinity,
     /// PodTopologySpread: the node lacks the topology key.
@@ -44,164 +191,75 @@ pub enum FilterReason {
 }
 
 impl FilterReason {
-    /// Every reason, in the order failure messages list them.
-    pub const ALL: [FilterReason; 18] = [
-        FilterReason::InsufficientCpu,
-        FilterReason::InsufficientMemory,
-        FilterReason::InsufficientFire,
-        FilterReason::InsufficientFrost,
-        FilterReason::InsufficientArcane,
-        FilterReason::TooManyPods,
-        FilterReason::Unschedulable,
-        FilterReason::NotReady,
-        FilterReason::UntoleratedTaint,
-        FilterReason::UntoleratedFire,
-        FilterReason::UntoleratedFrost,
-        FilterReason::UntoleratedArcane,
-        FilterReason::NodeAffinity,
-        FilterReason::SpreadMissingLabel,
-        FilterReason::SpreadSkew,
-        FilterReason::ExistingAntiAffinity,
-        FilterReason::AntiAffinity,
-        FilterReason::CannotAllocateClaims,
-    ];
-
-    /// The reason as upstream's status message words it.
-    pub const fn message(self) -> &'static str {
-        match self {
-            FilterReason::Unschedulable => "node(s) were unschedulable",
-            FilterReason::NotReady => {
-                "node(s) had untolerated taint {node.kubernetes.io/not-ready: }"
-            }
-            FilterReason::UntoleratedTaint => {
-                "node(s) had untolerated taint {kuberack.io/dedicated: }"
-            }
-            FilterReason::UntoleratedFire => "node(s) had untolerated taint {energy: fire}",
-            FilterReason::UntoleratedFrost => "node(s) had untolerated taint {energy: frost}",
-            FilterReason::UntoleratedArcane => "node(s) had untolerated taint {energy: arcane}",
-            FilterReason::TooManyPods => "Too many pods",
-            FilterReason::InsufficientCpu => "Insufficient cpu",
-            FilterReason::InsufficientMemory => "Insufficient memory",
-            FilterReason::InsufficientFire => "Insufficient manawell.io/fire",
-            FilterReason::InsufficientFrost => "Insufficient manawell.io/frost",
-            FilterReason::InsufficientArcane => "Insufficient manawell.io/arcane",
-            FilterReason::NodeAffinity => "node(s) didn't match Pod's node affinity/selector",
-            FilterReason::SpreadMissingLabel => {
-                "node(s) didn't match pod topology spread constraints (missing required label)"
-            }
-            FilterReason::SpreadSkew => "node(s) didn't match pod topology spread constraints",
-            FilterReason::ExistingAntiAffinity => {
-                "node(s) didn't satisfy existing pods anti-affinity rules"
-            }
-            FilterReason::AntiAffinity => "node(s) didn't match pod anti-affinity rules",
-            FilterReason::CannotAllocateClaims => "cannot allocate all claims",
-        }
-    }
-
     /// Status UnschedulableAndUnresolvable: preemption cannot help on such a node. (Upstream's
     /// DynamicResources says Unschedulable; here preemption's dry run frees no devices, so
     /// trying it would only evict for nothing.)
     pub const fn unresolvable(self) -> bool {
-        matches!(
-            self,
+        match self {
+            FilterReason::Insufficient(s) => s.unresolvable(),
             FilterReason::Unschedulable
-                | FilterReason::NotReady
-                | FilterReason::UntoleratedTaint
-                | FilterReason::UntoleratedFire
-                | FilterReason::UntoleratedFrost
-                | FilterReason::UntoleratedArcane
-                | FilterReason::NodeAffinity
-                | FilterReason::SpreadMissingLabel
-                | FilterReason::CannotAllocateClaims
-        )
-    }
-
-    const fn index(self) -> usize {
-        self as usize
-    }
-
-    /// NodeResourcesFit's reason for too little of this essence's mana.
-    pub fn insufficient_mana(essence: EssenceIndex) -> FilterReason {
-        match essence {
-            1 => FilterReason::InsufficientFire,
-            2 => FilterReason::InsufficientFrost,
-            _ => FilterReason::InsufficientArcane,
+            | FilterReason::NotReady
+            | FilterReason::UntoleratedTaint
+            | FilterReason::UntoleratedEnergy
+            | FilterReason::NodeAffinity
+            | FilterReason::SpreadMissingLabel
+            | FilterReason::CannotAllocateClaims => true,
+            FilterReason::SpreadSkew
+            | FilterReason::ExistingAntiAffinity
+            | FilterReason::AntiAffinity => false,
         }
     }
 
-    /// TaintToleration's reason for an untolerated `energy` taint of this essence.
-    pub fn untolerated_energy(essence: EssenceIndex) -> FilterReason {
-        match essence {
-            1 => FilterReason::UntoleratedFire,
-            2 => FilterReason::UntoleratedFrost,
-            _ => FilterReason::UntoleratedArcane,
+    /// The status's reasons (several only for NodeResourcesFit).
+    pub fn for_each_reason(self, mut f: impl FnMut(Reason)) {
+        match self {
+            FilterReason::Insufficient(s) => s.for_each(f),
+            FilterReason::Unschedulable => f(Reason::Unschedulable),
+            FilterReason::NotReady
+            | FilterReason::UntoleratedTaint
+            | FilterReason::UntoleratedEnergy => f(Reason::UntoleratedTaint),
+            FilterReason::NodeAffinity => f(Reason::NodeAffinity),
+            FilterReason::SpreadMissingLabel => f(Reason::SpreadMissingLabel),
+            FilterReason::SpreadSkew => f(Reason::SpreadSkew),
+            FilterReason::ExistingAntiAffinity => f(Reason::ExistingAntiAffinity),
+            FilterReason::AntiAffinity => f(Reason::AntiAffinity),
+            FilterReason::CannotAllocateClaims => f(Reason::CannotAllocateClaims),
         }
     }
 }
 
-/// Per-reason node counts of one scheduling attempt.
+/// Nodes per reason (a node with several reasons counts under each).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ReasonCounts([u16; FilterReason::ALL.len()]);
+pub struct ReasonCounts([u16; Reason::ALL.len()]);
 
 impl ReasonCounts {
     /// Counts one node filtered out for `reason`.
     pub fn add(&mut self, reason: FilterReason) {
-        let c = &mut self.0[reason.index()];
-        *c = c.saturating_add(1);
+        reason.for_each_reason(|r| self.add_reason(r, 1));
     }
 
-    /// Nodes filtered out for this reason.
-    pub fn get(&self, reason: FilterReason) -> u64 {
-        u64::from(self.0[reason.index()])
+    /// Counts `n` nodes under one reason.
+    pub fn add_reason(&mut self, reason: Reason, n: u64) {
+        let c = &mut self.0[reason as usize];
+        *c = c.saturating_add(n.min(u64::from(u16::MAX)) as u16);
     }
 
-    /// Packs the first four reasons present (in message order) into an event's detail word.
-    pub fn pack(&self) -> FailureCounts {
-        let mut word = 0u64;
-        let mut slot = 0;
-        for reason in FilterReason::ALL {
-            let n = self.get(reason).min(MAX_PACKED_COUNT);
-            if n == 0 || slot == PACKED_REASONS {
-                continue;
-            }
-            word |= ((reason.index() as u64 + 1) << 11 | n) << (slot * SLOT_BITS);
-            slot += 1;
-        }
-        FailureCounts(word)
+    /// Nodes counted under this reason.
+    pub fn get(&self, reason: Reason) -> u64 {
+        u64::from(self.0[reason as usize])
     }
-}
 
-const PACKED_REASONS: usize = 4;
-const SLOT_BITS: usize = 16;
-const MAX_PACKED_COUNT: u64 = 0x7ff;
-
-/// Per-reason node counts of a failed attempt, packed into an event's detail word: up to four
-/// reasons (a 5-bit reason and an 11-bit count each).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct FailureCounts(pub u64);
-
-impl FailureCounts {
-    /// Nodes filtered out for this reason.
-    pub fn get(self, reason: FilterReason) -> u64 {
-        (0..PACKED_REASONS)
-            .map(|slot| (self.0 >> (slot * SLOT_BITS)) & 0xffff)
-            .find(|entry| entry >> 11 == reason.index() as u64 + 1)
-            .map_or(0, |entry| entry & MAX_PACKED_COUNT)
+    /// Nodes counted under any of this filter status's reasons (its first).
+    pub fn get_filter(&self, reason: FilterReason) -> u64 {
+        let mut n = None;
+        reason.for_each_reason(|r| {
+            n.get_or_insert(self.get(r));
+        });
+        n.unwrap_or(0)
     }
-}
 
-/// The message upstream writes on a FailedScheduling event.
-pub fn failure_message(nodes: u64, reasons: FailureCounts) -> String {
-    let mut msg = format!("0/{nodes} nodes are available");
-    let mut first = true;
-    for reason in FilterReason::ALL {
-        let n = reasons.get(reason);
-        if n > 0 {
-            msg.push_str(if first { ": " } else { ", " });
-            msg.push_str(&format!("{n} {}", reason.message()));
-            first = false;
-        }
+    /// Nodes counted in all.
+    pub fn total(&self) -> u64 {
+        self.0.iter().map(|&c| u64::from(c)).sum()
     }
-    msg.push('.');
-    msg
 }

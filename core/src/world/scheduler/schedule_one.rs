@@ -3,7 +3,7 @@
 
 use super::cycle::{PodInfo, Reservation};
 use super::framework::{reserved_on, run_filters, CycleState, NodeSource, Removed};
-use super::{Decision, MAX_ATTEMPTS_PER_STEP};
+use super::{Decision, Diagnosis, PreemptionOutcome, MAX_ATTEMPTS_PER_STEP};
 use crate::world::events::EventKind;
 use crate::world::objects::*;
 use crate::world::World;
@@ -94,21 +94,21 @@ impl World {
         match decision {
             Decision::Bind(node) => self.bind_scheduled(index, node),
             Decision::Unschedulable { nodes, reasons } => {
-                let nominated = if self.framework.config.preemption {
-                    let nominated = self.preempt(index, &info);
+                let (preemption, nominated) = if self.framework.config.preemption {
+                    let outcome = self.preempt(index, &info);
                     // Victims may have left their nodes: take the snapshot anew.
                     self.node_infos.rebuild(&self.nodes);
-                    nominated
+                    outcome
                 } else {
-                    None
+                    (PreemptionOutcome::Disabled, None)
                 };
-                let rv = self.write_detail(
-                    EventKind::PodFailedScheduling,
-                    pod.name(),
-                    None,
-                    i64::from(nodes),
-                    reasons.pack().0,
-                );
+                let diagnosis = Diagnosis {
+                    nodes,
+                    reasons,
+                    has_claims: pod.claim.is_some(),
+                    preemption,
+                };
+                let rv = self.write_failed_scheduling(pod.name(), diagnosis);
                 self.stats.failed_attempts += 1;
                 self.add_unschedulable(index, rv);
                 if let Some(node) = nominated {

@@ -20,7 +20,7 @@ pub fn filter(node: &NodeInfo, pod: &SchedulingSpec) -> Result<(), FilterReason>
         return Err(FilterReason::UntoleratedTaint);
     }
     if node.mana.essence != 0 && pod.tolerates_energy != node.mana.essence {
-        return Err(FilterReason::untolerated_energy(node.mana.essence));
+        return Err(FilterReason::UntoleratedEnergy);
     }
     Ok(())
 }
