@@ -5,7 +5,8 @@ use crate::backoff::Backoff;
 use crate::coalesce::Coalescer;
 use crate::config::{ClusterSource, SyncConfig};
 use crate::errors::{describe, stalled, Failure, Request};
-use crate::labels::{guard, FIELD_MANAGER, MANAGED_SELECTOR, MODULE_KEY};
+use crate::kueue::KueueVersion;
+use crate::labels::{apply_params, guard, FIELD_MANAGER, MANAGED_SELECTOR, MODULE_KEY};
 use crate::manifest;
 use crate::mirror::{module_of, node_transitions, pod_transitions, NodeFacts, PodFacts};
 use futures::StreamExt;
@@ -119,10 +120,10 @@ async fn run(config: &SyncConfig, end: &mut SyncEnd) {
     while !status.stop_requested() {
         status.set_state(SyncState::Connecting);
         let failure = match connect(config, &status).await {
-            Ok(client) => {
+            Ok((client, kueue)) => {
                 backoff.reset();
-                let mut session = Session::new(config, client.clone(), &status);
-                last_client = Some(client);
+                let mut session = Session::new(config, client.clone(), &status, kueue);
+                last_client = Some((client, kueue));
                 match session.run(end, &mut state).await {
                     Ok(()) => break,
                     Err(f) => f,
@@ -134,8 +135,10 @@ async fn run(config: &SyncConfig, end: &mut SyncEnd) {
         let delay = backoff.next_delay();
         idle(config, end, &mut state, delay).await;
     }
-    if let (true, false, Some(client)) = (config.delete_on_stop, config.mirror_only, last_client) {
-        if let Err(f) = delete_managed(config, client, status.kueue_found()).await {
+    if let (true, false, Some((client, kueue))) =
+        (config.delete_on_stop, config.mirror_only, last_client)
+    {
+        if let Err(f) = delete_managed(config, client, kueue).await {
             report(&status, SyncState::Error, f.text);
         }
     }
@@ -198,8 +201,12 @@ async fn call<T>(
     }
 }
 
-/// Discovery (which also proves the server answers) and the namespace.
-async fn connect(config: &SyncConfig, status: &Status) -> Result<Client, Failure> {
+/// Discovery (which also proves the server answers, and finds the Kueue version to write)
+/// and the namespace.
+async fn connect(
+    config: &SyncConfig,
+    status: &Status,
+) -> Result<(Client, Option<KueueVersion>), Failure> {
     let client = client_for(config).await?;
     let t = config.request_timeout;
     let groups = call(
@@ -212,13 +219,12 @@ async fn connect(config: &SyncConfig, status: &Status) -> Result<Client, Failure
         client.list_api_groups(),
     )
     .await?;
-    let kueue = groups.groups.iter().any(|g| {
-        g.name == crate::kueue::GROUP
-            && g.versions
-                .iter()
-                .any(|v| v.version == crate::kueue::VERSION)
-    });
-    status.set_kueue(kueue);
+    let kueue = groups
+        .groups
+        .iter()
+        .find(|g| g.name == crate::kueue::GROUP)
+        .and_then(|g| KueueVersion::preferred(g.versions.iter().map(|v| v.version.as_str())));
+    status.set_kueue(kueue.is_some());
     let ns = &config.namespace;
     let namespaces: Api<Namespace> = Api::all(client.clone());
     let get = Request {
@@ -236,7 +242,7 @@ async fn connect(config: &SyncConfig, status: &Status) -> Result<Client, Failure
             })
         }
         Ok(None) => {
-            let apply = PatchParams::apply(FIELD_MANAGER);
+            let apply = apply_params();
             let req = Request {
                 verb: "patch",
                 resource: "namespaces",
@@ -253,7 +259,7 @@ async fn connect(config: &SyncConfig, status: &Status) -> Result<Client, Failure
         Err(f) if f.text.starts_with("forbidden") => {}
         Err(f) => return Err(f),
     }
-    Ok(client)
+    Ok((client, kueue))
 }
 
 /// What the thread keeps across reconnects: pending writes and what it already owns.
@@ -314,14 +320,22 @@ struct Session<'a> {
     workloads: HashMap<String, crate::workloads::WorkloadFacts>,
     workloads_relisted: Option<HashSet<String>>,
     workloads_listed: bool,
+    /// The Kueue version discovery found (None: Kueue not found).
+    kueue: Option<KueueVersion>,
 }
 
 impl<'a> Session<'a> {
-    fn new(config: &'a SyncConfig, client: Client, status: &'a Status) -> Session<'a> {
+    fn new(
+        config: &'a SyncConfig,
+        client: Client,
+        status: &'a Status,
+        kueue: Option<KueueVersion>,
+    ) -> Session<'a> {
         Session {
             config,
             client,
             status,
+            kueue,
             health: BTreeMap::new(),
             pods: HashMap::new(),
             nodes: HashMap::new(),
@@ -549,7 +563,7 @@ impl<'a> Session<'a> {
             self.kueue_missing(&format!("Job {name} is created unsuspended"));
         }
         let body = manifest::job(ns, obj, kueue, &self.config.job_image);
-        let params = PatchParams::apply(FIELD_MANAGER);
+        let params = apply_params();
         call(
             req("patch"),
             t,
@@ -671,7 +685,7 @@ impl<'a> Session<'a> {
         match change {
             Change::Apply(obj) => {
                 let body = manifest::deployment(ns, &obj);
-                let params = PatchParams::apply(FIELD_MANAGER);
+                let params = apply_params();
                 call(
                     req("patch"),
                     t,
@@ -851,15 +865,15 @@ fn job_finished(job: &Job) -> bool {
 async fn delete_managed(
     config: &SyncConfig,
     client: Client,
-    kueue_found: bool,
+    kueue: Option<KueueVersion>,
 ) -> Result<(), Failure> {
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), &config.namespace);
     delete_labelled(config, deployments, "deployments.apps", "Deployment").await?;
     let jobs: Api<Job> = Api::namespaced(client.clone(), &config.namespace);
     delete_labelled(config, jobs, "jobs.batch", "Job").await?;
-    if kueue_found {
-        kueue_writes::delete_managed_kueue(client, &config.namespace, config.request_timeout)
-            .await?;
+    if let Some(version) = kueue {
+        let (ns, t) = (&config.namespace, config.request_timeout);
+        kueue_writes::delete_managed_kueue(client, version, ns, t).await?;
     }
     Ok(())
 }

@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kuberack_core::world::events::EventKind;
-use kuberack_sync::kueue::KueueKind;
+use kuberack_sync::kueue::{KueueKind, KueueVersion};
 use kuberack_sync::{
     queues, spawn, Change, ClusterSource, DesiredJob, DesiredObject, DesiredQueue, MirrorKind,
     SyncConfig,
@@ -36,6 +36,19 @@ async fn until(mut check: impl AsyncFnMut() -> bool) -> bool {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     false
+}
+
+/// The Kueue version the server prefers, as the sync finds it.
+async fn kueue_version(client: &kube::Client) -> KueueVersion {
+    let groups = client.list_api_groups().await.unwrap();
+    let group = groups
+        .groups
+        .iter()
+        .find(|g| g.name == kuberack_sync::kueue::GROUP);
+    let served = group
+        .into_iter()
+        .flat_map(|g| g.versions.iter().map(|v| v.version.as_str()));
+    KueueVersion::preferred(served).unwrap_or(KueueVersion::V1beta1)
 }
 
 #[test]
@@ -125,7 +138,7 @@ fn sync_against_a_real_cluster() {
             if hub.status.kueue_found() {
                 let queue = DesiredObject::cluster_queue(4, 1000, 512, DesiredQueue::default());
                 hub.publish(&[dep(1, 3), dep(7, 5), Some(queue)]);
-                let resource = KueueKind::LocalQueue.api_resource();
+                let resource = KueueKind::LocalQueue.api_resource(kueue_version(&client).await);
                 let local: Api<DynamicObject> = Api::namespaced_with(client.clone(), &ns, &resource);
                 assert!(until(async || local.get_opt("clusterqueue-4").await.ok().flatten().is_some()).await);
             }
@@ -133,7 +146,7 @@ fn sync_against_a_real_cluster() {
     }));
     thread.stop().unwrap();
     let after = rt.block_on(async {
-        let resource = KueueKind::ClusterQueue.api_resource();
+        let resource = KueueKind::ClusterQueue.api_resource(kueue_version(&client).await);
         let queues: Api<DynamicObject> = Api::all_with(client.clone(), &resource);
         let queue_left = queues.get_opt("clusterqueue-4").await.ok().flatten();
         assert!(

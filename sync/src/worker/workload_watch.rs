@@ -20,10 +20,10 @@ pub(super) type Events = BoxStream<'static, Result<watcher::Event<DynamicObject>
 impl Session<'_> {
     /// The Workload watch, or a stream that never yields where Kueue was not found.
     pub(super) fn workload_events(&self) -> Events {
-        if !self.status.kueue_found() {
+        let Some(version) = self.kueue else {
             return futures::stream::pending().boxed();
-        }
-        let resource = KueueKind::Workload.api_resource();
+        };
+        let resource = KueueKind::Workload.api_resource(version);
         let api: Api<DynamicObject> =
             Api::namespaced_with(self.client.clone(), &self.config.namespace, &resource);
         watcher(api, watcher::Config::default())
