@@ -26,6 +26,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+mod drift_watch;
 mod kueue_writes;
 mod workload_watch;
 
@@ -114,6 +115,8 @@ async fn run(config: &SyncConfig, end: &mut SyncEnd) {
         known: BTreeSet::new(),
         refused: BTreeSet::new(),
         origin: Instant::now(),
+        jobs: BTreeMap::new(),
+        applied: BTreeSet::new(),
     };
     let mut backoff = Backoff::new(config.backoff_base, config.backoff_cap, config.seed);
     let mut last_client = None;
@@ -131,6 +134,7 @@ async fn run(config: &SyncConfig, end: &mut SyncEnd) {
             }
             Err(f) => f,
         };
+        status.count_error(&failure.resource);
         report(&status, failure.state, failure.text);
         let delay = backoff.next_delay();
         idle(config, end, &mut state, delay).await;
@@ -160,6 +164,7 @@ async fn client_for(config: &SyncConfig) -> Result<Client, Failure> {
         state: SyncState::Error,
         reconnect: true,
         text,
+        resource: String::new(),
     };
     let mut kube_config = match &config.source {
         ClusterSource::Url(url) => {
@@ -239,6 +244,7 @@ async fn connect(
                 state: SyncState::Error,
                 reconnect: true,
                 text: format!("namespace {ns} does not exist (mirror-only: not creating it)"),
+                resource: "namespaces".to_owned(),
             })
         }
         Ok(None) => {
@@ -270,6 +276,10 @@ struct Desired {
     known: BTreeSet<ObjectKey>,
     refused: BTreeSet<ObjectKey>,
     origin: Instant,
+    /// The Jobs created and not removed since, by name: one deleted unfinished is drift.
+    jobs: BTreeMap<String, DesiredObject>,
+    /// Every object applied at least once, for the summary.
+    applied: BTreeSet<ObjectKey>,
 }
 
 impl Desired {
@@ -290,6 +300,26 @@ impl Desired {
     fn now(&self) -> Duration {
         self.origin.elapsed()
     }
+
+    /// Follows a written change: the Jobs alive, the objects applied.
+    fn written(&mut self, change: Change, status: &Status) {
+        match change {
+            Change::Apply(obj) => {
+                if obj.key.is_one_job() {
+                    self.jobs.insert(obj.key.name(), obj);
+                }
+                if self.applied.insert(obj.key) {
+                    status.set_applied_objects(self.applied.len() as u64);
+                }
+            }
+            Change::Remove(key) if key.is_one_job() => {
+                self.jobs.remove(&key.name());
+            }
+            Change::Remove(key) => self
+                .jobs
+                .retain(|_, o| (o.key.kind, o.key.module) != (key.kind, key.module)),
+        }
+    }
 }
 
 /// Which part of the session a health entry is about.
@@ -297,6 +327,7 @@ impl Desired {
 enum Part {
     Writes,
     Guard,
+    Owned,
     Kueue,
     Workloads,
     Pods,
@@ -364,6 +395,7 @@ impl<'a> Session<'a> {
             .default_backoff()
             .boxed();
         let mut workloads = self.workload_events();
+        let mut owned = self.owned_events();
         let mut ticker = tokio::time::interval(self.config.poll_period);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         self.refresh_state();
@@ -385,6 +417,7 @@ impl<'a> Session<'a> {
                     self.publish_real();
                 }
                 Some(ev) = workloads.next() => self.on_workload(end, ev),
+                Some((kind, ev)) = owned.next() => self.on_owned(state, kind, ev),
             }
         }
     }
@@ -430,6 +463,7 @@ impl<'a> Session<'a> {
                 self.health.remove(&part);
             }
             Err(f) => {
+                self.status.count_error(&f.resource);
                 report(self.status, f.state, f.text.clone());
                 self.health.insert(part, f);
             }
@@ -453,6 +487,7 @@ impl<'a> Session<'a> {
                     for _ in 0..written {
                         self.status.count_write();
                     }
+                    state.written(change, self.status);
                     if key.is_one_job() {
                         state.coalescer.forget(&key);
                     }
@@ -474,6 +509,7 @@ impl<'a> Session<'a> {
                         self.set_health(Part::Guard, Err(f));
                     } else {
                         state.refused.remove(&key);
+                        self.status.count_error(&f.resource);
                         report(self.status, f.state, f.text);
                     }
                 }
@@ -545,7 +581,7 @@ impl<'a> Session<'a> {
             .map_err(Refusal::Failed)?;
         if let Some(old) = existing {
             guarded("Job", &name, old.metadata.labels.as_ref())?;
-            if !job_finished(&old) {
+            if !crate::drift::job_finished(&serde_json::to_value(&old).unwrap_or_default()) {
                 eprintln!("kuberack-sync: Job {name} exists and has not finished: kept");
                 return Ok(0);
             }
@@ -828,6 +864,7 @@ fn guarded(
             state: SyncState::Degraded,
             reconnect: false,
             text: e.to_string(),
+            resource: kind.to_owned(),
         })
     })
 }
@@ -849,15 +886,6 @@ fn watch_failure(req: Request<'_>, err: &watcher::Error) -> Failure {
         }
         other => crate::errors::classify(req, 0, &other.to_string()),
     }
-}
-
-/// Whether a Job has finished: its Complete or Failed condition is True.
-fn job_finished(job: &Job) -> bool {
-    let conditions = job.status.as_ref().and_then(|s| s.conditions.as_ref());
-    conditions.is_some_and(|cs| {
-        cs.iter()
-            .any(|c| (c.type_ == "Complete" || c.type_ == "Failed") && c.status == "True")
-    })
 }
 
 /// Deletes every Deployment and Job in the namespace that carries KubeRack's label (Jobs

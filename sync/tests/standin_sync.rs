@@ -298,17 +298,20 @@ fn a_gone_watch_is_relisted_and_events_keep_flowing() {
             })
             .count()
     };
-    // Two 410s (pods and nodes watches share the budget): at least one relist of pods or nodes.
+    // Two 410s, shared by every watch (pods, nodes, and the owned Deployments and Jobs):
+    // four first lists, then two relists.
     assert!(api.wait_for(WAIT, |l| {
         let lists = l
             .iter()
             .filter(|r| {
                 r.method == "GET"
                     && !r.query.contains_key("watch")
-                    && (r.path.ends_with("/pods") || r.path.ends_with("/nodes"))
+                    && ["/pods", "/nodes", "/deployments", "/jobs"]
+                        .iter()
+                        .any(|p| r.path.ends_with(p))
             })
             .count();
-        lists >= 4
+        lists >= 6
     }));
     assert!(pod_lists(&api.log()) >= 1);
     api.put("pods", NS, pod("after-relist", "deployment-4"));

@@ -124,6 +124,7 @@ impl SyncEnd {
 
     /// Hands an observed event to the hub, or counts it as dropped when the queue is full.
     pub fn push_observed(&mut self, event: Observed) {
+        self.status.count_heard_event();
         if self.observed.push(event).is_err() {
             self.status.count_dropped_event();
         }

@@ -76,6 +76,7 @@ impl Session<'_> {
             state: SyncState::Degraded,
             reconnect: false,
             text,
+            resource: kueue::GROUP.to_owned(),
         };
         self.set_health(Part::Kueue, Err(failure));
     }
