@@ -613,9 +613,8 @@ fn cluster_queues_are_handed_over_with_their_cohort() {
 /// A real Workload transition of the JOB or ENCHANTMENT `module` in CLUSTERQUEUE `queue`.
 fn real_workload(kind: EventKind, module: u64, queue: u64) -> Observed {
     Observed {
-        kind: MirrorKind::World(kind),
-        module,
         queue,
+        ..Observed::of(MirrorKind::World(kind), module)
     }
 }
 

@@ -759,9 +759,9 @@ impl<'a> Session<'a> {
             Err(e) => return self.set_health(Part::Pods, Err(watch_failure(req, &e))),
         };
         self.set_health(Part::Pods, Ok(()));
-        let mut emit = |old: Option<&PodFacts>, new: Option<&PodFacts>, module: u64| {
+        let mut emit = |name: &str, old: Option<&PodFacts>, new: Option<&PodFacts>, module| {
             pod_transitions(old, new, |kind| {
-                end.push_observed(Observed::of(kind, module))
+                end.push_observed(Observed::of(kind, module).named(name))
             });
         };
         match ev {
@@ -770,7 +770,7 @@ impl<'a> Session<'a> {
                 let name = pod.metadata.name.clone().unwrap_or_default();
                 let facts = PodFacts::of(&pod);
                 let module = module_label(pod.metadata.labels.as_ref());
-                emit(self.pods.get(&name), Some(&facts), module);
+                emit(&name, self.pods.get(&name), Some(&facts), module);
                 if let Some(seen) = &mut self.pods_relisted {
                     seen.insert(name.clone());
                 }
@@ -780,7 +780,7 @@ impl<'a> Session<'a> {
                 let name = pod.metadata.name.clone().unwrap_or_default();
                 let module = module_label(pod.metadata.labels.as_ref());
                 if let Some(old) = self.pods.remove(&name) {
-                    emit(Some(&old), None, module);
+                    emit(&name, Some(&old), None, module);
                 }
             }
             watcher::Event::InitDone => {
@@ -789,7 +789,7 @@ impl<'a> Session<'a> {
                     self.pods.retain(|name, old| {
                         let keep = seen.contains(name);
                         if !keep {
-                            emit(Some(old), None, 0);
+                            emit(name, Some(old), None, 0);
                         }
                         keep
                     });
@@ -809,15 +809,17 @@ impl<'a> Session<'a> {
             Err(e) => return self.set_health(Part::Nodes, Err(watch_failure(req, &e))),
         };
         self.set_health(Part::Nodes, Ok(()));
-        let mut emit = |old: Option<&NodeFacts>, new: Option<&NodeFacts>| {
-            node_transitions(old, new, |kind| end.push_observed(Observed::of(kind, 0)));
+        let mut emit = |name: &str, old: Option<&NodeFacts>, new: Option<&NodeFacts>| {
+            node_transitions(old, new, |kind| {
+                end.push_observed(Observed::of(kind, 0).named(name))
+            });
         };
         match ev {
             watcher::Event::Init => self.nodes_relisted = Some(HashSet::new()),
             watcher::Event::InitApply(node) | watcher::Event::Apply(node) => {
                 let name = node.metadata.name.clone().unwrap_or_default();
                 let facts = NodeFacts::of(&node);
-                emit(self.nodes.get(&name), Some(&facts));
+                emit(&name, self.nodes.get(&name), Some(&facts));
                 if let Some(seen) = &mut self.nodes_relisted {
                     seen.insert(name.clone());
                 }
@@ -826,7 +828,7 @@ impl<'a> Session<'a> {
             watcher::Event::Delete(node) => {
                 let name = node.metadata.name.clone().unwrap_or_default();
                 if let Some(old) = self.nodes.remove(&name) {
-                    emit(Some(&old), None);
+                    emit(&name, Some(&old), None);
                 }
             }
             watcher::Event::InitDone => {
@@ -835,7 +837,7 @@ impl<'a> Session<'a> {
                     self.nodes.retain(|name, old| {
                         let keep = seen.contains(name);
                         if !keep {
-                            emit(Some(old), None);
+                            emit(name, Some(old), None);
                         }
                         keep
                     });

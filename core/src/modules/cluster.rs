@@ -171,6 +171,11 @@ impl ClusterModule {
         }
     }
 
+    /// The real-cluster events this hub heard while synced (for the host's trace).
+    pub fn heard(&self) -> &crate::live::HeardLog {
+        self.sync.heard()
+    }
+
     /// The simulated cluster.
     pub fn world(&self) -> &World {
         &self.world
@@ -452,7 +457,8 @@ impl ClusterModule {
             .add(new_revisions, self.settings.control_period);
         self.publish_view();
         // The real cluster, when synced, plays the same outputs as the simulation.
-        let real = self.sync.tick(self.slot.registry(), self.slot.tag());
+        let now = self.world.time();
+        let real = self.sync.tick(self.slot.registry(), self.slot.tag(), now);
         self.send_forges();
         self.ticks_sound
             .add(u64::from(real.events), self.settings.control_period);

@@ -15,8 +15,8 @@ use super::words::{
 };
 use crate::dsp::SchmittTrigger;
 use crate::live::{
-    Change, DesiredJob, DesiredObject, DesiredQueue, HubEnd, LiveLink, MirrorKind, ObjectKind,
-    RealSummary, SyncState, SUMMARY_CHANNELS,
+    Change, DesiredJob, DesiredObject, DesiredQueue, HeardLog, HubEnd, LiveLink, MirrorKind,
+    ObjectKind, RealSummary, SyncState, SUMMARY_CHANNELS,
 };
 use crate::registry::{Registry, Slot, SlotKind};
 use crate::world::enchantment::EnchantmentPhase;
@@ -25,6 +25,8 @@ use crate::world::World;
 
 /// Messages each way between a hub and its sync thread.
 pub const SYNC_QUEUE_CAPACITY: usize = 1024;
+/// Real-cluster events a hub keeps for its host's trace (two ticks' worth at most).
+pub const HEARD_LOG_CAPACITY: usize = 2 * SYNC_QUEUE_CAPACITY;
 /// Most Job creations one JOB sends per control tick (the rest follow on later ticks).
 pub const JOBS_PER_TICK: u32 = 4;
 /// A SUBMIT count that moved further than this in one tick is a restarted module: its
@@ -78,6 +80,7 @@ pub struct HubSync {
     real_counts: Box<[RealCounts]>,
     gate: SchmittTrigger,
     wanted: bool,
+    heard: HeardLog,
 }
 
 /// Real Workload admissions and preemptions heard for one member (a JOB, an ENCHANTMENT's
@@ -112,6 +115,7 @@ impl HubSync {
             real_counts: vec![RealCounts::default(); slots].into_boxed_slice(),
             gate: SchmittTrigger::default(),
             wanted: false,
+            heard: HeardLog::with_capacity(HEARD_LOG_CAPACITY),
         }
     }
 
@@ -144,10 +148,11 @@ impl HubSync {
         self.wanted
     }
 
-    /// Per control tick: hands the desired state of the hub's members (while sync is wanted:
-    /// DEPLOYMENTs, JOBs and their new submissions, and NODEs whose "Sync cordon" is on) to
-    /// the sync thread and takes what it heard (always, so nothing stale piles up).
-    pub fn tick(&mut self, registry: &Registry, hub_tag: u32) -> Heard {
+    /// Per control tick at simulated time `time`: hands the desired state of the hub's
+    /// members (while sync is wanted: DEPLOYMENTs, JOBs, CLUSTERQUEUEs, ENCHANTMENTs, and
+    /// NODEs whose "Sync cordon" is on) to the sync thread and takes what it heard (always,
+    /// so nothing stale piles up), recording it in [`HubSync::heard`].
+    pub fn tick(&mut self, registry: &Registry, hub_tag: u32, time: f64) -> Heard {
         if !self.wanted {
             self.submits.fill(NO_JOBS);
             self.forges.fill(NO_SUBMITS);
@@ -188,6 +193,7 @@ impl HubSync {
                 break;
             };
             heard.events += 1;
+            self.heard.push(time, event);
             match event.kind {
                 MirrorKind::World(EventKind::PodScheduled) => heard.scheduled += 1,
                 MirrorKind::World(EventKind::PodFailedScheduling) => heard.failed_scheduling += 1,
@@ -425,6 +431,11 @@ impl HubSync {
             }
             sent.count = forge;
         }
+    }
+
+    /// The real-cluster events heard, for the host's trace.
+    pub fn heard(&self) -> &HeardLog {
+        &self.heard
     }
 
     /// The real cluster's summary while sync is wanted and the sync thread has listed it.
