@@ -353,6 +353,9 @@ struct Session<'a> {
     workloads_listed: bool,
     /// The Kueue version discovery found (None: Kueue not found).
     kueue: Option<KueueVersion>,
+    /// The generation each object had after the sync's last write, by `resource/name`: a
+    /// watch event of an older or the same generation is no drift.
+    generations: std::cell::RefCell<HashMap<String, i64>>,
 }
 
 impl<'a> Session<'a> {
@@ -367,6 +370,7 @@ impl<'a> Session<'a> {
             client,
             status,
             kueue,
+            generations: Default::default(),
             health: BTreeMap::new(),
             pods: HashMap::new(),
             nodes: HashMap::new(),
@@ -378,6 +382,28 @@ impl<'a> Session<'a> {
             workloads: HashMap::new(),
             workloads_relisted: None,
             workloads_listed: false,
+        }
+    }
+
+    /// Records the generation an object has after the sync wrote it.
+    fn wrote(&self, resource: &str, name: &str, generation: Option<i64>) {
+        if let Some(g) = generation {
+            let mut generations = self.generations.borrow_mut();
+            generations.insert(format!("{resource}/{name}"), g);
+        }
+    }
+
+    /// Whether a watched object's generation is newer than the sync's last write of it (or
+    /// unknown): only then can its spec differ from what the sync wrote.
+    fn changed_since_written(&self, resource: &str, name: &str, generation: Option<i64>) -> bool {
+        let written = self
+            .generations
+            .borrow()
+            .get(&format!("{resource}/{name}"))
+            .copied();
+        match (written, generation) {
+            (Some(w), Some(g)) => g > w,
+            _ => true,
         }
     }
 
@@ -722,13 +748,14 @@ impl<'a> Session<'a> {
             Change::Apply(obj) => {
                 let body = manifest::deployment(ns, &obj);
                 let params = apply_params();
-                call(
+                let written = call(
                     req("patch"),
                     t,
                     api.patch(&name, &params, &Patch::Apply(body)),
                 )
                 .await
                 .map_err(Refusal::Failed)?;
+                self.wrote("deployments.apps", &name, written.metadata.generation);
                 known.insert(key);
                 Ok(1)
             }

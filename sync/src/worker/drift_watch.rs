@@ -99,6 +99,10 @@ impl Session<'_> {
             .and_then(|l| l.get(crate::labels::MODULE_KEY))
             .and_then(|tag| module_of(tag))
             .unwrap_or(0);
+        // An event from before the sync's last write, or of that write, is no drift.
+        if !deleted && !self.changed_since_written(&resource, &name, object.metadata.generation) {
+            return;
+        }
         let json = serde_json::to_value(&object).unwrap_or_default();
         let live = (!deleted).then_some(&json);
         let corrected = match owned {

@@ -168,13 +168,14 @@ impl Session<'_> {
             guarded(kind.kind(), name, o.metadata.labels.as_ref())?;
         }
         let params = apply_params();
-        call(
+        let written = call(
             request("patch", &resource, kind, ns),
             t,
             api.patch(name, &params, &Patch::Apply(body)),
         )
         .await
         .map_err(Refusal::Failed)?;
+        self.wrote(&resource, name, written.metadata.generation);
         Ok(1)
     }
 
