@@ -1128,3 +1128,42 @@ fn the_real_cluster_is_summarised_on_the_hubs_channels() {
     thread.stop().unwrap();
     assert_eq!(hub.status.real_channels(&mut channels), 0);
 }
+
+/// Drift: a Deployment scaled by someone else, then one deleted, is written again from the
+/// rack's desired state, and each correction is counted; the sync's own writes are not
+/// drift.
+#[test]
+fn a_scaled_or_deleted_deployment_is_written_again() {
+    let api = StandIn::start();
+    let (mut hub, thread) = start(config(api.url()));
+    hub.publish(&[dep(1, 3)]);
+    let replicas = |api: &StandIn| {
+        api.object("deployments", NS, "deployment-1")
+            .and_then(|d| d["spec"]["replicas"].as_u64())
+    };
+    let wait_replicas = |n: u64| {
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            if replicas(&api) == Some(n) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        false
+    };
+    assert!(wait_replicas(3));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        hub.status.drift_corrections(),
+        0,
+        "its own write is no drift"
+    );
+    let mut scaled = api.object("deployments", NS, "deployment-1").unwrap();
+    scaled["spec"]["replicas"] = json!(9);
+    api.put("deployments", NS, scaled);
+    assert!(wait_replicas(3), "the scale was not undone");
+    api.remove("deployments", NS, "deployment-1");
+    assert!(wait_replicas(3), "the deletion was not undone");
+    assert_eq!(hub.status.drift_corrections(), 2);
+    thread.stop().unwrap();
+}
