@@ -24,9 +24,59 @@ pub struct SyncOptions {
     pub selector: Option<String>,
 }
 
+/// What one hub's live sync did, for the summary after `play --sync`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LiveReport {
+    /// The hub's Rack module id.
+    pub module_id: i64,
+    /// Distinct objects applied at least once.
+    pub objects_applied: u64,
+    /// Writes (applies and deletes) the API server accepted.
+    pub writes: u64,
+    /// Writes the label guard refused (objects KubeRack does not own).
+    pub refused: u64,
+    /// Failed requests by resource (empty resource: the connection).
+    pub errors: Vec<(String, u64)>,
+    /// Real-cluster events heard.
+    pub events_heard: u64,
+    /// Of those, dropped on the hub's full queue.
+    pub events_dropped: u64,
+    /// Job creations dropped while too many waited.
+    pub jobs_dropped: u64,
+    /// Owned objects changed or deleted by someone else and written again.
+    pub drift_corrections: u64,
+}
+
+impl std::fmt::Display for LiveReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "live sync of cluster {}:", self.module_id)?;
+        writeln!(f, "  objects applied    {}", self.objects_applied)?;
+        writeln!(f, "  writes             {}", self.writes)?;
+        writeln!(f, "  refused (foreign)  {}", self.refused)?;
+        let errors: Vec<String> = self
+            .errors
+            .iter()
+            .map(|(r, n)| format!("{} {n}", if r.is_empty() { "connection" } else { r }))
+            .collect();
+        let errors = if errors.is_empty() {
+            "none".to_owned()
+        } else {
+            errors.join(", ")
+        };
+        writeln!(f, "  errors             {errors}")?;
+        writeln!(
+            f,
+            "  events heard       {} ({} dropped)",
+            self.events_heard, self.events_dropped
+        )?;
+        writeln!(f, "  jobs dropped       {}", self.jobs_dropped)?;
+        writeln!(f, "  drift corrections  {}", self.drift_corrections)
+    }
+}
+
 /// The supervisors of every hub of a patch, and the real-time pacing of the render.
 pub struct LiveSession {
-    supervisors: Vec<Supervisor>,
+    supervisors: Vec<(i64, Supervisor)>,
     started: Instant,
     sample_rate: f64,
 }
@@ -57,7 +107,7 @@ impl LiveSession {
             }
             link.set_settings(settings);
             instance.set_param(param::SYNC, 1.0);
-            supervisors.push(Supervisor::new(link));
+            supervisors.push((instance.id(), Supervisor::new(link)));
         }
         if supervisors.is_empty() {
             return Err(Error::usage("--sync needs a CLUSTER module in the patch"));
@@ -72,7 +122,7 @@ impl LiveSession {
     /// Between blocks of frames: follows every hub's SYNC state and waits until `frame`
     /// is due in real time.
     pub fn pace(&mut self, frame: u64) {
-        for s in &mut self.supervisors {
+        for (_, s) in &mut self.supervisors {
             s.poll();
         }
         let due = Duration::from_secs_f64(frame as f64 / self.sample_rate);
@@ -82,10 +132,24 @@ impl LiveSession {
     }
 
     /// Stops every sync thread and waits for them (deleting what they created when a hub
-    /// is set so).
-    pub fn finish(mut self) {
-        for s in &mut self.supervisors {
+    /// is set so); what each did.
+    pub fn finish(mut self) -> Vec<LiveReport> {
+        let mut reports = Vec::new();
+        for (module_id, s) in &mut self.supervisors {
             s.shutdown();
+            let status = s.status();
+            reports.push(LiveReport {
+                module_id: *module_id,
+                objects_applied: status.applied_objects(),
+                writes: status.writes(),
+                refused: status.refused(),
+                errors: status.errors(),
+                events_heard: status.heard_events(),
+                events_dropped: status.dropped_events(),
+                jobs_dropped: status.dropped_jobs(),
+                drift_corrections: status.drift_corrections(),
+            });
         }
+        reports
     }
 }

@@ -50,6 +50,8 @@ pub struct Sinks<'a> {
     pub wav: Option<&'a mut dyn FrameSink>,
     /// The event trace, if one is written.
     pub events: Option<&'a mut dyn Write>,
+    /// Live sync is on: the trace also holds the real cluster's events, every line its source.
+    pub live: bool,
 }
 
 /// Takes one frame of samples (a WAV writer).
@@ -83,7 +85,7 @@ pub fn render(
     mut sinks: Sinks<'_>,
     on_progress: &mut dyn FnMut(u64),
 ) -> std::result::Result<Vec<HubTrace>, RenderError> {
-    let mut drain = EventDrain::new(engine);
+    let mut drain = EventDrain::new(engine, sinks.live);
     let mut frame = vec![0.0f32; sinks.taps.len()];
     for n in 1..=frames {
         engine.step().map_err(RenderError::Fault)?;
@@ -187,6 +189,7 @@ pub fn play(options: &PlayOptions, warn: &mut dyn FnMut(&str)) -> Result<Summary
             taps: &taps,
             wav: wav.as_mut().map(|w| w as &mut dyn FrameSink),
             events: events.as_mut().map(|w| w as &mut dyn Write),
+            live: live.is_some(),
         },
         &mut |n| {
             progress.update(n);
@@ -196,9 +199,7 @@ pub fn play(options: &PlayOptions, warn: &mut dyn FnMut(&str)) -> Result<Summary
         },
     );
     progress.finish();
-    if let Some(live) = live {
-        live.finish();
-    }
+    let live_reports = live.map(LiveSession::finish).unwrap_or_default();
     let wav_path = || options.wav.clone().unwrap_or_default();
     let events_path = || options.events.clone().unwrap_or_default();
     let traces = result.map_err(|e| match e {
@@ -236,5 +237,6 @@ pub fn play(options: &PlayOptions, warn: &mut dyn FnMut(&str)) -> Result<Summary
         .clone()
         .map(|p| (p, taps.iter().map(|t| t.label.clone()).collect()));
     summary.events = options.events.clone();
+    summary.live = live_reports;
     Ok(summary)
 }

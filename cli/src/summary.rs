@@ -35,6 +35,8 @@ pub struct HubSummary {
     pub events: u64,
     /// Events lost before they could be read.
     pub lost: u64,
+    /// Real-cluster events written to the trace (live sync).
+    pub heard: u64,
 }
 
 /// One module of the patch as the summary lists it.
@@ -67,6 +69,8 @@ pub struct Summary {
     pub wav: Option<(PathBuf, Vec<String>)>,
     /// The event trace written.
     pub events: Option<PathBuf>,
+    /// What live sync did, per hub (`play --sync` only).
+    pub live: Vec<crate::live::LiveReport>,
 }
 
 impl Summary {
@@ -91,6 +95,7 @@ impl Summary {
                     peak_cpu_utilisation: s.peak_cpu_utilisation,
                     events: t.events,
                     lost: t.lost,
+                    heard: t.heard,
                 })
             })
             .collect();
@@ -112,6 +117,7 @@ impl Summary {
             skipped: Vec::new(),
             wav: None,
             events: None,
+            live: Vec::new(),
         }
     }
 }
@@ -153,6 +159,9 @@ impl fmt::Display for Summary {
         if self.hubs.is_empty() {
             writeln!(f, "no CLUSTER in the patch: nothing was simulated")?;
         }
+        for report in &self.live {
+            write!(f, "{report}")?;
+        }
         writeln!(f, "modules:")?;
         for m in &self.modules {
             let state = if m.bypassed { "  (bypassed)" } else { "" };
@@ -169,7 +178,12 @@ impl fmt::Display for Summary {
         }
         if let Some(path) = &self.events {
             let total: u64 = self.hubs.iter().map(|h| h.events).sum();
-            writeln!(f, "events: {} ({total} events)", path.display())?;
+            write!(f, "events: {} ({total} events", path.display())?;
+            if !self.live.is_empty() {
+                let heard: u64 = self.hubs.iter().map(|h| h.heard).sum();
+                write!(f, " simulated, {heard} from the cluster")?;
+            }
+            writeln!(f, ")")?;
         }
         Ok(())
     }

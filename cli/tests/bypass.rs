@@ -29,6 +29,7 @@ fn a_bypassed_hub_steps_no_world_and_outputs_zero_volts() {
             taps: &[],
             wav: None,
             events: Some(&mut trace),
+            live: false,
         },
         &mut |_| {},
     )

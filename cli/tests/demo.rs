@@ -106,6 +106,7 @@ fn play_demo() -> Run {
             taps: &taps,
             wav: Some(&mut wav as &mut dyn FrameSink),
             events: Some(&mut trace),
+            live: false,
         },
         &mut |_| {},
     )

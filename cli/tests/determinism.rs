@@ -54,6 +54,7 @@ fn render_patch(path: &std::path::Path, seed: Option<u64>, taps: &[&str]) -> (Ve
             taps: &taps,
             wav: Some(&mut wav as &mut dyn FrameSink),
             events: Some(&mut events),
+            live: false,
         },
         &mut |_| {},
     )

@@ -8,6 +8,7 @@ use kuberack_core::live::{
     Change, DesiredObject, LiveLink, MirrorKind, ObjectKind, Observed, RealPool, RealSummary,
     SyncEnd, SyncSettings, SyncState,
 };
+use kuberack_core::modules::cluster::JOBS_PER_MODULE;
 use kuberack_core::world::events::EventKind;
 use rig::Rig;
 use std::sync::Arc;
@@ -390,7 +391,8 @@ fn each_job_submission_is_handed_over_once_with_its_queue() {
             })
             .collect()
     };
-    // Submissions while SYNC is off are the simulation's only.
+    // A SUBMIT before the hub first saw the JOB creates nothing; while SYNC is off, nothing
+    // reaches the cluster.
     rig.trigger(job, "SUBMIT");
     rig.param(hub, "SYNC", 1.0);
     rig.run(0.05);
@@ -405,7 +407,8 @@ fn each_job_submission_is_handed_over_once_with_its_queue() {
     rig.run(0.05);
     let created = jobs(&drain(&mut end));
     let names: Vec<String> = created.iter().map(|o| o.key.name()).collect();
-    assert_eq!(names, ["job-302-2", "job-302-3"]);
+    // Named after the simulation's Jobs: the JOB's first and second.
+    assert_eq!(names, ["job-302-1", "job-302-2"]);
     let spec = created[0].job;
     assert_eq!((spec.parallelism, spec.completions), (3, 6));
     assert_eq!(spec.duration_ms, 2500);
@@ -417,6 +420,54 @@ fn each_job_submission_is_handed_over_once_with_its_queue() {
     rig.disconnect(job, "API");
     rig.run(0.05);
     assert!(drain(&mut end).contains(&Change::Remove(DesiredObject::job_owner(302).key)));
+}
+
+/// The real cluster never holds more of a JOB's Jobs than the simulation: a SUBMIT the
+/// simulation refuses (8 Jobs alive) sends nothing, and a Job the simulation removes (30 s
+/// after it finished) is removed for real too.
+#[test]
+fn real_jobs_follow_the_simulation_s_cap_and_removals() {
+    let (mut rig, hub, _, _) = Rig::basic();
+    let job = rig.add("Job");
+    rig.connect(hub, "API", job, "API");
+    rig.param(job, "DURATION", 1.0);
+    rig.modules[job].module.set_rack_id(77);
+    let mut end = sync_on(&mut rig, hub);
+    rig.run(0.05);
+    drain(&mut end);
+    for _ in 0..12 {
+        rig.trigger(job, "SUBMIT");
+        rig.run(0.02);
+    }
+    rig.run(0.2);
+    let changes = drain(&mut end);
+    let created: Vec<String> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Apply(o) if o.key.kind == ObjectKind::Job && o.key.index != 0 => {
+                Some(o.key.name())
+            }
+            _ => None,
+        })
+        .collect();
+    let expected: Vec<String> = (1..=JOBS_PER_MODULE)
+        .map(|n| format!("job-77-{n}"))
+        .collect();
+    assert_eq!(
+        created, expected,
+        "one creation per simulated Job, 8 at most"
+    );
+    // Every Job finishes and 30 s later the simulation removes it: so does the sync.
+    rig.run(90.0);
+    let mut removed: Vec<String> = drain(&mut end)
+        .iter()
+        .filter_map(|c| match c {
+            Change::Remove(k) if k.kind == ObjectKind::Job && k.index != 0 => Some(k.name()),
+            _ => None,
+        })
+        .collect();
+    removed.sort();
+    assert_eq!(removed, expected);
 }
 
 #[test]
@@ -562,9 +613,8 @@ fn cluster_queues_are_handed_over_with_their_cohort() {
 /// A real Workload transition of the JOB or ENCHANTMENT `module` in CLUSTERQUEUE `queue`.
 fn real_workload(kind: EventKind, module: u64, queue: u64) -> Observed {
     Observed {
-        kind: MirrorKind::World(kind),
-        module,
         queue,
+        ..Observed::of(MirrorKind::World(kind), module)
     }
 }
 

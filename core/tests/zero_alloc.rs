@@ -412,9 +412,8 @@ fn live_sync_churn(
             EventKind::WorkloadPreempted
         };
         end.push_observed(Observed {
-            kind: MirrorKind::World(kind),
-            module: 15,
             queue: 16,
+            ..Observed::of(MirrorKind::World(kind), 15).named("job-15-1-workload")
         });
     }
 }

@@ -99,6 +99,36 @@ impl Coalescer {
         }
     }
 
+    /// The apply last written for `key` while no newer change waits: what the server should
+    /// hold now.
+    pub fn settled(&self, key: &ObjectKey) -> Option<Change> {
+        let entry = self.entries.get(key)?;
+        match (entry.pending, entry.last_written) {
+            (None, Some(c @ Change::Apply(_))) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Offers again the apply last written for `key` (the server no longer holds it: drift),
+    /// under the same per-object cap as any write. Returns whether one was offered.
+    pub fn reassert(&mut self, key: &ObjectKey) -> bool {
+        let Some(change) = self.settled(key) else {
+            return false;
+        };
+        if let Some(entry) = self.entries.get_mut(key) {
+            entry.pending = Some(change);
+        }
+        true
+    }
+
+    /// The keys of every object whose last write was an apply.
+    pub fn applied_keys(&self) -> impl Iterator<Item = &ObjectKey> + '_ {
+        self.entries
+            .iter()
+            .filter(|(_, e)| matches!(e.last_written, Some(Change::Apply(_))))
+            .map(|(k, _)| k)
+    }
+
     /// Single Jobs (of JOB submissions and forges) with a creation waiting to be written.
     pub fn pending_jobs(&self) -> usize {
         self.entries
@@ -123,7 +153,7 @@ fn key_of(change: &Change) -> ObjectKey {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kuberack_core::live::DesiredObject;
+    use kuberack_core::live::{DesiredObject, ObjectKind};
 
     fn apply(module: u64, replicas: u32) -> Change {
         Change::Apply(DesiredObject::deployment(module, replicas, 100, 64))
@@ -225,6 +255,27 @@ mod tests {
         c.forget(&key_of(&due[2]));
         assert_eq!(c.pending_jobs(), 1);
         assert_eq!(c.entries.len(), 2);
+    }
+
+    #[test]
+    fn drift_is_reasserted_under_the_same_cap() {
+        let mut c = Coalescer::new(5.0);
+        let key = ObjectKey::of(ObjectKind::Deployment, 1);
+        assert!(!c.reassert(&key), "nothing written yet");
+        c.offer(apply(1, 3));
+        assert_eq!(c.take_due(ms(0)), vec![apply(1, 3)]);
+        assert_eq!(c.settled(&key), Some(apply(1, 3)));
+        assert!(c.reassert(&key));
+        assert!(
+            c.take_due(ms(100)).is_empty(),
+            "capped: 200 ms between writes"
+        );
+        assert_eq!(c.take_due(ms(200)), vec![apply(1, 3)]);
+        // A newer value waiting is what will be written: nothing to reassert.
+        c.offer(apply(1, 4));
+        assert_eq!(c.settled(&key), None);
+        assert!(!c.reassert(&key));
+        assert_eq!(c.applied_keys().count(), 1);
     }
 
     #[test]

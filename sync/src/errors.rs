@@ -12,6 +12,8 @@ pub struct Failure {
     pub reconnect: bool,
     /// For the display and the log.
     pub text: String,
+    /// The resource the failed request was about (empty: the connection itself).
+    pub resource: String,
 }
 
 /// A request the sync thread made: `verb` on `resource` (plural, with group) in `namespace`.
@@ -64,6 +66,7 @@ pub fn classify(req: Request<'_>, code: u16, message: &str) -> Failure {
         state,
         reconnect,
         text,
+        resource: req.resource.to_owned(),
     }
 }
 
@@ -81,6 +84,7 @@ pub fn stalled(req: Request<'_>, after: std::time::Duration) -> Failure {
         state: SyncState::Error,
         reconnect: true,
         text: format!("API server stalled: {req} unanswered after {after:?}"),
+        resource: req.resource.to_owned(),
     }
 }
 

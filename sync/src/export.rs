@@ -303,6 +303,9 @@ pub fn topology(patch: &ExportPatch) -> Value {
     json!({"modules": modules, "cables": cables})
 }
 
+/// The Kueue version of exported manifests: current Kueue's (no server is asked offline).
+pub const EXPORT_KUEUE_VERSION: kueue::KueueVersion = kueue::KueueVersion::V1beta2;
+
 /// The whole export as a multi-document YAML stream.
 pub fn export_yaml(patch: &ExportPatch, namespace: &str) -> Result<String, String> {
     let mut docs = vec![manifest::namespace(namespace)];
@@ -322,11 +325,12 @@ pub fn export_yaml(patch: &ExportPatch, namespace: &str) -> Result<String, Strin
                 }
             }
         }
-        docs.extend(flavors.into_iter().map(kueue::resource_flavor));
-        docs.extend(kueue::workload_priority_classes());
+        let v = EXPORT_KUEUE_VERSION;
+        docs.extend(flavors.into_iter().map(|f| kueue::resource_flavor(v, f)));
+        docs.extend(kueue::workload_priority_classes(v));
         for q in &queues {
-            docs.push(kueue::cluster_queue(q));
-            docs.push(kueue::local_queue(namespace, q));
+            docs.push(kueue::cluster_queue(v, q));
+            docs.push(kueue::local_queue(v, namespace, q));
         }
     }
     docs.push(manifest::topology_config_map(namespace, &topology(patch)));

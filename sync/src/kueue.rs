@@ -1,6 +1,7 @@
-//! The Kueue objects (kueue.x-k8s.io/v1beta1) KubeRack writes when discovery finds Kueue: a
-//! ClusterQueue and its LocalQueue per CLUSTERQUEUE, the ResourceFlavors they name and the
-//! forge's WorkloadPriorityClasses, as server-side-apply bodies.
+//! The Kueue objects KubeRack writes when discovery finds Kueue: a ClusterQueue and its
+//! LocalQueue per CLUSTERQUEUE, the ResourceFlavors they name and the forge's
+//! WorkloadPriorityClasses, as server-side-apply bodies in the API version the server
+//! prefers (v1beta2 where served, else v1beta1), with that version's field names.
 
 use crate::labels::managed_labels;
 use crate::manifest::queue_name;
@@ -11,10 +12,50 @@ use kuberack_core::world::mana::LABEL_ENERGY;
 use kuberack_core::world::queueing::{DEFAULT_FLAVOR, WORKLOAD_PRIORITY_CLASSES};
 use serde_json::{json, Value};
 
-/// The API group and version KubeRack writes.
+/// The API group KubeRack writes.
 pub const GROUP: &str = "kueue.x-k8s.io";
-/// The version of [`GROUP`] KubeRack needs.
-pub const VERSION: &str = "v1beta1";
+
+/// A version of [`GROUP`] KubeRack writes. The fields it writes differ only in the
+/// ClusterQueue's cohort: `spec.cohort` in v1beta1, `spec.cohortName` in v1beta2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KueueVersion {
+    /// Kueue up to v0.14 (and served, not stored, by later releases).
+    V1beta1,
+    /// Current Kueue's storage version.
+    V1beta2,
+}
+
+impl KueueVersion {
+    /// The version's name, as in `apiVersion`.
+    pub fn name(self) -> &'static str {
+        match self {
+            KueueVersion::V1beta1 => "v1beta1",
+            KueueVersion::V1beta2 => "v1beta2",
+        }
+    }
+
+    /// `kueue.x-k8s.io/<version>`.
+    pub fn api_version(self) -> String {
+        format!("{GROUP}/{}", self.name())
+    }
+
+    /// The version to write among those the server serves: v1beta2 where served, else
+    /// v1beta1, else none (Kueue not found).
+    pub fn preferred<'a>(served: impl IntoIterator<Item = &'a str>) -> Option<KueueVersion> {
+        let served: Vec<&str> = served.into_iter().collect();
+        [KueueVersion::V1beta2, KueueVersion::V1beta1]
+            .into_iter()
+            .find(|v| served.contains(&v.name()))
+    }
+
+    /// The ClusterQueue field naming its cohort.
+    pub fn cohort_field(self) -> &'static str {
+        match self {
+            KueueVersion::V1beta1 => "cohort",
+            KueueVersion::V1beta2 => "cohortName",
+        }
+    }
+}
 
 /// A Kueue kind: its ApiResource for kube's dynamic API, and whether it is namespaced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,12 +108,12 @@ impl KueueKind {
         matches!(self, KueueKind::LocalQueue | KueueKind::Workload)
     }
 
-    /// For kube's dynamic API.
-    pub fn api_resource(self) -> ApiResource {
+    /// For kube's dynamic API, in `version`.
+    pub fn api_resource(self, version: KueueVersion) -> ApiResource {
         ApiResource {
             group: GROUP.to_owned(),
-            version: VERSION.to_owned(),
-            api_version: format!("{GROUP}/{VERSION}"),
+            version: version.name().to_owned(),
+            api_version: version.api_version(),
             kind: self.kind().to_owned(),
             plural: self.plural().to_owned(),
         }
@@ -84,13 +125,19 @@ impl KueueKind {
     }
 }
 
-fn object(kind: KueueKind, name: &str, namespace: Option<&str>, module: &str) -> Value {
+fn object(
+    version: KueueVersion,
+    kind: KueueKind,
+    name: &str,
+    namespace: Option<&str>,
+    module: &str,
+) -> Value {
     let mut metadata = json!({ "name": name, "labels": managed_labels(module) });
     if let Some(ns) = namespace {
         metadata["namespace"] = json!(ns);
     }
     json!({
-        "apiVersion": format!("{GROUP}/{VERSION}"),
+        "apiVersion": version.api_version(),
         "kind": kind.kind(),
         "metadata": metadata,
     })
@@ -117,9 +164,9 @@ pub fn flavor_name(flavor: Option<Essence>) -> &'static str {
 
 /// The ResourceFlavor of an essence (its nodes labelled and tainted `energy=<essence>`,
 /// NoSchedule), or `default-flavor` (any node).
-pub fn resource_flavor(flavor: Option<Essence>) -> Value {
+pub fn resource_flavor(version: KueueVersion, flavor: Option<Essence>) -> Value {
     let name = flavor_name(flavor);
-    let mut rf = object(KueueKind::ResourceFlavor, name, None, "cluster");
+    let mut rf = object(version, KueueKind::ResourceFlavor, name, None, "cluster");
     rf["spec"] = match flavor {
         Some(e) => json!({
             "nodeLabels": { LABEL_ENERGY: e.name() },
@@ -131,11 +178,12 @@ pub fn resource_flavor(flavor: Option<Essence>) -> Value {
 }
 
 /// The forge's WorkloadPriorityClasses, one per tier.
-pub fn workload_priority_classes() -> Vec<Value> {
+pub fn workload_priority_classes(version: KueueVersion) -> Vec<Value> {
     WORKLOAD_PRIORITY_CLASSES
         .iter()
         .map(|&(name, value)| {
-            let mut c = object(KueueKind::WorkloadPriorityClass, name, None, "cluster");
+            let kind = KueueKind::WorkloadPriorityClass;
+            let mut c = object(version, kind, name, None, "cluster");
             c["value"] = json!(value);
             c["description"] = json!(format!("KubeRack forge tier {name}"));
             c
@@ -169,7 +217,7 @@ fn percent(quota: u32, pct: u32) -> u64 {
 /// flavor), borrowing and lending limits as percentages of each nominal quota (only in a
 /// cohort, as Kueue requires), its queueing strategy and preemption policies; every
 /// namespace may use it.
-pub fn cluster_queue(obj: &DesiredObject) -> Value {
+pub fn cluster_queue(version: KueueVersion, obj: &DesiredObject) -> Value {
     let q = &obj.queue;
     let flavors = flavors(q);
     let mut covered = vec!["cpu".to_owned(), "memory".to_owned()];
@@ -205,7 +253,13 @@ pub fn cluster_queue(obj: &DesiredObject) -> Value {
         })
         .collect();
     let name = queue_name(obj.key.module);
-    let mut cq = object(KueueKind::ClusterQueue, &name, None, &obj.key.tag());
+    let mut cq = object(
+        version,
+        KueueKind::ClusterQueue,
+        &name,
+        None,
+        &obj.key.tag(),
+    );
     cq["spec"] = json!({
         "namespaceSelector": {},
         "queueingStrategy": if q.strict_fifo { "StrictFIFO" } else { "BestEffortFIFO" },
@@ -216,7 +270,7 @@ pub fn cluster_queue(obj: &DesiredObject) -> Value {
         },
     });
     if in_cohort {
-        cq["spec"]["cohort"] = json!(queue_name(q.cohort));
+        cq["spec"][version.cohort_field()] = json!(queue_name(q.cohort));
     }
     if q.weight_milli != 1000 {
         cq["spec"]["fairSharing"] = json!({ "weight": weight_quantity(q.weight_milli) });
@@ -235,9 +289,10 @@ fn weight_quantity(milli: u32) -> String {
 
 /// The LocalQueue in `namespace` through which KubeRack's Jobs reach a CLUSTERQUEUE's
 /// ClusterQueue (both named `clusterqueue-<module id>`).
-pub fn local_queue(namespace: &str, obj: &DesiredObject) -> Value {
+pub fn local_queue(version: KueueVersion, namespace: &str, obj: &DesiredObject) -> Value {
     let name = queue_name(obj.key.module);
     let mut lq = object(
+        version,
         KueueKind::LocalQueue,
         &name,
         Some(namespace),
@@ -251,6 +306,8 @@ pub fn local_queue(namespace: &str, obj: &DesiredObject) -> Value {
 mod tests {
     use super::*;
     use crate::labels::{MANAGED_BY_KEY, MODULE_KEY};
+
+    const V1: KueueVersion = KueueVersion::V1beta1;
 
     fn queue(flavors: u8, cohort: u64) -> DesiredObject {
         let q = DesiredQueue {
@@ -269,20 +326,20 @@ mod tests {
 
     #[test]
     fn a_weight_other_than_one_is_written_as_a_quantity() {
-        assert!(cluster_queue(&queue(0, 3))["spec"]
+        assert!(cluster_queue(V1, &queue(0, 3))["spec"]
             .get("fairSharing")
             .is_none());
         for (milli, quantity) in [(0, "0"), (500, "500m"), (2000, "2"), (1500, "1500m")] {
             let mut obj = queue(0, 3);
             obj.queue.weight_milli = milli;
-            let cq = cluster_queue(&obj);
+            let cq = cluster_queue(V1, &obj);
             assert_eq!(cq["spec"]["fairSharing"], json!({ "weight": quantity }));
         }
     }
 
     #[test]
     fn a_default_queue_covers_cpu_and_memory_of_the_default_flavor() {
-        let cq = cluster_queue(&queue(0, 0));
+        let cq = cluster_queue(V1, &queue(0, 0));
         assert_eq!(cq["apiVersion"], "kueue.x-k8s.io/v1beta1");
         assert_eq!(cq["kind"], "ClusterQueue");
         assert_eq!(cq["metadata"]["name"], "clusterqueue-7");
@@ -309,7 +366,7 @@ mod tests {
 
     #[test]
     fn three_essence_flavors_share_one_group_and_limits_apply_in_a_cohort() {
-        let cq = cluster_queue(&queue(4, 3));
+        let cq = cluster_queue(V1, &queue(4, 3));
         assert_eq!(cq["spec"]["cohort"], "clusterqueue-3");
         let group = &cq["spec"]["resourceGroups"][0];
         let covered = group["coveredResources"].as_array().unwrap();
@@ -333,14 +390,14 @@ mod tests {
 
     #[test]
     fn essence_flavors_pin_and_taint_their_nodes() {
-        let fire = resource_flavor(Some(Essence::Fire));
+        let fire = resource_flavor(V1, Some(Essence::Fire));
         assert_eq!(fire["metadata"]["name"], "fire");
         assert_eq!(fire["spec"]["nodeLabels"][LABEL_ENERGY], "fire");
         assert_eq!(
             fire["spec"]["nodeTaints"],
             json!([{"key": "energy", "value": "fire", "effect": "NoSchedule"}])
         );
-        let default = resource_flavor(None);
+        let default = resource_flavor(V1, None);
         assert_eq!(default["metadata"]["name"], "default-flavor");
         assert_eq!(default["spec"], json!({}));
         assert_eq!(flavors(&queue(2, 0).queue), vec![Some(ESSENCES[1])]);
@@ -348,14 +405,41 @@ mod tests {
 
     #[test]
     fn the_local_queue_points_at_its_cluster_queue_and_tiers_have_values() {
-        let lq = local_queue("team", &queue(0, 0));
+        let lq = local_queue(V1, "team", &queue(0, 0));
         assert_eq!(lq["metadata"]["namespace"], "team");
         assert_eq!(lq["spec"]["clusterQueue"], "clusterqueue-7");
-        let classes = workload_priority_classes();
+        let classes = workload_priority_classes(V1);
         assert_eq!(classes.len(), 4);
         assert_eq!(classes[3]["metadata"]["name"], "legendary");
         assert_eq!(classes[3]["value"], 4);
         assert!(classes[3].get("spec").is_none(), "value is top-level");
+    }
+
+    #[test]
+    fn v1beta2_names_the_cohort_cohort_name_and_is_preferred_where_served() {
+        let v2 = KueueVersion::V1beta2;
+        let cq = cluster_queue(v2, &queue(4, 3));
+        assert_eq!(cq["apiVersion"], "kueue.x-k8s.io/v1beta2");
+        assert_eq!(cq["spec"]["cohortName"], "clusterqueue-3");
+        assert!(cq["spec"].get("cohort").is_none());
+        // Every other field is the same in both versions.
+        let mut v1 = cluster_queue(V1, &queue(4, 3));
+        let cohort = v1["spec"].as_object_mut().unwrap().remove("cohort");
+        let mut v2_spec = cq["spec"].clone();
+        v2_spec.as_object_mut().unwrap().remove("cohortName");
+        assert_eq!(cohort, Some(json!("clusterqueue-3")));
+        assert_eq!(v1["spec"], v2_spec);
+        assert_eq!(
+            local_queue(v2, "team", &queue(0, 0))["apiVersion"],
+            "kueue.x-k8s.io/v1beta2"
+        );
+        assert_eq!(KueueVersion::preferred(["v1beta1", "v1beta2"]), Some(v2));
+        assert_eq!(KueueVersion::preferred(["v1beta1"]), Some(V1));
+        assert_eq!(KueueVersion::preferred(["v1alpha1"]), None);
+        assert_eq!(
+            KueueKind::Workload.api_resource(v2).api_version,
+            "kueue.x-k8s.io/v1beta2"
+        );
     }
 
     #[test]
@@ -367,7 +451,7 @@ mod tests {
         assert!(KueueKind::LocalQueue.namespaced());
         assert!(!KueueKind::ResourceFlavor.namespaced());
         assert_eq!(
-            KueueKind::WorkloadPriorityClass.api_resource().plural,
+            KueueKind::WorkloadPriorityClass.api_resource(V1).plural,
             "workloadpriorityclasses"
         );
     }

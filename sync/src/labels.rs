@@ -11,6 +11,17 @@ pub const MANAGED_BY_VALUE: &str = "kuberack";
 pub const MODULE_KEY: &str = "kuberack.io/module";
 /// The server-side apply field manager.
 pub const FIELD_MANAGER: &str = "kuberack";
+
+/// Server-side apply as [`FIELD_MANAGER`], forced (as a controller applies: a field someone
+/// else changed since, `kubectl scale`'s replicas, is taken back; the label guard keeps the
+/// sync off objects it did not create), with `fieldValidation=Strict`: a field the server
+/// does not know (a Kueue field of another API version) fails the write instead of being
+/// dropped.
+pub fn apply_params() -> kube::api::PatchParams {
+    kube::api::PatchParams::apply(FIELD_MANAGER)
+        .force()
+        .validation_strict()
+}
 /// The label selector matching every object KubeRack manages.
 pub const MANAGED_SELECTOR: &str = "app.kubernetes.io/managed-by=kuberack";
 

@@ -7,6 +7,7 @@
 pub mod backoff;
 pub mod coalesce;
 pub mod config;
+pub mod drift;
 pub mod errors;
 pub mod export;
 pub mod kueue;

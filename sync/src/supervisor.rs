@@ -21,6 +21,11 @@ pub struct Supervisor {
 }
 
 impl Supervisor {
+    /// The hub's shared sync status (state, counters).
+    pub fn status(&self) -> &Arc<kuberack_core::live::Status> {
+        &self.link.status
+    }
+
     /// A supervisor for the hub owning `link`; the cluster comes from the kubeconfig (its
     /// context from the hub's settings).
     pub fn new(link: Arc<LiveLink>) -> Supervisor {

@@ -5,7 +5,8 @@ use crate::backoff::Backoff;
 use crate::coalesce::Coalescer;
 use crate::config::{ClusterSource, SyncConfig};
 use crate::errors::{describe, stalled, Failure, Request};
-use crate::labels::{guard, FIELD_MANAGER, MANAGED_SELECTOR, MODULE_KEY};
+use crate::kueue::KueueVersion;
+use crate::labels::{apply_params, guard, FIELD_MANAGER, MANAGED_SELECTOR, MODULE_KEY};
 use crate::manifest;
 use crate::mirror::{module_of, node_transitions, pod_transitions, NodeFacts, PodFacts};
 use futures::StreamExt;
@@ -25,6 +26,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+mod drift_watch;
 mod kueue_writes;
 mod workload_watch;
 
@@ -113,16 +115,18 @@ async fn run(config: &SyncConfig, end: &mut SyncEnd) {
         known: BTreeSet::new(),
         refused: BTreeSet::new(),
         origin: Instant::now(),
+        jobs: BTreeMap::new(),
+        applied: BTreeSet::new(),
     };
     let mut backoff = Backoff::new(config.backoff_base, config.backoff_cap, config.seed);
     let mut last_client = None;
     while !status.stop_requested() {
         status.set_state(SyncState::Connecting);
         let failure = match connect(config, &status).await {
-            Ok(client) => {
+            Ok((client, kueue)) => {
                 backoff.reset();
-                let mut session = Session::new(config, client.clone(), &status);
-                last_client = Some(client);
+                let mut session = Session::new(config, client.clone(), &status, kueue);
+                last_client = Some((client, kueue));
                 match session.run(end, &mut state).await {
                     Ok(()) => break,
                     Err(f) => f,
@@ -130,12 +134,15 @@ async fn run(config: &SyncConfig, end: &mut SyncEnd) {
             }
             Err(f) => f,
         };
+        status.count_error(&failure.resource);
         report(&status, failure.state, failure.text);
         let delay = backoff.next_delay();
         idle(config, end, &mut state, delay).await;
     }
-    if let (true, false, Some(client)) = (config.delete_on_stop, config.mirror_only, last_client) {
-        if let Err(f) = delete_managed(config, client, status.kueue_found()).await {
+    if let (true, false, Some((client, kueue))) =
+        (config.delete_on_stop, config.mirror_only, last_client)
+    {
+        if let Err(f) = delete_managed(config, client, kueue).await {
             report(&status, SyncState::Error, f.text);
         }
     }
@@ -157,6 +164,7 @@ async fn client_for(config: &SyncConfig) -> Result<Client, Failure> {
         state: SyncState::Error,
         reconnect: true,
         text,
+        resource: String::new(),
     };
     let mut kube_config = match &config.source {
         ClusterSource::Url(url) => {
@@ -198,8 +206,12 @@ async fn call<T>(
     }
 }
 
-/// Discovery (which also proves the server answers) and the namespace.
-async fn connect(config: &SyncConfig, status: &Status) -> Result<Client, Failure> {
+/// Discovery (which also proves the server answers, and finds the Kueue version to write)
+/// and the namespace.
+async fn connect(
+    config: &SyncConfig,
+    status: &Status,
+) -> Result<(Client, Option<KueueVersion>), Failure> {
     let client = client_for(config).await?;
     let t = config.request_timeout;
     let groups = call(
@@ -212,13 +224,12 @@ async fn connect(config: &SyncConfig, status: &Status) -> Result<Client, Failure
         client.list_api_groups(),
     )
     .await?;
-    let kueue = groups.groups.iter().any(|g| {
-        g.name == crate::kueue::GROUP
-            && g.versions
-                .iter()
-                .any(|v| v.version == crate::kueue::VERSION)
-    });
-    status.set_kueue(kueue);
+    let kueue = groups
+        .groups
+        .iter()
+        .find(|g| g.name == crate::kueue::GROUP)
+        .and_then(|g| KueueVersion::preferred(g.versions.iter().map(|v| v.version.as_str())));
+    status.set_kueue(kueue.is_some());
     let ns = &config.namespace;
     let namespaces: Api<Namespace> = Api::all(client.clone());
     let get = Request {
@@ -233,10 +244,11 @@ async fn connect(config: &SyncConfig, status: &Status) -> Result<Client, Failure
                 state: SyncState::Error,
                 reconnect: true,
                 text: format!("namespace {ns} does not exist (mirror-only: not creating it)"),
+                resource: "namespaces".to_owned(),
             })
         }
         Ok(None) => {
-            let apply = PatchParams::apply(FIELD_MANAGER);
+            let apply = apply_params();
             let req = Request {
                 verb: "patch",
                 resource: "namespaces",
@@ -253,7 +265,7 @@ async fn connect(config: &SyncConfig, status: &Status) -> Result<Client, Failure
         Err(f) if f.text.starts_with("forbidden") => {}
         Err(f) => return Err(f),
     }
-    Ok(client)
+    Ok((client, kueue))
 }
 
 /// What the thread keeps across reconnects: pending writes and what it already owns.
@@ -264,6 +276,10 @@ struct Desired {
     known: BTreeSet<ObjectKey>,
     refused: BTreeSet<ObjectKey>,
     origin: Instant,
+    /// The Jobs created and not removed since, by name: one deleted unfinished is drift.
+    jobs: BTreeMap<String, DesiredObject>,
+    /// Every object applied at least once, for the summary.
+    applied: BTreeSet<ObjectKey>,
 }
 
 impl Desired {
@@ -284,6 +300,26 @@ impl Desired {
     fn now(&self) -> Duration {
         self.origin.elapsed()
     }
+
+    /// Follows a written change: the Jobs alive, the objects applied.
+    fn written(&mut self, change: Change, status: &Status) {
+        match change {
+            Change::Apply(obj) => {
+                if obj.key.is_one_job() {
+                    self.jobs.insert(obj.key.name(), obj);
+                }
+                if self.applied.insert(obj.key) {
+                    status.set_applied_objects(self.applied.len() as u64);
+                }
+            }
+            Change::Remove(key) if key.is_one_job() => {
+                self.jobs.remove(&key.name());
+            }
+            Change::Remove(key) => self
+                .jobs
+                .retain(|_, o| (o.key.kind, o.key.module) != (key.kind, key.module)),
+        }
+    }
 }
 
 /// Which part of the session a health entry is about.
@@ -291,6 +327,7 @@ impl Desired {
 enum Part {
     Writes,
     Guard,
+    Owned,
     Kueue,
     Workloads,
     Pods,
@@ -314,14 +351,26 @@ struct Session<'a> {
     workloads: HashMap<String, crate::workloads::WorkloadFacts>,
     workloads_relisted: Option<HashSet<String>>,
     workloads_listed: bool,
+    /// The Kueue version discovery found (None: Kueue not found).
+    kueue: Option<KueueVersion>,
+    /// The generation each object had after the sync's last write, by `resource/name`: a
+    /// watch event of an older or the same generation is no drift.
+    generations: std::cell::RefCell<HashMap<String, i64>>,
 }
 
 impl<'a> Session<'a> {
-    fn new(config: &'a SyncConfig, client: Client, status: &'a Status) -> Session<'a> {
+    fn new(
+        config: &'a SyncConfig,
+        client: Client,
+        status: &'a Status,
+        kueue: Option<KueueVersion>,
+    ) -> Session<'a> {
         Session {
             config,
             client,
             status,
+            kueue,
+            generations: Default::default(),
             health: BTreeMap::new(),
             pods: HashMap::new(),
             nodes: HashMap::new(),
@@ -333,6 +382,28 @@ impl<'a> Session<'a> {
             workloads: HashMap::new(),
             workloads_relisted: None,
             workloads_listed: false,
+        }
+    }
+
+    /// Records the generation an object has after the sync wrote it.
+    fn wrote(&self, resource: &str, name: &str, generation: Option<i64>) {
+        if let Some(g) = generation {
+            let mut generations = self.generations.borrow_mut();
+            generations.insert(format!("{resource}/{name}"), g);
+        }
+    }
+
+    /// Whether a watched object's generation is newer than the sync's last write of it (or
+    /// unknown): only then can its spec differ from what the sync wrote.
+    fn changed_since_written(&self, resource: &str, name: &str, generation: Option<i64>) -> bool {
+        let written = self
+            .generations
+            .borrow()
+            .get(&format!("{resource}/{name}"))
+            .copied();
+        match (written, generation) {
+            (Some(w), Some(g)) => g > w,
+            _ => true,
         }
     }
 
@@ -350,6 +421,7 @@ impl<'a> Session<'a> {
             .default_backoff()
             .boxed();
         let mut workloads = self.workload_events();
+        let mut owned = self.owned_events();
         let mut ticker = tokio::time::interval(self.config.poll_period);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         self.refresh_state();
@@ -371,6 +443,7 @@ impl<'a> Session<'a> {
                     self.publish_real();
                 }
                 Some(ev) = workloads.next() => self.on_workload(end, ev),
+                Some((kind, ev)) = owned.next() => self.on_owned(state, kind, ev),
             }
         }
     }
@@ -416,6 +489,7 @@ impl<'a> Session<'a> {
                 self.health.remove(&part);
             }
             Err(f) => {
+                self.status.count_error(&f.resource);
                 report(self.status, f.state, f.text.clone());
                 self.health.insert(part, f);
             }
@@ -439,6 +513,7 @@ impl<'a> Session<'a> {
                     for _ in 0..written {
                         self.status.count_write();
                     }
+                    state.written(change, self.status);
                     if key.is_one_job() {
                         state.coalescer.forget(&key);
                     }
@@ -460,6 +535,7 @@ impl<'a> Session<'a> {
                         self.set_health(Part::Guard, Err(f));
                     } else {
                         state.refused.remove(&key);
+                        self.status.count_error(&f.resource);
                         report(self.status, f.state, f.text);
                     }
                 }
@@ -531,7 +607,7 @@ impl<'a> Session<'a> {
             .map_err(Refusal::Failed)?;
         if let Some(old) = existing {
             guarded("Job", &name, old.metadata.labels.as_ref())?;
-            if !job_finished(&old) {
+            if !crate::drift::job_finished(&serde_json::to_value(&old).unwrap_or_default()) {
                 eprintln!("kuberack-sync: Job {name} exists and has not finished: kept");
                 return Ok(0);
             }
@@ -549,7 +625,7 @@ impl<'a> Session<'a> {
             self.kueue_missing(&format!("Job {name} is created unsuspended"));
         }
         let body = manifest::job(ns, obj, kueue, &self.config.job_image);
-        let params = PatchParams::apply(FIELD_MANAGER);
+        let params = apply_params();
         call(
             req("patch"),
             t,
@@ -671,14 +747,15 @@ impl<'a> Session<'a> {
         match change {
             Change::Apply(obj) => {
                 let body = manifest::deployment(ns, &obj);
-                let params = PatchParams::apply(FIELD_MANAGER);
-                call(
+                let params = apply_params();
+                let written = call(
                     req("patch"),
                     t,
                     api.patch(&name, &params, &Patch::Apply(body)),
                 )
                 .await
                 .map_err(Refusal::Failed)?;
+                self.wrote("deployments.apps", &name, written.metadata.generation);
                 known.insert(key);
                 Ok(1)
             }
@@ -709,9 +786,9 @@ impl<'a> Session<'a> {
             Err(e) => return self.set_health(Part::Pods, Err(watch_failure(req, &e))),
         };
         self.set_health(Part::Pods, Ok(()));
-        let mut emit = |old: Option<&PodFacts>, new: Option<&PodFacts>, module: u64| {
+        let mut emit = |name: &str, old: Option<&PodFacts>, new: Option<&PodFacts>, module| {
             pod_transitions(old, new, |kind| {
-                end.push_observed(Observed::of(kind, module))
+                end.push_observed(Observed::of(kind, module).named(name))
             });
         };
         match ev {
@@ -720,7 +797,7 @@ impl<'a> Session<'a> {
                 let name = pod.metadata.name.clone().unwrap_or_default();
                 let facts = PodFacts::of(&pod);
                 let module = module_label(pod.metadata.labels.as_ref());
-                emit(self.pods.get(&name), Some(&facts), module);
+                emit(&name, self.pods.get(&name), Some(&facts), module);
                 if let Some(seen) = &mut self.pods_relisted {
                     seen.insert(name.clone());
                 }
@@ -730,7 +807,7 @@ impl<'a> Session<'a> {
                 let name = pod.metadata.name.clone().unwrap_or_default();
                 let module = module_label(pod.metadata.labels.as_ref());
                 if let Some(old) = self.pods.remove(&name) {
-                    emit(Some(&old), None, module);
+                    emit(&name, Some(&old), None, module);
                 }
             }
             watcher::Event::InitDone => {
@@ -739,7 +816,7 @@ impl<'a> Session<'a> {
                     self.pods.retain(|name, old| {
                         let keep = seen.contains(name);
                         if !keep {
-                            emit(Some(old), None, 0);
+                            emit(name, Some(old), None, 0);
                         }
                         keep
                     });
@@ -759,15 +836,17 @@ impl<'a> Session<'a> {
             Err(e) => return self.set_health(Part::Nodes, Err(watch_failure(req, &e))),
         };
         self.set_health(Part::Nodes, Ok(()));
-        let mut emit = |old: Option<&NodeFacts>, new: Option<&NodeFacts>| {
-            node_transitions(old, new, |kind| end.push_observed(Observed::of(kind, 0)));
+        let mut emit = |name: &str, old: Option<&NodeFacts>, new: Option<&NodeFacts>| {
+            node_transitions(old, new, |kind| {
+                end.push_observed(Observed::of(kind, 0).named(name))
+            });
         };
         match ev {
             watcher::Event::Init => self.nodes_relisted = Some(HashSet::new()),
             watcher::Event::InitApply(node) | watcher::Event::Apply(node) => {
                 let name = node.metadata.name.clone().unwrap_or_default();
                 let facts = NodeFacts::of(&node);
-                emit(self.nodes.get(&name), Some(&facts));
+                emit(&name, self.nodes.get(&name), Some(&facts));
                 if let Some(seen) = &mut self.nodes_relisted {
                     seen.insert(name.clone());
                 }
@@ -776,7 +855,7 @@ impl<'a> Session<'a> {
             watcher::Event::Delete(node) => {
                 let name = node.metadata.name.clone().unwrap_or_default();
                 if let Some(old) = self.nodes.remove(&name) {
-                    emit(Some(&old), None);
+                    emit(&name, Some(&old), None);
                 }
             }
             watcher::Event::InitDone => {
@@ -785,7 +864,7 @@ impl<'a> Session<'a> {
                     self.nodes.retain(|name, old| {
                         let keep = seen.contains(name);
                         if !keep {
-                            emit(Some(old), None);
+                            emit(name, Some(old), None);
                         }
                         keep
                     });
@@ -814,6 +893,7 @@ fn guarded(
             state: SyncState::Degraded,
             reconnect: false,
             text: e.to_string(),
+            resource: kind.to_owned(),
         })
     })
 }
@@ -837,29 +917,20 @@ fn watch_failure(req: Request<'_>, err: &watcher::Error) -> Failure {
     }
 }
 
-/// Whether a Job has finished: its Complete or Failed condition is True.
-fn job_finished(job: &Job) -> bool {
-    let conditions = job.status.as_ref().and_then(|s| s.conditions.as_ref());
-    conditions.is_some_and(|cs| {
-        cs.iter()
-            .any(|c| (c.type_ == "Complete" || c.type_ == "Failed") && c.status == "True")
-    })
-}
-
 /// Deletes every Deployment and Job in the namespace that carries KubeRack's label (Jobs
 /// with their pods).
 async fn delete_managed(
     config: &SyncConfig,
     client: Client,
-    kueue_found: bool,
+    kueue: Option<KueueVersion>,
 ) -> Result<(), Failure> {
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), &config.namespace);
     delete_labelled(config, deployments, "deployments.apps", "Deployment").await?;
     let jobs: Api<Job> = Api::namespaced(client.clone(), &config.namespace);
     delete_labelled(config, jobs, "jobs.batch", "Job").await?;
-    if kueue_found {
-        kueue_writes::delete_managed_kueue(client, &config.namespace, config.request_timeout)
-            .await?;
+    if let Some(version) = kueue {
+        let (ns, t) = (&config.namespace, config.request_timeout);
+        kueue_writes::delete_managed_kueue(client, version, ns, t).await?;
     }
     Ok(())
 }

@@ -298,17 +298,20 @@ fn a_gone_watch_is_relisted_and_events_keep_flowing() {
             })
             .count()
     };
-    // Two 410s (pods and nodes watches share the budget): at least one relist of pods or nodes.
+    // Two 410s, shared by every watch (pods, nodes, and the owned Deployments and Jobs):
+    // four first lists, then two relists.
     assert!(api.wait_for(WAIT, |l| {
         let lists = l
             .iter()
             .filter(|r| {
                 r.method == "GET"
                     && !r.query.contains_key("watch")
-                    && (r.path.ends_with("/pods") || r.path.ends_with("/nodes"))
+                    && ["/pods", "/nodes", "/deployments", "/jobs"]
+                        .iter()
+                        .any(|p| r.path.ends_with(p))
             })
             .count();
-        lists >= 4
+        lists >= 6
     }));
     assert!(pod_lists(&api.log()) >= 1);
     api.put("pods", NS, pod("after-relist", "deployment-4"));
@@ -1124,4 +1127,43 @@ fn the_real_cluster_is_summarised_on_the_hubs_channels() {
     assert_eq!(&channels[..n], &[0.25, 0.0, 0.5]);
     thread.stop().unwrap();
     assert_eq!(hub.status.real_channels(&mut channels), 0);
+}
+
+/// Drift: a Deployment scaled by someone else, then one deleted, is written again from the
+/// rack's desired state, and each correction is counted; the sync's own writes are not
+/// drift.
+#[test]
+fn a_scaled_or_deleted_deployment_is_written_again() {
+    let api = StandIn::start();
+    let (mut hub, thread) = start(config(api.url()));
+    hub.publish(&[dep(1, 3)]);
+    let replicas = |api: &StandIn| {
+        api.object("deployments", NS, "deployment-1")
+            .and_then(|d| d["spec"]["replicas"].as_u64())
+    };
+    let wait_replicas = |n: u64| {
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            if replicas(&api) == Some(n) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        false
+    };
+    assert!(wait_replicas(3));
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        hub.status.drift_corrections(),
+        0,
+        "its own write is no drift"
+    );
+    let mut scaled = api.object("deployments", NS, "deployment-1").unwrap();
+    scaled["spec"]["replicas"] = json!(9);
+    api.put("deployments", NS, scaled);
+    assert!(wait_replicas(3), "the scale was not undone");
+    api.remove("deployments", NS, "deployment-1");
+    assert!(wait_replicas(3), "the deletion was not undone");
+    assert_eq!(hub.status.drift_corrections(), 2);
+    thread.stop().unwrap();
 }

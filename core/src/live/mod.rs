@@ -4,6 +4,7 @@
 //! queues and reads these atomics, so process() never waits and never allocates for it.
 
 pub mod desired;
+pub mod heard;
 pub mod queue;
 pub mod settings;
 pub mod status;
@@ -12,7 +13,8 @@ pub use desired::{
     diff_into, forge_job_index, Change, DesiredJob, DesiredObject, DesiredQueue, ObjectKey,
     ObjectKind,
 };
-pub use queue::{queues, HubEnd, MirrorKind, Observed, SyncEnd};
+pub use heard::{HeardEvent, HeardLog};
+pub use queue::{queues, HeardName, HubEnd, MirrorKind, Observed, SyncEnd, HEARD_NAME_BYTES};
 pub use settings::{LiveLink, SyncSettings};
 pub use status::{
     RealPool, RealSummary, Status, SyncState, MAX_REAL_POOLS, REAL_POOL_NODES, SUMMARY_CHANNELS,

@@ -28,15 +28,101 @@ pub struct Observed {
     /// A Workload's: the Rack module id of the CLUSTERQUEUE it is queued in or admitted to
     /// (0: none, and for everything else).
     pub queue: u64,
+    /// The real object's name.
+    pub name: HeardName,
 }
 
 impl Observed {
-    /// An event of the object of module `module` (0: none), not about a queue.
+    /// An event of the object of module `module` (0: none), not about a queue, unnamed.
     pub fn of(kind: MirrorKind, module: u64) -> Observed {
         Observed {
             kind,
             module,
             queue: 0,
+            name: HeardName::default(),
+        }
+    }
+
+    /// The same event about the object named `name`.
+    pub fn named(self, name: &str) -> Observed {
+        Observed {
+            name: HeardName::new(name),
+            ..self
+        }
+    }
+}
+
+/// Longest name an [`Observed`] keeps (a DNS label's 63 bytes; longer names are cut).
+pub const HEARD_NAME_BYTES: usize = 63;
+
+/// A real object's name in a fixed-size buffer, so an [`Observed`] stays `Copy` and
+/// receiving it allocates nothing.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct HeardName {
+    bytes: [u8; HEARD_NAME_BYTES],
+    len: u8,
+}
+
+impl HeardName {
+    /// `name`, cut at [`HEARD_NAME_BYTES`] on a character boundary.
+    pub fn new(name: &str) -> HeardName {
+        let mut end = name.len().min(HEARD_NAME_BYTES);
+        while !name.is_char_boundary(end) {
+            end -= 1;
+        }
+        let mut bytes = [0; HEARD_NAME_BYTES];
+        bytes[..end].copy_from_slice(&name.as_bytes()[..end]);
+        HeardName {
+            bytes,
+            len: end as u8,
+        }
+    }
+
+    /// The name (empty: none).
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl Default for HeardName {
+    fn default() -> HeardName {
+        HeardName {
+            bytes: [0; HEARD_NAME_BYTES],
+            len: 0,
+        }
+    }
+}
+
+impl std::fmt::Debug for HeardName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl MirrorKind {
+    /// The event's reason, as the simulation's trace names it.
+    pub fn reason(self) -> &'static str {
+        match self {
+            MirrorKind::World(k) => k.name(),
+            MirrorKind::PodFailed => EventKind::PodFailed.name(),
+            MirrorKind::PodPreempted => EventKind::PodPreempted.name(),
+        }
+    }
+
+    /// The kind of object the event is about: Node, Workload or Pod.
+    pub fn object_kind(self) -> &'static str {
+        use EventKind::*;
+        match self {
+            MirrorKind::World(
+                NodeAdded | NodeReady | NodeNotReady | NodeCordoned | NodeUncordoned | NodeUpdated
+                | NodeDeleted,
+            ) => "Node",
+            MirrorKind::World(
+                WorkloadCreated | WorkloadPending | QuotaReserved | WorkloadAdmitted
+                | WorkloadPreempted | WorkloadEvicted | WorkloadRequeued | WorkloadFinished
+                | WorkloadDeleted,
+            ) => "Workload",
+            _ => "Pod",
         }
     }
 }
@@ -124,6 +210,7 @@ impl SyncEnd {
 
     /// Hands an observed event to the hub, or counts it as dropped when the queue is full.
     pub fn push_observed(&mut self, event: Observed) {
+        self.status.count_heard_event();
         if self.observed.push(event).is_err() {
             self.status.count_dropped_event();
         }

@@ -100,6 +100,10 @@ pub struct Status {
     refused: AtomicU64,
     dropped_events: AtomicU64,
     dropped_jobs: AtomicU64,
+    heard_events: AtomicU64,
+    drift_corrections: AtomicU64,
+    applied_objects: AtomicU64,
+    errors: Mutex<Vec<(String, u64)>>,
     last_error: Mutex<String>,
     real_known: AtomicBool,
     real_nodes: AtomicU32,
@@ -307,5 +311,51 @@ impl Status {
     /// Counts an observed event dropped on a full queue.
     pub fn count_dropped_event(&self) {
         self.dropped_events.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Real-cluster events the sync thread heard and handed to the hub (or dropped).
+    pub fn heard_events(&self) -> u64 {
+        self.heard_events.load(Ordering::Acquire)
+    }
+
+    /// Counts a real-cluster event heard.
+    pub fn count_heard_event(&self) {
+        self.heard_events.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Times an owned object's drift (a change or deletion by someone else) was undone.
+    pub fn drift_corrections(&self) -> u64 {
+        self.drift_corrections.load(Ordering::Acquire)
+    }
+
+    /// Counts a drift correction.
+    pub fn count_drift_correction(&self) {
+        self.drift_corrections.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Distinct objects the sync applied at least once.
+    pub fn applied_objects(&self) -> u64 {
+        self.applied_objects.load(Ordering::Acquire)
+    }
+
+    /// Sets the number of distinct objects applied.
+    pub fn set_applied_objects(&self, n: u64) {
+        self.applied_objects.store(n, Ordering::Release);
+    }
+
+    /// Counts a failed request on `resource` (e.g. `deployments.apps`; empty: the
+    /// connection). Takes a lock: not for the audio thread.
+    pub fn count_error(&self, resource: &str) {
+        if let Ok(mut errors) = self.errors.lock() {
+            match errors.iter_mut().find(|(r, _)| r == resource) {
+                Some((_, n)) => *n += 1,
+                None => errors.push((resource.to_owned(), 1)),
+            }
+        }
+    }
+
+    /// Failed requests by resource, in the order first seen (takes a lock).
+    pub fn errors(&self) -> Vec<(String, u64)> {
+        self.errors.lock().map(|e| e.clone()).unwrap_or_default()
     }
 }

@@ -32,7 +32,8 @@ use crate::world::{
 mod autoscalers;
 mod devices;
 mod enchantments;
-mod jobs;
+pub(super) mod jobs;
+pub use jobs::JOBS_PER_MODULE;
 pub(crate) mod queues;
 
 /// Allocatable pods per node (the kubelet's default maxPods).
@@ -168,6 +169,11 @@ impl ClusterModule {
             max_nodes: HUB_MAX_NODES,
             event_capacity: 16_384,
         }
+    }
+
+    /// The real-cluster events this hub heard while synced (for the host's trace).
+    pub fn heard(&self) -> &crate::live::HeardLog {
+        self.sync.heard()
     }
 
     /// The simulated cluster.
@@ -451,7 +457,8 @@ impl ClusterModule {
             .add(new_revisions, self.settings.control_period);
         self.publish_view();
         // The real cluster, when synced, plays the same outputs as the simulation.
-        let real = self.sync.tick(self.slot.registry(), self.slot.tag());
+        let now = self.world.time();
+        let real = self.sync.tick(self.slot.registry(), self.slot.tag(), now);
         self.send_forges();
         self.ticks_sound
             .add(u64::from(real.events), self.settings.control_period);
@@ -465,17 +472,22 @@ impl ClusterModule {
         self.heard_failed = stats.failed_attempts;
     }
 
-    /// Hands the Jobs of each ENCHANTMENT's new forges to the sync thread.
+    /// Hands each JOB's new and removed Jobs and the Jobs of each ENCHANTMENT's new
+    /// forges to the sync thread.
     fn send_forges(&mut self) {
         if !self.sync.wanted() {
             return;
         }
         let (registry, hub) = (self.slot.registry(), self.slot.tag());
         for (i, link) in self.members.iter().enumerate().take(registry.high_water()) {
+            let tag = i as u32 + 1;
+            if link.kind == SlotKind::Job {
+                let (created, alive) = self.job_owners.created(tag);
+                self.sync.send_jobs(registry, i, created, &alive);
+            }
             if link.kind != SlotKind::Enchantment {
                 continue;
             }
-            let tag = i as u32 + 1;
             let (world, forges) = (&self.world, &self.forges);
             let (created, _) = forges.created(tag, 0);
             self.sync.send_forges(i, created, |serial| {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use kuberack_protocol::tag::MAX_TAG;
 
+use super::cluster::JOBS_PER_MODULE;
 use super::words::{
     cluster_queue_desired as qd, cluster_queue_observed as qo, deployment_desired as dd,
     enchantment_observed as eo, job_desired as jd, job_observed as jo, pool_desired as pd,
@@ -14,8 +15,8 @@ use super::words::{
 };
 use crate::dsp::SchmittTrigger;
 use crate::live::{
-    Change, DesiredJob, DesiredObject, DesiredQueue, HubEnd, LiveLink, MirrorKind, ObjectKind,
-    RealSummary, SyncState, SUMMARY_CHANNELS,
+    Change, DesiredJob, DesiredObject, DesiredQueue, HeardLog, HubEnd, LiveLink, MirrorKind,
+    ObjectKind, RealSummary, SyncState, SUMMARY_CHANNELS,
 };
 use crate::registry::{Registry, Slot, SlotKind};
 use crate::world::enchantment::EnchantmentPhase;
@@ -24,6 +25,8 @@ use crate::world::World;
 
 /// Messages each way between a hub and its sync thread.
 pub const SYNC_QUEUE_CAPACITY: usize = 1024;
+/// Real-cluster events a hub keeps for its host's trace (two ticks' worth at most).
+pub const HEARD_LOG_CAPACITY: usize = 2 * SYNC_QUEUE_CAPACITY;
 /// Most Job creations one JOB sends per control tick (the rest follow on later ticks).
 pub const JOBS_PER_TICK: u32 = 4;
 /// A SUBMIT count that moved further than this in one tick is a restarted module: its
@@ -38,6 +41,23 @@ struct SubmitsSent {
     /// Its SUBMIT count already sent.
     count: u32,
 }
+
+/// The Jobs of one JOB already handed to the sync thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct JobsSent {
+    /// The JOB's Rack module id (0: none seen in this slot).
+    module: u64,
+    /// Its creations already sent.
+    count: u32,
+    /// The serials of the sent Jobs the simulation still has (0: a free place).
+    live: [u32; JOBS_PER_MODULE],
+}
+
+const NO_JOBS: JobsSent = JobsSent {
+    module: 0,
+    count: 0,
+    live: [0; JOBS_PER_MODULE],
+};
 
 /// What the rack heard from the real cluster in one control tick.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -55,11 +75,12 @@ pub struct HubSync {
     link: Arc<LiveLink>,
     hub: HubEnd,
     desired: Box<[Option<DesiredObject>]>,
-    submits: Box<[SubmitsSent]>,
+    submits: Box<[JobsSent]>,
     forges: Box<[SubmitsSent]>,
     real_counts: Box<[RealCounts]>,
     gate: SchmittTrigger,
     wanted: bool,
+    heard: HeardLog,
 }
 
 /// Real Workload admissions and preemptions heard for one member (a JOB, an ENCHANTMENT's
@@ -89,11 +110,12 @@ impl HubSync {
             link,
             hub,
             desired: vec![None; slots].into_boxed_slice(),
-            submits: vec![NO_SUBMITS; slots].into_boxed_slice(),
+            submits: vec![NO_JOBS; slots].into_boxed_slice(),
             forges: vec![NO_SUBMITS; slots].into_boxed_slice(),
             real_counts: vec![RealCounts::default(); slots].into_boxed_slice(),
             gate: SchmittTrigger::default(),
             wanted: false,
+            heard: HeardLog::with_capacity(HEARD_LOG_CAPACITY),
         }
     }
 
@@ -126,12 +148,13 @@ impl HubSync {
         self.wanted
     }
 
-    /// Per control tick: hands the desired state of the hub's members (while sync is wanted:
-    /// DEPLOYMENTs, JOBs and their new submissions, and NODEs whose "Sync cordon" is on) to
-    /// the sync thread and takes what it heard (always, so nothing stale piles up).
-    pub fn tick(&mut self, registry: &Registry, hub_tag: u32) -> Heard {
+    /// Per control tick at simulated time `time`: hands the desired state of the hub's
+    /// members (while sync is wanted: DEPLOYMENTs, JOBs, CLUSTERQUEUEs, ENCHANTMENTs, and
+    /// NODEs whose "Sync cordon" is on) to the sync thread and takes what it heard (always,
+    /// so nothing stale piles up), recording it in [`HubSync::heard`].
+    pub fn tick(&mut self, registry: &Registry, hub_tag: u32, time: f64) -> Heard {
         if !self.wanted {
-            self.submits.fill(NO_SUBMITS);
+            self.submits.fill(NO_JOBS);
             self.forges.fill(NO_SUBMITS);
         }
         if self.wanted {
@@ -163,14 +186,6 @@ impl HubSync {
                 });
             }
             self.hub.publish(&self.desired[..n]);
-            for i in 0..n {
-                match (self.desired[i], registry.slot(i)) {
-                    (Some(d), Some(slot)) if d.key.kind == ObjectKind::Job => {
-                        self.send_submissions(registry, i, d.key.module, slot)
-                    }
-                    _ => self.submits[i] = NO_SUBMITS,
-                }
-            }
         }
         let mut heard = Heard::default();
         for _ in 0..SYNC_QUEUE_CAPACITY {
@@ -178,6 +193,7 @@ impl HubSync {
                 break;
             };
             heard.events += 1;
+            self.heard.push(time, event);
             match event.kind {
                 MirrorKind::World(EventKind::PodScheduled) => heard.scheduled += 1,
                 MirrorKind::World(EventKind::PodFailedScheduling) => heard.failed_scheduling += 1,
@@ -313,22 +329,51 @@ impl HubSync {
         }
     }
 
-    /// Sends a Job creation per new SUBMIT count of the JOB in slot `i` (at most
-    /// [`JOBS_PER_TICK`]; what the queue refuses is offered again next tick). Counts from
-    /// before sync turned on, or from before the module joined, are not replayed.
-    fn send_submissions(&mut self, registry: &Registry, i: usize, module: u64, slot: &Slot) {
-        let count = slot.desired(jd::SUBMITS);
-        let sent = &mut self.submits[i];
-        let new = count.wrapping_sub(sent.count);
-        if sent.module != module || new > MAX_SUBMIT_JUMP {
-            *sent = SubmitsSent { module, count };
+    /// After [`HubSync::tick`], for the JOB in slot `i` that has created `created` Jobs so
+    /// far, `alive` the serials of those the simulation still has: sends a Job creation per
+    /// Job created since the last call (at most [`JOBS_PER_TICK`]; what the queue refuses is
+    /// offered again next tick) and a removal per sent Job the simulation no longer has, so
+    /// the real cluster never holds more of the JOB's Jobs than the simulation. Jobs from
+    /// before sync turned on, or before the module joined, are not replayed.
+    pub fn send_jobs(
+        &mut self,
+        registry: &Registry,
+        i: usize,
+        created: u32,
+        alive: &[u32; JOBS_PER_MODULE],
+    ) {
+        let (Some(owner), Some(slot)) = (self.desired.get(i).copied().flatten(), registry.slot(i))
+        else {
+            return;
+        };
+        if !self.wanted || owner.key.kind != ObjectKind::Job {
             return;
         }
+        let module = owner.key.module;
+        let sent = &mut self.submits[i];
+        let new = created.wrapping_sub(sent.count);
+        if sent.module != module || new > MAX_SUBMIT_JUMP {
+            *sent = JobsSent {
+                module,
+                count: created,
+                live: [0; JOBS_PER_MODULE],
+            };
+            return;
+        }
+        for serial in &mut sent.live {
+            if *serial != 0 && !alive.contains(serial) {
+                let gone = DesiredObject::job(module, *serial, 0, 0, DesiredJob::default());
+                if !self.hub.push(Change::Remove(gone.key)) {
+                    break;
+                }
+                *serial = 0;
+            }
+        }
         for _ in 0..new.min(JOBS_PER_TICK) {
-            let submission = sent.count.wrapping_add(1).max(1);
+            let serial = sent.count.wrapping_add(1).max(1);
             let job = DesiredObject::job(
                 module,
-                submission,
+                serial,
                 slot.desired(jd::CPU_M),
                 slot.desired(jd::MEMORY_MIB),
                 desired_job(registry, slot),
@@ -337,6 +382,12 @@ impl HubSync {
                 break;
             }
             sent.count = sent.count.wrapping_add(1);
+            // A Job that already ended in the simulation is not followed for removal.
+            if let Some(place) = sent.live.iter_mut().find(|s| **s == 0) {
+                if alive.contains(&serial) {
+                    *place = serial;
+                }
+            }
         }
     }
 
@@ -380,6 +431,11 @@ impl HubSync {
             }
             sent.count = forge;
         }
+    }
+
+    /// The real-cluster events heard, for the host's trace.
+    pub fn heard(&self) -> &HeardLog {
+        &self.heard
     }
 
     /// The real cluster's summary while sync is wanted and the sync thread has listed it.

@@ -1,16 +1,20 @@
 //! A global allocator that counts allocations, reallocations and frees while armed, for the
-//! zero-allocation tests (the counter is process-wide: one test function per binary).
+//! zero-allocation tests. Only the thread that armed it is counted: the test harness's own
+//! threads (its slow-test notices, say) allocate whenever they like.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 struct Counting;
 
-static ARMED: AtomicBool = AtomicBool::new(false);
+thread_local! {
+    static ARMED: Cell<bool> = const { Cell::new(false) };
+}
 static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
 
 fn count() {
-    if ARMED.load(Ordering::Relaxed) {
+    if ARMED.try_with(Cell::get).unwrap_or(false) {
         ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
     }
 }
@@ -42,11 +46,11 @@ static GLOBAL: Counting = Counting;
 /// Starts counting from zero.
 pub fn arm() {
     ALLOCATIONS.store(0, Ordering::SeqCst);
-    ARMED.store(true, Ordering::SeqCst);
+    ARMED.with(|a| a.set(true));
 }
 
 /// Stops counting; returns the heap operations since [`arm`].
 pub fn disarm() -> usize {
-    ARMED.store(false, Ordering::SeqCst);
+    ARMED.with(|a| a.set(false));
     ALLOCATIONS.load(Ordering::SeqCst)
 }

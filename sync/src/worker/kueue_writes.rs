@@ -4,10 +4,10 @@
 
 use super::{call, guarded, Failure, Part, Refusal, Session};
 use crate::errors::Request;
-use crate::kueue::{self, KueueKind};
-use crate::labels::{guard, FIELD_MANAGER, MANAGED_SELECTOR};
+use crate::kueue::{self, KueueKind, KueueVersion};
+use crate::labels::{apply_params, guard, MANAGED_SELECTOR};
 use crate::manifest::queue_name;
-use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
+use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch};
 use kube::Client;
 use kuberack_core::live::{Change, DesiredObject, SyncState};
 use serde_json::Value;
@@ -15,8 +15,13 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// The dynamic API of `kind`, in `namespace` when the kind is namespaced.
-fn api(client: Client, kind: KueueKind, namespace: &str) -> Api<DynamicObject> {
-    let resource = kind.api_resource();
+fn api(
+    client: Client,
+    version: KueueVersion,
+    kind: KueueKind,
+    namespace: &str,
+) -> Api<DynamicObject> {
+    let resource = kind.api_resource(version);
     if kind.namespaced() {
         Api::namespaced_with(client, namespace, &resource)
     } else {
@@ -37,16 +42,16 @@ impl Session<'_> {
     /// (and first the flavors and priority classes they need) or their deletion; where it
     /// was not, nothing, and the light says why.
     pub(super) async fn write_queue(&mut self, change: Change) -> Result<u32, Refusal> {
-        if !self.status.kueue_found() {
+        let Some(version) = self.kueue else {
             let name = match change {
                 Change::Apply(obj) => queue_name(obj.key.module),
                 Change::Remove(_) => return Ok(0),
             };
             self.kueue_missing(&format!("ClusterQueue {name} is not written"));
             return Ok(0);
-        }
+        };
         match change {
-            Change::Apply(obj) => self.apply_queue(&obj).await,
+            Change::Apply(obj) => self.apply_queue(version, &obj).await,
             Change::Remove(key) => {
                 let name = queue_name(key.module);
                 let ns = self.config.namespace.clone();
@@ -63,20 +68,24 @@ impl Session<'_> {
             return;
         }
         let text = format!(
-            "Kueue ({}/{}) was not found by discovery: {what}; queued Jobs run at once, \
-             without queueing",
+            "Kueue ({}, v1beta2 or v1beta1) was not found by discovery: {what}; queued Jobs \
+             run at once, without queueing",
             kueue::GROUP,
-            kueue::VERSION
         );
         let failure = Failure {
             state: SyncState::Degraded,
             reconnect: false,
             text,
+            resource: kueue::GROUP.to_owned(),
         };
         self.set_health(Part::Kueue, Err(failure));
     }
 
-    async fn apply_queue(&mut self, obj: &DesiredObject) -> Result<u32, Refusal> {
+    async fn apply_queue(
+        &mut self,
+        version: KueueVersion,
+        obj: &DesiredObject,
+    ) -> Result<u32, Refusal> {
         let mut written = 0;
         for flavor in kueue::flavors(&obj.queue) {
             let name = kueue::flavor_name(flavor);
@@ -85,12 +94,12 @@ impl Session<'_> {
                     .apply_shared(
                         KueueKind::ResourceFlavor,
                         name,
-                        kueue::resource_flavor(flavor),
+                        kueue::resource_flavor(version, flavor),
                     )
                     .await?;
             }
         }
-        for class in kueue::workload_priority_classes() {
+        for class in kueue::workload_priority_classes(version) {
             let name = class["metadata"]["name"]
                 .as_str()
                 .unwrap_or_default()
@@ -108,7 +117,7 @@ impl Session<'_> {
                 KueueKind::ClusterQueue,
                 "",
                 &name,
-                kueue::cluster_queue(obj),
+                kueue::cluster_queue(version, obj),
             )
             .await?;
         written += self
@@ -116,7 +125,7 @@ impl Session<'_> {
                 KueueKind::LocalQueue,
                 &ns,
                 &name,
-                kueue::local_queue(&ns, obj),
+                kueue::local_queue(version, &ns, obj),
             )
             .await?;
         Ok(written)
@@ -150,21 +159,23 @@ impl Session<'_> {
     ) -> Result<u32, Refusal> {
         let t = self.config.request_timeout;
         let resource = kind.resource();
-        let api = api(self.client.clone(), kind, ns);
+        let version = self.kueue.unwrap_or(KueueVersion::V1beta1);
+        let api = api(self.client.clone(), version, kind, ns);
         let existing = call(request("get", &resource, kind, ns), t, api.get_opt(name))
             .await
             .map_err(Refusal::Failed)?;
         if let Some(o) = existing {
             guarded(kind.kind(), name, o.metadata.labels.as_ref())?;
         }
-        let params = PatchParams::apply(FIELD_MANAGER);
-        call(
+        let params = apply_params();
+        let written = call(
             request("patch", &resource, kind, ns),
             t,
             api.patch(name, &params, &Patch::Apply(body)),
         )
         .await
         .map_err(Refusal::Failed)?;
+        self.wrote(&resource, name, written.metadata.generation);
         Ok(1)
     }
 
@@ -172,7 +183,8 @@ impl Session<'_> {
     async fn delete(&self, kind: KueueKind, ns: &str, name: &str) -> Result<u32, Refusal> {
         let t = self.config.request_timeout;
         let resource = kind.resource();
-        let api = api(self.client.clone(), kind, ns);
+        let version = self.kueue.unwrap_or(KueueVersion::V1beta1);
+        let api = api(self.client.clone(), version, kind, ns);
         let existing = call(request("get", &resource, kind, ns), t, api.get_opt(name))
             .await
             .map_err(Refusal::Failed)?;
@@ -193,12 +205,13 @@ impl Session<'_> {
 /// the namespace first.
 pub(super) async fn delete_managed_kueue(
     client: Client,
+    version: KueueVersion,
     namespace: &str,
     timeout: Duration,
 ) -> Result<(), Failure> {
     for kind in KueueKind::WRITTEN {
         let resource = kind.resource();
-        let api = api(client.clone(), kind, namespace);
+        let api = api(client.clone(), version, kind, namespace);
         let list = call(
             request("list", &resource, kind, namespace),
             timeout,

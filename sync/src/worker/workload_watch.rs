@@ -20,10 +20,10 @@ pub(super) type Events = BoxStream<'static, Result<watcher::Event<DynamicObject>
 impl Session<'_> {
     /// The Workload watch, or a stream that never yields where Kueue was not found.
     pub(super) fn workload_events(&self) -> Events {
-        if !self.status.kueue_found() {
+        let Some(version) = self.kueue else {
             return futures::stream::pending().boxed();
-        }
-        let resource = KueueKind::Workload.api_resource();
+        };
+        let resource = KueueKind::Workload.api_resource(version);
         let api: Api<DynamicObject> =
             Api::namespaced_with(self.client.clone(), &self.config.namespace, &resource);
         watcher(api, watcher::Config::default())
@@ -48,14 +48,13 @@ impl Session<'_> {
             Err(e) => return self.set_health(Part::Workloads, Err(watch_failure(req, &e))),
         };
         self.set_health(Part::Workloads, Ok(()));
-        let mut emit = |old: Option<&WorkloadFacts>, new: Option<&WorkloadFacts>| {
+        let mut emit = |name: &str, old: Option<&WorkloadFacts>, new: Option<&WorkloadFacts>| {
             let Some(facts) = new.or(old) else { return };
             let (module, queue) = (facts.module, facts.queue);
             workload_transitions(old, new, |kind| {
                 end.push_observed(Observed {
-                    kind: MirrorKind::World(kind),
-                    module,
                     queue,
+                    ..Observed::of(MirrorKind::World(kind), module).named(name)
                 })
             });
         };
@@ -73,7 +72,7 @@ impl Session<'_> {
                 // The session's first list only learns what is there: Workloads admitted
                 // before sync started (or while it reconnected) fire nothing.
                 if self.workloads_listed {
-                    emit(self.workloads.get(&name), Some(&facts));
+                    emit(&name, self.workloads.get(&name), Some(&facts));
                 }
                 if let Some(seen) = &mut self.workloads_relisted {
                     seen.insert(name.clone());
@@ -83,7 +82,7 @@ impl Session<'_> {
             watcher::Event::Delete(wl) => {
                 let (name, _) = facts_of(&wl);
                 if let Some(old) = self.workloads.remove(&name) {
-                    emit(Some(&old), None);
+                    emit(&name, Some(&old), None);
                 }
             }
             watcher::Event::InitDone => {
@@ -92,7 +91,7 @@ impl Session<'_> {
                     self.workloads.retain(|name, old| {
                         let keep = seen.contains(name);
                         if !keep {
-                            emit(Some(old), None);
+                            emit(name, Some(old), None);
                         }
                         keep
                     });

@@ -19,6 +19,8 @@ pub const JOB_TTL: f64 = 30.0;
 struct Tracked {
     id: u32,
     uid: u64,
+    /// Its place in the JOB's creations (1 for the first Job it created).
+    serial: u32,
     submitted: f64,
     started: bool,
     /// When it finished (negative: not yet).
@@ -33,6 +35,8 @@ struct Tracked {
 struct MemberJobs {
     tag: u32,
     submits_seen: u32,
+    /// Jobs created so far (a SUBMIT while [`JOBS_PER_MODULE`] are alive creates none).
+    created: u32,
     jobs: [Option<Tracked>; JOBS_PER_MODULE],
     started_total: u32,
     complete_total: u32,
@@ -61,6 +65,7 @@ impl JobOwners {
                 self.0.push(MemberJobs {
                     tag,
                     submits_seen: submits,
+                    created: 0,
                     jobs: [None; JOBS_PER_MODULE],
                     started_total: 0,
                     complete_total: 0,
@@ -86,9 +91,11 @@ impl JobOwners {
             let spec = job_spec(slot);
             if let Some(id) = world.create_job(spec) {
                 let uid = world.job(id).map_or(0, |j| j.meta.uid);
+                m.created = m.created.wrapping_add(1);
                 m.jobs[free] = Some(Tracked {
                     id,
                     uid,
+                    serial: m.created,
                     submitted: world.time(),
                     started: false,
                     finished: -1.0,
@@ -101,6 +108,19 @@ impl JobOwners {
         for t in m.jobs.iter().flatten() {
             world.set_job_fault(t.id, fault);
         }
+    }
+
+    /// How many Jobs JOB `tag` created so far, and the serials (1 for its first) of those
+    /// alive now (0: a free place).
+    pub fn created(&self, tag: u32) -> (u32, [u32; JOBS_PER_MODULE]) {
+        let mut alive = [0; JOBS_PER_MODULE];
+        let Some(m) = self.0.iter().find(|m| m.tag == tag) else {
+            return (0, alive);
+        };
+        for (out, t) in alive.iter_mut().zip(&m.jobs) {
+            *out = t.map_or(0, |t| t.serial);
+        }
+        (m.created, alive)
     }
 
     /// JOB `tag` left: its Jobs are deleted (their pods terminate gracefully).
