@@ -45,7 +45,8 @@ struct KubeModel : rack::plugin::Model {
 };
 
 /** The generic Module: forwards every sample to kr_module_process with plain float arrays
-sized once in the constructor. */
+sized once in the constructor, copying in only connected input channels and copying out
+only the outputs and lights the core marks written. */
 struct KubeModule : rack::engine::Module {
 	KubeModel* kubeModel;
 	/** NULL when the core could not create the module; it then stays silent. */
