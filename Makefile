@@ -3,6 +3,7 @@
 #   make demo     render the bundled demo patch headless (WAV + event trace in out/)
 #   make test     every test: formatting, lints, Rust, the C ABI program, generated files
 #   make bench    criterion benchmarks
+#   make host-cost CPU in the real Rack 2 engine against Fundamental's VCO (RACK_LOCAL=.../rack-local)
 #   make panels   regenerate panels, plugin.json and PROTOCOL.md's tables from the descriptors
 #   make plugin   build plugin.so with a Rack 2 SDK (RACK_DIR=/path/to/Rack-SDK)
 #   make install  build and install into Rack 2's user plugin folder
@@ -14,7 +15,7 @@ OUT ?= out
 DEMO_SECONDS ?= 30
 DEMO_RECORD ?= --record Cluster:ETCD --record 5729140385501862:VOICE --record 7912367028457510:VOICE
 
-.PHONY: all build demo test lint test-rust plugin-check bench panels header plugin install dist clean
+.PHONY: all build demo test lint test-rust plugin-check bench host-cost panels header plugin install dist clean
 
 all: build
 
@@ -51,7 +52,16 @@ plugin-check:
 	fi
 
 bench:
-	$(CARGO) bench -p kuberack-core -p kuberack-sync
+	$(CARGO) bench -p kuberack-core -p kuberack-sync -p kuberack-ffi
+
+# The real host's cost: builds the plugin against the SDK rack-local unpacks, installs it in a
+# scratch user folder and prints README's table (REPS, WARMUP, WINDOW pass through).
+HOST_COST_DIR ?= /tmp/kuberack-host-cost
+host-cost:
+	@if [ -z "$(RACK_LOCAL)" ]; then \
+		echo "host-cost: set RACK_LOCAL to the rack-local script of a Rack 2.4.1 for Linux x64" >&2; exit 1; \
+	fi
+	python3 tools/host_cost.py --rack-local "$(RACK_LOCAL)" --dir "$(HOST_COST_DIR)"
 
 panels:
 	$(CARGO) run -q -p kuberack-protocol --bin kuberack-panels

@@ -27,7 +27,7 @@ std::string portDescription(const KrPortInfo& p) {
 
 } // namespace
 
-KubeModule::KubeModule(KubeModel* m) : kubeModel(m), lastStatus(KR_OK) {
+KubeModule::KubeModule(KubeModel* m) : kubeModel(m), rewriteAll(true), lastStatus(KR_OK) {
 	model = m;
 	const int np = (int) m->params.size();
 	const int ni = (int) m->inputs.size();
@@ -143,8 +143,13 @@ void KubeModule::process(const ProcessArgs& a) {
 		return;
 	}
 
-	// Only what the core wrote: Rack keeps every port's voltages between samples.
-	const uint32_t written = args.written;
+	// Only what the core wrote: Rack keeps every port's voltages between samples (after a
+	// bypass, which zeroed them, everything once).
+	uint32_t written = args.written;
+	if (rewriteAll.load(std::memory_order_relaxed)) {
+		written = ~0u;
+		rewriteAll.store(false, std::memory_order_relaxed);
+	}
 	if (written == 0)
 		return;
 	const size_t no = outputs.size();
@@ -194,6 +199,12 @@ void KubeModule::onBypass(const BypassEvent& e) {
 	Module::onBypass(e);
 	for (rack::engine::Light& light : lights)
 		light.setBrightness(0.f);
+}
+
+void KubeModule::onUnBypass(const UnBypassEvent& e) {
+	// Rack cleared the outputs while bypassed; the core holds what it last wrote.
+	Module::onUnBypass(e);
+	rewriteAll.store(true, std::memory_order_relaxed);
 }
 
 void KubeModule::onAdd(const AddEvent& e) {
