@@ -60,6 +60,8 @@ pub struct HubSync {
     real_counts: Box<[RealCounts]>,
     gate: SchmittTrigger,
     wanted: bool,
+    /// The submission tables hold nothing sent (sync has been off since they were cleared).
+    sent_cleared: bool,
 }
 
 /// Real Workload admissions and preemptions heard for one member (a JOB, an ENCHANTMENT's
@@ -94,6 +96,7 @@ impl HubSync {
             real_counts: vec![RealCounts::default(); slots].into_boxed_slice(),
             gate: SchmittTrigger::default(),
             wanted: false,
+            sent_cleared: true,
         }
     }
 
@@ -130,9 +133,15 @@ impl HubSync {
     /// DEPLOYMENTs, JOBs and their new submissions, and NODEs whose "Sync cordon" is on) to
     /// the sync thread and takes what it heard (always, so nothing stale piles up).
     pub fn tick(&mut self, registry: &Registry, hub_tag: u32) -> Heard {
-        if !self.wanted {
+        // Forget what was sent once sync turns off (only then: the tables span the whole
+        // registry, too much to clear every tick).
+        if !self.wanted && !self.sent_cleared {
             self.submits.fill(NO_SUBMITS);
             self.forges.fill(NO_SUBMITS);
+            self.sent_cleared = true;
+        }
+        if self.wanted {
+            self.sent_cleared = false;
         }
         if self.wanted {
             let n = registry.high_water().min(self.desired.len());
