@@ -5,6 +5,7 @@
 #                 with RACK_DIR and RACK_LOCAL the plugin build and a smoke test in a real Rack
 #   make rack-smoke  only the smoke test in a real Rack (RACK_DIR and RACK_LOCAL, see README)
 #   make bench    criterion benchmarks
+#   make host-cost CPU in the real Rack 2 engine against Fundamental's VCO (RACK_LOCAL=.../rack-local)
 #   make panels   regenerate panels, plugin.json and PROTOCOL.md's tables from the descriptors
 #   make plugin   build plugin.so with a Rack 2 SDK (RACK_DIR=/path/to/Rack-SDK)
 #   make install  build and install into Rack 2's user plugin folder
@@ -24,7 +25,7 @@ HAVE_RACK_SDK = [ -n "$(RACK_DIR)" ] && [ -f "$(RACK_DIR)/plugin.mk" ]
 # Sums cargo's `test result:` lines (and the smoke test's, in the same format).
 TOTALS = awk '/^test result:/ {p += $$4; f += $$6} END {printf "%d passed, %d failed\n", p, f}'
 
-.PHONY: all build demo test lint test-rust test-rust-run rack-smoke plugin-check bench panels header plugin install dist clean
+.PHONY: all build demo test lint test-rust test-rust-run rack-smoke plugin-check bench host-cost panels header plugin install dist clean
 
 all: build
 
@@ -83,7 +84,16 @@ plugin-check:
 	fi
 
 bench:
-	$(CARGO) bench -p kuberack-core -p kuberack-sync
+	$(CARGO) bench -p kuberack-core -p kuberack-sync -p kuberack-ffi
+
+# The real host's cost: builds the plugin against the SDK rack-local unpacks, installs it in a
+# scratch user folder and prints README's table (REPS, WARMUP, WINDOW pass through).
+HOST_COST_DIR ?= /tmp/kuberack-host-cost
+host-cost:
+	@if [ -z "$(RACK_LOCAL)" ]; then \
+		echo "host-cost: set RACK_LOCAL to the rack-local script of a Rack 2.4.1 for Linux x64" >&2; exit 1; \
+	fi
+	python3 tools/host_cost.py --rack-local "$(RACK_LOCAL)" --dir "$(HOST_COST_DIR)"
 
 panels:
 	$(CARGO) run -q -p kuberack-protocol --bin kuberack-panels

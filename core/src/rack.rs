@@ -19,19 +19,35 @@ pub struct ProcessIo<'a> {
     pub output_channels: &'a mut [u8],
     /// Light brightnesses 0..1.
     pub lights: &'a mut [f32],
+    /// What this sample wrote: bit `i` for output `i` (its voltages or channel count),
+    /// [`ProcessIo::LIGHTS_WRITTEN`] for any light. The `set_*` methods keep it; a host
+    /// copies out only what is marked (its ports keep their values otherwise).
+    pub written: u32,
 }
 
 impl ProcessIo<'_> {
+    /// The bit of [`ProcessIo::written`] that marks the lights.
+    pub const LIGHTS_WRITTEN: u32 = 1 << 31;
+
+    /// The bit of [`ProcessIo::written`] that marks output `output`.
+    #[inline]
+    pub fn output_bit(output: usize) -> u32 {
+        1u32.checked_shl(output as u32).unwrap_or(0) & !Self::LIGHTS_WRITTEN
+    }
+
+    #[inline]
     /// Whether the input has a cable.
     pub fn connected(&self, input: usize) -> bool {
         self.input_channels.get(input).is_some_and(|&c| c > 0)
     }
 
+    #[inline]
     /// Channels on an input (0 when unpatched).
     pub fn channels(&self, input: usize) -> usize {
         usize::from(self.input_channels.get(input).copied().unwrap_or(0)).min(MAX_CHANNELS)
     }
 
+    #[inline]
     /// An input voltage, sanitised: NaN and unpatched read 0 V, infinities clamp to ±12 V.
     pub fn input(&self, input: usize, channel: usize) -> f32 {
         if channel >= self.channels(input) {
@@ -45,6 +61,7 @@ impl ProcessIo<'_> {
         sanitize(v)
     }
 
+    #[inline]
     /// The raw (unsanitised) voltage of channel 0, for reference tags that must arrive exact.
     pub fn input_raw(&self, input: usize) -> f32 {
         if !self.connected(input) {
@@ -56,11 +73,13 @@ impl ProcessIo<'_> {
             .unwrap_or(0.0)
     }
 
+    #[inline]
     /// The module tag an input's reference carries (0 when unpatched or not a reference).
     pub fn reference(&self, input: usize) -> u32 {
         kuberack_protocol::tag::volts_to_tag(self.input_raw(input)).unwrap_or(0)
     }
 
+    #[inline]
     /// A param's raw value clamped to its descriptor's range; NaN reads as the default.
     pub fn param_in(&self, descriptor: &ModuleDescriptor, param: usize) -> f32 {
         let Some(d) = descriptor.params.get(param) else {
@@ -74,8 +93,10 @@ impl ProcessIo<'_> {
         }
     }
 
+    #[inline]
     /// Sets an output voltage.
     pub fn set_output(&mut self, output: usize, channel: usize, volts: f32) {
+        self.written |= Self::output_bit(output);
         if channel < MAX_CHANNELS {
             if let Some(slot) = self.outputs.get_mut(output * MAX_CHANNELS + channel) {
                 *slot = volts;
@@ -83,28 +104,62 @@ impl ProcessIo<'_> {
         }
     }
 
+    #[inline]
     /// Sets a monophonic output: one channel.
     pub fn set_mono(&mut self, output: usize, volts: f32) {
         self.set_output(output, 0, volts);
         self.set_channels(output, 1);
     }
 
+    #[inline]
+    /// Like [`ProcessIo::set_mono`], but leaves the output unmarked when it already holds
+    /// this voltage on one channel: for outputs that change rarely (triggers, slow CVs).
+    pub fn update_mono(&mut self, output: usize, volts: f32) {
+        let same = self
+            .outputs
+            .get(output * MAX_CHANNELS)
+            .is_some_and(|v| v.to_bits() == volts.to_bits())
+            && self.output_channels.get(output) == Some(&1);
+        if !same {
+            self.set_mono(output, volts);
+        }
+    }
+
+    #[inline]
     /// Sets an output's channel count.
     pub fn set_channels(&mut self, output: usize, channels: usize) {
+        self.written |= Self::output_bit(output);
         if let Some(c) = self.output_channels.get_mut(output) {
             *c = channels.min(MAX_CHANNELS) as u8;
         }
     }
 
+    #[inline]
     /// Sets a light's brightness.
     pub fn set_light(&mut self, light: usize, brightness: f32) {
+        self.written |= Self::LIGHTS_WRITTEN;
         if let Some(l) = self.lights.get_mut(light) {
-            *l = brightness.clamp(0.0, 1.0);
+            *l = if brightness.is_nan() {
+                0.0
+            } else {
+                brightness.clamp(0.0, 1.0)
+            };
         }
     }
 
+    #[inline]
+    /// Like [`ProcessIo::set_light`], but leaves the lights unmarked when this one already
+    /// shows `brightness`.
+    pub fn update_light(&mut self, light: usize, brightness: f32) {
+        if self.lights.get(light).is_some_and(|&l| l != brightness) {
+            self.set_light(light, brightness);
+        }
+    }
+
+    #[inline]
     /// Zeroes every output and light (a silent module).
     pub fn silence(&mut self) {
+        self.written = u32::MAX;
         self.outputs.fill(0.0);
         self.output_channels.fill(0);
         self.lights.fill(0.0);
@@ -151,6 +206,7 @@ impl PortBuffers {
             outputs: &mut self.outputs,
             output_channels: &mut self.output_channels,
             lights: &mut self.lights,
+            written: 0,
         }
     }
 
@@ -166,6 +222,7 @@ impl PortBuffers {
 }
 
 /// NaN reads as 0 V; anything else is clamped to ±12 V.
+#[inline]
 pub fn sanitize(v: f32) -> f32 {
     if v.is_nan() {
         0.0
@@ -222,4 +279,56 @@ pub trait Module: Send {
     }
     /// Downcasting for hosts that need a concrete module (the player reads a hub's world).
     fn as_any(&self) -> &dyn std::any::Any;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_and_channel_counts_are_sanitised_where_modules_read_them() {
+        let d = kuberack_protocol::MODULES[0];
+        let mut bufs = PortBuffers::new(d);
+        for (v, p) in bufs.params.iter_mut().zip(d.params) {
+            *v = p.max + 1000.0;
+        }
+        bufs.input_channels.fill(200);
+        bufs.inputs.fill(f32::NAN);
+        let io = bufs.io();
+        for (i, p) in d.params.iter().enumerate() {
+            assert_eq!(io.param_in(d, i), p.max);
+        }
+        assert_eq!(io.channels(0), MAX_CHANNELS);
+        assert_eq!(io.input(0, 15), 0.0, "NaN reads 0 V");
+        bufs.params.fill(f32::NAN);
+        let io = bufs.io();
+        for (i, p) in d.params.iter().enumerate() {
+            assert_eq!(io.param_in(d, i), p.default);
+        }
+    }
+
+    #[test]
+    fn written_marks_each_output_and_the_lights() {
+        let d = kuberack_protocol::MODULES[1];
+        let mut bufs = PortBuffers::new(d);
+        let mut io = bufs.io();
+        io.update_mono(0, 0.0);
+        assert_eq!(io.written, 1, "no channel yet: a change");
+        io.written = 0;
+        io.set_mono(1, 3.0);
+        io.update_mono(0, 0.0);
+        assert_eq!(
+            io.written,
+            1 << 1,
+            "an unchanged mono output stays unmarked"
+        );
+        io.update_mono(0, 1.0);
+        io.update_light(0, 0.0);
+        assert_eq!(io.written, 0b11);
+        io.update_light(0, f32::NAN);
+        assert_eq!(io.written, 0b11 | ProcessIo::LIGHTS_WRITTEN);
+        assert_eq!(io.lights[0], 0.0, "NaN brightness reads dark");
+        assert_eq!(ProcessIo::output_bit(31), 0);
+        assert_eq!(ProcessIo::output_bit(40), 0);
+    }
 }

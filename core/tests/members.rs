@@ -370,7 +370,8 @@ fn a_lone_pods_fault_plays_the_same_crash_loop_on_the_panel() {
     rig.run(10.0);
     assert_eq!(rig.out(pod, "READY", 0), 10.0);
     rig.drive(pod, "FAULT", 10.0);
-    rig.run(0.01);
+    // Within one control tick of the rising edge (32 samples, 32 ms at this rate).
+    rig.run(0.032);
     assert_eq!(rig.out(pod, "READY", 0), 0.0, "crashed at the rising edge");
     rig.run(30.0);
     assert_eq!(rig.out(pod, "PHASE", 0), 4.0);

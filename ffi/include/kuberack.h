@@ -1,5 +1,5 @@
 /*
- * KubeRack C ABI, version 1: the surface the Rack plugin links against.
+ * KubeRack C ABI, version 2: the surface the Rack plugin links against.
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Every function is NULL-safe and contains panics. Fallible functions return a status
@@ -18,13 +18,18 @@
 /**
  * Version of this C ABI. A host built against another version must not use the library.
  */
-#define KR_ABI_VERSION 1
+#define KR_ABI_VERSION 2
 
 /**
  * Most channels a port carries (Rack's polyphony); voltages are laid out this many floats
  * per port.
  */
 #define KR_MAX_CHANNELS 16
+
+/**
+ * The bit of [`KrProcessArgs::written`] that marks the lights.
+ */
+#define KR_LIGHTS_WRITTEN 2147483648
 
 /**
  * Sync is off.
@@ -475,6 +480,12 @@ typedef struct KrProcessArgs {
    * Number of lights.
    */
   uint32_t num_lights;
+  /**
+   * Set by the call: bit `i` when output `i` was written (voltages or channel count),
+   * bit 31 (`KR_LIGHTS_WRITTEN`) when the lights were. Outputs and lights not marked
+   * were left as they were: the host keeps its ports' values.
+   */
+  uint32_t written;
 } KrProcessArgs;
 
 /**
@@ -690,16 +701,18 @@ int32_t kr_module_load_json(struct KrModule *m, const char *json);
  * different from the model's (`KR_ERR_RANGE`), NULL (`KR_ERR_NULL`) or misaligned
  * (`KR_ERR_INVALID`) buffers. A faulted module writes silence and returns
  * `KR_ERR_FAULTED`; a module that panics now is faulted, writes silence and returns
- * `KR_ERR_PANIC`. Inputs may hold any float: NaN and infinities are handled. Outputs come
- * back finite within +-12 V, lights within 0..1. If another thread is inside a call on this
- * module (saving a patch, say), the sample is skipped, buffers untouched, and `KR_OK` is
- * returned. Never allocates, locks or blocks.
+ * `KR_ERR_PANIC`; on both, `written` marks everything. Inputs may hold any float: NaN and
+ * infinities are handled. Outputs come back finite within +-12 V, lights within 0..1, and
+ * `written` says which of them changed (only those need copying out); input channels
+ * beyond an input's count are never read. If another thread is inside a call on this
+ * module (saving a patch, say), the sample is skipped, buffers untouched, `written` 0, and
+ * `KR_OK` is returned. Never allocates, locks or blocks.
  *
  * # Safety
  * `m` is NULL or a live handle; `args` is NULL or points to a `KrProcessArgs` whose
  * pointers are valid for the lengths it states and do not overlap.
  */
-int32_t kr_module_process(struct KrModule *m, const struct KrProcessArgs *args);
+int32_t kr_module_process(struct KrModule *m, struct KrProcessArgs *args);
 
 /**
  * Returns the module's settings and state to their initial values (Rack's Initialize).

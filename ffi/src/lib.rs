@@ -33,7 +33,7 @@ pub use module::{
     kr_module_create, kr_module_free, kr_module_is_faulted, kr_module_last_error, kr_module_reset,
     kr_module_set_id, kr_module_set_sample_rate, kr_module_set_seed, KrModule,
 };
-pub use process::{kr_module_process, KrProcessArgs};
+pub use process::{kr_module_process, KrProcessArgs, KR_LIGHTS_WRITTEN};
 pub use status::KrStatus;
 pub use sync::{
     kr_sync_configure, kr_sync_poll, kr_sync_settings, kr_sync_status, KrSyncStatus,
@@ -46,7 +46,7 @@ pub use view::{
 };
 
 /// Version of this C ABI. A host built against another version must not use the library.
-pub const KR_ABI_VERSION: u32 = 1;
+pub const KR_ABI_VERSION: u32 = 2;
 
 /// Most channels a port carries (Rack's polyphony); voltages are laid out this many floats
 /// per port.
@@ -66,6 +66,6 @@ mod tests {
 
     #[test]
     fn reports_its_abi_version() {
-        assert_eq!(kr_abi_version(), 1);
+        assert_eq!(kr_abi_version(), 2);
     }
 }

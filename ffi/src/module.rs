@@ -46,16 +46,12 @@ const _: () = {
 pub(crate) struct State {
     /// The core's module.
     pub(crate) module: Box<dyn Module>,
-    /// Params after sanitising, one per descriptor param (allocated at creation).
-    pub(crate) params: Box<[f32]>,
-    /// Input channel counts after clamping, one per descriptor input (allocated at creation).
-    pub(crate) input_channels: Box<[u8]>,
     /// Why the last load failed, for `kr_module_last_error` (cleared by a good load).
     pub(crate) error: Option<String>,
 }
 
 impl KrModule {
-    /// Wraps a core module with scratch buffers sized from its descriptor.
+    /// Wraps a core module.
     pub(crate) fn new(module: Box<dyn Module>) -> KrModule {
         let descriptor = module.descriptor();
         let sync = module
@@ -68,8 +64,6 @@ impl KrModule {
             sync,
             fault: OnceLock::new(),
             state: Exclusive::new(State {
-                params: descriptor.default_params().into_boxed_slice(),
-                input_channels: vec![0; descriptor.inputs.len()].into_boxed_slice(),
                 error: None,
                 module,
             }),

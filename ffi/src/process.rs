@@ -1,7 +1,10 @@
 //! The per-sample call: host buffers in, the module's outputs and lights out.
 //!
 //! Real-time: no allocation, no lock, no syscall on the way through. The buffers are
-//! borrowed in place as slices after their pointers and counts are checked.
+//! borrowed in place as slices after their pointers and counts are checked. Params and
+//! inputs are sanitised where the module reads them ([`ProcessIo`]'s accessors); outputs
+//! only when the module wrote them, and only the channels it uses. `written` tells the host
+//! which outputs and lights to copy out: a member between control ticks writes nothing.
 
 use kuberack_core::rack::sanitize;
 use kuberack_core::ProcessIo;
@@ -37,7 +40,16 @@ pub struct KrProcessArgs {
     pub lights: *mut f32,
     /// Number of lights.
     pub num_lights: u32,
+    /// Set by the call: bit `i` when output `i` was written (voltages or channel count),
+    /// bit 31 (`KR_LIGHTS_WRITTEN`) when the lights were. Outputs and lights not marked
+    /// were left as they were: the host keeps its ports' values.
+    pub written: u32,
 }
+
+/// The bit of [`KrProcessArgs::written`] that marks the lights.
+pub const KR_LIGHTS_WRITTEN: u32 = 0x8000_0000;
+
+const _: () = assert!(KR_LIGHTS_WRITTEN == ProcessIo::LIGHTS_WRITTEN);
 
 /// The host's buffers as slices.
 struct Buffers<'a> {
@@ -122,35 +134,29 @@ impl Buffers<'_> {
     }
 }
 
-/// Each param clamped to its range; NaN reads as the default.
-fn sanitize_params(d: &ModuleDescriptor, raw: &[f32], out: &mut [f32]) {
-    for ((slot, &v), p) in out.iter_mut().zip(raw).zip(d.params) {
-        *slot = if v.is_nan() {
-            p.default
-        } else {
-            v.clamp(p.min, p.max)
-        };
-    }
-}
-
-/// Channel counts above `KR_MAX_CHANNELS` read as `KR_MAX_CHANNELS`.
-fn clamp_channels(raw: &[u8], out: &mut [u8]) {
-    for (slot, &c) in out.iter_mut().zip(raw) {
-        *slot = c.min(MAX_CHANNELS as u8);
-    }
-}
-
 /// Whatever a module wrote, the host gets finite voltages within +-12 V, brightnesses
-/// within 0..1 and at most 16 channels.
+/// within 0..1 and at most 16 channels: checked on the outputs it marked written, over the
+/// channels it uses.
 fn sanitize_outputs(io: &mut ProcessIo<'_>) {
-    for v in io.outputs.iter_mut() {
-        *v = sanitize(*v);
-    }
-    for c in io.output_channels.iter_mut() {
+    for (i, c) in io.output_channels.iter_mut().enumerate() {
+        if io.written & ProcessIo::output_bit(i) == 0 {
+            continue;
+        }
         *c = (*c).min(MAX_CHANNELS as u8);
+        let used = usize::from(*c).max(1);
+        if let Some(port) = io
+            .outputs
+            .get_mut(i * MAX_CHANNELS..i * MAX_CHANNELS + used)
+        {
+            for v in port {
+                *v = sanitize(*v);
+            }
+        }
     }
-    for l in io.lights.iter_mut() {
-        *l = if l.is_nan() { 0.0 } else { l.clamp(0.0, 1.0) };
+    if io.written & ProcessIo::LIGHTS_WRITTEN != 0 {
+        for l in io.lights.iter_mut() {
+            *l = if l.is_nan() { 0.0 } else { l.clamp(0.0, 1.0) };
+        }
     }
 }
 
@@ -158,21 +164,24 @@ fn sanitize_outputs(io: &mut ProcessIo<'_>) {
 /// different from the model's (`KR_ERR_RANGE`), NULL (`KR_ERR_NULL`) or misaligned
 /// (`KR_ERR_INVALID`) buffers. A faulted module writes silence and returns
 /// `KR_ERR_FAULTED`; a module that panics now is faulted, writes silence and returns
-/// `KR_ERR_PANIC`. Inputs may hold any float: NaN and infinities are handled. Outputs come
-/// back finite within +-12 V, lights within 0..1. If another thread is inside a call on this
-/// module (saving a patch, say), the sample is skipped, buffers untouched, and `KR_OK` is
-/// returned. Never allocates, locks or blocks.
+/// `KR_ERR_PANIC`; on both, `written` marks everything. Inputs may hold any float: NaN and
+/// infinities are handled. Outputs come back finite within +-12 V, lights within 0..1, and
+/// `written` says which of them changed (only those need copying out); input channels
+/// beyond an input's count are never read. If another thread is inside a call on this
+/// module (saving a patch, say), the sample is skipped, buffers untouched, `written` 0, and
+/// `KR_OK` is returned. Never allocates, locks or blocks.
 ///
 /// # Safety
 /// `m` is NULL or a live handle; `args` is NULL or points to a `KrProcessArgs` whose
 /// pointers are valid for the lengths it states and do not overlap.
 #[no_mangle]
-pub unsafe extern "C" fn kr_module_process(m: *mut KrModule, args: *const KrProcessArgs) -> i32 {
+pub unsafe extern "C" fn kr_module_process(m: *mut KrModule, args: *mut KrProcessArgs) -> i32 {
     let body = |module: &KrModule| {
         // SAFETY: NULL or valid, by the caller's contract.
-        let Some(args) = (unsafe { args.as_ref() }) else {
+        let Some(args) = (unsafe { args.as_mut() }) else {
             return KrStatus::KR_ERR_NULL;
         };
+        args.written = 0;
         let d = module.descriptor();
         // SAFETY: the caller's contract on the buffers.
         let mut bufs = match unsafe { Buffers::new(args, d) } {
@@ -181,28 +190,23 @@ pub unsafe extern "C" fn kr_module_process(m: *mut KrModule, args: *const KrProc
         };
         if module.is_faulted() {
             bufs.silence();
+            args.written = u32::MAX;
             return KrStatus::KR_ERR_FAULTED;
         }
         let Some(mut state) = module.state().try_access() else {
             return KrStatus::KR_OK;
         };
-        let State {
-            module: inner,
-            params,
-            input_channels,
-            ..
-        } = &mut *state;
-        sanitize_params(d, bufs.params, params);
-        clamp_channels(bufs.input_channels, input_channels);
+        let State { module: inner, .. } = &mut *state;
         let mut io = ProcessIo {
-            params,
+            params: bufs.params,
             inputs: bufs.inputs,
-            input_channels,
+            input_channels: bufs.input_channels,
             outputs: bufs.outputs,
             output_channels: bufs.output_channels,
             lights: bufs.lights,
+            written: 0,
         };
-        match guard::contain(|| inner.process(&mut io)) {
+        let status = match guard::contain(|| inner.process(&mut io)) {
             Ok(()) => {
                 sanitize_outputs(&mut io);
                 KrStatus::KR_OK
@@ -212,7 +216,9 @@ pub unsafe extern "C" fn kr_module_process(m: *mut KrModule, args: *const KrProc
                 io.silence();
                 KrStatus::KR_ERR_PANIC
             }
-        }
+        };
+        args.written = io.written;
+        status
     };
     // SAFETY: forwarded caller contract.
     unsafe { with_handle(m, body) }
@@ -260,14 +266,15 @@ pub(crate) mod tests {
                 num_outputs: self.output_channels.len() as u32,
                 lights: self.lights.as_mut_ptr(),
                 num_lights: self.lights.len() as u32,
+                written: 0,
             }
         }
 
         /// Processes one sample.
         pub(crate) fn run(&mut self, m: *mut KrModule) -> i32 {
-            let args = self.args();
+            let mut args = self.args();
             // SAFETY: `args` points into this rig's buffers, sized as the descriptor says.
-            unsafe { kr_module_process(m, &args) }
+            unsafe { kr_module_process(m, &mut args) }
         }
     }
 
@@ -275,21 +282,21 @@ pub(crate) mod tests {
     fn null_handles_and_args_are_reported() {
         let m = kr_module_create(0);
         let mut rig = Rig::new(kuberack_protocol::MODULES[0]);
-        let args = rig.args();
+        let mut args = rig.args();
         // SAFETY: `m` is live until freed; NULLs are allowed.
         unsafe {
-            assert_eq!(kr_module_process(ptr::null_mut(), &args), -1);
-            assert_eq!(kr_module_process(m, ptr::null()), -1);
+            assert_eq!(kr_module_process(ptr::null_mut(), &mut args), -1);
+            assert_eq!(kr_module_process(m, ptr::null_mut()), -1);
             let mut no_outputs = args;
             no_outputs.outputs = ptr::null_mut();
-            assert_eq!(kr_module_process(m, &no_outputs), -1);
+            assert_eq!(kr_module_process(m, &mut no_outputs), -1);
             let mut no_params = args;
             no_params.params = ptr::null();
-            assert_eq!(kr_module_process(m, &no_params), -1);
+            assert_eq!(kr_module_process(m, &mut no_params), -1);
             let mut no_lights = args;
             no_lights.lights = ptr::null_mut();
-            assert_eq!(kr_module_process(m, &no_lights), -1);
-            assert_eq!(kr_module_process(m, &args), 0);
+            assert_eq!(kr_module_process(m, &mut no_lights), -1);
+            assert_eq!(kr_module_process(m, &mut args), 0);
             kr_module_free(m);
         }
     }
@@ -304,16 +311,16 @@ pub(crate) mod tests {
         unsafe {
             let mut a = args;
             a.num_params += 1;
-            assert_eq!(kr_module_process(m, &a), -2);
+            assert_eq!(kr_module_process(m, &mut a), -2);
             let mut a = args;
             a.num_inputs = 0;
-            assert_eq!(kr_module_process(m, &a), -2);
+            assert_eq!(kr_module_process(m, &mut a), -2);
             let mut a = args;
             a.num_outputs -= 1;
-            assert_eq!(kr_module_process(m, &a), -2);
+            assert_eq!(kr_module_process(m, &mut a), -2);
             let mut a = args;
             a.num_lights = u32::MAX;
-            assert_eq!(kr_module_process(m, &a), -2);
+            assert_eq!(kr_module_process(m, &mut a), -2);
             kr_module_free(m);
         }
     }
@@ -331,7 +338,7 @@ pub(crate) mod tests {
             .cast::<f32>();
         // SAFETY: the call rejects the misaligned pointer before using it.
         unsafe {
-            assert_eq!(kr_module_process(m, &args), -3);
+            assert_eq!(kr_module_process(m, &mut args), -3);
             kr_module_free(m);
         }
     }
@@ -448,20 +455,45 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn params_are_held_to_their_ranges() {
-        let d = kuberack_protocol::MODULES[0];
-        let raw: Vec<f32> = d.params.iter().map(|p| p.max + 1000.0).collect();
-        let mut out = vec![0.0; raw.len()];
-        sanitize_params(d, &raw, &mut out);
-        for (v, p) in out.iter().zip(d.params) {
-            assert_eq!(*v, p.max);
+    fn written_marks_what_changed_and_a_member_holds_between_ticks() {
+        let index = |slug: &str| {
+            kuberack_protocol::MODULES
+                .iter()
+                .position(|d| d.slug == slug)
+                .unwrap()
+        };
+        let deployment = index("Deployment");
+        let m = kr_module_create(deployment as u32);
+        let mut rig = Rig::new(kuberack_protocol::MODULES[deployment]);
+        let mut written = Vec::new();
+        for _ in 0..64 {
+            let mut args = rig.args();
+            // SAFETY: `args` points into the rig's buffers; `m` is live.
+            assert_eq!(unsafe { kr_module_process(m, &mut args) }, 0);
+            written.push(args.written);
         }
-        sanitize_params(d, &vec![f32::NAN; raw.len()], &mut out);
-        for (v, p) in out.iter().zip(d.params) {
-            assert_eq!(*v, p.default);
+        let ticks: Vec<usize> = (0..64).filter(|&i| written[i] != 0).collect();
+        assert_eq!(ticks, [0, 32], "evaluated once per control tick");
+        assert_ne!(written[0] & KR_LIGHTS_WRITTEN, 0);
+        let outputs = kuberack_protocol::MODULES[deployment].outputs.len();
+        assert_eq!(written[0] & !KR_LIGHTS_WRITTEN, (1 << outputs) - 1);
+
+        // A faulted module marks everything: the host must copy its silence out.
+        let f = Faulty::handle(PanicIn::Process);
+        let mut rig = Rig::new(kuberack_protocol::MODULES[0]);
+        for _ in 0..3 {
+            rig.run(f);
         }
-        let mut ch = [0_u8; 3];
-        clamp_channels(&[0, 16, 200], &mut ch);
-        assert_eq!(ch, [0, 16, 16]);
+        let mut args = rig.args();
+        // SAFETY: as above.
+        unsafe {
+            assert_eq!(
+                kr_module_process(f, &mut args),
+                KrStatus::KR_ERR_PANIC.code()
+            );
+            assert_eq!(args.written, u32::MAX);
+            kr_module_free(f);
+            kr_module_free(m);
+        }
     }
 }

@@ -133,7 +133,7 @@ fn cpp_program_includes_the_header_and_links() {
         r#"#include "kuberack.h"
 #include <cstring>
 
-static_assert(KR_ABI_VERSION == 1, "ABI version");
+static_assert(KR_ABI_VERSION == 2, "ABI version");
 static_assert(KR_MAX_CHANNELS == 16, "channels");
 
 int main() {

@@ -51,7 +51,7 @@ fn header_states_the_agreed_constants_and_surface() {
     let header = generate(Path::new(env!("CARGO_MANIFEST_DIR")));
     for needle in [
         "#ifndef KUBERACK_H",
-        "#define KR_ABI_VERSION 1",
+        "#define KR_ABI_VERSION 2",
         "#define KR_MAX_CHANNELS 16",
         "KR_OK = 0",
         "KR_ERR_NULL = -1",
@@ -66,7 +66,8 @@ fn header_states_the_agreed_constants_and_surface() {
         "struct KrModule *kr_module_create(uint32_t model);",
         "int32_t kr_module_last_error(const struct KrModule *m, char *buf, size_t len);",
         "char *kr_module_save_json(const struct KrModule *m);",
-        "int32_t kr_module_process(struct KrModule *m, const struct KrProcessArgs *args);",
+        "int32_t kr_module_process(struct KrModule *m, struct KrProcessArgs *args);",
+        "#define KR_LIGHTS_WRITTEN 2147483648",
     ] {
         assert!(
             header.contains(needle),

@@ -110,13 +110,14 @@ impl Rig {
             num_outputs: self.output_channels.len() as u32,
             lights: self.lights.as_mut_ptr(),
             num_lights: self.lights.len() as u32,
+            written: 0,
         }
     }
 
     fn process(&mut self) -> i32 {
-        let args = self.args();
+        let mut args = self.args();
         // SAFETY: `args` points into this rig's buffers, sized as the descriptor says.
-        unsafe { kr_module_process(self.m, &args) }
+        unsafe { kr_module_process(self.m, &mut args) }
     }
 }
 
@@ -218,9 +219,12 @@ fn process_allocates_nothing_after_warm_up() {
     let errors = allocations_in(|| {
         // SAFETY: `bad` points into live buffers; NULLs are allowed.
         unsafe {
-            assert_eq!(kr_module_process(patch.deployment.m, &bad), -2);
-            assert_eq!(kr_module_process(std::ptr::null_mut(), &bad), -1);
-            assert_eq!(kr_module_process(patch.deployment.m, std::ptr::null()), -1);
+            assert_eq!(kr_module_process(patch.deployment.m, &mut bad), -2);
+            assert_eq!(kr_module_process(std::ptr::null_mut(), &mut bad), -1);
+            assert_eq!(
+                kr_module_process(patch.deployment.m, std::ptr::null_mut()),
+                -1
+            );
         }
         for _ in 0..1_000 {
             assert_eq!(hostile.process(), 0);

@@ -4,6 +4,7 @@
 #include "plugin.hpp"
 
 #include <cstdlib>
+#include <cstring>
 
 namespace kuberack {
 
@@ -26,7 +27,7 @@ std::string portDescription(const KrPortInfo& p) {
 
 } // namespace
 
-KubeModule::KubeModule(KubeModel* m) : kubeModel(m), lastStatus(KR_OK) {
+KubeModule::KubeModule(KubeModel* m) : kubeModel(m), rewriteAll(true), lastStatus(KR_OK) {
 	model = m;
 	const int np = (int) m->params.size();
 	const int ni = (int) m->inputs.size();
@@ -123,14 +124,14 @@ void KubeModule::process(const ProcessArgs& a) {
 	for (size_t i = 0; i < np; i++)
 		paramValues[i] = params[i].getValue();
 
+	// Only the connected channels: the core never reads past an input's channel count.
 	const size_t ni = inputs.size();
 	for (size_t i = 0; i < ni; i++) {
-		rack::engine::Input& input = inputs[i];
-		const int channels = input.getChannels();
+		const rack::engine::Input& input = inputs[i];
+		const int channels = input.channels;
 		inputChannels[i] = (uint8_t) channels;
-		float* dst = &inputVoltages[i * KR_MAX_CHANNELS];
-		for (int c = 0; c < KR_MAX_CHANNELS; c++)
-			dst[c] = (c < channels) ? input.getVoltage(c) : 0.f;
+		if (channels > 0)
+			std::memcpy(&inputVoltages[i * KR_MAX_CHANNELS], input.voltages, sizeof(float) * channels);
 	}
 
 	const int32_t status = kr_module_process(handle, &args);
@@ -142,21 +143,32 @@ void KubeModule::process(const ProcessArgs& a) {
 		return;
 	}
 
+	// Only what the core wrote: Rack keeps every port's voltages between samples (after a
+	// bypass, which zeroed them, everything once).
+	uint32_t written = args.written;
+	if (rewriteAll.load(std::memory_order_relaxed)) {
+		written = ~0u;
+		rewriteAll.store(false, std::memory_order_relaxed);
+	}
+	if (written == 0)
+		return;
 	const size_t no = outputs.size();
 	for (size_t i = 0; i < no; i++) {
+		if (!(written & (1u << i)))
+			continue;
 		rack::engine::Output& output = outputs[i];
 		int channels = outputChannels[i];
 		if (channels > KR_MAX_CHANNELS)
 			channels = KR_MAX_CHANNELS;
 		output.setChannels(channels);
-		const float* src = &outputVoltages[i * KR_MAX_CHANNELS];
-		for (int c = 0; c < channels; c++)
-			output.setVoltage(src[c], c);
+		std::memcpy(output.voltages, &outputVoltages[i * KR_MAX_CHANNELS], sizeof(float) * channels);
 	}
 
-	const size_t nl = lights.size();
-	for (size_t i = 0; i < nl; i++)
-		lights[i].setBrightness(lightValues[i]);
+	if (written & KR_LIGHTS_WRITTEN) {
+		const size_t nl = lights.size();
+		for (size_t i = 0; i < nl; i++)
+			lights[i].setBrightness(lightValues[i]);
+	}
 }
 
 void KubeModule::onSampleRateChange(const SampleRateChangeEvent& e) {
@@ -187,6 +199,12 @@ void KubeModule::onBypass(const BypassEvent& e) {
 	Module::onBypass(e);
 	for (rack::engine::Light& light : lights)
 		light.setBrightness(0.f);
+}
+
+void KubeModule::onUnBypass(const UnBypassEvent& e) {
+	// Rack cleared the outputs while bypassed; the core holds what it last wrote.
+	Module::onUnBypass(e);
+	rewriteAll.store(true, std::memory_order_relaxed);
 }
 
 void KubeModule::onAdd(const AddEvent& e) {

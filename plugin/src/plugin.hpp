@@ -45,7 +45,8 @@ struct KubeModel : rack::plugin::Model {
 };
 
 /** The generic Module: forwards every sample to kr_module_process with plain float arrays
-sized once in the constructor. */
+sized once in the constructor, copying in only connected input channels and copying out
+only the outputs and lights the core marks written. */
 struct KubeModule : rack::engine::Module {
 	KubeModel* kubeModel;
 	/** NULL when the core could not create the module; it then stays silent. */
@@ -60,6 +61,10 @@ struct KubeModule : rack::engine::Module {
 	std::vector<float> lightValues;
 	KrProcessArgs args;
 
+	/** Copy every output and light out at the next sample, written or not (set when the
+	module is un-bypassed, on the UI thread). */
+	std::atomic<bool> rewriteAll;
+
 	/** Status of the latest kr_module_process call, for the widget (UI thread). */
 	std::atomic<int32_t> lastStatus;
 
@@ -71,6 +76,7 @@ struct KubeModule : rack::engine::Module {
 	void onReset(const ResetEvent& e) override;
 	void onRandomize(const RandomizeEvent& e) override;
 	void onBypass(const BypassEvent& e) override;
+	void onUnBypass(const UnBypassEvent& e) override;
 	void onAdd(const AddEvent& e) override;
 	json_t* dataToJson() override;
 	void dataFromJson(json_t* rootJ) override;

@@ -197,7 +197,7 @@ static int nonempty(const char *s) { return s != NULL && s[0] != '\0'; }
 
 static void test_version_and_models(void) {
   CHECK_EQ(kr_abi_version(), KR_ABI_VERSION);
-  CHECK_EQ(KR_ABI_VERSION, 1);
+  CHECK_EQ(KR_ABI_VERSION, 2);
   CHECK_EQ(KR_MAX_CHANNELS, 16);
   CHECK(kr_model_count() >= 3);
   CHECK(kr_model_find("Cluster") >= 0);

@@ -125,6 +125,8 @@ pub struct ClusterModule {
     view_scratch: Box<ClusterView>,
     ticks_since_view: u32,
     sync: HubSync,
+    /// The world's outputs and lights are due before the next tick (after a reset or load).
+    refresh_outputs: bool,
 }
 
 impl ClusterModule {
@@ -159,6 +161,7 @@ impl ClusterModule {
             view_scratch: Box::default(),
             ticks_since_view: 0,
             sync: HubSync::new(),
+            refresh_outputs: true,
         })
     }
 
@@ -193,6 +196,7 @@ impl ClusterModule {
 
     /// Starts a fresh world with the current settings (off the audio path: allocates).
     fn rebuild(&mut self) {
+        self.refresh_outputs = true;
         self.world = World::new(Self::world_config(self.settings.seed));
         self.world
             .set_kueue_fair_sharing(self.settings.kueue.fair_sharing);
@@ -507,6 +511,43 @@ impl ClusterModule {
         }
     }
 
+    /// The outputs and lights that follow the world: pending pods, utilisation, the API
+    /// reference and the status lights.
+    fn write_state(&mut self, io: &mut ProcessIo<'_>, clocked: bool) {
+        io.set_mono(
+            output::PENDING,
+            (self.world.pending_pods() as f32 * 0.1).min(10.0),
+        );
+        // While synced, the real cluster's requested CPU over its allocatable CPU (channel
+        // 1) and over each group of its nodes (channels 2..16).
+        let mut channels = [0.0; SUMMARY_CHANNELS];
+        match self.sync.real_channels(&mut channels) {
+            0 => {
+                let util = self
+                    .sync
+                    .real()
+                    .map_or_else(|| self.world.cpu_utilisation(), |r| r.cpu_utilisation());
+                io.set_mono(output::UTIL, util * 10.0);
+            }
+            n => {
+                io.set_channels(output::UTIL, n);
+                for (ch, u) in channels.iter().enumerate().take(n) {
+                    io.set_output(output::UTIL, ch, u.clamp(0.0, 1.0) * 10.0);
+                }
+            }
+        }
+        io.set_mono(output::API, tag_to_volts(self.slot.tag()));
+        io.set_light(light::RUN, 1.0);
+        io.set_light(light::CLOCKED, if clocked { 1.0 } else { 0.0 });
+        let unschedulable = self.world.unschedulable_pods() > 0;
+        io.set_light(light::UNSCHEDULABLE, if unschedulable { 1.0 } else { 0.0 });
+        let [connecting, synced, degraded, error] = self.sync.lights();
+        io.set_light(light::SYNC_CONNECTING, connecting);
+        io.set_light(light::SYNCED, synced);
+        io.set_light(light::SYNC_DEGRADED, degraded);
+        io.set_light(light::SYNC_ERROR, error);
+    }
+
     fn etcd_sample(&mut self, io: &ProcessIo<'_>) -> f32 {
         let tone = io.param_in(&DESCRIPTOR, param::TONE);
         let level = io.param_in(&DESCRIPTOR, param::LEVEL);
@@ -627,7 +668,6 @@ impl Module for ClusterModule {
     }
 
     fn process(&mut self, io: &mut ProcessIo<'_>) {
-        let warp = 10f64.powf(f64::from(io.param_in(&DESCRIPTOR, param::WARP)));
         let clocked = io.connected(input::CLOCK);
         let sync_gate = io.connected(input::SYNC).then(|| io.input(input::SYNC, 0));
         self.sync
@@ -636,8 +676,10 @@ impl Module for ClusterModule {
             self.clock_steps = (self.clock_steps + 1).min(4);
         }
         self.counter += 1;
-        if self.counter >= self.settings.control_period {
+        let ticked = self.counter >= self.settings.control_period;
+        if ticked {
             self.counter = 0;
+            let warp = 10f64.powf(f64::from(io.param_in(&DESCRIPTOR, param::WARP)));
             if clocked {
                 let steps = std::mem::take(&mut self.clock_steps);
                 self.tick(warp, steps);
@@ -650,41 +692,14 @@ impl Module for ClusterModule {
         let etcd = self.etcd_sample(io);
         io.set_mono(output::ETCD, etcd);
         let bind = self.bind_pulses.process();
-        io.set_mono(output::BIND, bind);
+        io.update_mono(output::BIND, bind);
         let fail = self.fail_pulses.process();
-        io.set_mono(output::FAIL, fail);
-        io.set_mono(
-            output::PENDING,
-            (self.world.pending_pods() as f32 * 0.1).min(10.0),
-        );
-        // While synced, the real cluster's requested CPU over its allocatable CPU (channel
-        // 1) and over each group of its nodes (channels 2..16).
-        let mut channels = [0.0; SUMMARY_CHANNELS];
-        match self.sync.real_channels(&mut channels) {
-            0 => {
-                let util = self
-                    .sync
-                    .real()
-                    .map_or_else(|| self.world.cpu_utilisation(), |r| r.cpu_utilisation());
-                io.set_mono(output::UTIL, util * 10.0);
-            }
-            n => {
-                io.set_channels(output::UTIL, n);
-                for (ch, u) in channels.iter().enumerate().take(n) {
-                    io.set_output(output::UTIL, ch, u.clamp(0.0, 1.0) * 10.0);
-                }
-            }
+        io.update_mono(output::FAIL, fail);
+        // What follows the world changes only on a tick: written then (and on the first
+        // sample after a reset or load), held by the host in between.
+        if ticked || std::mem::take(&mut self.refresh_outputs) {
+            self.write_state(io, clocked);
         }
-        io.set_mono(output::API, tag_to_volts(self.slot.tag()));
-        io.set_light(light::RUN, 1.0);
-        io.set_light(light::CLOCKED, if clocked { 1.0 } else { 0.0 });
-        let unschedulable = self.world.unschedulable_pods() > 0;
-        io.set_light(light::UNSCHEDULABLE, if unschedulable { 1.0 } else { 0.0 });
-        let [connecting, synced, degraded, error] = self.sync.lights();
-        io.set_light(light::SYNC_CONNECTING, connecting);
-        io.set_light(light::SYNCED, synced);
-        io.set_light(light::SYNC_DEGRADED, degraded);
-        io.set_light(light::SYNC_ERROR, error);
     }
 
     fn reset(&mut self) {

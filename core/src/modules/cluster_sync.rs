@@ -81,6 +81,8 @@ pub struct HubSync {
     gate: SchmittTrigger,
     wanted: bool,
     heard: HeardLog,
+    /// The submission tables hold nothing sent (sync has been off since they were cleared).
+    sent_cleared: bool,
 }
 
 /// Real Workload admissions and preemptions heard for one member (a JOB, an ENCHANTMENT's
@@ -116,6 +118,7 @@ impl HubSync {
             gate: SchmittTrigger::default(),
             wanted: false,
             heard: HeardLog::with_capacity(HEARD_LOG_CAPACITY),
+            sent_cleared: true,
         }
     }
 
@@ -153,9 +156,15 @@ impl HubSync {
     /// NODEs whose "Sync cordon" is on) to the sync thread and takes what it heard (always,
     /// so nothing stale piles up), recording it in [`HubSync::heard`].
     pub fn tick(&mut self, registry: &Registry, hub_tag: u32, time: f64) -> Heard {
-        if !self.wanted {
+        // Forget what was sent once sync turns off (only then: the tables span the whole
+        // registry, too much to clear every tick).
+        if !self.wanted && !self.sent_cleared {
             self.submits.fill(NO_JOBS);
             self.forges.fill(NO_SUBMITS);
+            self.sent_cleared = true;
+        }
+        if self.wanted {
+            self.sent_cleared = false;
         }
         if self.wanted {
             let n = registry.high_water().min(self.desired.len());

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use kuberack_protocol::modules::etcd::{input, light, output, param, DESCRIPTOR};
 use kuberack_protocol::ModuleDescriptor;
 
+use super::control_rate::{ControlTick, CONTROL_PERIOD};
 use super::membership::{CounterWatch, Membership};
 use super::words::{etcd_desired as ed, etcd_observed as eobs};
 use crate::dsp::{PulseTrain, RevisionTicks, SchmittTrigger};
@@ -48,6 +49,12 @@ pub struct EtcdModule {
     heartbeat_pulses: PulseTrain,
     compaction_pulses: PulseTrain,
     revision: u32,
+    /// WRITE triggers since the last control tick.
+    new_writes: u32,
+    tick: ControlTick,
+    /// TONE and LEVEL as read at the last tick.
+    tone: f32,
+    level: f32,
 }
 
 fn seed(tag: u32) -> u64 {
@@ -73,6 +80,10 @@ impl EtcdModule {
             heartbeat_pulses: PulseTrain::new(48_000.0),
             compaction_pulses: PulseTrain::new(48_000.0),
             revision: 0,
+            new_writes: 0,
+            tick: ControlTick::default(),
+            tone: DESCRIPTOR.params[param::TONE].default,
+            level: DESCRIPTOR.params[param::LEVEL].default,
         })
     }
 
@@ -100,22 +111,54 @@ impl EtcdModule {
         )
     }
 
-    /// A lone etcd: its own revisions (one per write), heartbeat and compaction in real time.
-    fn run_alone(&mut self, wrote: bool) -> (u32, u32, u32) {
+    /// A lone etcd: its own revisions (one per write), heartbeat and compaction in real time,
+    /// over one control tick.
+    fn run_alone(&mut self, writes: u32) -> (u32, u32, u32) {
         let before = self.lone;
-        self.lone.revision += u32::from(wrote);
-        self.lone.time_ms += self.sample_period_ms;
+        self.lone.revision = self.lone.revision.wrapping_add(writes);
+        self.lone.time_ms += self.sample_period_ms * f64::from(CONTROL_PERIOD);
         let beat = |t: f64| (t / f64::from(HEARTBEAT_INTERVAL_MS)) as u64;
         let compaction = |t: f64| (t / (COMPACTION_INTERVAL * 1000.0)) as u64;
         let beats = beat(self.lone.time_ms) - beat(before.time_ms);
         let compactions = compaction(self.lone.time_ms) - compaction(before.time_ms);
-        self.lone.revision += compactions as u32;
+        self.lone.revision = self.lone.revision.wrapping_add(compactions as u32);
         self.revision = self.lone.revision;
         (
-            self.lone.revision - before.revision,
+            self.lone.revision.wrapping_sub(before.revision),
             beats as u32,
             compactions as u32,
         )
+    }
+}
+
+impl EtcdModule {
+    /// The control-rate part: the cable, the writes counted since the last tick, the store's
+    /// new revisions, heartbeats and compactions, the knobs, REVISION and JOINED.
+    fn control(&mut self, io: &mut ProcessIo<'_>) {
+        if self.membership.update(
+            &self.slot,
+            io.connected(input::API),
+            io.input_raw(input::API),
+        ) {
+            self.writes = 0;
+            self.synced = false;
+        }
+        let wrote = std::mem::take(&mut self.new_writes);
+        let joined = self.membership.hub() != 0;
+        let (revisions, beats, compactions) = if joined {
+            self.writes = self.writes.wrapping_add(wrote);
+            self.slot.slot().set_desired(ed::WRITES, self.writes);
+            self.follow_hub()
+        } else {
+            self.run_alone(wrote)
+        };
+        self.ticks.add(u64::from(revisions), TICK_WINDOW);
+        self.heartbeat_pulses.add(beats);
+        self.compaction_pulses.add(compactions);
+        self.tone = io.param_in(&DESCRIPTOR, param::TONE);
+        self.level = io.param_in(&DESCRIPTOR, param::LEVEL);
+        io.update_mono(output::REVISION, revision_volts(self.revision));
+        io.update_light(light::JOINED, if joined { 1.0 } else { 0.0 });
     }
 }
 
@@ -134,44 +177,29 @@ impl Module for EtcdModule {
     }
 
     fn process(&mut self, io: &mut ProcessIo<'_>) {
-        if self.membership.update(
-            &self.slot,
-            io.connected(input::API),
-            io.input_raw(input::API),
-        ) {
-            self.writes = 0;
-            self.synced = false;
+        // WRITE is counted every sample; the store follows the hub once per control tick;
+        // the ticks, heartbeat and compaction sound every sample.
+        if self.write.process(io.input(input::WRITE, 0)) {
+            self.new_writes = self.new_writes.saturating_add(1);
         }
-        let wrote = self.write.process(io.input(input::WRITE, 0));
-        let joined = self.membership.hub() != 0;
-        let (revisions, beats, compactions) = if joined {
-            self.writes = self.writes.wrapping_add(u32::from(wrote));
-            self.slot.slot().set_desired(ed::WRITES, self.writes);
-            self.follow_hub()
-        } else {
-            self.run_alone(wrote)
-        };
-        self.ticks.add(u64::from(revisions), TICK_WINDOW);
-        self.heartbeat_pulses.add(beats);
-        self.compaction_pulses.add(compactions);
-
-        let tone = io.param_in(&DESCRIPTOR, param::TONE);
-        let level = io.param_in(&DESCRIPTOR, param::LEVEL);
-        let audio = self.ticks.process(tone, level);
+        if self.tick.due() {
+            self.control(io);
+        }
+        let audio = self.ticks.process(self.tone, self.level);
         io.set_mono(output::AUDIO, audio);
         let heartbeat = self.heartbeat_pulses.process();
-        io.set_mono(output::HEARTBEAT, heartbeat);
-        io.set_mono(output::REVISION, revision_volts(self.revision));
+        io.update_mono(output::HEARTBEAT, heartbeat);
         let compaction = self.compaction_pulses.process();
-        io.set_mono(output::COMPACTION, compaction);
-        io.set_light(light::JOINED, if joined { 1.0 } else { 0.0 });
-        io.set_light(light::HEARTBEAT, heartbeat / 10.0);
+        io.update_mono(output::COMPACTION, compaction);
+        io.update_light(light::HEARTBEAT, heartbeat / 10.0);
     }
 
     fn reset(&mut self) {
         self.membership.reset();
         self.write = SchmittTrigger::default();
         self.writes = 0;
+        self.new_writes = 0;
+        self.tick.restart();
         self.synced = false;
         self.lone = LoneStore::default();
         self.revision = 0;

@@ -5,6 +5,7 @@ pub mod claim_settings;
 pub mod cluster;
 pub mod cluster_queue;
 pub mod cluster_sync;
+pub mod control_rate;
 pub mod deployment;
 pub mod devices;
 pub mod enchantment;
@@ -28,6 +29,7 @@ use crate::registry::Registry;
 pub use autoscaler::AutoscalerModule;
 pub use cluster::ClusterModule;
 pub use cluster_queue::ClusterQueueModule;
+pub use control_rate::{ControlRate, CONTROL_PERIOD};
 pub use deployment::DeploymentModule;
 pub use devices::DevicesModule;
 pub use enchantment::EnchantmentModule;
@@ -66,24 +68,34 @@ pub(crate) fn expect_no_settings(
 }
 
 /// Creates the module with this slug, claiming a slot in `registry`. Not for the audio path.
+///
+/// Members whose outputs are all control signals run at control rate ([`ControlRate`]); the
+/// hub, NODE and ETCD, which synthesise audio, run every sample and keep their control work
+/// on the hub's tick themselves.
 pub fn create_module(
     slug: &str,
     registry: &Arc<Registry>,
 ) -> Result<Box<dyn Module>, UnknownModel> {
+    fn each_sample<M: Module + 'static>(m: M) -> Box<dyn Module> {
+        Box::new(m)
+    }
+    fn held<M: Module + 'static>(m: M) -> Box<dyn Module> {
+        Box::new(ControlRate::new(m))
+    }
     let module: Option<Box<dyn Module>> = match slug {
-        "Cluster" => ClusterModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
-        "Node" => NodeModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
-        "Deployment" => DeploymentModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
-        "Scheduler" => SchedulerModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
-        "Pod" => PodModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
-        "Service" => ServiceModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
-        "Ingress" => IngressModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
-        "Etcd" => EtcdModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
-        "Autoscaler" => AutoscalerModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
-        "Job" => JobModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
-        "ClusterQueue" => ClusterQueueModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
-        "Devices" => DevicesModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
-        "Enchantment" => EnchantmentModule::new(registry).map(|m| Box::new(m) as Box<dyn Module>),
+        "Cluster" => ClusterModule::new(registry).map(each_sample),
+        "Node" => NodeModule::new(registry).map(each_sample),
+        "Etcd" => EtcdModule::new(registry).map(each_sample),
+        "Deployment" => DeploymentModule::new(registry).map(held),
+        "Scheduler" => SchedulerModule::new(registry).map(held),
+        "Pod" => PodModule::new(registry).map(held),
+        "Service" => ServiceModule::new(registry).map(held),
+        "Ingress" => IngressModule::new(registry).map(held),
+        "Autoscaler" => AutoscalerModule::new(registry).map(held),
+        "Job" => JobModule::new(registry).map(held),
+        "ClusterQueue" => ClusterQueueModule::new(registry).map(held),
+        "Devices" => DevicesModule::new(registry).map(held),
+        "Enchantment" => EnchantmentModule::new(registry).map(held),
         _ => None,
     };
     module.ok_or_else(|| UnknownModel(slug.to_owned()))

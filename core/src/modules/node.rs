@@ -8,6 +8,7 @@ use kuberack_protocol::tag::tag_to_volts;
 use kuberack_protocol::ModuleDescriptor;
 use serde::{Deserialize, Serialize};
 
+use super::control_rate::ControlTick;
 use super::membership::Membership;
 use super::words::{pool_desired as pd, pool_observed as po};
 use crate::dsp::{LoadVoice, SchmittTrigger};
@@ -29,6 +30,7 @@ pub struct NodeModule {
     pitch_bits: u32,
     frequency: f32,
     sync: NodeSyncSettings,
+    tick: ControlTick,
 }
 
 /// The NODE's live-sync settings, saved under `sync`.
@@ -55,6 +57,7 @@ impl NodeModule {
             pitch_bits: u32::MAX,
             frequency: 110.0,
             sync: NodeSyncSettings::default(),
+            tick: ControlTick::default(),
         })
     }
 
@@ -134,18 +137,10 @@ impl NodeModule {
     }
 }
 
-impl Module for NodeModule {
-    fn descriptor(&self) -> &'static ModuleDescriptor {
-        &DESCRIPTOR
-    }
-
-    fn set_sample_rate(&mut self, sample_rate: f32) {
-        if sample_rate.is_finite() && sample_rate > 0.0 {
-            self.voice.set_sample_rate(sample_rate);
-        }
-    }
-
-    fn process(&mut self, io: &mut ProcessIo<'_>) {
+impl NodeModule {
+    /// The control-rate part: the cable, the gates and knobs into the desired pool, the
+    /// hub's observations onto the outputs and lights.
+    fn control(&mut self, io: &mut ProcessIo<'_>) {
         let changed = self.membership.update(
             &self.slot,
             io.connected(input::API),
@@ -191,17 +186,36 @@ impl Module for NodeModule {
             self.pitch_bits = pitch.to_bits();
             self.frequency = 110.0 * pitch.exp2();
         }
+        io.update_mono(output::POOL, tag_to_volts(self.slot.tag()));
+    }
+}
+
+impl Module for NodeModule {
+    fn descriptor(&self) -> &'static ModuleDescriptor {
+        &DESCRIPTOR
+    }
+
+    fn set_sample_rate(&mut self, sample_rate: f32) {
+        if sample_rate.is_finite() && sample_rate > 0.0 {
+            self.voice.set_sample_rate(sample_rate);
+        }
+    }
+
+    fn process(&mut self, io: &mut ProcessIo<'_>) {
+        // The pool follows the hub once per control tick; the voice sounds every sample.
+        if self.tick.due() {
+            self.control(io);
+        }
         let voice = self
             .voice
             .process(self.frequency, self.load, self.nodes > 0);
         io.set_mono(output::VOICE, voice);
-        io.set_mono(output::POOL, tag_to_volts(self.slot.tag()));
-        io.set_mono(output::POOL, tag_to_volts(self.slot.tag()));
     }
 
     fn reset(&mut self) {
         self.membership.reset();
         self.voice.reset();
+        self.tick.restart();
         self.seen_publish = u32::MAX;
         // Initialize returns the context-menu settings to their defaults too.
         self.sync = NodeSyncSettings::default();
