@@ -22,6 +22,9 @@ RACK_LOCAL ?=
 RACK_SMOKE_SECONDS ?= 4
 RACK_SMOKE_PATCHES ?= tests/rack/all-modules.patch.json patches/demo.vcv patches/forge.vcv
 HAVE_RACK_SDK = [ -n "$(RACK_DIR)" ] && [ -f "$(RACK_DIR)/plugin.mk" ]
+# make test builds plugin.so with the tests' dev profile (one cargo build for both; the release
+# build of the dependencies alone would add many minutes to CI). make plugin/dist/install: release.
+TEST_PLUGIN_FLAGS ?= RUST_PROFILE=dev
 # Sums cargo's `test result:` lines (and the smoke test's, in the same format).
 TOTALS = awk '/^test result:/ {p += $$4; f += $$6} END {printf "%d passed, %d failed\n", p, f}'
 
@@ -66,7 +69,7 @@ test-rust-run:
 rack-smoke:
 	@mkdir -p $(OUT); rm -f $(OUT)/rack-smoke.log
 	@if $(HAVE_RACK_SDK) && [ -x "$(RACK_LOCAL)" ]; then \
-		$(MAKE) --no-print-directory -C plugin dist RACK_DIR="$(abspath $(RACK_DIR))" >$(OUT)/rack-smoke-build.log 2>&1 \
+		$(MAKE) --no-print-directory -C plugin dist RACK_DIR="$(abspath $(RACK_DIR))" $(TEST_PLUGIN_FLAGS) >$(OUT)/rack-smoke-build.log 2>&1 \
 			|| { tail -n 30 $(OUT)/rack-smoke-build.log; echo "test result: FAILED. 0 passed; 1 failed; the plugin package did not build" | tee $(OUT)/rack-smoke.log; exit 1; }; \
 		set -o pipefail; python3 tests/rack/smoke.py --rack-local "$(RACK_LOCAL)" --rack-dir "$(abspath $(RACK_DIR))" \
 			--package "$$(ls plugin/dist/KubeRack-$$(jq -r .version plugin/plugin.json)-*.vcvplugin)" --work $(OUT)/rack-smoke \
@@ -78,7 +81,7 @@ rack-smoke:
 # The plugin's C++ needs a Rack 2 SDK, which no package registry provides.
 plugin-check:
 	@if [ -n "$(RACK_DIR)" ] && [ -f "$(RACK_DIR)/plugin.mk" ]; then \
-		$(MAKE) -C plugin all check-symbols RACK_DIR="$(abspath $(RACK_DIR))"; \
+		$(MAKE) -C plugin all check-symbols RACK_DIR="$(abspath $(RACK_DIR))" $(TEST_PLUGIN_FLAGS); \
 	else \
 		echo "plugin build skipped: no Rack 2 SDK (download it from https://vcvrack.com/downloads and run make test RACK_DIR=/path/to/Rack-SDK)"; \
 	fi
