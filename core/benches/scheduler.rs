@@ -49,6 +49,7 @@ fn cluster() -> World {
                 cordoned: p % 16 == 7,
                 zone: (p % 4) as u8 + 1,
                 taint,
+                terms: 0,
                 mana: Default::default(),
             },
         );

@@ -65,6 +65,7 @@ fn placements_and_plugin_scores_match_a_real_kube_scheduler() {
                 unschedulable: false,
                 zone: 0,
                 taint: Default::default(),
+                terms: 0,
                 device_slot: NO_DEVICE_SLOT,
                 first_pod: NONE,
                 last_pod: NONE,

@@ -161,6 +161,7 @@ impl Module for DeploymentModule {
         );
         slot.set_desired(dd::PRIORITY, self.scheduling_spec.priority as u32);
         slot.set_desired(dd::SCHEDULING, self.scheduling_spec.pack_flags());
+        slot.set_desired(dd::TERMS, u32::from(self.scheduling_spec.terms));
 
         let joined = self.membership.hub() != 0;
         self.created_pulses

@@ -1,10 +1,14 @@
 //! A DEPLOYMENT's pod scheduling settings (saved under "scheduling" in its JSON): priority
 //! class, preemption policy, toleration of the `kuberack.io/dedicated` taint, zone selector
-//! and preference, one topology spread constraint and anti-affinity to its own pods.
+//! and preference, one topology spread constraint and anti-affinity to its own pods; and the
+//! template's own labels, tolerations, nodeSelector and node affinity as one-line text
+//! (PROTOCOL.md, "Labels, taints, tolerations and node affinity").
 
 use serde::{Deserialize, Serialize};
 
 use crate::world::constraints::*;
+use crate::world::terms::api::PodTerms;
+use crate::world::terms::{parse, table};
 
 /// The settings as saved, with Kubernetes names and defaults for everything missing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,6 +35,16 @@ pub struct SchedulingSettings {
     pub anti_affinity: String,
     /// Its topologyKey.
     pub anti_affinity_topology_key: String,
+    /// The pods' own labels: `app=web, tier=front`.
+    pub labels: String,
+    /// Tolerations: `dedicated=gpu:NoSchedule, gpu, *:NoExecute for 60s`.
+    pub tolerations: String,
+    /// nodeSelector: `disk=ssd, gpu=true`.
+    pub node_selector: String,
+    /// Required node affinity: `disk in (ssd,nvme), !spot | cpu-gen>5`.
+    pub node_affinity: String,
+    /// Preferred node affinity: `80: disk=ssd | 20: gpu`.
+    pub preferred_node_affinity: String,
 }
 
 impl Default for SchedulingSettings {
@@ -46,8 +60,31 @@ impl Default for SchedulingSettings {
             when_unsatisfiable: "DoNotSchedule".into(),
             anti_affinity: "none".into(),
             anti_affinity_topology_key: LABEL_HOSTNAME.into(),
+            labels: String::new(),
+            tolerations: String::new(),
+            node_selector: String::new(),
+            node_affinity: String::new(),
+            preferred_node_affinity: String::new(),
         }
     }
+}
+
+/// The one-line text fields of a pod template, parsed (what they say wrong, named by field).
+pub fn pod_terms(
+    labels: &str,
+    tolerations: &str,
+    node_selector: &str,
+    node_affinity: &str,
+    preferred: &str,
+) -> Result<PodTerms<String>, String> {
+    Ok(PodTerms {
+        labels: parse::labels(labels).map_err(|e| format!("labels: {e}"))?,
+        tolerations: parse::tolerations(tolerations).map_err(|e| format!("tolerations: {e}"))?,
+        node_selector: parse::labels(node_selector).map_err(|e| format!("nodeSelector: {e}"))?,
+        required: parse::required_terms(node_affinity).map_err(|e| format!("nodeAffinity: {e}"))?,
+        preferred: parse::preferred_terms(preferred)
+            .map_err(|e| format!("preferredNodeAffinity: {e}"))?,
+    })
 }
 
 fn zone(field: &str, v: &str) -> Result<u8, String> {
@@ -62,7 +99,19 @@ fn key(field: &str, v: &str) -> Result<TopologyKey, String> {
 }
 
 impl SchedulingSettings {
-    /// The pod spec these settings describe, or what is wrong with them.
+    /// The template's own labels, tolerations, nodeSelector and node affinity.
+    pub fn pod_terms(&self) -> Result<PodTerms<String>, String> {
+        pod_terms(
+            &self.labels,
+            &self.tolerations,
+            &self.node_selector,
+            &self.node_affinity,
+            &self.preferred_node_affinity,
+        )
+    }
+
+    /// The pod spec these settings describe (its terms interned: not on the audio path), or
+    /// what is wrong with them.
     pub fn to_spec(&self) -> Result<SchedulingSpec, String> {
         let priority = priority_class_value(&self.priority_class_name).ok_or_else(|| {
             format!(
@@ -105,6 +154,7 @@ impl SchedulingSettings {
             default_spread: true,
             node_selector_energy: 0,
             tolerates_energy: 0,
+            terms: table::intern_pod(&self.pod_terms()?)?,
         })
     }
 }

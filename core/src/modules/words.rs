@@ -18,6 +18,8 @@ pub mod pool_desired {
     pub const KUBELETS_DOWN: usize = 6;
     /// 1 when live sync may cordon the pool's labelled real nodes (its "Sync cordon" setting).
     pub const SYNC_CORDON: usize = 7;
+    /// The NODE's own labels and taints: an id in the interned table (0 = none).
+    pub const TERMS: usize = 8;
 }
 
 /// NODE pool: observed words (hub -> member). Channels carry per-node utilisation.
@@ -52,6 +54,9 @@ pub mod deployment_desired {
     pub const MAX_SURGE_PCT: usize = 6;
     /// maxUnavailable, percent.
     pub const MAX_UNAVAILABLE_PCT: usize = 7;
+    /// The pod template's own labels, tolerations and node affinity: an id in the interned
+    /// table (0 = none).
+    pub const TERMS: usize = 8;
     /// FLAGS bit: strategy Recreate.
     pub const FLAG_RECREATE: u32 = 1;
     /// FLAGS bit: FAULT is high.

@@ -1,4 +1,4 @@
-//! What the filters and scores read of a node, in 44 bytes: the scheduler's snapshot of the
+//! What the filters and scores read of a node, in 48 bytes: the scheduler's snapshot of the
 //! node list (upstream's Snapshot of NodeInfos), kept compact so a cycle over a thousand nodes
 //! stays within the CPU's caches.
 
@@ -36,6 +36,8 @@ pub struct NodeInfo {
     pub zone: u8,
     /// The `kuberack.io/dedicated` taint's effect.
     pub taint: TaintEffect,
+    /// Its NODE's own labels and taints (an interned id; 0 = none).
+    pub terms: u16,
     /// Where its devices are in the world's device tables (`NO_DEVICE_SLOT`: none).
     pub device_slot: u8,
 }
@@ -56,6 +58,7 @@ impl From<&Node> for NodeInfo {
             unschedulable: n.unschedulable,
             zone: n.zone,
             taint: n.taint,
+            terms: n.terms,
             device_slot: n.device_slot,
         }
     }
