@@ -562,6 +562,46 @@ mod tests {
         }
     }
 
+    /// The reason `kr_model_check_setting` gives (None: accepted), freed.
+    fn check(model: u32, index: u32, text: Option<&str>) -> Option<String> {
+        let c = text.map(|t| CString::new(t).unwrap());
+        let p = c.as_ref().map_or(ptr::null(), |c| c.as_ptr());
+        // SAFETY: `p` is NULL or a C string; the result is released with kr_string_free.
+        unsafe {
+            let r = kr_model_check_setting(model, index, p);
+            (!r.is_null()).then(|| {
+                let s = CStr::from_ptr(r).to_string_lossy().into_owned();
+                crate::json::kr_string_free(r);
+                s
+            })
+        }
+    }
+
+    #[test]
+    fn text_settings_are_checked_by_kubernetes_rules() {
+        let node = MODULES.iter().position(|d| d.slug == "Node").unwrap() as u32;
+        let dep = MODULES.iter().position(|d| d.slug == "Deployment").unwrap() as u32;
+        let index = |m: u32, key: &str| {
+            MODULES[m as usize]
+                .settings
+                .iter()
+                .position(|s| s.key == key)
+                .unwrap() as u32
+        };
+        let taints = index(node, "taints");
+        assert_eq!(check(node, taints, Some("dedicated=gpu:NoSchedule")), None);
+        let why = check(node, taints, Some("dedicated=gpu:NoSchedul")).unwrap();
+        assert!(why.contains("invalid taint effect"), "{why}");
+        let tolerations = index(dep, "scheduling.tolerations");
+        assert_eq!(check(dep, tolerations, Some("*:NoExecute for 30s")), None);
+        assert!(check(dep, tolerations, None).is_some());
+        // A setting with choices, an unknown index or model: refused, never accepted.
+        let choice = index(dep, "scheduling.priorityClassName");
+        assert!(check(dep, choice, Some("high")).is_some());
+        assert!(check(dep, 999, Some("")).is_some());
+        assert!(check(u32::MAX, 0, Some("")).is_some());
+    }
+
     #[test]
     fn the_same_pointers_come_back_every_time() {
         let mut a = MaybeUninit::<KrModelInfo>::uninit();

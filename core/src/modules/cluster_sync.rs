@@ -143,12 +143,17 @@ impl HubSync {
                         return None;
                     }
                     match slot.kind() {
-                        SlotKind::Deployment => Some(DesiredObject::deployment(
-                            module,
-                            slot.desired(dd::REPLICAS),
-                            slot.desired(dd::CPU_M),
-                            slot.desired(dd::MEMORY_MIB),
-                        )),
+                        SlotKind::Deployment => Some(
+                            DesiredObject::deployment(
+                                module,
+                                slot.desired(dd::REPLICAS),
+                                slot.desired(dd::CPU_M),
+                                slot.desired(dd::MEMORY_MIB),
+                            )
+                            .with_pod_terms(
+                                slot.desired(dd::MANIFEST_TERMS).min(u32::from(u16::MAX)) as u16,
+                            ),
+                        ),
                         // A NODE drives real nodes only when its "Sync cordon" is on.
                         SlotKind::NodePool if slot.desired(pd::SYNC_CORDON) != 0 => {
                             Some(DesiredObject::node(module, slot.desired(pd::CORDONED) != 0))

@@ -110,6 +110,44 @@ impl SchedulingSettings {
         )
     }
 
+    /// The template's terms as a manifest writes them: its own, with the shortcuts as the
+    /// tolerations, nodeSelector and preferred term they stand for.
+    pub fn manifest_terms(&self) -> Result<PodTerms<String>, String> {
+        use crate::world::terms::api::*;
+        let mut terms = self.pod_terms()?;
+        if self.tolerate_dedicated {
+            terms.tolerations.push(Toleration {
+                key: Some(TAINT_KEY.into()),
+                operator: TolerationOperator::Exists,
+                value: String::new(),
+                effect: TaintEffect::None,
+                seconds: None,
+            });
+        }
+        zone("nodeSelectorZone", &self.node_selector_zone)?;
+        zone("preferredZone", &self.preferred_zone)?;
+        if !self.node_selector_zone.is_empty() {
+            terms.node_selector.push(Label {
+                key: LABEL_ZONE.into(),
+                value: self.node_selector_zone.clone(),
+            });
+        }
+        if !self.preferred_zone.is_empty() {
+            terms.preferred.push(PreferredTerm {
+                weight: PREFERRED_WEIGHT as i32,
+                term: NodeSelectorTerm {
+                    requirements: vec![Requirement {
+                        key: LABEL_ZONE.into(),
+                        operator: SelectorOperator::In,
+                        values: vec![self.preferred_zone.clone()],
+                        number: None,
+                    }],
+                },
+            });
+        }
+        Ok(terms)
+    }
+
     /// The pod spec these settings describe (its terms interned: not on the audio path), or
     /// what is wrong with them.
     pub fn to_spec(&self) -> Result<SchedulingSpec, String> {

@@ -57,6 +57,8 @@ pub mod deployment_desired {
     /// The pod template's own labels, tolerations and node affinity: an id in the interned
     /// table (0 = none).
     pub const TERMS: usize = 8;
+    /// The same as a manifest writes them, the shortcuts included: an interned id.
+    pub const MANIFEST_TERMS: usize = 9;
     /// FLAGS bit: strategy Recreate.
     pub const FLAG_RECREATE: u32 = 1;
     /// FLAGS bit: FAULT is high.

@@ -10,7 +10,7 @@ use std::hash::Hash;
 use std::sync::{Mutex, OnceLock};
 
 use super::api::*;
-use super::symbols::{intern, Sym};
+use super::symbols::{intern, name, Sym};
 
 /// Most distinct node terms, and most distinct pod terms, one process interns.
 pub const MAX_TERMS: usize = 1024;
@@ -200,4 +200,49 @@ pub fn node_entry(id: u16) -> &'static NodeEntry {
 #[inline]
 pub fn pod_entry(id: u16) -> &'static PodEntry {
     PODS.get(id)
+}
+
+/// The pod terms of an id with their strings (not on the audio path: it allocates).
+pub fn pod_terms_text(id: u16) -> PodTerms<String> {
+    let t = &pod_entry(id).terms;
+    let label = |l: &Label<Sym>| Label {
+        key: name(l.key),
+        value: name(l.value),
+    };
+    let term = |t: &NodeSelectorTerm<Sym>| NodeSelectorTerm {
+        requirements: t
+            .requirements
+            .iter()
+            .map(|r| Requirement {
+                key: name(r.key),
+                operator: r.operator,
+                values: r.values.iter().map(|v| name(*v)).collect(),
+                number: r.number,
+            })
+            .collect(),
+    };
+    PodTerms {
+        labels: t.labels.iter().map(label).collect(),
+        tolerations: t
+            .tolerations
+            .iter()
+            .map(|o| Toleration {
+                key: o.key.map(name),
+                operator: o.operator,
+                value: name(o.value),
+                effect: o.effect,
+                seconds: o.seconds,
+            })
+            .collect(),
+        node_selector: t.node_selector.iter().map(label).collect(),
+        required: t.required.iter().map(term).collect(),
+        preferred: t
+            .preferred
+            .iter()
+            .map(|p| PreferredTerm {
+                weight: p.weight,
+                term: term(&p.term),
+            })
+            .collect(),
+    }
 }
