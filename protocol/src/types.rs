@@ -221,6 +221,47 @@ pub const fn text_setting(
     }
 }
 
+/// A pod template's typed labels, tolerations, nodeSelector and node affinity, saved under
+/// `scheduling` (PROTOCOL.md, "Labels, taints, tolerations and node affinity"): the same
+/// settings for every module that makes pods.
+pub const POD_TERMS_SETTINGS: [SettingDescriptor; 5] = [
+    text_setting(
+        "scheduling.labels",
+        "Pod scheduling",
+        "Pod labels",
+        "The pods' own labels: app=web, tier=front",
+        TextForm::Labels,
+    ),
+    text_setting(
+        "scheduling.tolerations",
+        "Pod scheduling",
+        "Tolerations",
+        "Tolerations: dedicated=gpu:NoSchedule (Equal, one effect), gpu (Exists), * (every taint), k=v:NoExecute for 60s (tolerationSeconds)",
+        TextForm::Tolerations,
+    ),
+    text_setting(
+        "scheduling.nodeSelector",
+        "Pod scheduling",
+        "Node selector",
+        "nodeSelector: disk=ssd, gpu=true (every label must match)",
+        TextForm::Labels,
+    ),
+    text_setting(
+        "scheduling.nodeAffinity",
+        "Pod scheduling",
+        "Required node affinity",
+        "Required node affinity terms, ORed by |: disk in (ssd,nvme), gpu, !spot | cpu-gen>5",
+        TextForm::NodeAffinity,
+    ),
+    text_setting(
+        "scheduling.preferredNodeAffinity",
+        "Pod scheduling",
+        "Preferred node affinity",
+        "Preferred node affinity terms with weights 1-100, separated by |: 80: disk=ssd | 20: gpu",
+        TextForm::PreferredNodeAffinity,
+    ),
+];
+
 /// A setting with its choices; the first choice is the default unless `default` says.
 pub const fn setting(
     key: &'static str,

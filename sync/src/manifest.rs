@@ -119,6 +119,7 @@ pub fn job(namespace: &str, obj: &DesiredObject, kueue: bool, image: &str) -> Va
             },
         },
     });
+    crate::pod_terms::apply(&mut job_spec["template"], &pod_terms_text(obj.pod_terms));
     if spec.deadline_s > 0 {
         job_spec["activeDeadlineSeconds"] = json!(spec.deadline_s);
     }

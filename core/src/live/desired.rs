@@ -132,8 +132,8 @@ pub struct DesiredObject {
     pub job: DesiredJob,
     /// ClusterQueue: the rest of its spec.
     pub queue: DesiredQueue,
-    /// Deployment: the pod template's labels, tolerations, nodeSelector and node affinity,
-    /// the module's shortcuts included (an id in the interned table; 0 = none).
+    /// Deployment and Job: the pod template's labels, tolerations, nodeSelector and node
+    /// affinity, the module's shortcuts included (an id in the interned table; 0 = none).
     pub pod_terms: u16,
 }
 

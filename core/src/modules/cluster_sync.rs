@@ -337,7 +337,8 @@ impl HubSync {
                 slot.desired(jd::CPU_M),
                 slot.desired(jd::MEMORY_MIB),
                 desired_job(registry, slot),
-            );
+            )
+            .with_pod_terms(slot.desired(jd::TERMS).min(u32::from(u16::MAX)) as u16);
             if !self.hub.push(Change::Apply(job)) {
                 break;
             }

@@ -35,6 +35,16 @@ pub struct SchedulingSettings {
     pub anti_affinity: String,
     /// Its topologyKey.
     pub anti_affinity_topology_key: String,
+    /// The template's typed labels, tolerations, nodeSelector and node affinity.
+    #[serde(flatten)]
+    pub terms: PodTermsSettings,
+}
+
+/// A pod template's typed labels, tolerations, nodeSelector and node affinity, as saved
+/// (under `scheduling`, by every module that makes pods).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PodTermsSettings {
     /// The pods' own labels: `app=web, tier=front`.
     pub labels: String,
     /// Tolerations: `dedicated=gpu:NoSchedule, gpu, *:NoExecute for 60s`.
@@ -45,6 +55,19 @@ pub struct SchedulingSettings {
     pub node_affinity: String,
     /// Preferred node affinity: `80: disk=ssd | 20: gpu`.
     pub preferred_node_affinity: String,
+}
+
+impl PodTermsSettings {
+    /// The terms, parsed (what is wrong, named by field).
+    pub fn parse(&self) -> Result<PodTerms<String>, String> {
+        pod_terms(
+            &self.labels,
+            &self.tolerations,
+            &self.node_selector,
+            &self.node_affinity,
+            &self.preferred_node_affinity,
+        )
+    }
 }
 
 impl Default for SchedulingSettings {
@@ -60,11 +83,7 @@ impl Default for SchedulingSettings {
             when_unsatisfiable: "DoNotSchedule".into(),
             anti_affinity: "none".into(),
             anti_affinity_topology_key: LABEL_HOSTNAME.into(),
-            labels: String::new(),
-            tolerations: String::new(),
-            node_selector: String::new(),
-            node_affinity: String::new(),
-            preferred_node_affinity: String::new(),
+            terms: PodTermsSettings::default(),
         }
     }
 }
@@ -101,13 +120,7 @@ fn key(field: &str, v: &str) -> Result<TopologyKey, String> {
 impl SchedulingSettings {
     /// The template's own labels, tolerations, nodeSelector and node affinity.
     pub fn pod_terms(&self) -> Result<PodTerms<String>, String> {
-        pod_terms(
-            &self.labels,
-            &self.tolerations,
-            &self.node_selector,
-            &self.node_affinity,
-            &self.preferred_node_affinity,
-        )
+        self.terms.parse()
     }
 
     /// The template's terms as a manifest writes them: its own, with the shortcuts as the

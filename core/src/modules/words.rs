@@ -251,6 +251,8 @@ pub mod job_desired {
     pub const QUEUE: usize = 11;
     /// The pod template's resource claim (`claim_settings::pack_claim`); 0 = none.
     pub const CLAIM: usize = 12;
+    /// The pod template's typed labels, tolerations and node affinity: an interned id.
+    pub const TERMS: usize = 13;
 }
 
 /// JOB: observed words (hub -> member).
