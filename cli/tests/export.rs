@@ -104,3 +104,58 @@ fn export_writes_the_file_into_the_output_directory() {
         .iter()
         .all(|d| d["metadata"]["namespace"] == "team-a"));
 }
+
+#[test]
+fn typed_tolerations_selectors_and_affinity_are_exported() {
+    let fixture = common::crate_dir().join("tests/fixtures/taints-tolerations.patch.json");
+    let patch = load_patch_file(&fixture).unwrap();
+    let docs = documents(&export_yaml(&patch, "kuberack").unwrap());
+    let template = |id: &str| {
+        docs.iter()
+            .find(|d| d["metadata"]["name"] == format!("deployment-{id}"))
+            .unwrap_or_else(|| panic!("deployment-{id} missing"))["spec"]["template"]
+            .clone()
+    };
+    let gpu = template("5555");
+    assert_eq!(gpu["metadata"]["labels"]["app"], "trainer");
+    assert_eq!(
+        gpu["spec"]["tolerations"],
+        serde_json::json!([{"key": "dedicated", "operator": "Equal", "value": "gpu", "effect": "NoSchedule"}])
+    );
+    assert_eq!(
+        gpu["spec"]["nodeSelector"],
+        serde_json::json!({"gpu": "true"})
+    );
+    let hdd = template("8888");
+    assert_eq!(hdd["spec"]["tolerations"][0]["effect"], "PreferNoSchedule");
+    assert_eq!(
+        hdd["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+            ["nodeSelectorTerms"][0]["matchExpressions"],
+        serde_json::json!([{"key": "disk", "operator": "NotIn", "values": ["ssd"]}])
+    );
+    // A Deployment without any has none of the fields.
+    let plain =
+        documents(&export_yaml(&load_patch_file(&common::demo_vcv()).unwrap(), "k").unwrap());
+    assert!(plain
+        .iter()
+        .all(|d| d["spec"]["template"]["spec"].get("tolerations").is_none()));
+}
+
+#[test]
+fn refused_scheduling_text_fails_the_export_with_the_reason() {
+    let fixture = common::crate_dir().join("tests/fixtures/taints-tolerations.patch.json");
+    let mut json: Value = serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+    for m in json["modules"].as_array_mut().unwrap() {
+        if m["id"] == 5555 {
+            m["data"]["scheduling"]["tolerations"] = "dedicated=gpu:Sometimes".into();
+        }
+    }
+    let dir = common::scratch("export-refused");
+    let path = dir.join("patch.json");
+    std::fs::write(&path, json.to_string()).unwrap();
+    let err = export_yaml(&load_patch_file(&path).unwrap(), "kuberack")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("DEPLOYMENT 5555"), "{err}");
+    assert!(err.contains("invalid taint effect"), "{err}");
+}

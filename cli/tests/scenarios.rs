@@ -40,6 +40,15 @@
 //! no node offers mana and the essence pods wait unschedulable: the patch shows only Kueue's
 //! side — admission by quota and the Blade preempting the Commons — not the forging
 //! (`forge-cluster.patch.json` forges).
+//!
+//! `taints-tolerations.patch.json` is a CLUSTER and three NODE pools of two nodes each, their
+//! labels and taints typed as text: `node-2` (`gpu=true, disk=ssd`, taint
+//! `dedicated=gpu:NoSchedule`), `node-3` (`disk=hdd`, taint `soft=yes:PreferNoSchedule`) and
+//! `node-4` (`disk=hdd`, untainted). `deployment-5` (4 pods) tolerates
+//! `dedicated=gpu:NoSchedule` and selects `gpu=true`; `deployment-6` selects `gpu=true`
+//! without the toleration; `deployment-7` tolerates only `soft=yes:NoSchedule`;
+//! `deployment-8` (4 pods) tolerates `soft=yes:PreferNoSchedule` and requires
+//! `disk notin (ssd)`.
 
 mod common;
 
@@ -702,4 +711,74 @@ fn the_forge_cluster_preempts_scales_and_forges_everything() {
     assert_eq!(batch.len(), 8, "{batch:?}");
     assert!(batch[..4].iter().all(|e| time(e) < 1.0));
     assert!(batch[4..].iter().all(|e| time(e) > 20.0));
+}
+
+/// The nodes each Deployment's pods were scheduled to (by pool prefix, `node-3`), and the
+/// pods that failed scheduling.
+fn placements(trace: &[Value], deployment: &str) -> (Vec<String>, usize) {
+    let pods = trace
+        .iter()
+        .filter(|e| e["kind"] == "Pod" && name(e).starts_with(deployment));
+    let mut nodes = Vec::new();
+    let mut failed = 0;
+    for e in pods {
+        match reason(e) {
+            "Scheduled" => {
+                let node = e["node"].as_str().unwrap();
+                nodes.push(node[..node.rfind('-').unwrap()].to_string());
+            }
+            "FailedScheduling" => failed += 1,
+            _ => {}
+        }
+    }
+    (nodes, failed)
+}
+
+#[test]
+fn typed_taints_and_tolerations_decide_where_pods_land() {
+    let trace = play("taints-tolerations.patch.json", 10);
+    // A toleration `dedicated=gpu:NoSchedule` of the NODE's taint `dedicated=gpu:NoSchedule`,
+    // with the nodeSelector `gpu=true`: every pod lands on the gpu pool.
+    let (nodes, _) = placements(&trace, "deployment-5-");
+    assert_eq!(nodes, ["node-2"; 4]);
+    // Without the toleration the gpu nodes are refused, and no other node has the label.
+    let (nodes, failed) = placements(&trace, "deployment-6-");
+    assert!(nodes.is_empty(), "{nodes:?}");
+    assert!(failed >= 2);
+    let message = trace
+        .iter()
+        .rfind(|e| reason(e) == "FailedScheduling" && name(e).starts_with("deployment-6-"))
+        .unwrap()["message"]
+        .as_str()
+        .unwrap();
+    assert!(message.starts_with("0/6 nodes are available: 2 node(s) had untolerated taint"));
+    assert!(message.contains("4 node(s) didn't match Pod's node affinity/selector"));
+    // Tolerating `soft=yes` for NoSchedule only does not tolerate its PreferNoSchedule
+    // taint in scoring: both pods go to the untainted pool.
+    let (nodes, _) = placements(&trace, "deployment-7-");
+    assert_eq!(nodes, ["node-4"; 2]);
+    // Tolerating it for PreferNoSchedule makes the tainted pool as good: the least
+    // allocated nodes take the pods, two on each pool; never the ssd pool.
+    let (mut nodes, _) = placements(&trace, "deployment-8-");
+    nodes.sort();
+    assert_eq!(nodes, ["node-3", "node-3", "node-4", "node-4"]);
+}
+
+#[test]
+fn without_the_toleration_the_typed_taint_keeps_every_pod_off() {
+    let trace = play_edited(
+        "taints-tolerations.patch.json",
+        "taints-no-toleration",
+        5,
+        |patch| {
+            for m in patch["modules"].as_array_mut().unwrap() {
+                if m["id"] == 5555 {
+                    m["data"]["scheduling"]["tolerations"] = "dedicated=cpu:NoSchedule".into();
+                }
+            }
+        },
+    );
+    let (nodes, failed) = placements(&trace, "deployment-5-");
+    assert!(nodes.is_empty(), "{nodes:?}");
+    assert!(failed >= 4);
 }

@@ -2,7 +2,10 @@
 //! scoring (NodeResourcesFit, BalancedAllocation, TaintToleration with PreferNoSchedule
 //! nodes, NodeAffinity with a preferred zone, PodTopologySpread ScheduleAnyway, preferred
 //! InterPodAffinity) and filtering (NodeUnschedulable, NoSchedule taints, the rest), at the
-//! adaptive percentageOfNodesToScore. Throughput is reported in placements per second.
+//! adaptive percentageOfNodesToScore. Throughput is reported in placements per second. The
+//! `typed_terms` run adds typed node labels and taints to the pools, and typed tolerations,
+//! required and preferred node affinity to the pods, so TaintToleration and NodeAffinity
+//! match the general model.
 //!
 //! The timed part is the real world step (controllers, kubelet timers and up to 256
 //! scheduling cycles per step) looped until the whole batch is bound; profiles show the
@@ -17,14 +20,34 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use kuberack_core::world::constraints::*;
+use kuberack_core::world::terms::api::{NodeTerms, PodTerms};
+use kuberack_core::world::terms::{parse, table};
 use kuberack_core::world::{DeploymentSpec, NodePoolSpec, World, WorldConfig};
 
 const NODES: u32 = 1000;
 const PODS: u32 = 2000;
 const POOL_SIZE: u32 = 16;
 
+/// Typed labels and taints of pool `p` (id 0 without `typed`).
+fn pool_terms(p: u32, typed: bool) -> u16 {
+    if !typed {
+        return 0;
+    }
+    let disk = if p.is_multiple_of(3) { "ssd" } else { "hdd" };
+    let taints = match p % 6 {
+        2 => "soft=yes:PreferNoSchedule",
+        4 => "dedicated=gpu:NoSchedule, soft=yes:PreferNoSchedule",
+        _ => "",
+    };
+    let terms = NodeTerms {
+        labels: parse::labels(&format!("disk={disk}, cpu-gen={}", p % 10)).unwrap(),
+        taints: parse::taints(taints).unwrap(),
+    };
+    table::intern_node(&terms).unwrap()
+}
+
 /// A world with 1,000 Ready nodes over four zones; some pools tainted or cordoned.
-fn cluster() -> World {
+fn cluster(typed: bool) -> World {
     let mut w = World::new(WorldConfig {
         seed: 11,
         max_pods: 16_384,
@@ -49,6 +72,7 @@ fn cluster() -> World {
                 cordoned: p % 16 == 7,
                 zone: (p % 4) as u8 + 1,
                 taint,
+                terms: pool_terms(p, typed),
                 mana: Default::default(),
             },
         );
@@ -60,8 +84,19 @@ fn cluster() -> World {
     w
 }
 
-fn every_plugin() -> SchedulingSpec {
+fn every_plugin(typed: bool) -> SchedulingSpec {
+    let terms = PodTerms {
+        tolerations: parse::tolerations("dedicated=gpu:NoSchedule").unwrap(),
+        required: parse::required_terms("cpu-gen>1 | disk=hdd").unwrap(),
+        preferred: parse::preferred_terms("80: disk=ssd | 20: cpu-gen>6").unwrap(),
+        ..PodTerms::default()
+    };
     SchedulingSpec {
+        terms: if typed {
+            table::intern_pod(&terms).unwrap()
+        } else {
+            0
+        },
         priority: 1000,
         tolerates_dedicated: false,
         preferred_zone: 2,
@@ -77,14 +112,14 @@ fn every_plugin() -> SchedulingSpec {
 }
 
 /// Places the batch; returns the time spent stepping.
-fn place_batch(mut w: World) -> Duration {
+fn place_batch(mut w: World, typed: bool) -> Duration {
     w.apply_deployment(
         600,
         DeploymentSpec {
             replicas: PODS,
             cpu_m: 100,
             memory_mib: 128,
-            scheduling: every_plugin(),
+            scheduling: every_plugin(typed),
             ..Default::default()
         },
     );
@@ -128,16 +163,21 @@ fn scheduler_throughput(c: &mut Criterion) {
     let mut group = c.benchmark_group("scheduler");
     group.sample_size(20);
     group.throughput(Throughput::Elements(u64::from(PODS)));
-    group.bench_function("place_2000_pods_1000_nodes_every_plugin", |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
-                let w = cluster();
-                total += place_batch(w);
-            }
-            total
-        })
-    });
+    for (name, typed) in [
+        ("place_2000_pods_1000_nodes_every_plugin", false),
+        ("place_2000_pods_1000_nodes_typed_terms", true),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iters {
+                    let w = cluster(typed);
+                    total += place_batch(w, typed);
+                }
+                total
+            })
+        });
+    }
     group.finish();
 }
 

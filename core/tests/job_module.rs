@@ -107,3 +107,63 @@ fn at_most_eight_jobs_per_module_and_their_pods_carry_the_priority() {
     rig.run(1.0);
     assert_eq!(rig.hub_world(hub).jobs().count(), 0);
 }
+
+/// A JOB's typed tolerations and node affinity place its pods on the NODE whose typed taint
+/// they tolerate; without the toleration they wait.
+#[test]
+fn a_jobs_typed_toleration_and_selector_place_its_pods_on_the_tainted_pool() {
+    let (mut rig, hub, _node, dep) = Rig::basic();
+    rig.param(dep, "REPLICAS", 0.0);
+    let gpu = rig.add("Node");
+    rig.connect(hub, "API", gpu, "API");
+    rig.modules[gpu]
+        .module
+        .load(&serde_json::json!({"labels": "gpu=true", "taints": "dedicated=gpu:NoSchedule"}))
+        .unwrap();
+    let job = rig.add("Job");
+    let plain = rig.add("Job");
+    for j in [job, plain] {
+        rig.connect(hub, "API", j, "API");
+        rig.param(j, "PARALLELISM", 2.0);
+        rig.param(j, "DURATION", 20.0);
+        rig.param(j, "CPU", 50.0);
+    }
+    rig.modules[job]
+        .module
+        .load(&serde_json::json!({"scheduling": {
+            "tolerations": "dedicated=gpu:NoSchedule",
+            "nodeAffinity": "gpu in (true)"
+        }}))
+        .unwrap();
+    rig.modules[plain]
+        .module
+        .load(&serde_json::json!({"scheduling": {"nodeSelector": "gpu=true"}}))
+        .unwrap();
+    rig.run(3.0);
+    rig.trigger(job, "SUBMIT");
+    rig.trigger(plain, "SUBMIT");
+    rig.run(5.0);
+    let world = rig.hub_world(hub);
+    let gpu_nodes: Vec<u32> = world
+        .nodes()
+        .filter(|(_, n)| n.terms != 0)
+        .map(|(i, _)| i)
+        .collect();
+    assert!(!gpu_nodes.is_empty());
+    let mut placed = 0;
+    let mut pending = 0;
+    for (_, p) in world.pods() {
+        match world.node(p.node) {
+            Some(_) => {
+                assert!(gpu_nodes.contains(&p.node), "a pod off the gpu pool");
+                placed += 1;
+            }
+            None => pending += 1,
+        }
+    }
+    assert_eq!(
+        (placed, pending),
+        (2, 2),
+        "the tolerating Job's pods run, the other's wait"
+    );
+}

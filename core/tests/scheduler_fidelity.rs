@@ -54,6 +54,7 @@ fn model_node(i: usize, n: &NodeSpec) -> Node {
         unschedulable: n.cordoned,
         zone: n.zone,
         taint: n.taint,
+        terms: 0,
         device_slot: NO_DEVICE_SLOT,
         first_pod: NONE,
         last_pod: NONE,

@@ -29,6 +29,7 @@ fn node(i: u32, cpu_m: u32, zone: u8, taint: TaintEffect) -> Node {
         unschedulable: false,
         zone,
         taint,
+        terms: 0,
         device_slot: NO_DEVICE_SLOT,
         first_pod: NONE,
         last_pod: NONE,

@@ -25,6 +25,7 @@ fn pool(count: u32, cores: u32, zone: u8, taint: TaintEffect) -> NodePoolSpec {
         cordoned: false,
         zone,
         taint,
+        terms: 0,
         mana: Default::default(),
     }
 }

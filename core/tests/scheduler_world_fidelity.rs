@@ -28,6 +28,7 @@ fn pool(n: &NodeSpec, cordoned: bool) -> NodePoolSpec {
         zone: n.zone,
         taint: n.taint,
         mana: Default::default(),
+        terms: 0,
     }
 }
 

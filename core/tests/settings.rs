@@ -1,13 +1,15 @@
 //! Every context-menu setting a descriptor declares is one the module really reads: each
 //! choice loads without error and is saved back unchanged, and the default choice is what a
-//! new module saves.
+//! new module saves. A one-line text setting saves what it loaded, starts empty, and its
+//! module refuses the text its form's check refuses.
 
 use std::sync::Arc;
 
 use kuberack_core::modules::create_module;
 use kuberack_core::registry::Registry;
 use kuberack_core::world::constraints::PRIORITY_CLASSES;
-use kuberack_protocol::{SettingDescriptor, MODULES};
+use kuberack_core::world::terms::parse;
+use kuberack_protocol::{SettingDescriptor, TextForm, MODULES};
 use serde_json::{json, Value};
 
 /// `{"a": {"b": value}}` for the key `a.b`.
@@ -25,6 +27,67 @@ fn parsed(json: &str) -> Value {
     serde_json::from_str(json).unwrap()
 }
 
+/// The default of a setting as saved: its default choice, or empty text.
+fn default(s: &SettingDescriptor) -> Value {
+    match s.text {
+        Some(_) => json!(""),
+        None => parsed(s.choices[s.default].json),
+    }
+}
+
+/// Text a setting of this form accepts, and text it refuses.
+fn samples(form: TextForm) -> (&'static str, &'static str) {
+    match form {
+        TextForm::Labels | TextForm::NodeLabels => ("app=web, example.com/tier=front", "app"),
+        TextForm::NodeTaints => (
+            "dedicated=gpu:NoSchedule, soft=yes:PreferNoSchedule",
+            "gpu:Never",
+        ),
+        TextForm::Tolerations => (
+            "dedicated=gpu:NoSchedule, *:NoExecute for 60s",
+            "a=b:NoSchedule for 5s",
+        ),
+        TextForm::NodeAffinity => ("disk in (ssd,nvme), !spot | cpu-gen>5", "disk in ()"),
+        TextForm::PreferredNodeAffinity => ("80: disk=ssd | 20: gpu", "101: gpu"),
+    }
+}
+
+#[test]
+fn text_settings_load_save_back_and_refuse_bad_text_with_the_reason() {
+    let registry = Arc::new(Registry::new());
+    let mut checked = 0;
+    for d in MODULES {
+        for s in d.settings.iter().filter(|s| s.text.is_some()) {
+            let form = s.text.unwrap();
+            assert!(s.choices.is_empty(), "{}: {} has choices", d.slug, s.key);
+            let (good, bad) = samples(form);
+            assert_eq!(parse::check(form, good), Ok(()));
+            let reason = parse::check(form, bad).expect_err(bad);
+            let mut m = create_module(d.slug, &registry).unwrap();
+            m.load(&nested(s.key, json!(good)))
+                .unwrap_or_else(|e| panic!("{}: {} = {good}: {e}", d.slug, s.key));
+            assert_eq!(at(&m.save(), s.key), Some(&json!(good)));
+            let err = m.load(&nested(s.key, json!(bad))).expect_err(bad);
+            assert!(
+                err.0.contains(&reason),
+                "{}: {err:?} lacks {reason:?}",
+                s.key
+            );
+            assert!(
+                m.load(&nested(s.key, json!(7))).is_err(),
+                "{}: a number",
+                s.key
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 7, "only {checked} text settings");
+    // A NODE's own switches set these; its text may not.
+    assert!(parse::check(TextForm::NodeLabels, "topology.kubernetes.io/zone=zone-a").is_err());
+    assert!(parse::check(TextForm::NodeTaints, "kuberack.io/dedicated:NoSchedule").is_err());
+    assert!(parse::check(TextForm::Labels, "topology.kubernetes.io/zone=zone-a").is_ok());
+}
+
 #[test]
 fn every_choice_loads_and_is_saved_back() {
     let registry = Arc::new(Registry::new());
@@ -34,7 +97,7 @@ fn every_choice_loads_and_is_saved_back() {
             let fresh = create_module(d.slug, &registry).unwrap();
             assert_eq!(
                 at(&fresh.save(), s.key),
-                Some(&parsed(s.choices[s.default].json)),
+                Some(&default(s)),
                 "{}: {} default",
                 d.slug,
                 s.key
@@ -57,7 +120,7 @@ fn a_value_outside_the_choices_is_refused() {
     let registry = Arc::new(Registry::new());
     let deployment = MODULES.iter().find(|d| d.slug == "Deployment").unwrap();
     let mut m = create_module("Deployment", &registry).unwrap();
-    for s in deployment.settings {
+    for s in deployment.settings.iter().filter(|s| s.text.is_none()) {
         assert!(
             m.load(&nested(s.key, json!("no-such-choice"))).is_err(),
             "{} accepted an unknown value",
@@ -94,15 +157,17 @@ fn initialize_returns_every_setting_to_its_default() {
     for d in MODULES.iter().filter(|d| !d.settings.is_empty()) {
         let mut m = create_module(d.slug, &registry).unwrap();
         for s in d.settings {
-            let other = (s.default + 1) % s.choices.len();
-            m.load(&nested(s.key, parsed(s.choices[other].json)))
-                .unwrap();
+            let other = match s.text {
+                Some(form) => json!(samples(form).0),
+                None => parsed(s.choices[(s.default + 1) % s.choices.len()].json),
+            };
+            m.load(&nested(s.key, other)).unwrap();
         }
         m.reset();
         for s in d.settings {
             assert_eq!(
                 at(&m.save(), s.key),
-                Some(&parsed(s.choices[s.default].json)),
+                Some(&default(s)),
                 "{}: {}",
                 d.slug,
                 s.key

@@ -39,6 +39,26 @@ fn process_allocates_nothing_after_warm_up() {
     // The pools in different zones, one of them coming and going: the scheduler's node
     // tree takes the zones in turn and reorders as they change.
     rig.param(pool2, "ZONE", 1.0);
+    // Typed labels and taints on the second pool (one NoExecute, tolerated for 2 s, so its
+    // pods are evicted and replaced all along), typed tolerations and node affinity on the
+    // second Deployment.
+    rig.modules[pool2]
+        .module
+        .load(&serde_json::json!({
+            "labels": "gpu=true, disk=ssd, cpu-gen=7",
+            "taints": "dedicated=gpu:NoSchedule, soft=yes:PreferNoSchedule, drain=now:NoExecute"
+        }))
+        .unwrap();
+    rig.modules[dep2]
+        .module
+        .load(&serde_json::json!({"scheduling": {
+            "labels": "app=web",
+            "tolerations": "dedicated=gpu:NoSchedule, soft=yes, drain:NoExecute for 2s",
+            "nodeSelector": "gpu=true",
+            "nodeAffinity": "disk in (ssd,nvme), cpu-gen>5 | gpu",
+            "preferredNodeAffinity": "80: disk=ssd | 20: !spot"
+        }}))
+        .unwrap();
     // A hand-held pod, a Service over a Deployment and that pod, an Ingress in front of it,
     // and an etcd taking external writes; a lone pod and a lone etcd beside them.
     let pod = rig.add("Pod");
@@ -64,7 +84,10 @@ fn process_allocates_nothing_after_warm_up() {
             "topologySpreadMaxSkew": 1,
             "topologySpreadKey": "kubernetes.io/hostname",
             "whenUnsatisfiable": "ScheduleAnyway",
-            "antiAffinity": "preferred"
+            "antiAffinity": "preferred",
+            "tolerations": "*",
+            "nodeAffinity": "cpu-gen<9 | !gpu",
+            "preferredNodeAffinity": "50: disk=hdd | 10: cpu-gen<3"
         }}))
         .unwrap();
     rig.param(urgent, "CPU", 1000.0);
@@ -309,6 +332,10 @@ fn process_allocates_nothing_after_warm_up() {
     assert!(diagnosed > 0, "no FailedScheduling with its diagnosis");
     let zones: std::collections::BTreeSet<u8> = world.nodes().map(|(_, n)| n.zone).collect();
     assert!(zones.len() > 1, "the nodes sit in one zone: {zones:?}");
+    assert!(
+        seen(EventKind::TaintManagerEviction) > 0,
+        "no pod outlived its tolerationSeconds"
+    );
     assert!(
         seen(EventKind::NodeNotReady) > 0,
         "no kubelet went silent (events kept from revision {:?} to {})",

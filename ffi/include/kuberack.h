@@ -571,6 +571,18 @@ int32_t kr_cluster_view(const struct KrModule *m, struct KrClusterView *out);
 char *kr_export_manifests(const char *patch_json, const char *namespace_, const char *dir);
 
 /**
+ * Checks `text` for one-line text setting `index` of model `model` (a setting without
+ * choices) by Kubernetes' rules: NULL when it may be applied, else the reason it is refused,
+ * as a NUL-terminated string to be released with `kr_string_free` (also for an unknown
+ * model or index, a setting with choices, or NULL or non-UTF-8 text). Not for the audio
+ * thread.
+ *
+ * # Safety
+ * `text` is NULL or a NUL-terminated string.
+ */
+char *kr_model_check_setting(uint32_t model, uint32_t index, const char *text);
+
+/**
  * Number of module models; valid model indices are `0..kr_model_count()`.
  */
 uint32_t kr_model_count(void);

@@ -26,8 +26,9 @@ mod view;
 pub use export::kr_export_manifests;
 pub use json::{kr_module_load_json, kr_module_save_json, kr_string_free};
 pub use models::{
-    kr_model_count, kr_model_find, kr_model_info, kr_model_input, kr_model_light, kr_model_output,
-    kr_model_param, KrLightInfo, KrModelInfo, KrParamInfo, KrPortInfo,
+    kr_model_check_setting, kr_model_count, kr_model_find, kr_model_info, kr_model_input,
+    kr_model_light, kr_model_output, kr_model_param, KrLightInfo, KrModelInfo, KrParamInfo,
+    KrPortInfo,
 };
 pub use module::{
     kr_module_create, kr_module_free, kr_module_is_faulted, kr_module_last_error, kr_module_reset,

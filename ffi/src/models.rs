@@ -435,6 +435,44 @@ pub unsafe extern "C" fn kr_model_setting(model: u32, index: u32, out: *mut KrSe
     guard::status(|| unsafe { copy_out(out, model, index, |m| &m.settings) })
 }
 
+/// Checks `text` for one-line text setting `index` of model `model` (a setting without
+/// choices) by Kubernetes' rules: NULL when it may be applied, else the reason it is refused,
+/// as a NUL-terminated string to be released with `kr_string_free` (also for an unknown
+/// model or index, a setting with choices, or NULL or non-UTF-8 text). Not for the audio
+/// thread.
+///
+/// # Safety
+/// `text` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn kr_model_check_setting(
+    model: u32,
+    index: u32,
+    text: *const c_char,
+) -> *mut c_char {
+    let refused = |reason: String| {
+        CString::new(reason.replace('\0', " ")).map_or(ptr::null_mut(), CString::into_raw)
+    };
+    guard::or(ptr::null_mut(), || {
+        let setting = MODULES
+            .get(model as usize)
+            .and_then(|d| d.settings.get(index as usize));
+        let Some(form) = setting.and_then(|s| s.text) else {
+            return refused("no such text setting".into());
+        };
+        if text.is_null() {
+            return refused("no text".into());
+        }
+        // SAFETY: non-null and NUL-terminated, by the caller's contract.
+        let Ok(text) = (unsafe { CStr::from_ptr(text) }).to_str() else {
+            return refused("the text is not UTF-8".into());
+        };
+        match kuberack_core::world::terms::parse::check(form, text) {
+            Ok(()) => ptr::null_mut(),
+            Err(reason) => refused(reason),
+        }
+    })
+}
+
 /// Describes light `index` of model `model`: `KR_ERR_NULL` for a NULL `out`, `KR_ERR_RANGE`
 /// for an unknown model or index.
 ///
@@ -522,6 +560,46 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The reason `kr_model_check_setting` gives (None: accepted), freed.
+    fn check(model: u32, index: u32, text: Option<&str>) -> Option<String> {
+        let c = text.map(|t| CString::new(t).unwrap());
+        let p = c.as_ref().map_or(ptr::null(), |c| c.as_ptr());
+        // SAFETY: `p` is NULL or a C string; the result is released with kr_string_free.
+        unsafe {
+            let r = kr_model_check_setting(model, index, p);
+            (!r.is_null()).then(|| {
+                let s = CStr::from_ptr(r).to_string_lossy().into_owned();
+                crate::json::kr_string_free(r);
+                s
+            })
+        }
+    }
+
+    #[test]
+    fn text_settings_are_checked_by_kubernetes_rules() {
+        let node = MODULES.iter().position(|d| d.slug == "Node").unwrap() as u32;
+        let dep = MODULES.iter().position(|d| d.slug == "Deployment").unwrap() as u32;
+        let index = |m: u32, key: &str| {
+            MODULES[m as usize]
+                .settings
+                .iter()
+                .position(|s| s.key == key)
+                .unwrap() as u32
+        };
+        let taints = index(node, "taints");
+        assert_eq!(check(node, taints, Some("dedicated=gpu:NoSchedule")), None);
+        let why = check(node, taints, Some("dedicated=gpu:NoSchedul")).unwrap();
+        assert!(why.contains("invalid taint effect"), "{why}");
+        let tolerations = index(dep, "scheduling.tolerations");
+        assert_eq!(check(dep, tolerations, Some("*:NoExecute for 30s")), None);
+        assert!(check(dep, tolerations, None).is_some());
+        // A setting with choices, an unknown index or model: refused, never accepted.
+        let choice = index(dep, "scheduling.priorityClassName");
+        assert!(check(dep, choice, Some("high")).is_some());
+        assert!(check(dep, 999, Some("")).is_some());
+        assert!(check(u32::MAX, 0, Some("")).is_some());
     }
 
     #[test]

@@ -64,6 +64,40 @@ struct SyncTextField : rack::ui::TextField {
 	}
 };
 
+/** A menu text field for a one-line text setting (labels, taints, tolerations, node
+affinity). Enter checks the text by Kubernetes' rules: refused text leaves the setting as it
+was and shows the reason under the field; accepted text is applied and closes the menu. */
+struct SettingTextField : rack::ui::TextField {
+	KubeModuleWidget* widget = NULL;
+	uint32_t model = 0;
+	uint32_t index = 0;
+	std::string key;
+	std::string name;
+	rack::ui::MenuLabel* reason = NULL;
+
+	void onSelectKey(const SelectKeyEvent& e) override {
+		if (e.action == GLFW_PRESS && (e.key == GLFW_KEY_ENTER || e.key == GLFW_KEY_KP_ENTER)) {
+			char* refused = kr_model_check_setting(model, index, text.c_str());
+			if (refused) {
+				WARN("KubeRack: %s refused: %s", key.c_str(), refused);
+				if (reason)
+					reason->text = "Refused: " + rack::string::ellipsize(refused, 110);
+				kr_string_free(refused);
+			}
+			else {
+				if (widget)
+					widget->changeSetting(key.c_str(), json_string(text.c_str()), "set " + name);
+				rack::ui::MenuOverlay* overlay = getAncestorOfType<rack::ui::MenuOverlay>();
+				if (overlay)
+					overlay->requestDelete();
+			}
+			e.consume(this);
+			return;
+		}
+		rack::ui::TextField::onSelectKey(e);
+	}
+};
+
 std::string syncString(json_t* settingsJ, const char* key) {
 	json_t* valueJ = settingsJ ? json_object_get(settingsJ, key) : NULL;
 	return json_is_string(valueJ) ? json_string_value(valueJ) : "";
@@ -268,9 +302,33 @@ void KubeModuleWidget::appendSettingsMenu(rack::ui::Menu* menu) {
 			menu->addChild(new rack::ui::MenuSeparator);
 			menu->addChild(rack::createMenuLabel(group));
 		}
+		const KrSettingInfo setting = s;
+		if (s.num_choices == 0) {
+			json_t* valueJ = settingsJ ? valueAt(settingsJ, s.key) : NULL;
+			const std::string value = json_is_string(valueJ) ? json_string_value(valueJ) : "";
+			const uint32_t model = kubeModel->index;
+			const uint32_t index = (uint32_t) (&s - kubeModel->settings.data());
+			menu->addChild(rack::createSubmenuItem(s.name, rack::string::ellipsize(value, 24),
+				[=](rack::ui::Menu* sub) {
+					if (setting.description)
+						sub->addChild(rack::createMenuLabel(setting.description));
+					SettingTextField* field = new SettingTextField;
+					field->box.size.x = 360;
+					field->widget = this;
+					field->model = model;
+					field->index = index;
+					field->key = setting.key;
+					field->name = setting.name;
+					field->text = value;
+					field->placeholder = "(none)";
+					sub->addChild(field);
+					field->reason = rack::createMenuLabel("Enter applies; refused text changes nothing");
+					sub->addChild(field->reason);
+				}));
+			continue;
+		}
 		const int current = settingsJ ? currentChoice(s, valueAt(settingsJ, s.key)) : -1;
 		const std::string rightText = current >= 0 ? s.choice_labels[current] : "?";
-		const KrSettingInfo setting = s;
 		menu->addChild(rack::createSubmenuItem(s.name, rightText, [=](rack::ui::Menu* sub) {
 			for (uint32_t i = 0; i < setting.num_choices; i++) {
 				sub->addChild(rack::createCheckMenuItem(setting.choice_labels[i], "",

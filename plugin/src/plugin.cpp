@@ -73,8 +73,10 @@ KubeModel* KubeModel::fromAbi(uint32_t index) {
 	model->settings.resize(info.num_settings);
 	for (uint32_t i = 0; ok && i < info.num_settings; i++) {
 		KrSettingInfo& s = model->settings[i];
+		// A setting without choices is one line of text (checked by kr_model_check_setting).
 		ok = kr_model_setting(index, i, &s) == KR_OK && s.key && s.group && s.name
-			&& s.num_choices > 0 && s.default_choice < s.num_choices && s.choice_labels && s.choice_values;
+			&& (s.num_choices == 0
+				|| (s.default_choice < s.num_choices && s.choice_labels && s.choice_values));
 	}
 	if (!ok) {
 		WARN("KubeRack: model %s has a descriptor the plugin cannot use; skipped", info.slug);

@@ -106,6 +106,9 @@ struct KubeModuleWidget : rack::app::ModuleWidget {
 	/** Changes one live-sync setting of a hub (taking `valueJ`'s reference), undoably; a
 	no-op when the core refuses it. UI thread only. */
 	void changeSyncSetting(const char* key, json_t* valueJ, const std::string& actionName);
+	/** Sets the value at a dotted key of the core's saved settings (taking `valueJ`'s
+	reference), undoably; a no-op when the core rejects it. UI thread only. */
+	void changeSetting(const char* dottedKey, json_t* valueJ, const std::string& actionName);
 
 private:
 	void addParamWidget(int index, const KrParamInfo& p);
@@ -114,9 +117,6 @@ private:
 	void appendSyncMenu(rack::ui::Menu* menu);
 	void appendSettingsMenu(rack::ui::Menu* menu);
 	void changeClusterSetting(const char* key, json_int_t value, const std::string& actionName);
-	/** Sets the value at a dotted key of the core's saved settings (taking `valueJ`'s
-	reference), undoably; a no-op when the core rejects it. */
-	void changeSetting(const char* dottedKey, json_t* valueJ, const std::string& actionName);
 };
 
 /** The module's status line (e.g. why an AUTOSCALER cannot scale up), centred on the

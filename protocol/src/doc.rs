@@ -128,7 +128,7 @@ pub fn module_table(m: &ModuleDescriptor) -> String {
             "| Setting (saved JSON key) | Menu | Choices | Meaning |\n|---|---|---|---|\n",
         );
         for s in m.settings {
-            let choices: Vec<String> = s
+            let mut choices: Vec<String> = s
                 .choices
                 .iter()
                 .enumerate()
@@ -137,6 +137,9 @@ pub fn module_table(m: &ModuleDescriptor) -> String {
                     format!("`{}`{default}", c.json)
                 })
                 .collect();
+            if let Some(form) = s.text {
+                choices.push(format!("one line of text ({form:?}; `\"\"` by default)"));
+            }
             let _ = writeln!(
                 out,
                 "| `{}` | {} › {} | {} | {} |",

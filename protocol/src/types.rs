@@ -185,7 +185,82 @@ pub struct SettingDescriptor {
     pub choices: &'static [SettingChoice],
     /// Index of the choice in force when the key is missing.
     pub default: usize,
+    /// The text form of a one-line text setting (`None`: a setting with choices).
+    pub text: Option<TextForm>,
 }
+
+/// What a one-line text setting holds, and so how it is parsed and checked (PROTOCOL.md,
+/// "Labels, taints, tolerations and node affinity").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum TextForm {
+    /// Pod labels (or a nodeSelector): `key=value, key2=value2`.
+    Labels,
+    /// A NODE's labels: as [`TextForm::Labels`], without the keys the module sets itself.
+    NodeLabels,
+    /// A NODE's taints: `key=value:Effect, ...`, without the keys the module sets itself.
+    NodeTaints,
+    /// Tolerations: `key=value:Effect, key, *:NoExecute for 60s`.
+    Tolerations,
+    /// Required node affinity: `disk in (ssd,nvme), !spot | cpu-gen>5`.
+    NodeAffinity,
+    /// Preferred node affinity: `80: disk=ssd | 20: gpu`.
+    PreferredNodeAffinity,
+}
+
+/// A one-line text setting (no choices; empty text when the key is missing).
+pub const fn text_setting(
+    key: &'static str,
+    group: &'static str,
+    name: &'static str,
+    description: &'static str,
+    form: TextForm,
+) -> SettingDescriptor {
+    SettingDescriptor {
+        text: Some(form),
+        ..setting(key, group, name, description, &[])
+    }
+}
+
+/// A pod template's typed labels, tolerations, nodeSelector and node affinity, saved under
+/// `scheduling` (PROTOCOL.md, "Labels, taints, tolerations and node affinity"): the same
+/// settings for every module that makes pods.
+pub const POD_TERMS_SETTINGS: [SettingDescriptor; 5] = [
+    text_setting(
+        "scheduling.labels",
+        "Pod scheduling",
+        "Pod labels",
+        "The pods' own labels: app=web, tier=front",
+        TextForm::Labels,
+    ),
+    text_setting(
+        "scheduling.tolerations",
+        "Pod scheduling",
+        "Tolerations",
+        "Tolerations: dedicated=gpu:NoSchedule (Equal, one effect), gpu (Exists), * (every taint), k=v:NoExecute for 60s (tolerationSeconds)",
+        TextForm::Tolerations,
+    ),
+    text_setting(
+        "scheduling.nodeSelector",
+        "Pod scheduling",
+        "Node selector",
+        "nodeSelector: disk=ssd, gpu=true (every label must match)",
+        TextForm::Labels,
+    ),
+    text_setting(
+        "scheduling.nodeAffinity",
+        "Pod scheduling",
+        "Required node affinity",
+        "Required node affinity terms, ORed by |: disk in (ssd,nvme), gpu, !spot | cpu-gen>5",
+        TextForm::NodeAffinity,
+    ),
+    text_setting(
+        "scheduling.preferredNodeAffinity",
+        "Pod scheduling",
+        "Preferred node affinity",
+        "Preferred node affinity terms with weights 1-100, separated by |: 80: disk=ssd | 20: gpu",
+        TextForm::PreferredNodeAffinity,
+    ),
+];
 
 /// A setting with its choices; the first choice is the default unless `default` says.
 pub const fn setting(
@@ -202,6 +277,7 @@ pub const fn setting(
         description,
         choices,
         default: 0,
+        text: None,
     }
 }
 

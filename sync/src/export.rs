@@ -7,11 +7,14 @@
 use crate::{kueue, manifest};
 use kuberack_core::live::{DesiredObject, DesiredQueue};
 use kuberack_core::modules::cluster_queue::{fair_sharing_weight_milli, DEFAULT_WEIGHT_MILLI};
+use kuberack_core::modules::scheduling_settings::SchedulingSettings;
+use kuberack_core::world::terms::table;
 use kuberack_protocol::modules::cluster_queue::{
     input as cq_input, output as cq_output, param as cq_param, DESCRIPTOR as CQ,
 };
 use kuberack_protocol::modules::deployment::{input, param, DESCRIPTOR};
 use kuberack_protocol::ModuleDescriptor;
+use serde::Deserialize;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -127,6 +130,9 @@ impl ExportPatch {
 /// The Deployments a patch asks for: DEPLOYMENT modules whose API input is cabled from a
 /// CLUSTER, with replicas and requests from the saved knobs (CV inputs are not known
 /// offline; the live sync follows them).
+///
+/// A DEPLOYMENT whose saved scheduling settings are refused is exported without them (its
+/// pods' labels, tolerations and node affinity), as the module itself loads it.
 pub fn desired_objects(patch: &ExportPatch) -> Vec<DesiredObject> {
     patch
         .modules
@@ -139,8 +145,19 @@ pub fn desired_objects(patch: &ExportPatch) -> Vec<DesiredObject> {
                 (knob(m, param::CPU).round() * 10.0) as u32,
                 (knob(m, param::MEMORY).round() * 16.0) as u32,
             )
+            .with_pod_terms(pod_terms(m).unwrap_or(0))
         })
         .collect()
+}
+
+/// The interned pod terms of a DEPLOYMENT's saved scheduling settings, or why they are
+/// refused.
+pub fn pod_terms(m: &ExportModule) -> Result<u16, String> {
+    let settings = match m.data.get("scheduling") {
+        None => SchedulingSettings::default(),
+        Some(v) => SchedulingSettings::deserialize(v).map_err(|e| e.to_string())?,
+    };
+    table::intern_pod(&settings.manifest_terms()?)
 }
 
 /// A saved param of a DEPLOYMENT as the module reads it.
@@ -308,6 +325,13 @@ pub const EXPORT_KUEUE_VERSION: kueue::KueueVersion = kueue::KueueVersion::V1bet
 
 /// The whole export as a multi-document YAML stream.
 pub fn export_yaml(patch: &ExportPatch, namespace: &str) -> Result<String, String> {
+    for m in patch
+        .modules
+        .iter()
+        .filter(|m| joined(patch, m, DESCRIPTOR.slug, input::API))
+    {
+        pod_terms(m).map_err(|e| format!("DEPLOYMENT {}: scheduling settings: {e}", m.id))?;
+    }
     let mut docs = vec![manifest::namespace(namespace)];
     docs.extend(
         desired_objects(patch)

@@ -14,6 +14,7 @@ pub mod kueue;
 pub mod labels;
 pub mod manifest;
 pub mod mirror;
+pub mod pod_terms;
 pub mod summary;
 pub mod supervisor;
 pub mod worker;

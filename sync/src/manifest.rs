@@ -3,6 +3,7 @@
 use crate::labels::managed_labels;
 use kuberack_core::live::DesiredObject;
 use kuberack_core::world::queueing::WORKLOAD_PRIORITY_CLASSES;
+use kuberack_core::world::terms::table::pod_terms_text;
 use serde_json::{json, Value};
 
 /// The container image of the pods KubeRack's Deployments run: the pause image, which only
@@ -40,10 +41,25 @@ pub fn namespace(name: &str) -> Value {
 }
 
 /// The apps/v1 Deployment for a desired object: replicas, and a pod template whose one
-/// container requests the module's CPU and memory.
+/// container requests the module's CPU and memory, with the template's labels, tolerations,
+/// nodeSelector and node affinity.
 pub fn deployment(namespace: &str, obj: &DesiredObject) -> Value {
     let name = obj.key.name();
     let labels = managed_labels(&name);
+    let mut template = json!({
+        "metadata": { "labels": labels },
+        "spec": {
+            "containers": [{
+                "name": "workload",
+                "image": WORKLOAD_IMAGE,
+                "resources": { "requests": {
+                    "cpu": format!("{}m", obj.cpu_millis),
+                    "memory": format!("{}Mi", obj.memory_mib),
+                }},
+            }],
+        },
+    });
+    crate::pod_terms::apply(&mut template, &pod_terms_text(obj.pod_terms));
     json!({
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -51,19 +67,7 @@ pub fn deployment(namespace: &str, obj: &DesiredObject) -> Value {
         "spec": {
             "replicas": obj.replicas,
             "selector": { "matchLabels": { crate::labels::MODULE_KEY: name } },
-            "template": {
-                "metadata": { "labels": labels },
-                "spec": {
-                    "containers": [{
-                        "name": "workload",
-                        "image": WORKLOAD_IMAGE,
-                        "resources": { "requests": {
-                            "cpu": format!("{}m", obj.cpu_millis),
-                            "memory": format!("{}Mi", obj.memory_mib),
-                        }},
-                    }],
-                },
-            },
+            "template": template,
         },
     })
 }
@@ -115,6 +119,7 @@ pub fn job(namespace: &str, obj: &DesiredObject, kueue: bool, image: &str) -> Va
             },
         },
     });
+    crate::pod_terms::apply(&mut job_spec["template"], &pod_terms_text(obj.pod_terms));
     if spec.deadline_s > 0 {
         job_spec["activeDeadlineSeconds"] = json!(spec.deadline_s);
     }

@@ -266,6 +266,15 @@ static void test_enumeration(void) {
       int choices_ok = 1;
       CHECK_EQ(kr_model_setting(model, i, &s), KR_OK);
       CHECK(nonempty(s.key) && nonempty(s.group) && nonempty(s.name) && s.description);
+      if (s.num_choices == 0) {
+        /* A one-line text setting: empty text is accepted, a broken label refused. */
+        char* refused = kr_model_check_setting(model, i, "");
+        CHECK(refused == NULL);
+        refused = kr_model_check_setting(model, i, "-bad-=,(");
+        CHECK(refused != NULL && refused[0] != '\0');
+        kr_string_free(refused);
+        continue;
+      }
       CHECK(s.num_choices >= 1 && s.default_choice < s.num_choices);
       CHECK(s.choice_labels != NULL && s.choice_values != NULL);
       for (k = 0; k < s.num_choices; k++) {

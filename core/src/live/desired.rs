@@ -132,6 +132,9 @@ pub struct DesiredObject {
     pub job: DesiredJob,
     /// ClusterQueue: the rest of its spec.
     pub queue: DesiredQueue,
+    /// Deployment and Job: the pod template's labels, tolerations, nodeSelector and node
+    /// affinity, the module's shortcuts included (an id in the interned table; 0 = none).
+    pub pod_terms: u16,
 }
 
 impl DesiredObject {
@@ -145,7 +148,13 @@ impl DesiredObject {
             cordoned: false,
             job: DesiredJob::default(),
             queue: DesiredQueue::default(),
+            pod_terms: 0,
         }
+    }
+
+    /// The same object with this pod template terms id.
+    pub fn with_pod_terms(self, pod_terms: u16) -> Self {
+        DesiredObject { pod_terms, ..self }
     }
 
     /// The ClusterQueue (and LocalQueue) of CLUSTERQUEUE module `module`, with `cpu_millis`
@@ -175,6 +184,7 @@ impl DesiredObject {
             cordoned,
             job: DesiredJob::default(),
             queue: DesiredQueue::default(),
+            pod_terms: 0,
         }
     }
 
@@ -229,6 +239,7 @@ impl DesiredObject {
             cordoned: false,
             job,
             queue: DesiredQueue::default(),
+            pod_terms: 0,
         }
     }
 }

@@ -584,6 +584,7 @@ fn pool_spec(slot: &Slot) -> NodePoolSpec {
             .desired(pd::ZONE)
             .min(crate::world::constraints::ZONES as u32) as u8,
         taint: TaintEffect::from_index(slot.desired(pd::TAINT)),
+        terms: slot.desired(pd::TERMS).min(u32::from(u16::MAX)) as u16,
         mana: Mana::NONE,
     }
 }
@@ -606,10 +607,10 @@ fn deployment_spec(slot: &Slot) -> DeploymentSpec {
         strategy,
         revision_history_limit: REVISION_HISTORY_LIMIT,
         fault: flags & dd::FLAG_FAULT != 0,
-        scheduling: SchedulingSpec::unpack(
-            slot.desired(dd::PRIORITY),
-            slot.desired(dd::SCHEDULING),
-        ),
+        scheduling: SchedulingSpec {
+            terms: slot.desired(dd::TERMS).min(u32::from(u16::MAX)) as u16,
+            ..SchedulingSpec::unpack(slot.desired(dd::PRIORITY), slot.desired(dd::SCHEDULING))
+        },
     }
 }
 

@@ -175,12 +175,17 @@ impl HubSync {
                         return None;
                     }
                     match slot.kind() {
-                        SlotKind::Deployment => Some(DesiredObject::deployment(
-                            module,
-                            slot.desired(dd::REPLICAS),
-                            slot.desired(dd::CPU_M),
-                            slot.desired(dd::MEMORY_MIB),
-                        )),
+                        SlotKind::Deployment => Some(
+                            DesiredObject::deployment(
+                                module,
+                                slot.desired(dd::REPLICAS),
+                                slot.desired(dd::CPU_M),
+                                slot.desired(dd::MEMORY_MIB),
+                            )
+                            .with_pod_terms(
+                                slot.desired(dd::MANIFEST_TERMS).min(u32::from(u16::MAX)) as u16,
+                            ),
+                        ),
                         // A NODE drives real nodes only when its "Sync cordon" is on.
                         SlotKind::NodePool if slot.desired(pd::SYNC_CORDON) != 0 => {
                             Some(DesiredObject::node(module, slot.desired(pd::CORDONED) != 0))
@@ -386,7 +391,8 @@ impl HubSync {
                 slot.desired(jd::CPU_M),
                 slot.desired(jd::MEMORY_MIB),
                 desired_job(registry, slot),
-            );
+            )
+            .with_pod_terms(slot.desired(jd::TERMS).min(u32::from(u16::MAX)) as u16);
             if !self.hub.push(Change::Apply(job)) {
                 break;
             }

@@ -17,6 +17,7 @@ use crate::dsp::{PulseTrain, SchmittTrigger};
 use crate::rack::{LoadError, Module, ProcessIo};
 use crate::registry::{Registry, SlotHandle, SlotKind};
 use crate::world::constraints::SchedulingSpec;
+use crate::world::terms::table;
 
 /// Most replicas knob plus CV can ask for.
 pub const MAX_REPLICAS: u32 = 64;
@@ -44,6 +45,8 @@ pub struct DeploymentModule {
     /// The pod template's scheduling settings, as saved.
     scheduling: SchedulingSettings,
     scheduling_spec: SchedulingSpec,
+    /// The interned terms a manifest of its Deployment writes (shortcuts included).
+    manifest_terms: u16,
 }
 
 impl DeploymentModule {
@@ -66,6 +69,7 @@ impl DeploymentModule {
             deleted_pulses: PulseTrain::new(48_000.0),
             scheduling: SchedulingSettings::default(),
             scheduling_spec: SchedulingSettings::default().to_spec().unwrap_or_default(),
+            manifest_terms: 0,
         })
     }
 
@@ -161,6 +165,8 @@ impl Module for DeploymentModule {
         );
         slot.set_desired(dd::PRIORITY, self.scheduling_spec.priority as u32);
         slot.set_desired(dd::SCHEDULING, self.scheduling_spec.pack_flags());
+        slot.set_desired(dd::TERMS, u32::from(self.scheduling_spec.terms));
+        slot.set_desired(dd::MANIFEST_TERMS, u32::from(self.manifest_terms));
 
         let joined = self.membership.hub() != 0;
         self.created_pulses
@@ -218,6 +224,7 @@ impl Module for DeploymentModule {
         // Initialize returns the context-menu settings to their defaults too.
         self.scheduling = SchedulingSettings::default();
         self.scheduling_spec = self.scheduling.to_spec().unwrap_or_default();
+        self.manifest_terms = 0;
         self.rollout = SchmittTrigger::default();
         self.rollback = SchmittTrigger::default();
         self.fault = SchmittTrigger::default();
@@ -240,16 +247,21 @@ impl Module for DeploymentModule {
             None => Ok(SchedulingSettings::default()),
             Some(v) => SchedulingSettings::deserialize(v).map_err(|e| e.to_string()),
         };
-        let result = parsed.and_then(|s| s.to_spec().map(|spec| (s, spec)));
+        let result = parsed.and_then(|s| {
+            let manifest = table::intern_pod(&s.manifest_terms()?)?;
+            s.to_spec().map(|spec| (s, spec, manifest))
+        });
         match result {
-            Ok((settings, spec)) => {
+            Ok((settings, spec, manifest)) => {
                 self.scheduling = settings;
                 self.scheduling_spec = spec;
+                self.manifest_terms = manifest;
                 Ok(())
             }
             Err(e) => {
                 self.scheduling = SchedulingSettings::default();
                 self.scheduling_spec = self.scheduling.to_spec().unwrap_or_default();
+                self.manifest_terms = 0;
                 Err(LoadError(format!(
                     "DEPLOYMENT scheduling settings: {e}; using defaults"
                 )))

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::claim_settings::{pack_claim, unpack_claim, ClaimSettings};
 use super::membership::{EventTrigger, Membership};
+use super::scheduling_settings::PodTermsSettings;
 use super::words::{job_desired as jd, job_observed as jo};
 use crate::dsp::SchmittTrigger;
 use crate::rack::{LoadError, Module, ProcessIo};
@@ -17,6 +18,7 @@ use crate::registry::{Registry, Slot, SlotHandle, SlotKind};
 use crate::world::constraints::{SchedulingSpec, PRIORITY_CLASSES};
 use crate::world::mana::Mana;
 use crate::world::queueing::JobQueueing;
+use crate::world::terms::table;
 use crate::world::{JobSpec, PodClaim, RestartPolicy, NONE};
 
 /// The JOB module.
@@ -34,6 +36,10 @@ pub struct JobModule {
     /// The pod template's resource claim, as saved.
     claim_settings: ClaimSettings,
     claim: PodClaim,
+    /// The pod template's typed labels, tolerations and node affinity, as saved, and their
+    /// interned id.
+    pod_terms: PodTermsSettings,
+    terms_id: u16,
 }
 
 impl JobModule {
@@ -52,6 +58,8 @@ impl JobModule {
             preempted: EventTrigger::default(),
             claim_settings: ClaimSettings::default(),
             claim: PodClaim::NONE,
+            pod_terms: PodTermsSettings::default(),
+            terms_id: 0,
         })
     }
 }
@@ -92,6 +100,7 @@ pub fn job_spec(slot: &Slot) -> JobSpec {
             priority: slot.desired(jd::PRIORITY) as i32,
             // The claim's wells are on nodes tainted with their essence.
             tolerates_energy: claim.essence,
+            terms: slot.desired(jd::TERMS).min(u32::from(u16::MAX)) as u16,
             ..SchedulingSpec::default()
         },
         queueing: JobQueueing {
@@ -148,6 +157,7 @@ impl Module for JobModule {
         let queue = io.reference(input::QUEUE);
         slot.set_desired(jd::QUEUE, queue);
         slot.set_desired(jd::CLAIM, pack_claim(&self.claim));
+        slot.set_desired(jd::TERMS, u32::from(self.terms_id));
 
         let joined = self.membership.hub() != 0;
         let observed = |word| if joined { slot.observed(word) } else { 0 };
@@ -183,14 +193,35 @@ impl Module for JobModule {
         // Initialize returns the context-menu settings to their defaults too.
         self.claim_settings = ClaimSettings::default();
         self.claim = PodClaim::NONE;
+        (self.pod_terms, self.terms_id) = (PodTermsSettings::default(), 0);
     }
 
     fn save(&self) -> serde_json::Value {
-        serde_json::json!({ "resourceClaim": self.claim_settings })
+        serde_json::json!({
+            "resourceClaim": self.claim_settings,
+            "scheduling": self.pod_terms,
+        })
     }
 
     fn load(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
         super::expect_no_settings("JOB", state)?;
+        let terms = match state.get("scheduling") {
+            None => Ok(PodTermsSettings::default()),
+            Some(v) => PodTermsSettings::deserialize(v).map_err(|e| e.to_string()),
+        }
+        .and_then(|t| Ok((table::intern_pod(&t.parse()?)?, t)));
+        let terms_result = match terms {
+            Ok((id, t)) => {
+                (self.pod_terms, self.terms_id) = (t, id);
+                Ok(())
+            }
+            Err(e) => {
+                (self.pod_terms, self.terms_id) = (PodTermsSettings::default(), 0);
+                Err(LoadError(format!(
+                    "JOB scheduling settings: {e}; using none"
+                )))
+            }
+        };
         let parsed = match state.get("resourceClaim") {
             None => Ok(ClaimSettings::default()),
             Some(v) => ClaimSettings::deserialize(v).map_err(|e| e.to_string()),
@@ -199,7 +230,7 @@ impl Module for JobModule {
             Ok((settings, claim)) => {
                 self.claim_settings = settings;
                 self.claim = claim;
-                Ok(())
+                terms_result
             }
             Err(e) => {
                 self.claim_settings = ClaimSettings::default();

@@ -14,6 +14,8 @@ use super::words::{pool_desired as pd, pool_observed as po};
 use crate::dsp::{LoadVoice, SchmittTrigger};
 use crate::rack::{LoadError, Module, ProcessIo};
 use crate::registry::{Registry, SlotHandle, SlotKind};
+use crate::world::terms::api::NodeTerms;
+use crate::world::terms::{parse, table};
 
 /// The NODE module.
 pub struct NodeModule {
@@ -31,6 +33,20 @@ pub struct NodeModule {
     frequency: f32,
     sync: NodeSyncSettings,
     tick: ControlTick,
+    /// The nodes' own labels and taints as saved, and their interned id.
+    terms: NodeTermsSettings,
+    terms_id: u16,
+}
+
+/// The NODE's own labels and taints, saved as typed (PROTOCOL.md, "Labels, taints,
+/// tolerations and node affinity").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NodeTermsSettings {
+    /// Labels: `gpu=true, disk=ssd`.
+    pub labels: String,
+    /// Taints: `dedicated=gpu:NoSchedule, soft=yes:PreferNoSchedule`.
+    pub taints: String,
 }
 
 /// The NODE's live-sync settings, saved under `sync`.
@@ -39,6 +55,16 @@ pub struct NodeModule {
 struct NodeSyncSettings {
     /// While the hub syncs, the pool's cordon drives its labelled real nodes.
     cordon: bool,
+}
+
+impl NodeTermsSettings {
+    /// The labels and taints, parsed (what is wrong, named by field).
+    pub fn parse(&self) -> Result<NodeTerms<String>, String> {
+        Ok(NodeTerms {
+            labels: parse::node_labels(&self.labels).map_err(|e| format!("labels: {e}"))?,
+            taints: parse::node_taints(&self.taints).map_err(|e| format!("taints: {e}"))?,
+        })
+    }
 }
 
 impl NodeModule {
@@ -58,6 +84,8 @@ impl NodeModule {
             frequency: 110.0,
             sync: NodeSyncSettings::default(),
             tick: ControlTick::default(),
+            terms: NodeTermsSettings::default(),
+            terms_id: 0,
         })
     }
 
@@ -173,6 +201,7 @@ impl NodeModule {
         slot.set_desired(pd::TAINT, taint.round() as u32);
         slot.set_desired(pd::KUBELETS_DOWN, kubelets_down);
         slot.set_desired(pd::SYNC_CORDON, u32::from(self.sync.cordon));
+        slot.set_desired(pd::TERMS, u32::from(self.terms_id));
 
         let joined = self.membership.hub() != 0;
         let published = slot.heartbeat.load(std::sync::atomic::Ordering::Relaxed);
@@ -219,14 +248,41 @@ impl Module for NodeModule {
         self.seen_publish = u32::MAX;
         // Initialize returns the context-menu settings to their defaults too.
         self.sync = NodeSyncSettings::default();
+        self.terms = NodeTermsSettings::default();
+        self.terms_id = 0;
     }
 
     fn save(&self) -> serde_json::Value {
-        serde_json::json!({ "sync": self.sync })
+        serde_json::json!({
+            "sync": self.sync,
+            "labels": self.terms.labels,
+            "taints": self.terms.taints,
+        })
     }
 
     fn load(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
         super::expect_no_settings("NODE", state)?;
+        let text = |key: &str| match state.get(key) {
+            None => Ok(String::new()),
+            Some(serde_json::Value::String(s)) => Ok(s.clone()),
+            Some(_) => Err(format!("{key}: expected one line of text")),
+        };
+        let interned = text("labels")
+            .and_then(|labels| Ok((labels, text("taints")?)))
+            .map(|(labels, taints)| NodeTermsSettings { labels, taints })
+            .and_then(|terms| Ok((terms.parse()?, terms)))
+            .and_then(|(parsed, terms)| Ok((table::intern_node(&parsed)?, terms)))
+            .map_err(|e| LoadError(format!("NODE {e}; without labels and taints")));
+        let terms_result = match interned {
+            Ok((id, terms)) => {
+                (self.terms, self.terms_id) = (terms, id);
+                Ok(())
+            }
+            Err(e) => {
+                (self.terms, self.terms_id) = (NodeTermsSettings::default(), 0);
+                Err(e)
+            }
+        };
         let parsed = state
             .get("sync")
             .map_or(Ok(NodeSyncSettings::default()), |v| {
@@ -235,7 +291,7 @@ impl Module for NodeModule {
         match parsed {
             Ok(sync) => {
                 self.sync = sync;
-                Ok(())
+                terms_result
             }
             Err(e) => {
                 self.sync = NodeSyncSettings::default();

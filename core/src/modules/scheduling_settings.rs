@@ -1,10 +1,14 @@
 //! A DEPLOYMENT's pod scheduling settings (saved under "scheduling" in its JSON): priority
 //! class, preemption policy, toleration of the `kuberack.io/dedicated` taint, zone selector
-//! and preference, one topology spread constraint and anti-affinity to its own pods.
+//! and preference, one topology spread constraint and anti-affinity to its own pods; and the
+//! template's own labels, tolerations, nodeSelector and node affinity as one-line text
+//! (PROTOCOL.md, "Labels, taints, tolerations and node affinity").
 
 use serde::{Deserialize, Serialize};
 
 use crate::world::constraints::*;
+use crate::world::terms::api::PodTerms;
+use crate::world::terms::{parse, table};
 
 /// The settings as saved, with Kubernetes names and defaults for everything missing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,6 +35,39 @@ pub struct SchedulingSettings {
     pub anti_affinity: String,
     /// Its topologyKey.
     pub anti_affinity_topology_key: String,
+    /// The template's typed labels, tolerations, nodeSelector and node affinity.
+    #[serde(flatten)]
+    pub terms: PodTermsSettings,
+}
+
+/// A pod template's typed labels, tolerations, nodeSelector and node affinity, as saved
+/// (under `scheduling`, by every module that makes pods).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PodTermsSettings {
+    /// The pods' own labels: `app=web, tier=front`.
+    pub labels: String,
+    /// Tolerations: `dedicated=gpu:NoSchedule, gpu, *:NoExecute for 60s`.
+    pub tolerations: String,
+    /// nodeSelector: `disk=ssd, gpu=true`.
+    pub node_selector: String,
+    /// Required node affinity: `disk in (ssd,nvme), !spot | cpu-gen>5`.
+    pub node_affinity: String,
+    /// Preferred node affinity: `80: disk=ssd | 20: gpu`.
+    pub preferred_node_affinity: String,
+}
+
+impl PodTermsSettings {
+    /// The terms, parsed (what is wrong, named by field).
+    pub fn parse(&self) -> Result<PodTerms<String>, String> {
+        pod_terms(
+            &self.labels,
+            &self.tolerations,
+            &self.node_selector,
+            &self.node_affinity,
+            &self.preferred_node_affinity,
+        )
+    }
 }
 
 impl Default for SchedulingSettings {
@@ -46,8 +83,27 @@ impl Default for SchedulingSettings {
             when_unsatisfiable: "DoNotSchedule".into(),
             anti_affinity: "none".into(),
             anti_affinity_topology_key: LABEL_HOSTNAME.into(),
+            terms: PodTermsSettings::default(),
         }
     }
+}
+
+/// The one-line text fields of a pod template, parsed (what they say wrong, named by field).
+pub fn pod_terms(
+    labels: &str,
+    tolerations: &str,
+    node_selector: &str,
+    node_affinity: &str,
+    preferred: &str,
+) -> Result<PodTerms<String>, String> {
+    Ok(PodTerms {
+        labels: parse::labels(labels).map_err(|e| format!("labels: {e}"))?,
+        tolerations: parse::tolerations(tolerations).map_err(|e| format!("tolerations: {e}"))?,
+        node_selector: parse::labels(node_selector).map_err(|e| format!("nodeSelector: {e}"))?,
+        required: parse::required_terms(node_affinity).map_err(|e| format!("nodeAffinity: {e}"))?,
+        preferred: parse::preferred_terms(preferred)
+            .map_err(|e| format!("preferredNodeAffinity: {e}"))?,
+    })
 }
 
 fn zone(field: &str, v: &str) -> Result<u8, String> {
@@ -62,7 +118,51 @@ fn key(field: &str, v: &str) -> Result<TopologyKey, String> {
 }
 
 impl SchedulingSettings {
-    /// The pod spec these settings describe, or what is wrong with them.
+    /// The template's own labels, tolerations, nodeSelector and node affinity.
+    pub fn pod_terms(&self) -> Result<PodTerms<String>, String> {
+        self.terms.parse()
+    }
+
+    /// The template's terms as a manifest writes them: its own, with the shortcuts as the
+    /// tolerations, nodeSelector and preferred term they stand for.
+    pub fn manifest_terms(&self) -> Result<PodTerms<String>, String> {
+        use crate::world::terms::api::*;
+        let mut terms = self.pod_terms()?;
+        if self.tolerate_dedicated {
+            terms.tolerations.push(Toleration {
+                key: Some(TAINT_KEY.into()),
+                operator: TolerationOperator::Exists,
+                value: String::new(),
+                effect: TaintEffect::None,
+                seconds: None,
+            });
+        }
+        zone("nodeSelectorZone", &self.node_selector_zone)?;
+        zone("preferredZone", &self.preferred_zone)?;
+        if !self.node_selector_zone.is_empty() {
+            terms.node_selector.push(Label {
+                key: LABEL_ZONE.into(),
+                value: self.node_selector_zone.clone(),
+            });
+        }
+        if !self.preferred_zone.is_empty() {
+            terms.preferred.push(PreferredTerm {
+                weight: PREFERRED_WEIGHT as i32,
+                term: NodeSelectorTerm {
+                    requirements: vec![Requirement {
+                        key: LABEL_ZONE.into(),
+                        operator: SelectorOperator::In,
+                        values: vec![self.preferred_zone.clone()],
+                        number: None,
+                    }],
+                },
+            });
+        }
+        Ok(terms)
+    }
+
+    /// The pod spec these settings describe (its terms interned: not on the audio path), or
+    /// what is wrong with them.
     pub fn to_spec(&self) -> Result<SchedulingSpec, String> {
         let priority = priority_class_value(&self.priority_class_name).ok_or_else(|| {
             format!(
@@ -105,6 +205,7 @@ impl SchedulingSettings {
             default_spread: true,
             node_selector_energy: 0,
             tolerates_energy: 0,
+            terms: table::intern_pod(&self.pod_terms()?)?,
         })
     }
 }

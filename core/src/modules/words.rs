@@ -18,6 +18,8 @@ pub mod pool_desired {
     pub const KUBELETS_DOWN: usize = 6;
     /// 1 when live sync may cordon the pool's labelled real nodes (its "Sync cordon" setting).
     pub const SYNC_CORDON: usize = 7;
+    /// The NODE's own labels and taints: an id in the interned table (0 = none).
+    pub const TERMS: usize = 8;
 }
 
 /// NODE pool: observed words (hub -> member). Channels carry per-node utilisation.
@@ -52,6 +54,11 @@ pub mod deployment_desired {
     pub const MAX_SURGE_PCT: usize = 6;
     /// maxUnavailable, percent.
     pub const MAX_UNAVAILABLE_PCT: usize = 7;
+    /// The pod template's own labels, tolerations and node affinity: an id in the interned
+    /// table (0 = none).
+    pub const TERMS: usize = 8;
+    /// The same as a manifest writes them, the shortcuts included: an interned id.
+    pub const MANIFEST_TERMS: usize = 9;
     /// FLAGS bit: strategy Recreate.
     pub const FLAG_RECREATE: u32 = 1;
     /// FLAGS bit: FAULT is high.
@@ -244,6 +251,8 @@ pub mod job_desired {
     pub const QUEUE: usize = 11;
     /// The pod template's resource claim (`claim_settings::pack_claim`); 0 = none.
     pub const CLAIM: usize = 12;
+    /// The pod template's typed labels, tolerations and node affinity: an interned id.
+    pub const TERMS: usize = 13;
 }
 
 /// JOB: observed words (hub -> member).

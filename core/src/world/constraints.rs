@@ -22,8 +22,8 @@ pub fn zone_by_name(name: &str) -> Option<u8> {
         .map(|i| i as u8 + 1)
 }
 
-/// The effect of the node's `kuberack.io/dedicated` taint (or no such taint).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// A taint's effect (`None`: no such taint; in a toleration, every effect).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum TaintEffect {
     /// The node has no such taint.
     #[default]
@@ -147,6 +147,9 @@ pub struct SchedulingSpec {
     pub node_selector_energy: EssenceIndex,
     /// Tolerates the taint `energy=<essence>:NoSchedule` (operator Equal; 0 = none).
     pub tolerates_energy: EssenceIndex,
+    /// The template's own labels, tolerations, nodeSelector and node affinity: an id in the
+    /// interned table ([`crate::world::terms::table`]; 0 = none).
+    pub terms: u16,
 }
 
 /// The priority classes this world knows: name and value.
@@ -168,7 +171,8 @@ pub fn priority_class_value(name: &str) -> Option<i32> {
 }
 
 impl SchedulingSpec {
-    /// Packs the spec into one word (besides the priority) for a registry slot.
+    /// Packs the spec into one word (besides the priority and [`SchedulingSpec::terms`],
+    /// which travel in words of their own) for a registry slot.
     pub fn pack_flags(&self) -> u32 {
         let (skew, spread_zone, anyway) = match self.spread {
             Some(c) => (
@@ -246,6 +250,7 @@ impl SchedulingSpec {
             default_spread: flags & (1 << 22) != 0,
             node_selector_energy: essence_from_word((flags >> 23) & 3),
             tolerates_energy: essence_from_word((flags >> 25) & 3),
+            terms: 0,
         }
     }
 }

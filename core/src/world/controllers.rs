@@ -201,6 +201,7 @@ impl World {
             unschedulable: spec.cordoned,
             zone: spec.zone,
             taint: spec.taint,
+            terms: spec.terms,
             device_slot: super::scheduler::NO_DEVICE_SLOT,
             first_pod: NONE,
             last_pod: NONE,

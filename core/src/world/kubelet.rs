@@ -104,6 +104,10 @@ impl World {
         }
         let delay = self.rng.lognormal(KUBELET_SYNC_MEDIAN, 0.5);
         self.schedule_timer(delay, index, pod.meta.uid, seq, TimerAction::KubeletSync);
+        if node.terms != 0 || node.taint == crate::world::constraints::TaintEffect::NoExecute {
+            // A NoExecute taint tolerated for tolerationSeconds counts from the binding.
+            self.taint_manager_check(index);
+        }
     }
 
     fn unbind(&mut self, index: u32) {

@@ -24,6 +24,7 @@ pub mod scheduler;
 mod services;
 mod slab;
 mod taint_eviction;
+pub mod terms;
 mod timers;
 pub mod workloads;
 
@@ -390,6 +391,7 @@ impl World {
             TimerAction::NodeReady => self.node_became_ready(timer.target, timer.uid),
             TimerAction::NodeHeartbeat => self.check_heartbeat(timer.target, timer.uid),
             TimerAction::BackoffDone => self.queue_backoff_done(timer.target, timer.uid),
+            TimerAction::TolerationExpired => self.toleration_expired(timer.target, timer.uid),
             _ => self.kubelet_timer(timer),
         }
     }
@@ -464,7 +466,9 @@ impl World {
                 TimerAction::NodeReady | TimerAction::NodeHeartbeat => {
                     nodes.get(t.target).is_some_and(|n| n.meta.uid == t.uid)
                 }
-                TimerAction::BackoffDone => pods.get(t.target).is_some_and(|p| p.meta.uid == t.uid),
+                TimerAction::BackoffDone | TimerAction::TolerationExpired => {
+                    pods.get(t.target).is_some_and(|p| p.meta.uid == t.uid)
+                }
                 _ => pods
                     .get(t.target)
                     .is_some_and(|p| p.meta.uid == t.uid && p.timer_seq == t.target_seq),

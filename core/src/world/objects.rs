@@ -57,6 +57,8 @@ pub struct Node {
     pub zone: u8,
     /// The `kuberack.io/dedicated` taint's effect.
     pub taint: TaintEffect,
+    /// Its NODE's own labels and taints (an interned id; 0 = none).
+    pub terms: u16,
     /// Where its pool's devices for it are in the world's device tables
     /// (`scheduler::NO_DEVICE_SLOT`: its pool declares none).
     pub device_slot: u8,
@@ -286,6 +288,8 @@ pub struct NodePoolSpec {
     pub zone: u8,
     /// The `kuberack.io/dedicated` taint on every node.
     pub taint: TaintEffect,
+    /// The NODE's own labels and taints on every node (an interned id; 0 = none).
+    pub terms: u16,
     /// Mana every node advertises, with its `energy` label and taint (essence 0: none).
     pub mana: Mana,
 }

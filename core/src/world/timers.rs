@@ -26,6 +26,8 @@ pub enum TimerAction {
     NodeReady,
     /// The node lifecycle controller checks a silent node's last heartbeat.
     NodeHeartbeat,
+    /// A pod's tolerationSeconds for a NoExecute taint on its node ran out.
+    TolerationExpired,
 }
 
 /// One pending action.

@@ -28,9 +28,14 @@ impl PodTemplate {
         let scheduling = [
             self.scheduling.priority as u32,
             self.scheduling.pack_flags(),
+            crate::world::terms::table::pod_entry(self.scheduling.terms).hash,
         ];
         let words = [self.cpu_m, self.memory_mib, self.image];
-        let extra = if scheduling == [0, 0] { 0 } else { 2 };
+        let extra = match scheduling {
+            [0, 0, 0] => 0,
+            [_, _, 0] => 2,
+            _ => 3,
+        };
         for word in words.into_iter().chain(scheduling.into_iter().take(extra)) {
             for byte in word.to_le_bytes() {
                 h ^= u32::from(byte);

@@ -346,4 +346,9 @@ pub static SCHEDULING_SETTINGS: &[SettingDescriptor] = &[
         "The anti-affinity term's topologyKey",
         TOPOLOGY_KEYS,
     ),
+    POD_TERMS_SETTINGS[0],
+    POD_TERMS_SETTINGS[1],
+    POD_TERMS_SETTINGS[2],
+    POD_TERMS_SETTINGS[3],
+    POD_TERMS_SETTINGS[4],
 ];

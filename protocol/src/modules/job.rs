@@ -233,7 +233,8 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
 const GROUP: &str = "Resource claim";
 
 /// The pod template's resource claim, saved under `resourceClaim` (PROTOCOL.md, "JOB resource
-/// claim settings"): each pod gets its own claim on mana wells of a DEVICES pool.
+/// claim settings"): each pod gets its own claim on mana wells of a DEVICES pool; and its
+/// typed labels, tolerations, nodeSelector and node affinity, saved under `scheduling`.
 pub static CLAIM_SETTINGS: &[SettingDescriptor] = &[
     setting(
         "resourceClaim.deviceClassName",
@@ -279,4 +280,9 @@ pub static CLAIM_SETTINGS: &[SettingDescriptor] = &[
             choice("ReadOnlyShared", "\"ReadOnlyShared\""),
         ],
     ),
+    POD_TERMS_SETTINGS[0],
+    POD_TERMS_SETTINGS[1],
+    POD_TERMS_SETTINGS[2],
+    POD_TERMS_SETTINGS[3],
+    POD_TERMS_SETTINGS[4],
 ];

@@ -180,11 +180,28 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
     status: None,
 };
 
-/// The NODE's live-sync settings, saved under `sync` (PROTOCOL.md, "Live-cluster sync").
-pub static SYNC_SETTINGS: &[SettingDescriptor] = &[setting(
-    "sync.cordon",
-    "Live sync",
-    "Sync cordon",
-    "While the hub syncs, CORDON (switch or gate) cordons the real nodes labelled app.kubernetes.io/managed-by=kuberack and kuberack.io/module=node-<module id>; off: real nodes are never written",
-    &[choice("Off", "false"), choice("On", "true")],
-)];
+/// The NODE's labels and taints (PROTOCOL.md, "Labels, taints, tolerations and node
+/// affinity") and live-sync settings, saved under `sync` (PROTOCOL.md, "Live-cluster sync").
+pub static SYNC_SETTINGS: &[SettingDescriptor] = &[
+    text_setting(
+        "labels",
+        "Node labels and taints",
+        "Labels",
+        "Labels on every node of the pool: gpu=true, disk=ssd (the ZONE switch sets topology.kubernetes.io/zone)",
+        TextForm::NodeLabels,
+    ),
+    text_setting(
+        "taints",
+        "Node labels and taints",
+        "Taints",
+        "Taints on every node of the pool: dedicated=gpu:NoSchedule, soft=yes:PreferNoSchedule, drain:NoExecute (the TAINT switch sets kuberack.io/dedicated)",
+        TextForm::NodeTaints,
+    ),
+    setting(
+        "sync.cordon",
+        "Live sync",
+        "Sync cordon",
+        "While the hub syncs, CORDON (switch or gate) cordons the real nodes labelled app.kubernetes.io/managed-by=kuberack and kuberack.io/module=node-<module id>; off: real nodes are never written",
+        &[choice("Off", "false"), choice("On", "true")],
+    ),
+];

@@ -116,6 +116,7 @@ fn template_node(tag: u32, spec: &NodePoolSpec) -> Node {
         unschedulable: false,
         zone: spec.zone,
         taint: spec.taint,
+        terms: spec.terms,
         device_slot: NO_DEVICE_SLOT,
         first_pod: NONE,
         last_pod: NONE,

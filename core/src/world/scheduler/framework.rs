@@ -308,7 +308,7 @@ impl Framework {
     fn score_classes(&mut self, spec: &SchedulingSpec, app: &AppPods) {
         let classes = &mut self.classes;
         let rows = &self.rows;
-        let (mut any_taint, mut max_affinity) = (false, 0i64);
+        let (mut max_taint, mut max_affinity) = (0i64, 0i64);
         let (mut min_ipa, mut max_ipa) = (i64::MAX, i64::MIN);
         classes.for_each_mut(|c| {
             let k = c.key;
@@ -318,13 +318,13 @@ impl Framework {
                 ..AppCount::default()
             };
             c.ipa = inter_pod_affinity::score(pods, k.zone, spec, app);
-            any_taint |= k.taint;
-            max_affinity = max_affinity.max(node_affinity::score(k.zone, spec));
+            max_taint = max_taint.max(i64::from(k.taint));
+            max_affinity = max_affinity.max(i64::from(k.affinity));
             min_ipa = min_ipa.min(c.ipa);
             max_ipa = max_ipa.max(c.ipa);
         });
         // TaintToleration: DefaultNormalizeScore, reversed.
-        let taint = normalize::Normalizer::new(i64::from(any_taint), true);
+        let taint = normalize::Normalizer::new(max_taint, true);
         // NodeAffinity: DefaultNormalizeScore when the pod has a preferred term.
         let affinity = (!node_affinity::skip_score(spec))
             .then(|| normalize::Normalizer::new(max_affinity, false));
@@ -364,8 +364,7 @@ impl Framework {
                 ..NodeScores::default()
             };
             if let Some(n) = affinity {
-                s.node_affinity =
-                    n.apply(node_affinity::score(k.zone, spec)) * WEIGHT_NODE_AFFINITY;
+                s.node_affinity = n.apply(i64::from(k.affinity)) * WEIGHT_NODE_AFFINITY;
             }
             if ipa {
                 s.inter_pod_affinity = inter_pod_affinity::normalize(c.ipa, min_ipa, max_ipa)
@@ -418,7 +417,9 @@ fn evaluate<N: NodeSource + ?Sized>(
         fit: fit as u8,
         balanced: balanced as u8,
         key: ClassKey {
-            taint: taint_toleration::score(&node, &pod.scheduling) != 0,
+            taint: taint_toleration::score(&node, &pod.scheduling),
+            affinity: node_affinity::score(&node, &pod.scheduling).clamp(0, i64::from(u16::MAX))
+                as u16,
             zone: node.zone,
             all: pods.all,
             preferred: pods.preferred,

@@ -42,7 +42,7 @@ pub(in crate::world) use preemption::Potential;
 pub use preemption::{pick_one_node_for_preemption, CandidateNode};
 pub use queue::SchedulingQueue;
 pub use reasons::{FilterReason, Reason, ReasonCounts, Shortfall};
-pub use taint_toleration::tolerates_no_execute;
+pub use taint_toleration::no_execute;
 pub(crate) use {
     node_affinity::filter as node_affinity_filter,
     taint_toleration::filter as taint_toleration_filter,

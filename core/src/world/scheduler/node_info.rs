@@ -36,6 +36,8 @@ pub struct NodeInfo {
     pub zone: u8,
     /// The `kuberack.io/dedicated` taint's effect.
     pub taint: TaintEffect,
+    /// Its NODE's own labels and taints (an interned id; 0 = none).
+    pub terms: u16,
     /// Where its devices are in the world's device tables (`NO_DEVICE_SLOT`: none).
     pub device_slot: u8,
 }
@@ -56,6 +58,7 @@ impl From<&Node> for NodeInfo {
             unschedulable: n.unschedulable,
             zone: n.zone,
             taint: n.taint,
+            terms: n.terms,
             device_slot: n.device_slot,
         }
     }
@@ -120,5 +123,13 @@ impl NodeSource for Slab<Node> {
     #[inline]
     fn node(&self, index: u32) -> Option<NodeInfo> {
         self.get(index).map(NodeInfo::from)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_node_info_stays_44_bytes() {
+        assert_eq!(std::mem::size_of::<super::NodeInfo>(), 44);
     }
 }

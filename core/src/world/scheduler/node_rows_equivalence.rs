@@ -154,6 +154,7 @@ fn node(zone: u8) -> Node {
         unschedulable: false,
         zone,
         taint: TaintEffect::None,
+        terms: 0,
         first_pod: NONE,
         last_pod: NONE,
     }

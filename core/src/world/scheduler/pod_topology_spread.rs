@@ -3,13 +3,14 @@
 //! system default constraints for pods owned by a ReplicaSet: hostname maxSkew 3, zone
 //! maxSkew 5) scores `count * ln(domains + 2) + maxSkew - 1`, normalised so the fewest
 //! matching pods score 100, as upstream does. Domains are eligible when they hold a node that
-//! matches the pod's node selector (nodeAffinityPolicy Honor); taints are ignored
-//! (nodeTaintsPolicy Ignore). The filter counts pods that are not terminating; scoring counts
+//! matches the pod's nodeSelector and required node affinity (nodeAffinityPolicy Honor);
+//! taints are ignored (nodeTaintsPolicy Ignore). A zone's count holds the app's pods on all
+//! its nodes (PROTOCOL.md says where that differs). The filter counts pods that are not terminating; scoring counts
 //! every pod with the same owner, as upstream's PodsWithOwnerRef does.
 
 use super::cycle::{AppPods, NodeTopology, PodInfo};
 use super::framework::NodeSource;
-use super::node_affinity::zone_matches;
+use super::node_affinity::{matches_selector, zone_matches, zone_only};
 use super::node_info::NodeInfo;
 use super::{FilterReason, MAX_NODE_SCORE};
 use crate::world::constraints::{
@@ -51,7 +52,26 @@ pub fn pre_filter<N: NodeSource + ?Sized>(
     if c.when != WhenUnsatisfiable::DoNotSchedule {
         return None;
     }
-    let min_match = match c.key {
+    let min_match = if zone_only(spec) {
+        min_by_zone_selector(c.key, spec, app, topo, nodes)
+    } else {
+        min_by_nodes(c.key, spec, app, topo, nodes)
+    };
+    Some(HardSpread {
+        constraint: c,
+        min_match,
+    })
+}
+
+/// The global minimum when only the zone selector restricts the pod's nodes: per zone.
+fn min_by_zone_selector<N: NodeSource + ?Sized>(
+    key: TopologyKey,
+    spec: &SchedulingSpec,
+    app: &AppPods,
+    topo: &NodeTopology,
+    nodes: &N,
+) -> u32 {
+    match key {
         TopologyKey::Zone => (1..=ZONES as u8)
             .filter(|&z| topo.nodes_per_zone[usize::from(z)] > 0 && zone_matches(z, spec))
             .map(|z| app.zone(z).live)
@@ -72,11 +92,37 @@ pub fn pre_filter<N: NodeSource + ?Sized>(
                     .unwrap_or(0)
             }
         }
-    };
-    Some(HardSpread {
-        constraint: c,
-        min_match,
-    })
+    }
+}
+
+/// The global minimum over the domains of the nodes that match the pod's required node
+/// affinity (nodeAffinityPolicy Honor), found by walking the nodes.
+fn min_by_nodes<N: NodeSource + ?Sized>(
+    key: TopologyKey,
+    spec: &SchedulingSpec,
+    app: &AppPods,
+    topo: &NodeTopology,
+    nodes: &N,
+) -> u32 {
+    let matching = topo
+        .order
+        .iter()
+        .filter_map(|&i| nodes.node(i).map(|n| (i, n)))
+        .filter(|(_, n)| matches_selector(n, spec));
+    match key {
+        TopologyKey::Zone => {
+            let mut eligible = [false; ZONES + 1];
+            for (_, n) in matching {
+                eligible[usize::from(n.zone).min(ZONES)] = true;
+            }
+            (1..=ZONES as u8)
+                .filter(|&z| eligible[usize::from(z)])
+                .map(|z| app.zone(z).live)
+                .min()
+                .unwrap_or(0)
+        }
+        TopologyKey::Hostname => matching.map(|(i, _)| app.node(i).live).min().unwrap_or(0),
+    }
 }
 
 /// Filter, with `removed_live` of the app's pods taken off this node (preemption dry run).

@@ -1,5 +1,6 @@
 //! Score classes: besides its own requested resources, a feasible node's normalised scores
-//! depend only on its PreferNoSchedule taint, its zone and the app's pods on it. Feasible
+//! depend only on its intolerable PreferNoSchedule taints, the weights of the preferred node
+//! affinity terms it matches, its zone and the app's pods on it. Feasible
 //! nodes that share those fall into one class, whose raw scores, normalisation and weighted
 //! sum are computed once per cycle instead of once per node. Class keys live in an
 //! open-addressing table sized at construction that outlives cycles and hands out dense
@@ -11,8 +12,10 @@ use super::NodeScores;
 /// What a class's scores depend on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(super) struct ClassKey {
-    /// An intolerable PreferNoSchedule taint.
-    pub taint: bool,
+    /// Intolerable PreferNoSchedule taints.
+    pub taint: u8,
+    /// NodeAffinity's raw score: the weights of the preferred terms matched.
+    pub affinity: u16,
     /// The zone label (0: none).
     pub zone: u8,
     /// The app's pods on the node.
@@ -25,7 +28,8 @@ impl ClassKey {
     #[inline]
     fn hash(&self, shift: u32) -> usize {
         let packed = (u64::from(self.all) << 32 | u64::from(self.preferred))
-            ^ (u64::from(self.zone) << 1 | u64::from(self.taint)).rotate_right(9);
+            ^ (u64::from(self.affinity) << 16 | u64::from(self.zone) << 8 | u64::from(self.taint))
+                .rotate_right(9);
         (packed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
     }
 }

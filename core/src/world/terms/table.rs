@@ -1,0 +1,248 @@
+//! The interned tables of node and pod terms: a module parses its text where its settings
+//! change and interns the result here, getting a small id it publishes through its slot like
+//! any other word. Entries are append-only and never change once published (a `OnceLock`
+//! each, in a table sized at compile time), so the audio thread reads an entry with one
+//! atomic load, without a lock, an allocation or a wait, and nothing needs reclaiming: equal
+//! terms share one entry, and the table holds at most [`MAX_TERMS`] distinct ones a process.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Mutex, OnceLock};
+
+use super::api::*;
+use super::symbols::{intern, name, Sym};
+
+/// Most distinct node terms, and most distinct pod terms, one process interns.
+pub const MAX_TERMS: usize = 1024;
+
+/// A node label with its value read as an integer (for Gt and Lt).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NodeLabel {
+    /// The key.
+    pub key: Sym,
+    /// The value.
+    pub value: Sym,
+    /// The value as an integer, if it is one.
+    pub number: Option<i64>,
+}
+
+/// A NODE module's labels and taints, interned.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct NodeEntry {
+    /// metadata.labels.
+    pub labels: Vec<NodeLabel>,
+    /// spec.taints.
+    pub taints: Vec<Taint<Sym>>,
+}
+
+/// A pod template's labels, tolerations and node affinity, interned.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct PodEntry {
+    /// The terms.
+    pub terms: PodTerms<Sym>,
+    /// FNV-1a of the terms as text: what the pod-template-hash adds for them, the same in
+    /// every process whatever ids the strings got.
+    pub hash: u32,
+}
+
+/// An append-only table of interned values; id 0 is the empty value.
+pub struct InternTable<T: 'static> {
+    entries: [OnceLock<T>; MAX_TERMS],
+    index: Mutex<Option<HashMap<T, u16>>>,
+    empty: T,
+}
+
+impl<T: Clone + Eq + Hash + Send + Sync + 'static> InternTable<T> {
+    const fn new(empty: T) -> Self {
+        InternTable {
+            entries: [const { OnceLock::new() }; MAX_TERMS],
+            index: Mutex::new(None),
+            empty,
+        }
+    }
+
+    /// The id of `value`, published on first use (not on the audio path).
+    fn intern(&self, value: T) -> Result<u16, String> {
+        if value == self.empty {
+            return Ok(0);
+        }
+        let mut guard = self.index.lock().unwrap_or_else(|e| e.into_inner());
+        let index = guard.get_or_insert_with(HashMap::new);
+        if let Some(&id) = index.get(&value) {
+            return Ok(id);
+        }
+        let id = index.len() + 1;
+        if id >= MAX_TERMS {
+            return Err(format!(
+                "more than {} distinct label and taint sets in this session; reuse one",
+                MAX_TERMS - 1
+            ));
+        }
+        // Published before the id is handed out: a reader that has the id sees the entry.
+        let _ = self.entries[id].set(value.clone());
+        index.insert(value, id as u16);
+        Ok(id as u16)
+    }
+
+    /// The entry of `id` (the empty value for 0 or an id never handed out). Wait-free.
+    #[inline]
+    fn get(&self, id: u16) -> &T {
+        self.entries
+            .get(usize::from(id))
+            .and_then(OnceLock::get)
+            .unwrap_or(&self.empty)
+    }
+}
+
+static NODES: InternTable<NodeEntry> = InternTable::new(NodeEntry {
+    labels: Vec::new(),
+    taints: Vec::new(),
+});
+static PODS: InternTable<PodEntry> = InternTable::new(PodEntry {
+    terms: PodTerms {
+        labels: Vec::new(),
+        tolerations: Vec::new(),
+        node_selector: Vec::new(),
+        required: Vec::new(),
+        preferred: Vec::new(),
+    },
+    hash: 0,
+});
+
+fn label(l: &Label<String>) -> Label<Sym> {
+    Label {
+        key: intern(&l.key),
+        value: intern(&l.value),
+    }
+}
+
+fn term(t: &NodeSelectorTerm<String>) -> NodeSelectorTerm<Sym> {
+    NodeSelectorTerm {
+        requirements: t
+            .requirements
+            .iter()
+            .map(|r| Requirement {
+                key: intern(&r.key),
+                operator: r.operator,
+                values: r.values.iter().map(|v| intern(v)).collect(),
+                number: r.number,
+            })
+            .collect(),
+    }
+}
+
+/// Interns a NODE's labels and taints (not on the audio path).
+pub fn intern_node(terms: &NodeTerms<String>) -> Result<u16, String> {
+    NODES.intern(NodeEntry {
+        labels: terms
+            .labels
+            .iter()
+            .map(|l| NodeLabel {
+                key: intern(&l.key),
+                value: intern(&l.value),
+                number: l.value.parse().ok(),
+            })
+            .collect(),
+        taints: terms
+            .taints
+            .iter()
+            .map(|t| Taint {
+                key: intern(&t.key),
+                value: intern(&t.value),
+                effect: t.effect,
+            })
+            .collect(),
+    })
+}
+
+/// Interns a pod template's terms (not on the audio path).
+pub fn intern_pod(terms: &PodTerms<String>) -> Result<u16, String> {
+    if terms.is_empty() {
+        return Ok(0);
+    }
+    let hash = format!("{terms:?}").bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    let terms = PodTerms {
+        labels: terms.labels.iter().map(label).collect(),
+        tolerations: terms
+            .tolerations
+            .iter()
+            .map(|t| Toleration {
+                key: t.key.as_deref().map(intern),
+                operator: t.operator,
+                value: intern(&t.value),
+                effect: t.effect,
+                seconds: t.seconds,
+            })
+            .collect(),
+        node_selector: terms.node_selector.iter().map(label).collect(),
+        required: terms.required.iter().map(term).collect(),
+        preferred: terms
+            .preferred
+            .iter()
+            .map(|p| PreferredTerm {
+                weight: p.weight,
+                term: term(&p.term),
+            })
+            .collect(),
+    };
+    PODS.intern(PodEntry { terms, hash })
+}
+
+/// The node terms of an id. Wait-free.
+#[inline]
+pub fn node_entry(id: u16) -> &'static NodeEntry {
+    NODES.get(id)
+}
+
+/// The pod terms of an id. Wait-free.
+#[inline]
+pub fn pod_entry(id: u16) -> &'static PodEntry {
+    PODS.get(id)
+}
+
+/// The pod terms of an id with their strings (not on the audio path: it allocates).
+pub fn pod_terms_text(id: u16) -> PodTerms<String> {
+    let t = &pod_entry(id).terms;
+    let label = |l: &Label<Sym>| Label {
+        key: name(l.key),
+        value: name(l.value),
+    };
+    let term = |t: &NodeSelectorTerm<Sym>| NodeSelectorTerm {
+        requirements: t
+            .requirements
+            .iter()
+            .map(|r| Requirement {
+                key: name(r.key),
+                operator: r.operator,
+                values: r.values.iter().map(|v| name(*v)).collect(),
+                number: r.number,
+            })
+            .collect(),
+    };
+    PodTerms {
+        labels: t.labels.iter().map(label).collect(),
+        tolerations: t
+            .tolerations
+            .iter()
+            .map(|o| Toleration {
+                key: o.key.map(name),
+                operator: o.operator,
+                value: name(o.value),
+                effect: o.effect,
+                seconds: o.seconds,
+            })
+            .collect(),
+        node_selector: t.node_selector.iter().map(label).collect(),
+        required: t.required.iter().map(term).collect(),
+        preferred: t
+            .preferred
+            .iter()
+            .map(|p| PreferredTerm {
+                weight: p.weight,
+                term: term(&p.term),
+            })
+            .collect(),
+    }
+}
