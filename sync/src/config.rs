@@ -2,7 +2,9 @@
 //! patch except the namespace, the context name and the switches; credentials stay in the
 //! kubeconfig.
 
+use crate::trace::RecordControl;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Where the API server and its credentials come from.
@@ -52,6 +54,8 @@ pub struct SyncConfig {
     pub request_timeout: Duration,
     /// How often the thread polls the desired-state queue and the stop flag.
     pub poll_period: Duration,
+    /// Where the host wants the cluster recorded (none by default); followed each poll.
+    pub recording: Arc<RecordControl>,
 }
 
 impl SyncConfig {
@@ -71,6 +75,7 @@ impl SyncConfig {
             backoff_cap: Duration::from_secs(30),
             request_timeout: Duration::from_secs(10),
             poll_period: Duration::from_millis(5),
+            recording: Arc::default(),
         }
     }
 }

@@ -14,9 +14,11 @@ pub mod kueue;
 pub mod labels;
 pub mod manifest;
 pub mod mirror;
+pub mod mirror_state;
 pub mod pod_terms;
 pub mod summary;
 pub mod supervisor;
+pub mod trace;
 pub mod worker;
 pub mod workloads;
 

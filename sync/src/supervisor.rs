@@ -7,6 +7,7 @@ use std::sync::Arc;
 use kuberack_core::live::{LiveLink, SyncState};
 
 use crate::config::{ClusterSource, SyncConfig};
+use crate::trace::RecordControl;
 use crate::worker::{spawn, SyncThread};
 
 /// One hub's sync thread, if running, and the one still stopping.
@@ -18,6 +19,7 @@ pub struct Supervisor {
     /// The thread ended by itself (a contained panic): wait for SYNC to go off and on again.
     exited: bool,
     tune: fn(&mut SyncConfig),
+    recording: Arc<RecordControl>,
 }
 
 impl Supervisor {
@@ -36,6 +38,7 @@ impl Supervisor {
             stopping: None,
             exited: false,
             tune: |_| {},
+            recording: Arc::default(),
         }
     }
 
@@ -63,8 +66,20 @@ impl Supervisor {
         config.mirror_only = settings.mirror_only;
         config.label_selector = (!settings.selector.is_empty()).then_some(settings.selector);
         config.delete_on_stop = settings.delete_on_stop;
+        config.recording = Arc::clone(&self.recording);
         (self.tune)(&mut config);
         config
+    }
+
+    /// Records the cluster to `path` while sync runs (from now, or from the next start), or
+    /// stops recording (`None`); see [`RecordControl`] for how it goes.
+    pub fn record_to(&self, path: Option<std::path::PathBuf>) {
+        self.recording.record_to(path);
+    }
+
+    /// How recording goes.
+    pub fn recording(&self) -> &Arc<RecordControl> {
+        &self.recording
     }
 
     /// Whether a sync thread is running (not counting one still stopping).

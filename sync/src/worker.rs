@@ -8,7 +8,8 @@ use crate::errors::{describe, stalled, Failure, Request};
 use crate::kueue::KueueVersion;
 use crate::labels::{apply_params, guard, FIELD_MANAGER, MANAGED_SELECTOR, MODULE_KEY};
 use crate::manifest;
-use crate::mirror::{module_of, node_transitions, pod_transitions, NodeFacts, PodFacts};
+use crate::mirror_state::{MirrorState, Seen};
+use crate::trace::{Header, Recorder, TraceKind};
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::batch::v1::Job;
@@ -17,9 +18,9 @@ use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
 use kube::runtime::{watcher, WatchStreamExt};
 use kube::Client;
 use kuberack_core::live::{
-    Change, DesiredObject, ObjectKey, ObjectKind, Observed, RealSummary, Status, SyncEnd, SyncState,
+    Change, DesiredObject, ObjectKey, ObjectKind, Status, SyncEnd, SyncState,
 };
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -120,6 +121,7 @@ async fn run(config: &SyncConfig, end: &mut SyncEnd) {
     };
     let mut backoff = Backoff::new(config.backoff_base, config.backoff_cap, config.seed);
     let mut last_client = None;
+    let mut recording = Recording::default();
     while !status.stop_requested() {
         status.set_state(SyncState::Connecting);
         let failure = match connect(config, &status).await {
@@ -127,7 +129,12 @@ async fn run(config: &SyncConfig, end: &mut SyncEnd) {
                 backoff.reset();
                 let mut session = Session::new(config, client.clone(), &status, kueue);
                 last_client = Some((client, kueue));
-                match session.run(end, &mut state).await {
+                if let Some(recorder) = recording.recorder.take() {
+                    session.mirror.attach(recorder);
+                }
+                let outcome = session.run(end, &mut state, &mut recording).await;
+                recording.recorder = session.mirror.detach();
+                match outcome {
                     Ok(()) => break,
                     Err(f) => f,
                 }
@@ -148,6 +155,13 @@ async fn run(config: &SyncConfig, end: &mut SyncEnd) {
     }
     status.set_real(None);
     status.set_state(SyncState::Off);
+}
+
+/// The trace being recorded across sessions, and the last record request followed.
+#[derive(Default)]
+struct Recording {
+    recorder: Option<Recorder>,
+    generation: u64,
 }
 
 /// Waits `delay`, still taking desired changes (so the latest survives) and noticing stop.
@@ -339,18 +353,10 @@ struct Session<'a> {
     client: Client,
     status: &'a Status,
     health: BTreeMap<Part, Failure>,
-    pods: HashMap<String, PodFacts>,
-    nodes: HashMap<String, NodeFacts>,
-    pods_relisted: Option<HashSet<String>>,
-    nodes_relisted: Option<HashSet<String>>,
-    /// Both watchers have listed once: the capacity summary is complete.
-    pods_listed: bool,
-    nodes_listed: bool,
+    /// The real pods, nodes and Workloads as the watchers saw them.
+    mirror: MirrorState,
     /// Shared Kueue objects (flavors, priority classes) already written this session.
     kueue_shared: BTreeSet<String>,
-    workloads: HashMap<String, crate::workloads::WorkloadFacts>,
-    workloads_relisted: Option<HashSet<String>>,
-    workloads_listed: bool,
     /// The Kueue version discovery found (None: Kueue not found).
     kueue: Option<KueueVersion>,
     /// The generation each object had after the sync's last write, by `resource/name`: a
@@ -372,16 +378,8 @@ impl<'a> Session<'a> {
             kueue,
             generations: Default::default(),
             health: BTreeMap::new(),
-            pods: HashMap::new(),
-            nodes: HashMap::new(),
-            pods_relisted: None,
-            nodes_relisted: None,
-            pods_listed: false,
-            nodes_listed: false,
+            mirror: MirrorState::new(),
             kueue_shared: BTreeSet::new(),
-            workloads: HashMap::new(),
-            workloads_relisted: None,
-            workloads_listed: false,
         }
     }
 
@@ -408,7 +406,12 @@ impl<'a> Session<'a> {
     }
 
     /// Runs until stop (Ok) or a failure that needs a new connection (Err).
-    async fn run(&mut self, end: &mut SyncEnd, state: &mut Desired) -> Result<(), Failure> {
+    async fn run(
+        &mut self,
+        end: &mut SyncEnd,
+        state: &mut Desired,
+        recording: &mut Recording,
+    ) -> Result<(), Failure> {
         let ns = &self.config.namespace;
         let pods_api: Api<Pod> = Api::namespaced(self.client.clone(), ns);
         let nodes_api: Api<Node> = Api::all(self.client.clone());
@@ -432,15 +435,16 @@ impl<'a> Session<'a> {
                         return Ok(());
                     }
                     state.drain(end, self.config);
+                    self.follow_recording(recording);
                     self.write_due(state).await?;
                 }
                 Some(ev) = pods.next() => {
                     self.on_pod(end, ev);
-                    self.publish_real();
+                    self.mirror.publish(self.status);
                 }
                 Some(ev) = nodes.next() => {
                     self.on_node(end, ev);
-                    self.publish_real();
+                    self.mirror.publish(self.status);
                 }
                 Some(ev) = workloads.next() => self.on_workload(end, ev),
                 Some((kind, ev)) = owned.next() => self.on_owned(state, kind, ev),
@@ -448,30 +452,26 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// The real nodes' count and the CPU requested on them, for the hub's outputs and
-    /// display, once both watchers have listed.
-    fn publish_real(&self) {
-        if !(self.pods_listed && self.nodes_listed) {
+    /// Starts or stops recording the cluster when the host asked for it since last time.
+    fn follow_recording(&mut self, recording: &mut Recording) {
+        let control = &self.config.recording;
+        let generation = control.generation();
+        if generation == recording.generation {
             return;
         }
-        let mut real = RealSummary {
-            nodes: self.nodes.len().min(u32::MAX as usize) as u32,
-            ..RealSummary::default()
+        recording.generation = generation;
+        drop(self.mirror.detach());
+        let Some(path) = control.wanted() else {
+            return;
         };
-        for node in self.nodes.values() {
-            real.ready_nodes += u32::from(node.ready);
-            real.cpu_allocatable_m = real
-                .cpu_allocatable_m
-                .saturating_add(node.cpu_allocatable_m);
+        let header = Header::now(
+            &self.config.namespace,
+            self.config.label_selector.as_deref(),
+            self.kueue.map(KueueVersion::name),
+        );
+        if let Ok(recorder) = Recorder::create(&path, &header, Arc::clone(control)) {
+            self.mirror.attach(recorder);
         }
-        for pod in self.pods.values() {
-            real.cpu_requested_m = real.cpu_requested_m.saturating_add(pod.cpu_requested_m);
-        }
-        self.status
-            .set_real_pools(&crate::summary::real_pools(&self.nodes, &self.pods));
-        self.status
-            .set_real_channels(&crate::summary::cluster_channels(&self.nodes, &self.pods));
-        self.status.set_real(Some(real));
     }
 
     fn refresh_state(&self) {
@@ -781,47 +781,12 @@ impl<'a> Session<'a> {
             resource: "pods",
             namespace: &ns,
         };
-        let ev = match ev {
-            Ok(ev) => ev,
-            Err(e) => return self.set_health(Part::Pods, Err(watch_failure(req, &e))),
-        };
-        self.set_health(Part::Pods, Ok(()));
-        let mut emit = |name: &str, old: Option<&PodFacts>, new: Option<&PodFacts>, module| {
-            pod_transitions(old, new, |kind| {
-                end.push_observed(Observed::of(kind, module).named(name))
-            });
-        };
         match ev {
-            watcher::Event::Init => self.pods_relisted = Some(HashSet::new()),
-            watcher::Event::InitApply(pod) | watcher::Event::Apply(pod) => {
-                let name = pod.metadata.name.clone().unwrap_or_default();
-                let facts = PodFacts::of(&pod);
-                let module = module_label(pod.metadata.labels.as_ref());
-                emit(&name, self.pods.get(&name), Some(&facts), module);
-                if let Some(seen) = &mut self.pods_relisted {
-                    seen.insert(name.clone());
-                }
-                self.pods.insert(name, facts);
+            Ok(ev) => {
+                self.set_health(Part::Pods, Ok(()));
+                self.on_watched(end, TraceKind::Pod, ev, |p| Seen::Pod(p));
             }
-            watcher::Event::Delete(pod) => {
-                let name = pod.metadata.name.clone().unwrap_or_default();
-                let module = module_label(pod.metadata.labels.as_ref());
-                if let Some(old) = self.pods.remove(&name) {
-                    emit(&name, Some(&old), None, module);
-                }
-            }
-            watcher::Event::InitDone => {
-                self.pods_listed = true;
-                if let Some(seen) = self.pods_relisted.take() {
-                    self.pods.retain(|name, old| {
-                        let keep = seen.contains(name);
-                        if !keep {
-                            emit(name, Some(old), None, 0);
-                        }
-                        keep
-                    });
-                }
-            }
+            Err(e) => self.set_health(Part::Pods, Err(watch_failure(req, &e))),
         }
     }
 
@@ -831,45 +796,33 @@ impl<'a> Session<'a> {
             resource: "nodes",
             namespace: "",
         };
-        let ev = match ev {
-            Ok(ev) => ev,
-            Err(e) => return self.set_health(Part::Nodes, Err(watch_failure(req, &e))),
-        };
-        self.set_health(Part::Nodes, Ok(()));
-        let mut emit = |name: &str, old: Option<&NodeFacts>, new: Option<&NodeFacts>| {
-            node_transitions(old, new, |kind| {
-                end.push_observed(Observed::of(kind, 0).named(name))
-            });
-        };
         match ev {
-            watcher::Event::Init => self.nodes_relisted = Some(HashSet::new()),
-            watcher::Event::InitApply(node) | watcher::Event::Apply(node) => {
-                let name = node.metadata.name.clone().unwrap_or_default();
-                let facts = NodeFacts::of(&node);
-                emit(&name, self.nodes.get(&name), Some(&facts));
-                if let Some(seen) = &mut self.nodes_relisted {
-                    seen.insert(name.clone());
-                }
-                self.nodes.insert(name, facts);
+            Ok(ev) => {
+                self.set_health(Part::Nodes, Ok(()));
+                self.on_watched(end, TraceKind::Node, ev, |n| Seen::Node(n));
             }
-            watcher::Event::Delete(node) => {
-                let name = node.metadata.name.clone().unwrap_or_default();
-                if let Some(old) = self.nodes.remove(&name) {
-                    emit(&name, Some(&old), None);
-                }
+            Err(e) => self.set_health(Part::Nodes, Err(watch_failure(req, &e))),
+        }
+    }
+
+    /// Hands one watch event of `kind` to the mirror.
+    fn on_watched<K: kube::Resource>(
+        &mut self,
+        end: &mut SyncEnd,
+        kind: TraceKind,
+        ev: watcher::Event<K>,
+        seen: impl for<'k> Fn(&'k K) -> Seen<'k>,
+    ) {
+        match ev {
+            watcher::Event::Init => self.mirror.relist_begin(kind),
+            watcher::Event::InitApply(obj) | watcher::Event::Apply(obj) => {
+                self.mirror.apply(end, seen(&obj));
             }
-            watcher::Event::InitDone => {
-                self.nodes_listed = true;
-                if let Some(seen) = self.nodes_relisted.take() {
-                    self.nodes.retain(|name, old| {
-                        let keep = seen.contains(name);
-                        if !keep {
-                            emit(name, Some(old), None);
-                        }
-                        keep
-                    });
-                }
+            watcher::Event::Delete(obj) => {
+                let name = obj.meta().name.clone().unwrap_or_default();
+                self.mirror.delete(end, kind, &name);
             }
+            watcher::Event::InitDone => self.mirror.relist_done(end, kind),
         }
     }
 }
@@ -896,13 +849,6 @@ fn guarded(
             resource: kind.to_owned(),
         })
     })
-}
-
-fn module_label(labels: Option<&BTreeMap<String, String>>) -> u64 {
-    labels
-        .and_then(|l| l.get(MODULE_KEY))
-        .and_then(|tag| module_of(tag))
-        .unwrap_or(0)
 }
 
 fn watch_failure(req: Request<'_>, err: &watcher::Error) -> Failure {

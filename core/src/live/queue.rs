@@ -208,6 +208,11 @@ impl SyncEnd {
         self.desired.pop().ok()
     }
 
+    /// Room for observed events in the hub's queue now.
+    pub fn observed_room(&self) -> usize {
+        self.observed.slots()
+    }
+
     /// Hands an observed event to the hub, or counts it as dropped when the queue is full.
     pub fn push_observed(&mut self, event: Observed) {
         self.status.count_heard_event();

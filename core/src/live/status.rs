@@ -113,12 +113,25 @@ pub struct Status {
     real_pools: [PoolCell; MAX_REAL_POOLS],
     real_channels: [AtomicU32; SUMMARY_CHANNELS],
     real_channel_count: AtomicU32,
+    /// The hub's simulated time at its last control tick, seconds, as f64 bits.
+    hub_time: AtomicU64,
 }
 
 impl Status {
     /// The current state (wait-free).
     pub fn state(&self) -> SyncState {
         SyncState::from_u8(self.state.load(Ordering::Acquire))
+    }
+
+    /// The hub's simulated time at its last control tick, seconds (a replayed trace follows
+    /// it: WARP and CLOCK pace the replay). Wait-free.
+    pub fn hub_time(&self) -> f64 {
+        f64::from_bits(self.hub_time.load(Ordering::Acquire))
+    }
+
+    /// Publishes the hub's simulated time (wait-free, for the audio thread).
+    pub fn set_hub_time(&self, seconds: f64) {
+        self.hub_time.store(seconds.to_bits(), Ordering::Release);
     }
 
     /// Whether the hub wants sync on (its SYNC switch or gate); written by the hub.

@@ -156,6 +156,7 @@ impl HubSync {
     /// NODEs whose "Sync cordon" is on) to the sync thread and takes what it heard (always,
     /// so nothing stale piles up), recording it in [`HubSync::heard`].
     pub fn tick(&mut self, registry: &Registry, hub_tag: u32, time: f64) -> Heard {
+        self.link.status.set_hub_time(time);
         // Forget what was sent once sync turns off (only then: the tables span the whole
         // registry, too much to clear every tick).
         if !self.wanted && !self.sent_cleared {

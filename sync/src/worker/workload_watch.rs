@@ -1,18 +1,19 @@
 //! The sync session's watch of Kueue Workloads in the namespace (only where Kueue was
 //! found): their transitions reach the hub as the world events the simulated Kueue fires,
-//! with the JOB (or ENCHANTMENT) and CLUSTERQUEUE they belong to. What a session finds on
-//! its first list is learnt silently; transitions from then on are heard.
+//! with the JOB (or ENCHANTMENT) and CLUSTERQUEUE they belong to (through the mirror
+//! state). What a session finds on its first list is learnt silently; transitions from then
+//! on are heard.
 
 use super::{watch_failure, Part, Session};
 use crate::errors::Request;
 use crate::kueue::KueueKind;
-use crate::workloads::{workload_transitions, WorkloadFacts};
+use crate::mirror_state::Seen;
+use crate::trace::TraceKind;
 use futures::stream::BoxStream;
 use futures::StreamExt;
 use kube::api::{Api, DynamicObject};
 use kube::runtime::{watcher, WatchStreamExt};
-use kuberack_core::live::{MirrorKind, Observed, SyncEnd};
-use std::collections::HashSet;
+use kuberack_core::live::SyncEnd;
 
 /// A watch's events.
 pub(super) type Events = BoxStream<'static, Result<watcher::Event<DynamicObject>, watcher::Error>>;
@@ -48,55 +49,17 @@ impl Session<'_> {
             Err(e) => return self.set_health(Part::Workloads, Err(watch_failure(req, &e))),
         };
         self.set_health(Part::Workloads, Ok(()));
-        let mut emit = |name: &str, old: Option<&WorkloadFacts>, new: Option<&WorkloadFacts>| {
-            let Some(facts) = new.or(old) else { return };
-            let (module, queue) = (facts.module, facts.queue);
-            workload_transitions(old, new, |kind| {
-                end.push_observed(Observed {
-                    queue,
-                    ..Observed::of(MirrorKind::World(kind), module).named(name)
-                })
-            });
-        };
-        let facts_of = |wl: &DynamicObject| {
-            let json = serde_json::to_value(wl).unwrap_or_default();
-            (
-                wl.metadata.name.clone().unwrap_or_default(),
-                WorkloadFacts::of(&json),
-            )
-        };
         match ev {
-            watcher::Event::Init => self.workloads_relisted = Some(HashSet::new()),
+            watcher::Event::Init => self.mirror.relist_begin(TraceKind::Workload),
             watcher::Event::InitApply(wl) | watcher::Event::Apply(wl) => {
-                let (name, facts) = facts_of(&wl);
-                // The session's first list only learns what is there: Workloads admitted
-                // before sync started (or while it reconnected) fire nothing.
-                if self.workloads_listed {
-                    emit(&name, self.workloads.get(&name), Some(&facts));
-                }
-                if let Some(seen) = &mut self.workloads_relisted {
-                    seen.insert(name.clone());
-                }
-                self.workloads.insert(name, facts);
+                let json = serde_json::to_value(&wl).unwrap_or_default();
+                self.mirror.apply(end, Seen::Workload(&json));
             }
             watcher::Event::Delete(wl) => {
-                let (name, _) = facts_of(&wl);
-                if let Some(old) = self.workloads.remove(&name) {
-                    emit(&name, Some(&old), None);
-                }
+                let name = wl.metadata.name.clone().unwrap_or_default();
+                self.mirror.delete(end, TraceKind::Workload, &name);
             }
-            watcher::Event::InitDone => {
-                self.workloads_listed = true;
-                if let Some(seen) = self.workloads_relisted.take() {
-                    self.workloads.retain(|name, old| {
-                        let keep = seen.contains(name);
-                        if !keep {
-                            emit(name, Some(old), None);
-                        }
-                        keep
-                    });
-                }
-            }
+            watcher::Event::InitDone => self.mirror.relist_done(end, TraceKind::Workload),
         }
     }
 }
