@@ -97,6 +97,14 @@ pub struct PlayArgs {
     /// instead of the hub's.
     #[arg(long, value_name = "SELECTOR", requires = "sync")]
     pub selector: Option<String>,
+    /// With --sync: record the real cluster's changes (pods, nodes, Workloads; only the
+    /// fields the mirror reads) to this cluster trace, JSON lines.
+    #[arg(long, value_name = "FILE.jsonl", requires = "sync")]
+    pub record_cluster: Option<PathBuf>,
+    /// Drive the hubs from a recorded cluster trace instead of a live cluster, paced by
+    /// simulated time (WARP, CLOCK); deterministic, no cluster needed.
+    #[arg(long, value_name = "TRACE.jsonl", conflicts_with = "sync")]
+    pub replay: Option<PathBuf>,
 }
 
 #[cfg(test)]
@@ -118,5 +126,17 @@ mod tests {
         assert!(play(&[]).unwrap().selector.is_none());
         // Only with --sync.
         assert!(play(&["--selector", "app=web"]).is_err());
+    }
+
+    #[test]
+    fn recording_needs_sync_and_replay_excludes_it() {
+        let p = play(&["--sync", "--record-cluster", "t.jsonl"]).unwrap();
+        assert_eq!(p.record_cluster, Some(PathBuf::from("t.jsonl")));
+        assert!(play(&["--record-cluster", "t.jsonl"]).is_err());
+        assert_eq!(
+            play(&["--replay", "t.jsonl"]).unwrap().replay,
+            Some(PathBuf::from("t.jsonl"))
+        );
+        assert!(play(&["--sync", "--replay", "t.jsonl"]).is_err());
     }
 }

@@ -56,7 +56,9 @@ fn run_play(args: PlayArgs) -> Result<()> {
             namespace: args.namespace,
             mirror_only: args.mirror_only,
             selector: args.selector.clone(),
+            record_cluster: args.record_cluster,
         }),
+        replay: args.replay,
     };
     let summary = play(&options, &mut |w| eprintln!("kuberack: warning: {w}"))?;
     print!("{summary}");

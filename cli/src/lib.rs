@@ -20,6 +20,7 @@ pub mod patch;
 pub mod play;
 pub mod progress;
 pub mod record;
+pub mod replay;
 pub mod summary;
 pub mod wav;
 

@@ -2,6 +2,7 @@
 //! in real time. Each hub's SYNC switch is turned on and a supervisor runs its sync thread,
 //! exactly as the Rack plugin does from its UI thread.
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use kuberack_core::live::SyncSettings;
@@ -22,6 +23,8 @@ pub struct SyncOptions {
     pub mirror_only: bool,
     /// The label selector of the pods watched (else the hub's).
     pub selector: Option<String>,
+    /// Record the real cluster's changes to this cluster trace.
+    pub record_cluster: Option<PathBuf>,
 }
 
 /// What one hub's live sync did, for the summary after `play --sync`.
@@ -45,6 +48,9 @@ pub struct LiveReport {
     pub jobs_dropped: u64,
     /// Owned objects changed or deleted by someone else and written again.
     pub drift_corrections: u64,
+    /// Lines of the cluster trace recorded (`--record-cluster`), and why recording
+    /// stopped early (empty: it did not).
+    pub recorded: Option<(u64, String)>,
 }
 
 impl std::fmt::Display for LiveReport {
@@ -70,7 +76,14 @@ impl std::fmt::Display for LiveReport {
             self.events_heard, self.events_dropped
         )?;
         writeln!(f, "  jobs dropped       {}", self.jobs_dropped)?;
-        writeln!(f, "  drift corrections  {}", self.drift_corrections)
+        writeln!(f, "  drift corrections  {}", self.drift_corrections)?;
+        match &self.recorded {
+            Some((lines, error)) if error.is_empty() => {
+                writeln!(f, "  cluster recorded   {lines} lines")
+            }
+            Some((lines, error)) => writeln!(f, "  cluster recorded   {lines} lines ({error})"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -112,6 +125,16 @@ impl LiveSession {
         if supervisors.is_empty() {
             return Err(Error::usage("--sync needs a CLUSTER module in the patch"));
         }
+        if let Some(path) = &options.record_cluster {
+            if supervisors.len() > 1 {
+                return Err(Error::usage(
+                    "--record-cluster records one hub's cluster: the patch has several CLUSTERs",
+                ));
+            }
+            // Fails here, not in the sync thread, when the file cannot be written.
+            std::fs::File::create(path).map_err(|e| Error::io("cannot create", path, e))?;
+            supervisors[0].1.record_to(Some(path.clone()));
+        }
         Ok(LiveSession {
             supervisors,
             started: Instant::now(),
@@ -148,6 +171,10 @@ impl LiveSession {
                 events_dropped: status.dropped_events(),
                 jobs_dropped: status.dropped_jobs(),
                 drift_corrections: status.drift_corrections(),
+                recorded: s.recording_wanted().then(|| {
+                    let control = s.recording();
+                    (control.lines(), control.last_error())
+                }),
             });
         }
         reports

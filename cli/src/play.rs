@@ -13,6 +13,7 @@ use crate::load::{load, LoadOptions};
 use crate::patch::load_patch_file;
 use crate::progress::{Progress, UPDATE_INTERVAL};
 use crate::record::{resolve, RecordSpec, Tap};
+use crate::replay::ReplaySession;
 use crate::summary::Summary;
 use crate::wav::WavWriter;
 
@@ -40,6 +41,8 @@ pub struct PlayOptions {
     pub progress: bool,
     /// Live-cluster sync (then the render runs in real time).
     pub sync: Option<SyncOptions>,
+    /// A cluster trace the hubs hear instead of a live cluster (not with `sync`).
+    pub replay: Option<PathBuf>,
 }
 
 /// Where a render's per-frame output goes.
@@ -50,8 +53,11 @@ pub struct Sinks<'a> {
     pub wav: Option<&'a mut dyn FrameSink>,
     /// The event trace, if one is written.
     pub events: Option<&'a mut dyn Write>,
-    /// Live sync is on: the trace also holds the real cluster's events, every line its source.
+    /// Live sync is on (or a trace is replayed): the trace also holds the real cluster's
+    /// events, every line its source.
     pub live: bool,
+    /// A cluster trace fed to the hubs every [`DRAIN_INTERVAL`] frames.
+    pub replay: Option<&'a mut ReplaySession>,
 }
 
 /// Takes one frame of samples (a WAV writer).
@@ -88,6 +94,11 @@ pub fn render(
     let mut drain = EventDrain::new(engine, sinks.live);
     let mut frame = vec![0.0f32; sinks.taps.len()];
     for n in 1..=frames {
+        if (n - 1) % DRAIN_INTERVAL == 0 {
+            if let Some(replay) = sinks.replay.as_deref_mut() {
+                replay.feed();
+            }
+        }
         engine.step().map_err(RenderError::Fault)?;
         if let Some(wav) = sinks.wav.as_deref_mut() {
             for (slot, tap) in frame.iter_mut().zip(sinks.taps) {
@@ -181,6 +192,16 @@ pub fn play(options: &PlayOptions, warn: &mut dyn FnMut(&str)) -> Result<Summary
         Some(sync) => Some(LiveSession::start(&mut loaded.engine, sync)?),
         None => None,
     };
+    let mut replay = match &options.replay {
+        Some(path) => {
+            let (session, warnings) = ReplaySession::start(&mut loaded.engine, path)?;
+            for w in &warnings {
+                warn(w);
+            }
+            Some(session)
+        }
+        None => None,
+    };
     let progress = Progress::new(frames, options.sample_rate, options.progress);
     let result = render(
         &mut loaded.engine,
@@ -189,7 +210,8 @@ pub fn play(options: &PlayOptions, warn: &mut dyn FnMut(&str)) -> Result<Summary
             taps: &taps,
             wav: wav.as_mut().map(|w| w as &mut dyn FrameSink),
             events: events.as_mut().map(|w| w as &mut dyn Write),
-            live: live.is_some(),
+            live: live.is_some() || replay.is_some(),
+            replay: replay.as_mut(),
         },
         &mut |n| {
             progress.update(n);
@@ -200,6 +222,7 @@ pub fn play(options: &PlayOptions, warn: &mut dyn FnMut(&str)) -> Result<Summary
     );
     progress.finish();
     let live_reports = live.map(LiveSession::finish).unwrap_or_default();
+    let replay_report = replay.map(ReplaySession::finish);
     let wav_path = || options.wav.clone().unwrap_or_default();
     let events_path = || options.events.clone().unwrap_or_default();
     let traces = result.map_err(|e| match e {
@@ -238,5 +261,6 @@ pub fn play(options: &PlayOptions, warn: &mut dyn FnMut(&str)) -> Result<Summary
         .map(|p| (p, taps.iter().map(|t| t.label.clone()).collect()));
     summary.events = options.events.clone();
     summary.live = live_reports;
+    summary.replay = replay_report;
     Ok(summary)
 }

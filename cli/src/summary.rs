@@ -71,6 +71,8 @@ pub struct Summary {
     pub events: Option<PathBuf>,
     /// What live sync did, per hub (`play --sync` only).
     pub live: Vec<crate::live::LiveReport>,
+    /// What the replay of a cluster trace did (`play --replay` only).
+    pub replay: Option<crate::replay::ReplayReport>,
 }
 
 impl Summary {
@@ -118,6 +120,7 @@ impl Summary {
             wav: None,
             events: None,
             live: Vec::new(),
+            replay: None,
         }
     }
 }
@@ -162,6 +165,9 @@ impl fmt::Display for Summary {
         for report in &self.live {
             write!(f, "{report}")?;
         }
+        if let Some(report) = &self.replay {
+            write!(f, "{report}")?;
+        }
         writeln!(f, "modules:")?;
         for m in &self.modules {
             let state = if m.bypassed { "  (bypassed)" } else { "" };
@@ -179,7 +185,7 @@ impl fmt::Display for Summary {
         if let Some(path) = &self.events {
             let total: u64 = self.hubs.iter().map(|h| h.events).sum();
             write!(f, "events: {} ({total} events", path.display())?;
-            if !self.live.is_empty() {
+            if !self.live.is_empty() || self.replay.is_some() {
                 let heard: u64 = self.hubs.iter().map(|h| h.heard).sum();
                 write!(f, " simulated, {heard} from the cluster")?;
             }

@@ -30,6 +30,7 @@ fn a_bypassed_hub_steps_no_world_and_outputs_zero_volts() {
             wav: None,
             events: Some(&mut trace),
             live: false,
+            replay: None,
         },
         &mut |_| {},
     )

@@ -107,6 +107,7 @@ fn play_demo() -> Run {
             wav: Some(&mut wav as &mut dyn FrameSink),
             events: Some(&mut trace),
             live: false,
+            replay: None,
         },
         &mut |_| {},
     )

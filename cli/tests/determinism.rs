@@ -55,6 +55,7 @@ fn render_patch(path: &std::path::Path, seed: Option<u64>, taps: &[&str]) -> (Ve
             wav: Some(&mut wav as &mut dyn FrameSink),
             events: Some(&mut events),
             live: false,
+            replay: None,
         },
         &mut |_| {},
     )

@@ -54,6 +54,7 @@ fn render_forge(live: bool, heard: &[Observed]) -> Vec<u8> {
         wav: None,
         events: Some(&mut trace),
         live,
+        replay: None,
     };
     render(&mut engine, u64::from(RATE), sinks, &mut |_| {}).unwrap();
     trace

@@ -77,6 +77,11 @@ impl Supervisor {
         self.recording.record_to(path);
     }
 
+    /// Whether recording was asked for (by the last [`Supervisor::record_to`]).
+    pub fn recording_wanted(&self) -> bool {
+        self.recording.wanted().is_some()
+    }
+
     /// How recording goes.
     pub fn recording(&self) -> &Arc<RecordControl> {
         &self.recording
