@@ -151,6 +151,20 @@ pub fn play(options: &PlayOptions, warn: &mut dyn FnMut(&str)) -> Result<Summary
         _ => {}
     }
 
+    if let Some(trace) = &options.replay {
+        let canonical = trace.canonicalize().ok();
+        let same = |out: &Option<PathBuf>| {
+            out.as_ref().is_some_and(|out| {
+                out == trace || (canonical.is_some() && out.canonicalize().ok() == canonical)
+            })
+        };
+        if same(&options.events) || same(&options.wav) {
+            return Err(Error::usage(format!(
+                "--replay {}: the trace would be overwritten by an output",
+                trace.display()
+            )));
+        }
+    }
     let patch = load_patch_file(&options.patch)?;
     let mut loaded = load(
         &patch,

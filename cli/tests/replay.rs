@@ -1,0 +1,222 @@
+//! `play --replay`: the bundled cluster trace (recorded from a real control plane) drives
+//! the bundled forge patch byte-identically every time; bad lines warn once per kind and
+//! lose nothing; WARP changes how fast the trace plays, not what is heard or its order.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use kuberack_cli::play::{play, render, PlayOptions, Sinks};
+use kuberack_cli::record::RecordSpec;
+use kuberack_cli::replay::ReplaySession;
+use kuberack_protocol::modules::cluster::param;
+use serde_json::Value;
+
+fn forge() -> PathBuf {
+    common::crate_dir().join("../patches/forge.vcv")
+}
+
+fn bundled_trace() -> PathBuf {
+    common::crate_dir().join("../patches/recorded/forge.trace.jsonl")
+}
+
+/// Plays `patch` with `trace` for `seconds` into `dir`/`tag`.*; the WAV, the events and the
+/// warnings.
+fn replay(dir: &Path, tag: &str, trace: &Path, seconds: f64) -> (Vec<u8>, String, Vec<String>) {
+    let wav = dir.join(format!("{tag}.wav"));
+    let events = dir.join(format!("{tag}.jsonl"));
+    let options = PlayOptions {
+        patch: forge(),
+        seconds,
+        sample_rate: 48_000,
+        seed: None,
+        wav: Some(wav.clone()),
+        records: ["1:ETCD", "1:UTIL", "1:BIND", "9:ADMIT", "13:ENCHANTING"]
+            .iter()
+            .filter_map(|s| s.parse::<RecordSpec>().ok())
+            .collect(),
+        events: Some(events.clone()),
+        progress: false,
+        sync: None,
+        replay: Some(trace.to_owned()),
+    };
+    let mut warnings = Vec::new();
+    let summary = play(&options, &mut |w| warnings.push(w.to_owned())).unwrap();
+    let report = summary.replay.expect("a replay report");
+    assert!(report.lines > 100, "{report:?}");
+    (
+        std::fs::read(wav).unwrap(),
+        std::fs::read_to_string(events).unwrap(),
+        warnings,
+    )
+}
+
+fn cluster_events(trace: &str) -> Vec<Value> {
+    trace
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["source"] == "cluster")
+        .collect()
+}
+
+fn reason_and_name(events: &[Value]) -> Vec<(String, String)> {
+    events
+        .iter()
+        .map(|v| (v["reason"].to_string(), v["name"].to_string()))
+        .collect()
+}
+
+#[test]
+fn the_bundled_trace_replays_byte_identically_with_the_bundled_patch() {
+    let dir = common::scratch("replay-bundled");
+    let (wav1, events1, warnings) = replay(&dir, "a", &bundled_trace(), 4.0);
+    let (wav2, events2, _) = replay(&dir, "b", &bundled_trace(), 4.0);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert!(wav1 == wav2, "the WAVs differ");
+    assert!(events1 == events2, "the event traces differ");
+    let heard = cluster_events(&events1);
+    let reasons: Vec<&str> = heard.iter().filter_map(|v| v["reason"].as_str()).collect();
+    // The rollout, the drain and the Kueue preemption, as the rack heard them.
+    for expected in [
+        "NodeAdded",
+        "PodCreated",
+        "Killing",
+        "PodDeleted",
+        "NodeCordoned",
+        "Evicted",
+        "Admitted",
+        "Preempted",
+        "EvictedDueToPreempted",
+        "NodeUncordoned",
+    ] {
+        assert!(
+            reasons.contains(&expected),
+            "{expected} not heard: {reasons:?}"
+        );
+    }
+    // The Workload's events name the ENCHANTMENT whose Job owns it and its CLUSTERQUEUE.
+    let preempted = heard.iter().find(|v| v["reason"] == "Preempted").unwrap();
+    assert_eq!(
+        (preempted["owner"].as_u64(), preempted["queue"].as_u64()),
+        (Some(13), Some(9))
+    );
+    // Whatever was heard was heard whole: WAV samples are finite.
+    let wav = common::read_wav(&wav1);
+    assert!(wav.samples.iter().all(|s| s.is_finite()));
+}
+
+#[test]
+fn corrupt_truncated_and_unknown_lines_warn_once_each_and_lose_nothing() {
+    let dir = common::scratch("replay-bad-lines");
+    let clean = std::fs::read_to_string(bundled_trace()).unwrap();
+    let mut lines: Vec<&str> = clean.lines().collect();
+    lines.insert(5, "{\"t\": 1.0, \"kind\": \"Pod\", \"verb\": \"added\"");
+    lines.insert(
+        9,
+        "{\"t\": 1.0, \"kind\": \"Endpoints\", \"verb\": \"added\", \"name\": \"e\"}",
+    );
+    lines.insert(20, "\u{1}\u{2}garbage");
+    lines.insert(
+        30,
+        "{\"t\": 1.0, \"kind\": \"Lease\", \"verb\": \"modified\", \"name\": \"l\"}",
+    );
+    let mut bad = lines.join("\n");
+    bad.push_str("\n{\"t\": 99.0, \"kind\": \"Node\", \"verb\": \"modif");
+    let bad_path = dir.join("bad-trace.jsonl");
+    std::fs::write(&bad_path, bad).unwrap();
+    let (wav_clean, events_clean, _) = replay(&dir, "clean", &bundled_trace(), 4.0);
+    let (wav_bad, events_bad, warnings) = replay(&dir, "bad", &bad_path, 4.0);
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(
+        warnings[0].contains("3 corrupt or truncated line(s) skipped"),
+        "{}",
+        warnings[0]
+    );
+    assert!(
+        warnings[1].contains("2 line(s) of unknown kinds ignored"),
+        "{}",
+        warnings[1]
+    );
+    assert!(
+        wav_bad == wav_clean && events_bad == events_clean,
+        "a good line was lost"
+    );
+}
+
+#[test]
+fn a_file_that_is_no_trace_is_a_clear_error() {
+    let dir = common::scratch("replay-not-a-trace");
+    let path = dir.join("patch.json");
+    std::fs::write(&path, "{\"version\": \"2.4.1\"}\n").unwrap();
+    let options = PlayOptions {
+        patch: forge(),
+        seconds: 0.1,
+        sample_rate: 48_000,
+        seed: None,
+        wav: None,
+        records: Vec::new(),
+        events: None,
+        progress: false,
+        sync: None,
+        replay: Some(path),
+    };
+    let err = play(&options, &mut |_| {}).unwrap_err().to_string();
+    assert!(err.contains("not a KubeRack cluster trace"), "{err}");
+    // An output over the trace is refused before anything is written.
+    let trace = dir.join("copy.jsonl");
+    std::fs::copy(bundled_trace(), &trace).unwrap();
+    let options = PlayOptions {
+        events: Some(trace.clone()),
+        replay: Some(trace.clone()),
+        ..options
+    };
+    let err = play(&options, &mut |_| {}).unwrap_err().to_string();
+    assert!(err.contains("would be overwritten"), "{err}");
+    assert_eq!(
+        std::fs::read(&trace).unwrap(),
+        std::fs::read(bundled_trace()).unwrap()
+    );
+}
+
+/// The cluster events heard rendering the forge for `seconds` at WARP `raw` (10^raw x).
+fn heard_at_warp(raw: f32, seconds: f64) -> Vec<Value> {
+    let mut loaded = common::load_at_48k(&forge());
+    for m in loaded.engine.modules_mut() {
+        if m.module().live().is_some() {
+            m.set_param(param::WARP, f64::from(raw));
+        }
+    }
+    let (mut session, _) = ReplaySession::start(&mut loaded.engine, &bundled_trace()).unwrap();
+    let mut trace = Vec::new();
+    render(
+        &mut loaded.engine,
+        (seconds * 48_000.0) as u64,
+        Sinks {
+            taps: &[],
+            wav: None,
+            events: Some(&mut trace),
+            live: true,
+            replay: Some(&mut session),
+        },
+        &mut |_| {},
+    )
+    .unwrap();
+    cluster_events(std::str::from_utf8(&trace).unwrap())
+}
+
+#[test]
+fn warp_changes_the_speed_not_what_is_heard_or_its_order() {
+    // The trace spans about 28 s of cluster time: 3 s of audio at 10x, 0.3 s at 100x.
+    let at_10x = heard_at_warp(1.0, 3.0);
+    let at_100x = heard_at_warp(2.0, 0.3);
+    assert_eq!(reason_and_name(&at_10x), reason_and_name(&at_100x));
+    assert!(at_10x.len() > 100);
+    for (a, b) in at_10x.iter().zip(&at_100x) {
+        let (ta, tb) = (a["time"].as_f64().unwrap(), b["time"].as_f64().unwrap());
+        // Heard at the same cluster time, within a feed and a control tick at 100x.
+        assert!((ta - tb).abs() < 0.25, "{a} vs {b}");
+    }
+    // At 10x, 0.3 s of audio hears only the start of it.
+    let short = heard_at_warp(1.0, 0.3);
+    assert!(short.len() < at_10x.len() / 2, "{}", short.len());
+}
