@@ -62,6 +62,21 @@
 #define KR_SYNC_ERROR_LEN 256
 
 /**
+ * No trace is replayed.
+ */
+#define KR_REPLAY_NONE 0
+
+/**
+ * A trace is being replayed.
+ */
+#define KR_REPLAY_PLAYING 1
+
+/**
+ * Every line of the trace has been replayed (the hub keeps what it heard).
+ */
+#define KR_REPLAY_FINISHED 2
+
+/**
  * Most nodes a view shows.
  */
 #define KR_VIEW_MAX_NODES 32
@@ -783,6 +798,36 @@ int32_t kr_module_set_seed(struct KrModule *m, uint64_t seed);
 const char *kr_module_status(const struct KrModule *m);
 
 /**
+ * Replays the cluster trace at `path` into the hub instead of a live cluster, from the
+ * hub's simulated time now (WARP and CLOCK pace it). Bad lines are skipped and counted
+ * (one line in the log per kind). `KR_ERR_JSON` when the file is no cluster trace or cannot
+ * be read, `KR_ERR_INVALID` when `m` is not a CLUSTER or live sync is running (turn SYNC
+ * off first), `KR_ERR_NULL` when `path` is NULL or empty.
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `path` is NULL or a NUL-terminated string.
+ */
+int32_t kr_replay_start(const struct KrModule *m, const char *path);
+
+/**
+ * `KR_REPLAY_NONE`, `KR_REPLAY_PLAYING` or `KR_REPLAY_FINISHED`; a negative `KrStatus` on
+ * bad handles or when `m` is not a CLUSTER.
+ *
+ * # Safety
+ * `m` is NULL or a live handle.
+ */
+int32_t kr_replay_state(const struct KrModule *m);
+
+/**
+ * Stops replaying (waits at most a few milliseconds for the replay thread).
+ * `KR_ERR_INVALID` when `m` is not a CLUSTER.
+ *
+ * # Safety
+ * `m` is NULL or a live handle.
+ */
+int32_t kr_replay_stop(const struct KrModule *m);
+
+/**
  * Releases a string returned by `kr_module_save_json`. NULL is ignored.
  *
  * # Safety
@@ -810,6 +855,28 @@ int32_t kr_sync_configure(const struct KrModule *m, const char *json);
  * `m` is NULL or a live handle.
  */
 int32_t kr_sync_poll(const struct KrModule *m);
+
+/**
+ * Records the real cluster the hub's sync mirrors to the file `path` (JSON lines, see
+ * PROTOCOL.md "Cluster traces"), from now while sync runs; NULL or "" stops recording.
+ * Only the fields the mirror reads are recorded, never a credential. `KR_ERR_INVALID`
+ * when `m` is not a CLUSTER. Whether the file could be written shows in
+ * `kr_sync_recording`.
+ *
+ * # Safety
+ * `m` is NULL or a live handle; `path` is NULL or a NUL-terminated string.
+ */
+int32_t kr_sync_record(const struct KrModule *m, const char *path);
+
+/**
+ * 1 while recording is asked for (by `kr_sync_record`) and the trace is being written or
+ * waits for sync to run, 0 when it is not asked for or stopped on an error (the error is
+ * printed to the log); a negative `KrStatus` on bad handles.
+ *
+ * # Safety
+ * `m` is NULL or a live handle.
+ */
+int32_t kr_sync_recording(const struct KrModule *m);
 
 /**
  * The hub's sync settings as a NUL-terminated JSON object (`namespace`, `context`,

@@ -21,6 +21,7 @@ mod process;
 mod status;
 mod status_line;
 mod sync;
+mod trace;
 mod view;
 
 pub use export::kr_export_manifests;
@@ -40,6 +41,10 @@ pub use sync::{
     kr_sync_configure, kr_sync_poll, kr_sync_settings, kr_sync_status, KrSyncStatus,
     KR_SYNC_CONNECTING, KR_SYNC_DEGRADED, KR_SYNC_ERROR, KR_SYNC_ERROR_LEN, KR_SYNC_OFF,
     KR_SYNC_SYNCED,
+};
+pub use trace::{
+    kr_replay_start, kr_replay_state, kr_replay_stop, kr_sync_record, kr_sync_recording,
+    KR_REPLAY_FINISHED, KR_REPLAY_NONE, KR_REPLAY_PLAYING,
 };
 pub use view::{
     kr_cluster_view, KrClusterView, KR_POD_BOUND, KR_POD_CREATING, KR_POD_FAILED, KR_POD_READY,

@@ -232,3 +232,57 @@ fn process_allocates_nothing_after_warm_up() {
     });
     assert_eq!(errors, 0, "allocations on the ABI's error paths");
 }
+
+#[test]
+fn process_allocates_nothing_while_a_trace_replays() {
+    let mut patch = Patch::new();
+    for _ in 0..48_000 {
+        assert!(patch.step());
+    }
+    // WARP 100x: the bundled trace's half minute of cluster time in a fraction of a second.
+    let warp = MODULES[0].param_index("WARP").unwrap();
+    patch.cluster.params[warp] = 2.0;
+    let trace = CString::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../patches/recorded/forge.trace.jsonl"
+    ))
+    .unwrap();
+    // SAFETY: a live handle and a C string.
+    assert_eq!(
+        unsafe { kr_replay_start(patch.cluster.m, trace.as_ptr()) },
+        0
+    );
+    let mut ok = true;
+    let mut state = KR_REPLAY_PLAYING;
+    let replaying = allocations_in(|| {
+        for _ in 0..400 {
+            for _ in 0..4_800 {
+                ok &= patch.step();
+            }
+            // SAFETY: a live handle.
+            state = unsafe { kr_replay_state(patch.cluster.m) };
+            if state == KR_REPLAY_FINISHED {
+                break;
+            }
+        }
+    });
+    assert!(ok);
+    assert_eq!(state, KR_REPLAY_FINISHED, "the replay did not finish");
+    assert_eq!(
+        replaying, 0,
+        "allocations in process() while a trace replays"
+    );
+    // The hub heard the recorded cluster: its four nodes, listed.
+    // SAFETY: live handle, valid out pointer.
+    let status = unsafe {
+        let mut s = std::mem::zeroed::<KrSyncStatus>();
+        assert_eq!(kr_sync_status(patch.cluster.m, &mut s), 0);
+        s
+    };
+    assert_eq!((status.real_known, status.real_nodes), (1, 4));
+    // SAFETY: a live handle.
+    unsafe {
+        assert_eq!(kr_replay_stop(patch.cluster.m), 0);
+        assert_eq!(kr_replay_state(patch.cluster.m), KR_REPLAY_NONE);
+    }
+}

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use kuberack_core::live::{LiveLink, SyncState};
 
 use crate::config::{ClusterSource, SyncConfig};
-use crate::trace::RecordControl;
+use crate::trace::{RecordControl, ReplayThread, Trace};
 use crate::worker::{spawn, SyncThread};
 
 /// One hub's sync thread, if running, and the one still stopping.
@@ -20,6 +20,7 @@ pub struct Supervisor {
     exited: bool,
     tune: fn(&mut SyncConfig),
     recording: Arc<RecordControl>,
+    replay: Option<ReplayThread>,
 }
 
 impl Supervisor {
@@ -39,6 +40,7 @@ impl Supervisor {
             exited: false,
             tune: |_| {},
             recording: Arc::default(),
+            replay: None,
         }
     }
 
@@ -87,6 +89,43 @@ impl Supervisor {
         &self.recording
     }
 
+    /// Replays `trace` into the hub instead of a live cluster, until [`Supervisor::stop_replay`]
+    /// (a replay running already is stopped first). Fails while a sync thread holds the
+    /// hub's queue (turn SYNC off first); while the replay runs no sync thread starts.
+    pub fn start_replay(&mut self, trace: Trace) -> Result<(), String> {
+        self.stop_replay();
+        if self.running.is_some() || self.stopping.is_some() {
+            return Err("live sync is running: turn SYNC off to replay a trace".to_owned());
+        }
+        let end = self
+            .link
+            .take_sync_end()
+            .ok_or_else(|| "the hub's queue is in use".to_owned())?;
+        let status = Arc::clone(&end.status);
+        match ReplayThread::spawn(Arc::new(trace), end) {
+            Ok(thread) => {
+                self.replay = Some(thread);
+                Ok(())
+            }
+            Err(e) => {
+                status.set_state(SyncState::Off);
+                Err(format!("cannot start the replay thread: {e}"))
+            }
+        }
+    }
+
+    /// Stops a replay (waits at most a replay poll period); the hub is off the trace.
+    pub fn stop_replay(&mut self) {
+        if let Some(end) = self.replay.take().and_then(ReplayThread::stop) {
+            self.link.return_sync_end(end);
+        }
+    }
+
+    /// Whether a trace is being replayed (`Some(true)`: every line fed).
+    pub fn replaying(&self) -> Option<bool> {
+        self.replay.as_ref().map(ReplayThread::finished)
+    }
+
     /// Whether a sync thread is running (not counting one still stopping).
     pub fn is_running(&self) -> bool {
         self.running.is_some()
@@ -133,6 +172,7 @@ impl Supervisor {
     /// Stops the thread and waits for it (blocks up to a request timeout: for shutdown and
     /// tests, not for a UI frame).
     pub fn shutdown(&mut self) {
+        self.stop_replay();
         for thread in [self.running.take(), self.stopping.take()]
             .into_iter()
             .flatten()
@@ -161,6 +201,7 @@ impl Drop for Supervisor {
     /// Asks a running thread to stop without waiting: it ends by itself (after deleting what
     /// it created, when so configured).
     fn drop(&mut self) {
+        self.stop_replay();
         for thread in [&self.running, &self.stopping].into_iter().flatten() {
             thread.request_stop();
         }

@@ -6,7 +6,9 @@ pub mod format;
 pub mod prune;
 pub mod recorder;
 pub mod replay;
+pub mod replay_thread;
 
 pub use format::{Header, TraceKind, Verb, FORMAT, VERSION};
 pub use recorder::{RecordControl, Recorder};
 pub use replay::{Replay, Skipped, Trace};
+pub use replay_thread::ReplayThread;
