@@ -3,8 +3,6 @@
 //! the host's UI thread only (they open files and start or join threads), never the audio
 //! thread.
 
-#[cfg(test)]
-use std::ffi::CString;
 use std::ffi::{c_char, CStr};
 use std::path::PathBuf;
 
