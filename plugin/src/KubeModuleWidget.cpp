@@ -472,6 +472,51 @@ void KubeModuleWidget::appendSyncMenu(rack::ui::Menu* menu) {
 			[=]() { changeSyncSetting(SYNC_DELETE_KEY, json_true(), "delete what live sync created"); }));
 	}));
 	menu->addChild(rack::createMenuItem("Export manifests…", "", [=]() { exportManifests(ns); }));
+	appendTraceMenu(menu);
+}
+
+void KubeModuleWidget::appendTraceMenu(rack::ui::Menu* menu) {
+	KrModule* handle = kubeModule->handle;
+	// Recording follows live sync: asked for now, it starts when SYNC is on.
+	if (kr_sync_recording(handle) == 1) {
+		menu->addChild(rack::createMenuItem("Stop recording cluster", "recording", [=]() {
+			if (kubeModule && kubeModule->handle)
+				kr_sync_record(kubeModule->handle, NULL);
+		}));
+	}
+	else {
+		menu->addChild(rack::createMenuItem("Record cluster to file…", "", [=]() {
+			char* pathC = osdialog_file(OSDIALOG_SAVE, NULL, "cluster.trace.jsonl", NULL);
+			if (!pathC)
+				return;
+			if (kubeModule && kubeModule->handle)
+				kr_sync_record(kubeModule->handle, pathC);
+			INFO("KubeRack Cluster: recording the cluster to %s while SYNC is on", pathC);
+			std::free(pathC);
+		}));
+	}
+	const int32_t replay = kr_replay_state(handle);
+	if (replay == KR_REPLAY_PLAYING || replay == KR_REPLAY_FINISHED) {
+		const char* state = replay == KR_REPLAY_PLAYING ? "playing" : "finished";
+		menu->addChild(rack::createMenuItem("Stop replaying trace", state, [=]() {
+			if (kubeModule && kubeModule->handle)
+				kr_replay_stop(kubeModule->handle);
+		}));
+		return;
+	}
+	menu->addChild(rack::createMenuItem("Replay trace…", "", [=]() {
+		char* pathC = osdialog_file(OSDIALOG_OPEN, NULL, NULL, NULL);
+		if (!pathC)
+			return;
+		const int32_t status = kubeModule && kubeModule->handle ? kr_replay_start(kubeModule->handle, pathC) : KR_ERR_NULL;
+		if (status != KR_OK) {
+			WARN("KubeRack Cluster: cannot replay %s (status %d)", pathC, (int) status);
+			const std::string message = std::string("KubeRack cannot replay ") + pathC
+				+ (status == KR_ERR_INVALID ? ": turn SYNC off first." : ": it is no cluster trace (see the log).");
+			osdialog_message(OSDIALOG_WARNING, OSDIALOG_OK, message.c_str());
+		}
+		std::free(pathC);
+	}));
 }
 
 void exportManifests(const std::string& ns) {

@@ -115,6 +115,9 @@ private:
 	void addLightWidget(int index, const KrLightInfo& l);
 	void appendClusterMenu(rack::ui::Menu* menu);
 	void appendSyncMenu(rack::ui::Menu* menu);
+	/** "Record cluster to file…" / "Replay trace…" (start and stop), through kr_sync_record and
+	kr_replay_start; files chosen with osdialog, UI thread only. */
+	void appendTraceMenu(rack::ui::Menu* menu);
 	void appendSettingsMenu(rack::ui::Menu* menu);
 	void changeClusterSetting(const char* key, json_int_t value, const std::string& actionName);
 };
