@@ -412,6 +412,8 @@ impl<'a> Session<'a> {
         state: &mut Desired,
         recording: &mut Recording,
     ) -> Result<(), Failure> {
+        // Recording asked for before the session starts from its first list.
+        self.follow_recording(recording);
         let ns = &self.config.namespace;
         let pods_api: Api<Pod> = Api::namespaced(self.client.clone(), ns);
         let nodes_api: Api<Node> = Api::all(self.client.clone());
