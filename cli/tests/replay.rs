@@ -12,6 +12,9 @@ use kuberack_cli::replay::ReplaySession;
 use kuberack_protocol::modules::cluster::param;
 use serde_json::Value;
 
+/// Makes the probe cabled into the hub's CLOCK input.
+type Clock = fn() -> (Box<dyn kuberack_core::Module>, common::Seen);
+
 fn forge() -> PathBuf {
     common::crate_dir().join("../patches/forge.vcv")
 }
@@ -180,11 +183,21 @@ fn a_file_that_is_no_trace_is_a_clear_error() {
 
 /// The cluster events heard rendering the forge for `seconds` at WARP `raw` (10^raw x).
 fn heard_at_warp(raw: f32, seconds: f64) -> Vec<Value> {
+    heard(raw, seconds, None)
+}
+
+/// The same, with the hub's CLOCK input cabled from the probe `clock` makes, if any.
+fn heard(raw: f32, seconds: f64, clock: Option<Clock>) -> Vec<Value> {
     let mut loaded = common::load_at_48k(&forge());
     for m in loaded.engine.modules_mut() {
         if m.module().live().is_some() {
             m.set_param(param::WARP, f64::from(raw));
         }
+    }
+    if let Some(clock) = clock {
+        loaded.engine.add_module(999, clock().0).unwrap();
+        let clock = kuberack_protocol::modules::cluster::input::CLOCK;
+        loaded.engine.connect(999, (999, 0), (1, clock)).unwrap();
     }
     let (mut session, _) = ReplaySession::start(&mut loaded.engine, &bundled_trace()).unwrap();
     let mut trace = Vec::new();
@@ -219,4 +232,31 @@ fn warp_changes_the_speed_not_what_is_heard_or_its_order() {
     // At 10x, 0.3 s of audio hears only the start of it.
     let short = heard_at_warp(1.0, 0.3);
     assert!(short.len() < at_10x.len() / 2, "{}", short.len());
+}
+
+#[test]
+fn a_cabled_clock_steps_the_replay() {
+    // Clocked without a pulse, the hub's time stands still: after the first moment, nothing
+    // of the trace is heard, where the free-running hub hears it all.
+    let frozen = heard(1.0, 3.0, Some(|| common::Probe::constant(0.0)));
+    let free = heard(1.0, 3.0, None);
+    assert!(free.len() > 100, "{}", free.len());
+    assert!(
+        frozen.is_empty(),
+        "{} heard while the clock stood still",
+        frozen.len()
+    );
+    // One rising edge (a counter's 0 V, 1 V, 2 V ...) is one reconcile step of WARP (10 s
+    // at 10x): the trace's first ten seconds are heard, not the rest.
+    let stepped = heard(1.0, 3.0, Some(common::Probe::counter));
+    assert!(
+        !stepped.is_empty() && stepped.len() < free.len(),
+        "{}",
+        stepped.len()
+    );
+    assert!(stepped.iter().all(|v| v["time"].as_f64().unwrap() <= 10.1));
+    assert_eq!(
+        reason_and_name(&stepped),
+        reason_and_name(&free[..stepped.len()])
+    );
 }
