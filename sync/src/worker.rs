@@ -471,7 +471,8 @@ impl<'a> Session<'a> {
             self.config.label_selector.as_deref(),
             self.kueue.map(KueueVersion::name),
         );
-        if let Ok(recorder) = Recorder::create(&path, &header, Arc::clone(control)) {
+        let new = control.follow(generation);
+        if let Ok(recorder) = Recorder::create(&path, &header, Arc::clone(control), new) {
             self.mirror.attach(recorder);
         }
     }

@@ -302,3 +302,46 @@ fn replay_takes_lines_by_simulated_time_and_waits_for_queue_room() {
     assert_eq!(heard, (200 - 5) * 4);
     assert_eq!(end.status.dropped_events(), 0);
 }
+
+#[test]
+fn a_recording_resumed_by_a_later_sync_thread_appends_and_its_time_goes_on() {
+    let path = std::env::temp_dir().join(format!("kuberack-resume-{}.jsonl", std::process::id()));
+    let header = Header::now("kuberack", None, None);
+    let control = Arc::new(RecordControl::default());
+    control.record_to(Some(path.clone()));
+    let asked = control.generation();
+    // The first sync thread to follow the request starts the file.
+    assert!(control.follow(asked));
+    let mut first = Recorder::create(&path, &header, control.clone(), true).unwrap();
+    assert!(first.write(
+        TraceKind::Session,
+        kuberack_sync::trace::Verb::Started,
+        "",
+        None
+    ));
+    drop(first);
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    // SYNC off and on again: the next thread goes on with the same trace.
+    assert!(!control.follow(asked));
+    let mut second = Recorder::create(&path, &header, control.clone(), false).unwrap();
+    assert!(second.write(
+        TraceKind::Session,
+        kuberack_sync::trace::Verb::Started,
+        "",
+        None
+    ));
+    drop(second);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert_eq!(lines[0]["format"], "kuberack.io/cluster-trace");
+    assert!(lines[2]["t"].as_f64().unwrap() >= 0.03, "{text}");
+    assert_eq!(Trace::read(text.as_bytes()).unwrap().len(), 2);
+    // Asked again: a new file.
+    control.record_to(Some(path.clone()));
+    assert!(control.follow(control.generation()));
+    let _ = std::fs::remove_file(path);
+}

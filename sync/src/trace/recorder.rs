@@ -18,6 +18,8 @@ pub struct RecordControl {
     recording: AtomicBool,
     lines: AtomicU64,
     error: Mutex<String>,
+    /// The request a sync thread last followed, and when its trace's time 0 was.
+    followed: Mutex<(u64, Option<Instant>)>,
 }
 
 impl RecordControl {
@@ -57,6 +59,23 @@ impl RecordControl {
         self.error.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
+    /// Marks request `generation` as followed; true when no sync thread followed it before
+    /// (a new file is due), false when an earlier thread did (its trace goes on).
+    pub fn follow(&self, generation: u64) -> bool {
+        let mut followed = self.followed.lock().unwrap_or_else(|e| e.into_inner());
+        let new = followed.0 != generation || followed.1.is_none();
+        followed.0 = generation;
+        new
+    }
+
+    fn origin(&self, new: bool) -> Instant {
+        let mut followed = self.followed.lock().unwrap_or_else(|e| e.into_inner());
+        match followed.1 {
+            Some(origin) if !new => origin,
+            _ => *followed.1.insert(Instant::now()),
+        }
+    }
+
     fn fail(&self, text: String) {
         eprintln!("kuberack-sync: {text}");
         *self.error.lock().unwrap_or_else(|e| e.into_inner()) = text;
@@ -73,19 +92,28 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Creates (or truncates) `path` and writes the header; the error says what failed,
-    /// and is also kept in `control`.
+    /// Creates (or truncates) `path` and writes the header, when `new`; else appends to the
+    /// trace an earlier sync thread wrote there (SYNC turned off and on again), its time
+    /// going on. The error says what failed, and is also kept in `control`.
     pub fn create(
         path: &std::path::Path,
         header: &Header,
         control: Arc<RecordControl>,
+        new: bool,
     ) -> Result<Recorder, String> {
-        let file = std::fs::File::create(path).map_err(|e| {
-            let text = format!("cannot record the cluster to {}: {e}", path.display());
-            control.fail(text.clone());
-            text
-        })?;
-        Recorder::to_writer(Box::new(std::io::BufWriter::new(file)), header, control)
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .append(!new)
+            .truncate(new)
+            .open(path)
+            .map_err(|e| {
+                let text = format!("cannot record the cluster to {}: {e}", path.display());
+                control.fail(text.clone());
+                text
+            })?;
+        let out = Box::new(std::io::BufWriter::new(file));
+        Recorder::start(out, new.then_some(header), control)
     }
 
     /// Records to `out`, writing the header now; time starts now.
@@ -94,7 +122,17 @@ impl Recorder {
         header: &Header,
         control: Arc<RecordControl>,
     ) -> Result<Recorder, String> {
-        control.lines.store(0, Ordering::Release);
+        Recorder::start(out, Some(header), control)
+    }
+
+    fn start(
+        out: Box<dyn Write + Send>,
+        header: Option<&Header>,
+        control: Arc<RecordControl>,
+    ) -> Result<Recorder, String> {
+        if header.is_some() {
+            control.lines.store(0, Ordering::Release);
+        }
         control
             .error
             .lock()
@@ -103,14 +141,14 @@ impl Recorder {
         control.recording.store(true, Ordering::Release);
         let mut recorder = Recorder {
             out,
-            origin: Instant::now(),
+            origin: control.origin(header.is_some()),
             control,
         };
-        let line = serde_json::to_string(header).unwrap_or_default();
-        if recorder.put(&line) {
-            Ok(recorder)
-        } else {
-            Err(recorder.control.last_error())
+        match header {
+            Some(h) if !recorder.put(&serde_json::to_string(h).unwrap_or_default()) => {
+                Err(recorder.control.last_error())
+            }
+            _ => Ok(recorder),
         }
     }
 
