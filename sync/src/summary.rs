@@ -2,7 +2,7 @@
 //! CPU requests, read off the objects the watchers see.
 
 use crate::mirror::{NodeFacts, PodFacts};
-use k8s_openapi::api::core::v1::{Container, Node, Pod};
+use k8s_openapi::api::core::v1::{Container, Node, Pod, PodSpec};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use kuberack_core::live::{RealPool, MAX_REAL_POOLS, SUMMARY_CHANNELS};
 use std::collections::{BTreeMap, HashMap};
@@ -24,36 +24,88 @@ pub fn cpu_millis(q: &str) -> Option<u64> {
     (millis.is_finite() && millis >= 0.0 && millis < u64::MAX as f64).then_some(millis as u64)
 }
 
-fn cpu_of(map: Option<&std::collections::BTreeMap<String, Quantity>>) -> u64 {
-    map.and_then(|m| m.get("cpu"))
-        .and_then(|q| cpu_millis(&q.0))
+/// A memory quantity in bytes: `128Mi`, `1Gi`, `512M`, `1e9`, `2000`; `None` when
+/// unreadable.
+pub fn memory_bytes(q: &str) -> Option<u64> {
+    let q = q.trim();
+    let split = q
+        .find(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
+        .unwrap_or(q.len());
+    let (number, suffix) = q.split_at(split);
+    let scale = match suffix {
+        "" => 1.0,
+        "m" => 1e-3,
+        "k" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        "P" => 1e15,
+        "Ki" => 1024.0,
+        "Mi" => 1024f64.powi(2),
+        "Gi" => 1024f64.powi(3),
+        "Ti" => 1024f64.powi(4),
+        "Pi" => 1024f64.powi(5),
+        _ => return None,
+    };
+    let bytes = (number.parse::<f64>().ok()? * scale).ceil();
+    (bytes.is_finite() && bytes >= 0.0 && bytes < u64::MAX as f64).then_some(bytes as u64)
+}
+
+/// The parser of a resource's quantities: millicores for `cpu`, bytes otherwise.
+fn parser(resource: &str) -> fn(&str) -> Option<u64> {
+    if resource == "cpu" {
+        cpu_millis
+    } else {
+        memory_bytes
+    }
+}
+
+fn amount(map: Option<&BTreeMap<String, Quantity>>, resource: &str) -> u64 {
+    map.and_then(|m| m.get(resource))
+        .and_then(|q| parser(resource)(&q.0))
         .unwrap_or(0)
 }
 
 /// A node's allocatable CPU in millicores (0 when it reports none).
 pub fn node_cpu_allocatable(node: &Node) -> u64 {
-    cpu_of(node.status.as_ref().and_then(|s| s.allocatable.as_ref()))
+    amount(
+        node.status.as_ref().and_then(|s| s.allocatable.as_ref()),
+        "cpu",
+    )
 }
 
-fn container_cpu(c: &Container) -> u64 {
-    cpu_of(c.resources.as_ref().and_then(|r| r.requests.as_ref()))
+fn container_request(c: &Container, resource: &str) -> u64 {
+    amount(
+        c.resources.as_ref().and_then(|r| r.requests.as_ref()),
+        resource,
+    )
 }
 
 /// A pod's effective CPU request, as the scheduler counts it: the larger of its containers'
 /// sum and its largest init container, plus its overhead.
 pub fn pod_cpu_request(pod: &Pod) -> u64 {
-    let Some(spec) = pod.spec.as_ref() else {
-        return 0;
-    };
-    let sum: u64 = spec.containers.iter().map(container_cpu).sum();
+    pod.spec
+        .as_ref()
+        .map_or(0, |spec| pod_spec_request(spec, "cpu"))
+}
+
+/// A pod spec's effective request of `resource` (millicores for cpu, else bytes), as the
+/// scheduler counts it: the larger of its containers' sum and its largest init container,
+/// plus its overhead.
+pub fn pod_spec_request(spec: &PodSpec, resource: &str) -> u64 {
+    let sum: u64 = spec
+        .containers
+        .iter()
+        .map(|c| container_request(c, resource))
+        .sum();
     let init = spec
         .init_containers
         .iter()
         .flatten()
-        .map(container_cpu)
+        .map(|c| container_request(c, resource))
         .max()
         .unwrap_or(0);
-    sum.max(init) + cpu_of(spec.overhead.as_ref())
+    sum.max(init) + amount(spec.overhead.as_ref(), resource)
 }
 
 /// The real nodes of each NODE module (labelled `kuberack.io/module=node-<id>`), by module

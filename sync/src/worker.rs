@@ -159,7 +159,7 @@ async fn idle(config: &SyncConfig, end: &mut SyncEnd, state: &mut Desired, delay
     }
 }
 
-async fn client_for(config: &SyncConfig) -> Result<Client, Failure> {
+pub(crate) async fn client_for(config: &SyncConfig) -> Result<Client, Failure> {
     let bad = |text: String| Failure {
         state: SyncState::Error,
         reconnect: true,
@@ -194,7 +194,7 @@ async fn client_for(config: &SyncConfig) -> Result<Client, Failure> {
 }
 
 /// Bounds a request in time and classifies its failure.
-async fn call<T>(
+pub(crate) async fn call<T>(
     req: Request<'_>,
     timeout: Duration,
     fut: impl Future<Output = kube::Result<T>>,
