@@ -9,6 +9,7 @@ use crate::kueue::KueueVersion;
 use crate::labels::{apply_params, guard, FIELD_MANAGER, MANAGED_SELECTOR, MODULE_KEY};
 use crate::manifest;
 use crate::mirror::{module_of, node_transitions, pod_transitions, NodeFacts, PodFacts};
+use crate::selector::LabelQuery;
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::batch::v1::Job;
@@ -117,6 +118,8 @@ async fn run(config: &SyncConfig, end: &mut SyncEnd) {
         origin: Instant::now(),
         jobs: BTreeMap::new(),
         applied: BTreeSet::new(),
+        pool_selectors: BTreeMap::new(),
+        pools_changed: false,
     };
     let mut backoff = Backoff::new(config.backoff_base, config.backoff_cap, config.seed);
     let mut last_client = None;
@@ -280,11 +283,28 @@ struct Desired {
     jobs: BTreeMap<String, DesiredObject>,
     /// Every object applied at least once, for the summary.
     applied: BTreeSet<ObjectKey>,
+    /// Each NODE's pool selector, by module id (also in mirror-only mode).
+    pool_selectors: BTreeMap<u64, LabelQuery>,
+    /// A pool selector changed since the real pools were last published.
+    pools_changed: bool,
 }
 
 impl Desired {
     fn drain(&mut self, end: &mut SyncEnd, config: &SyncConfig) {
-        while let Some(change) = end.pop_desired() {
+        while let Some(mut change) = end.pop_desired() {
+            match change {
+                Change::Apply(obj) if obj.key.kind == ObjectKind::Node => {
+                    self.follow_pool_selector(obj.key.module, obj.pool_selector);
+                    // A NODE without "Sync cordon" writes nothing, as if it were gone.
+                    if !obj.cordon_synced {
+                        change = Change::Remove(obj.key);
+                    }
+                }
+                Change::Remove(key) if key.kind == ObjectKind::Node => {
+                    self.follow_pool_selector(key.module, 0);
+                }
+                _ => {}
+            }
             if config.mirror_only {
                 continue;
             }
@@ -299,6 +319,21 @@ impl Desired {
 
     fn now(&self) -> Duration {
         self.origin.elapsed()
+    }
+
+    /// Keeps NODE `module`'s pool selector (an interned id; 0: none).
+    fn follow_pool_selector(&mut self, module: u64, id: u16) {
+        let required = match id {
+            0 => Vec::new(),
+            id => kuberack_core::world::terms::table::pod_terms_text(id).required,
+        };
+        let before = if required.is_empty() {
+            self.pool_selectors.remove(&module)
+        } else {
+            self.pool_selectors
+                .insert(module, LabelQuery::of(required.clone()))
+        };
+        self.pools_changed |= before != (!required.is_empty()).then(|| LabelQuery::of(required));
     }
 
     /// Follows a written change: the Jobs alive, the objects applied.
@@ -432,15 +467,18 @@ impl<'a> Session<'a> {
                         return Ok(());
                     }
                     state.drain(end, self.config);
+                    if std::mem::take(&mut state.pools_changed) {
+                        self.publish_real(&state.pool_selectors);
+                    }
                     self.write_due(state).await?;
                 }
                 Some(ev) = pods.next() => {
                     self.on_pod(end, ev);
-                    self.publish_real();
+                    self.publish_real(&state.pool_selectors);
                 }
                 Some(ev) = nodes.next() => {
                     self.on_node(end, ev);
-                    self.publish_real();
+                    self.publish_real(&state.pool_selectors);
                 }
                 Some(ev) = workloads.next() => self.on_workload(end, ev),
                 Some((kind, ev)) = owned.next() => self.on_owned(state, kind, ev),
@@ -450,7 +488,7 @@ impl<'a> Session<'a> {
 
     /// The real nodes' count and the CPU requested on them, for the hub's outputs and
     /// display, once both watchers have listed.
-    fn publish_real(&self) {
+    fn publish_real(&self, pool_selectors: &BTreeMap<u64, LabelQuery>) {
         if !(self.pods_listed && self.nodes_listed) {
             return;
         }
@@ -467,8 +505,11 @@ impl<'a> Session<'a> {
         for pod in self.pods.values() {
             real.cpu_requested_m = real.cpu_requested_m.saturating_add(pod.cpu_requested_m);
         }
-        self.status
-            .set_real_pools(&crate::summary::real_pools(&self.nodes, &self.pods));
+        self.status.set_real_pools(&crate::summary::real_pools(
+            &self.nodes,
+            &self.pods,
+            pool_selectors,
+        ));
         self.status
             .set_real_channels(&crate::summary::cluster_channels(&self.nodes, &self.pods));
         self.status.set_real(Some(real));
