@@ -63,8 +63,9 @@ struct NodeSyncSettings {
     pool_selector: String,
 }
 
-/// Interns a pool selector as the required node affinity of a pod terms entry (0: none).
-fn intern_pool_selector(text: &str) -> Result<u16, String> {
+/// Interns a pool selector (one-line node affinity text) as the required node affinity of a
+/// pod terms entry, which the hub hands to the sync (0: none); what is wrong with it.
+pub fn intern_pool_selector(text: &str) -> Result<u16, String> {
     let required = parse::required_terms(text).map_err(|e| format!("NODE pool selector: {e}"))?;
     if required.is_empty() {
         return Ok(0);
