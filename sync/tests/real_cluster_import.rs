@@ -39,7 +39,10 @@ fn an_imported_patch_mirrors_its_cluster_pools_without_node_labels_of_ours() {
         .into_iter()
         .filter_map(|n| n.metadata.name)
         .collect();
-    assert!(names.len() >= 2, "the test needs two nodes, the cluster has {names:?}");
+    assert!(
+        names.len() >= 2,
+        "the test needs two nodes, the cluster has {names:?}"
+    );
     let half = names.len().div_ceil(2);
     let deployments: Api<Deployment> = Api::namespaced(c.admin.clone(), &c.ns);
     c.block_on(async {
@@ -78,15 +81,24 @@ fn an_imported_patch_mirrors_its_cluster_pools_without_node_labels_of_ours() {
     let web = modules.iter().find(|m| m["model"] == "Deployment").unwrap();
     assert_eq!(web["params"][0]["value"], 2.0);
     assert_eq!(web["params"][1]["value"], 10.0, "100m in units of 10m");
-    assert_eq!(web["data"]["scheduling"]["tolerations"], "dedicated=gpu:NoSchedule");
-    assert_eq!(imported.patch["modules"][0]["data"]["sync"]["mirrorOnly"], true);
+    assert_eq!(
+        web["data"]["scheduling"]["tolerations"],
+        "dedicated=gpu:NoSchedule"
+    );
+    assert_eq!(
+        imported.patch["modules"][0]["data"]["sync"]["mirrorOnly"],
+        true
+    );
     // The NODEs as the hub hands them to a mirror-only sync.
     let desired: Vec<Option<DesiredObject>> = [a, b]
         .iter()
         .map(|m| {
             let selector = m["data"]["sync"]["poolSelector"].as_str().unwrap();
             let id = m["id"].as_u64().unwrap();
-            Some(DesiredObject::node_pool(id, intern_pool_selector(selector).unwrap()))
+            Some(DesiredObject::node_pool(
+                id,
+                intern_pool_selector(selector).unwrap(),
+            ))
         })
         .collect();
     let mut config = c.config.clone();
