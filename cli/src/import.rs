@@ -57,17 +57,6 @@ pub fn write_patch(imported: &Imported, output: &Path) -> Result<()> {
 pub fn run_import(source: &Source, options: &ImportOptions, output: &Path) -> Result<()> {
     let imported = import_patch(source, options)?;
     write_patch(&imported, output)?;
-    let counts: Vec<String> = imported
-        .counts
-        .iter()
-        .map(|(model, n)| format!("{n} {model}"))
-        .collect();
-    println!("wrote {} ({})", output.display(), counts.join(", "));
-    if !imported.unrepresentable.is_empty() {
-        println!("not represented ({}):", imported.unrepresentable.len());
-        for line in &imported.unrepresentable {
-            println!("  {line}");
-        }
-    }
+    print!("{}", imported.report(output));
     Ok(())
 }

@@ -57,6 +57,28 @@ pub struct Imported {
     pub counts: Vec<(&'static str, usize)>,
 }
 
+impl Imported {
+    /// What was written to `path` and, one line each, what could not be represented.
+    pub fn report(&self, path: &std::path::Path) -> String {
+        let counts: Vec<String> = self
+            .counts
+            .iter()
+            .map(|(model, n)| format!("{n} {model}"))
+            .collect();
+        let mut out = format!("wrote {} ({})\n", path.display(), counts.join(", "));
+        if !self.unrepresentable.is_empty() {
+            out.push_str(&format!(
+                "not represented ({}):\n",
+                self.unrepresentable.len()
+            ));
+            for line in &self.unrepresentable {
+                out.push_str(&format!("  {line}\n"));
+            }
+        }
+        out
+    }
+}
+
 /// `namespace/name` of a namespaced object, else `name`.
 pub fn object_name(o: &Value) -> String {
     let name = o["metadata"]["name"].as_str().unwrap_or_default();
