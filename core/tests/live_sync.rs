@@ -135,22 +135,25 @@ fn deployments_with_an_id_are_handed_over_and_follow_the_knob() {
     assert_eq!(applied_replicas(&drain(&mut end), 101), Some(7));
 }
 
+/// The changes about NODEs' real nodes.
+fn node_changes(changes: &[Change]) -> Vec<Change> {
+    changes
+        .iter()
+        .copied()
+        .filter(|c| match c {
+            Change::Apply(o) => o.key.kind == ObjectKind::Node,
+            Change::Remove(k) => k.kind == ObjectKind::Node,
+        })
+        .collect()
+}
+
 #[test]
 fn a_node_drives_real_cordons_only_with_sync_cordon_on() {
     let (mut rig, hub, node, _) = Rig::basic();
     rig.modules[node].module.set_rack_id(201);
     let link = link(&rig, hub);
     let mut end = link.take_sync_end().expect("the sync end");
-    let cordons = |changes: &[Change]| -> Vec<Change> {
-        changes
-            .iter()
-            .copied()
-            .filter(|c| match c {
-                Change::Apply(o) => o.key.kind == ObjectKind::Node,
-                Change::Remove(k) => k.kind == ObjectKind::Node,
-            })
-            .collect()
-    };
+    let cordons = node_changes;
     rig.param(hub, "SYNC", 1.0);
     rig.param(node, "CORDON", 1.0);
     rig.run(0.05);
@@ -207,15 +210,7 @@ fn a_node_hands_over_its_pool_selector_without_driving_cordons() {
     rig.modules[node].module.set_rack_id(202);
     let link = link(&rig, hub);
     let mut end = link.take_sync_end().expect("the sync end");
-    let nodes = |changes: Vec<Change>| -> Vec<Change> {
-        changes
-            .into_iter()
-            .filter(|c| match c {
-                Change::Apply(o) => o.key.kind == ObjectKind::Node,
-                Change::Remove(k) => k.kind == ObjectKind::Node,
-            })
-            .collect()
-    };
+    let nodes = |changes: Vec<Change>| node_changes(&changes);
     rig.param(hub, "SYNC", 1.0);
     rig.param(node, "CORDON", 1.0);
     rig.modules[node]

@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 
 use super::patch::{PatchBuilder, Row};
 use super::pools::in_range;
-use super::{object_name, text, Notes};
+use super::{object_name, string_map, text, Notes};
 use crate::summary::pod_spec_request;
 
 /// Pod template labels the Job controller or KubeRack's sync set themselves: not carried.
@@ -32,35 +32,21 @@ pub fn pod_terms(template: &Value, what: &str, notes: &mut Notes) -> Map<String,
         }
         out.insert(key.to_owned(), json!(written.text));
     };
-    let labels = |v: &Value| -> Vec<(String, String)> {
-        v.as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-            .collect()
-    };
     let check = |t: &str| parse::labels(t).map(drop);
-    let mut pod_labels = labels(&template["metadata"]["labels"]);
-    pod_labels.retain(|(k, _)| {
+    let mut pod_labels = string_map(&template["metadata"]["labels"]);
+    pod_labels.retain(|k, _| {
         !GENERATED_LABELS
             .iter()
             .any(|g| k == g || k.starts_with("batch.kubernetes.io/"))
     });
-    put(
-        "labels",
-        "label",
-        text::labels(pod_labels.iter().map(|(k, v)| (k, v)), check),
-    );
-    put(
-        "tolerations",
-        "toleration",
-        text::tolerations(&spec["tolerations"]),
-    );
-    let selector = labels(&spec["nodeSelector"]);
+    put("labels", "label", text::labels(&pod_labels, check));
+    let tolerations = text::tolerations(&spec["tolerations"]);
+    put("tolerations", "toleration", tolerations);
+    let selector = string_map(&spec["nodeSelector"]);
     put(
         "nodeSelector",
         "nodeSelector",
-        text::labels(selector.iter().map(|(k, v)| (k, v)), check),
+        text::labels(&selector, check),
     );
     let affinity = &spec["affinity"]["nodeAffinity"];
     put(

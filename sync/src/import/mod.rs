@@ -11,6 +11,8 @@ pub mod pools;
 pub mod queues;
 pub mod text;
 
+use std::collections::BTreeMap;
+
 use kuberack_protocol::modules::{cluster, deployment, etcd, node, scheduler};
 use serde_json::{json, Value};
 
@@ -79,6 +81,15 @@ impl Imported {
     }
 }
 
+/// A JSON object of strings (labels, a nodeSelector) as a map; anything else is empty.
+pub fn string_map(v: &Value) -> BTreeMap<String, String> {
+    v.as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+        .collect()
+}
+
 /// `namespace/name` of a namespaced object, else `name`.
 pub fn object_name(o: &Value) -> String {
     let name = o["metadata"]["name"].as_str().unwrap_or_default();
@@ -115,13 +126,10 @@ fn in_scope(o: &Value, options: &ImportOptions, selector: &Option<LabelQuery>) -
         .namespace
         .as_deref()
         .is_none_or(|ns| o["metadata"]["namespace"].as_str() == Some(ns));
-    let labels = o["metadata"]["labels"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-        .collect();
-    ns_ok && selector.as_ref().is_none_or(|q| q.matches(&labels))
+    ns_ok
+        && selector
+            .as_ref()
+            .is_none_or(|q| q.matches(&string_map(&o["metadata"]["labels"])))
 }
 
 /// The namespace the hub's sync mirrors: the one asked for, else the one holding most of

@@ -11,7 +11,7 @@ use kuberack_protocol::modules::node::{param, DESCRIPTOR};
 use serde_json::{json, Value};
 
 use super::patch::{PatchBuilder, Row};
-use super::{text, Notes};
+use super::{string_map, text, Notes};
 use crate::summary::{cpu_millis, memory_bytes};
 
 /// The label Karpenter puts on the nodes of a NodePool.
@@ -42,12 +42,7 @@ impl RealNode {
     /// Reads a Node object.
     pub fn of(node: &Value) -> RealNode {
         let allocatable = &node["status"]["allocatable"];
-        let labels = node["metadata"]["labels"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-            .collect();
+        let labels = string_map(&node["metadata"]["labels"]);
         let mut taints: Vec<String> = node["spec"]["taints"]
             .as_array()
             .into_iter()
