@@ -16,7 +16,7 @@ use kuberack_sync::import::{import, read_list, ImportOptions, Imported};
 use serde_json::Value;
 
 fn fixture() -> PathBuf {
-    common::crate_dir().join("tests/fixtures/forge-cluster.list.json")
+    common::crate_dir().join("tests/fixtures/import/forge-cluster.list.json")
 }
 
 fn imported(options: &ImportOptions) -> Imported {
