@@ -352,6 +352,27 @@ mod tests {
     }
 
     #[test]
+    fn a_pool_past_the_node_knob_is_clamped_and_listed() {
+        let max = DESCRIPTOR.params[param::COUNT].max as usize;
+        let nodes: Vec<RealNode> = (0..=max)
+            .map(|i| node(&format!("n{i:04}"), &[(NODEPOOL_LABEL, "big")], "96"))
+            .collect();
+        let pools = group(&nodes, None);
+        let mut b = PatchBuilder::default();
+        let mut notes = Notes::default();
+        add_pool(&mut b, &pools[0], &mut notes);
+        let patch = b.finish();
+        let params = &patch["modules"][0]["params"];
+        assert_eq!(params[param::COUNT]["value"], max as f64);
+        assert_eq!(params[param::CPU]["value"], 64.0, "96 cores, clamped");
+        assert_eq!(notes.lines.len(), 2, "{:?}", notes.lines);
+        assert!(notes.lines[0].starts_with(&format!(
+            "NODE pool karpenter.sh/nodepool=big: {} nodes; a NODE holds at most {max}",
+            max + 1
+        )));
+    }
+
+    #[test]
     fn pools_group_by_nodepool_then_instance_type_then_identity() {
         let nodes = [
             node(
