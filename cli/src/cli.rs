@@ -45,6 +45,38 @@ pub enum Command {
         #[arg(long, default_value = "kuberack", value_name = "NS")]
         namespace: String,
     },
+    /// Write a Rack patch of a cluster (its node pools, Deployments, ClusterQueues and
+    /// LocalQueues), read from the API or from `kubectl get ... -o json`.
+    Import(ImportArgs),
+}
+
+/// Options of `kuberack import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The patch to write: a .vcv archive, or patch.json for any other name.
+    #[arg(short = 'o', long = "output", value_name = "PATCH")]
+    pub output: PathBuf,
+    /// Read the objects from this file (`-`: stdin), the JSON of `kubectl get
+    /// nodes,deployments,jobs,clusterqueues,localqueues,resourceflavors,workloadpriorityclasses
+    /// -A -o json`, instead of the API.
+    #[arg(long, value_name = "F", conflicts_with = "kubeconfig")]
+    pub from_file: Option<PathBuf>,
+    /// The kubeconfig (default: KUBECONFIG, else ~/.kube/config).
+    #[arg(long, value_name = "F")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context (default: its current one); saved for the hub's sync.
+    #[arg(long, value_name = "C")]
+    pub context: Option<String>,
+    /// Only Deployments, Jobs and LocalQueues of this namespace.
+    #[arg(short = 'n', long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// Only Deployments and Jobs matching this label selector (e.g. app=web).
+    #[arg(short = 'l', long, value_name = "SELECTOR")]
+    pub selector: Option<String>,
+    /// Group nodes into NODE pools by this label first (then karpenter.sh/nodepool, then
+    /// node.kubernetes.io/instance-type, then identical capacity, labels and taints).
+    #[arg(long, value_name = "LABEL")]
+    pub group_by: Option<String>,
 }
 
 /// Options of `kuberack play`.

@@ -1,8 +1,9 @@
 //! Carrying out a parsed command line.
 
-use crate::cli::{Cli, Command, PlayArgs};
+use crate::cli::{Cli, Command, ImportArgs, PlayArgs};
 use crate::error::Result;
 use crate::export::run_export;
+use crate::import::{run_import, Source};
 use crate::live::SyncOptions;
 use crate::models::{describe_all, describe_all_json};
 use crate::patch::pack;
@@ -38,7 +39,22 @@ pub fn run(cli: Cli) -> Result<()> {
             output,
             namespace,
         } => run_export(&patch, output.as_ref(), &namespace),
+        Command::Import(args) => import(args),
     }
+}
+
+fn import(args: ImportArgs) -> Result<()> {
+    let source = match args.from_file {
+        Some(file) => Source::File(file),
+        None => Source::Cluster(args.kubeconfig),
+    };
+    let options = kuberack_sync::import::ImportOptions {
+        namespace: args.namespace,
+        selector: args.selector,
+        group_by: args.group_by,
+        context: args.context,
+    };
+    run_import(&source, &options, &args.output)
 }
 
 fn run_play(args: PlayArgs) -> Result<()> {

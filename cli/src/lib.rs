@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod export;
 pub mod hub;
+pub mod import;
 pub mod live;
 pub mod load;
 pub mod models;

@@ -10,6 +10,7 @@ use kuberack_core::live::{
 };
 use kuberack_core::modules::cluster::JOBS_PER_MODULE;
 use kuberack_core::world::events::EventKind;
+use kuberack_core::world::terms::table;
 use rig::Rig;
 use std::sync::Arc;
 
@@ -134,22 +135,25 @@ fn deployments_with_an_id_are_handed_over_and_follow_the_knob() {
     assert_eq!(applied_replicas(&drain(&mut end), 101), Some(7));
 }
 
+/// The changes about NODEs' real nodes.
+fn node_changes(changes: &[Change]) -> Vec<Change> {
+    changes
+        .iter()
+        .copied()
+        .filter(|c| match c {
+            Change::Apply(o) => o.key.kind == ObjectKind::Node,
+            Change::Remove(k) => k.kind == ObjectKind::Node,
+        })
+        .collect()
+}
+
 #[test]
 fn a_node_drives_real_cordons_only_with_sync_cordon_on() {
     let (mut rig, hub, node, _) = Rig::basic();
     rig.modules[node].module.set_rack_id(201);
     let link = link(&rig, hub);
     let mut end = link.take_sync_end().expect("the sync end");
-    let cordons = |changes: &[Change]| -> Vec<Change> {
-        changes
-            .iter()
-            .copied()
-            .filter(|c| match c {
-                Change::Apply(o) => o.key.kind == ObjectKind::Node,
-                Change::Remove(k) => k.kind == ObjectKind::Node,
-            })
-            .collect()
-    };
+    let cordons = node_changes;
     rig.param(hub, "SYNC", 1.0);
     rig.param(node, "CORDON", 1.0);
     rig.run(0.05);
@@ -197,6 +201,65 @@ fn a_node_drives_real_cordons_only_with_sync_cordon_on() {
     assert_eq!(
         rig.modules[node].module.save()["sync"]["cordon"],
         serde_json::json!(false)
+    );
+}
+
+#[test]
+fn a_node_hands_over_its_pool_selector_without_driving_cordons() {
+    let (mut rig, hub, node, _) = Rig::basic();
+    rig.modules[node].module.set_rack_id(202);
+    let link = link(&rig, hub);
+    let mut end = link.take_sync_end().expect("the sync end");
+    let nodes = |changes: Vec<Change>| node_changes(&changes);
+    rig.param(hub, "SYNC", 1.0);
+    rig.param(node, "CORDON", 1.0);
+    rig.modules[node]
+        .module
+        .load(&serde_json::json!({"sync": {"poolSelector": "karpenter.sh/nodepool=gp"}}))
+        .unwrap();
+    rig.run(0.05);
+    let changes = nodes(drain(&mut end));
+    let [Change::Apply(obj)] = changes.as_slice() else {
+        panic!("one NODE object, not {changes:?}");
+    };
+    assert!(
+        !obj.cordon_synced && !obj.cordoned,
+        "no Sync cordon: no cordon"
+    );
+    let selector = table::pod_terms_text(obj.pool_selector).required;
+    assert_eq!(selector.len(), 1);
+    assert_eq!(selector[0].requirements[0].key, "karpenter.sh/nodepool");
+    assert_eq!(
+        rig.modules[node].module.save()["sync"]["poolSelector"],
+        "karpenter.sh/nodepool=gp"
+    );
+    // With Sync cordon too, one object carries both.
+    rig.modules[node]
+        .module
+        .load(&serde_json::json!({"sync": {"cordon": true, "poolSelector": "karpenter.sh/nodepool=gp"}}))
+        .unwrap();
+    rig.run(0.05);
+    assert_eq!(
+        nodes(drain(&mut end)),
+        vec![Change::Apply(DesiredObject {
+            pool_selector: obj.pool_selector,
+            ..DesiredObject::node(202, true)
+        })]
+    );
+    // A selector that does not parse is refused with the reason; the rest loads.
+    let bad = rig.modules[node]
+        .module
+        .load(&serde_json::json!({"sync": {"cordon": true, "poolSelector": "a in ()"}}));
+    assert!(bad.unwrap_err().0.contains("pool selector"));
+    let saved = rig.modules[node].module.save();
+    assert_eq!(
+        saved["sync"],
+        serde_json::json!({"cordon": true, "poolSelector": ""})
+    );
+    rig.run(0.05);
+    assert_eq!(
+        nodes(drain(&mut end)),
+        vec![Change::Apply(DesiredObject::node(202, true))]
     );
 }
 

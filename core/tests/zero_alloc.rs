@@ -158,7 +158,7 @@ fn process_allocates_nothing_after_warm_up() {
     rig.modules[forge].module.set_rack_id(17);
     rig.modules[node]
         .module
-        .load(&serde_json::json!({"sync": {"cordon": true}}))
+        .load(&serde_json::json!({"sync": {"cordon": true, "poolSelector": "disk=ssd, !spot"}}))
         .unwrap();
     let link = rig.modules[hub]
         .module

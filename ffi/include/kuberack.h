@@ -586,6 +586,35 @@ int32_t kr_cluster_view(const struct KrModule *m, struct KrClusterView *out);
 char *kr_export_manifests(const char *patch_json, const char *namespace_, const char *dir);
 
 /**
+ * The outcome of the last import, once: what was written and, one line each, what the
+ * patch could not represent, or `import failed: <why>`; NULL while it runs or when there is
+ * nothing new. Release the text with `kr_string_free`.
+ */
+char *kr_import_poll(void);
+
+/**
+ * 1 while an import runs, else 0.
+ */
+int32_t kr_import_running(void);
+
+/**
+ * Starts importing the cluster of `kubeconfig` (NULL or empty: KUBECONFIG, else
+ * ~/.kube/config) and `context` (NULL or empty: its current one), Deployments, Jobs and
+ * LocalQueues of `namespace` only (NULL or empty: every namespace) matching `selector`
+ * (NULL or empty: all), into the patch file `path`, on a thread of its own. Returns 0 when
+ * started, -1 for a missing path or an argument that is not UTF-8, -2 while an import
+ * runs, -3 when no thread could be started. Not for the audio thread.
+ *
+ * # Safety
+ * Each argument is NULL or a NUL-terminated string alive for the call.
+ */
+int32_t kr_import_start(const char *kubeconfig,
+                        const char *context,
+                        const char *namespace_,
+                        const char *selector,
+                        const char *path);
+
+/**
  * Checks `text` for one-line text setting `index` of model `model` (a setting without
  * choices) by Kubernetes' rules: NULL when it may be applied, else the reason it is refused,
  * as a NUL-terminated string to be released with `kr_string_free` (also for an unknown

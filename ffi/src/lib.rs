@@ -14,6 +14,7 @@ mod access;
 mod export;
 mod global;
 mod guard;
+mod import;
 mod json;
 mod models;
 mod module;
@@ -25,6 +26,7 @@ mod trace;
 mod view;
 
 pub use export::kr_export_manifests;
+pub use import::{kr_import_poll, kr_import_running, kr_import_start};
 pub use json::{kr_module_load_json, kr_module_save_json, kr_string_free};
 pub use models::{
     kr_model_check_setting, kr_model_count, kr_model_find, kr_model_info, kr_model_input,

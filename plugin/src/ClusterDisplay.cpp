@@ -5,6 +5,7 @@
 #include "plugin.hpp"
 
 #include <algorithm>
+#include <osdialog.h>
 #include <cmath>
 #include <cstdio>
 
@@ -103,7 +104,32 @@ void ClusterDisplay::step() {
 	followSync();
 }
 
+/** Shows the outcome of an "Import from cluster…" once it ends: where the patch was written
+and what it could not represent (all of it in Rack's log). UI thread only. */
+static void followImport() {
+	char* report = kr_import_poll();
+	if (!report)
+		return;
+	const std::string text = report;
+	kr_string_free(report);
+	INFO("KubeRack Cluster: %s", text.c_str());
+	// The dialog shows the first lines; the log holds them all.
+	std::string shown;
+	int lines = 0;
+	for (size_t at = 0; at < text.size() && lines < 24; lines++) {
+		const size_t end = std::min(text.find('\n', at), text.size());
+		shown += text.substr(at, end - at) + "\n";
+		at = end + 1;
+	}
+	if (shown.size() < text.size())
+		shown += "… (the rest is in Rack's log)\n";
+	if (text.rfind("wrote ", 0) == 0)
+		shown += "\nOpen it with File > Open.";
+	osdialog_message(text.rfind("wrote ", 0) == 0 ? OSDIALOG_INFO : OSDIALOG_WARNING, OSDIALOG_OK, shown.c_str());
+}
+
 void ClusterDisplay::followSync() {
+	followImport();
 	// Starts or stops the hub's sync thread as its SYNC switch and gate ask (never waiting
 	// for the thread), then reads its state and last error for the bottom line.
 	syncState = KR_SYNC_OFF;

@@ -170,6 +170,11 @@ int currentChoice(const KrSettingInfo& s, json_t* currentJ) {
 `kuberack export` does; says why in a message box when it cannot. UI thread only. */
 void exportManifests(const std::string& ns);
 
+/** Starts `kuberack import` of the cluster of `context` on a background thread, writing
+cluster-import.vcv next to the patch (or in Rack's user folder); ClusterDisplay says where
+when it ends. UI thread only. */
+void importFromCluster(const std::string& context, const std::string& selector);
+
 KubeModuleWidget::KubeModuleWidget(KubeModel* model, KubeModule* module)
 	: kubeModel(model), kubeModule(module) {
 	setModule(module);
@@ -472,7 +477,23 @@ void KubeModuleWidget::appendSyncMenu(rack::ui::Menu* menu) {
 			[=]() { changeSyncSetting(SYNC_DELETE_KEY, json_true(), "delete what live sync created"); }));
 	}));
 	menu->addChild(rack::createMenuItem("Export manifests…", "", [=]() { exportManifests(ns); }));
+	const bool importing = kr_import_running() != 0;
+	menu->addChild(rack::createMenuItem(importing ? "Importing from cluster…" : "Import from cluster…", "",
+		[=]() { importFromCluster(context, selector); }, importing));
 	appendTraceMenu(menu);
+}
+
+void importFromCluster(const std::string& context, const std::string& selector) {
+	const std::string patchPath = APP->patch->path;
+	const std::string dir = patchPath.empty() ? rack::asset::user("KubeRack") : rack::system::getDirectory(patchPath);
+	const std::string path = rack::system::join(dir, "cluster-import.vcv");
+	// Every namespace; the kubeconfig of KUBECONFIG or ~/.kube/config.
+	const int32_t started = kr_import_start(NULL, context.c_str(), NULL, selector.c_str(), path.c_str());
+	if (started != 0) {
+		WARN("KubeRack Cluster: import not started (%d)", (int) started);
+		return;
+	}
+	INFO("KubeRack Cluster: importing the cluster of context \"%s\" into %s", context.c_str(), path.c_str());
 }
 
 void KubeModuleWidget::appendTraceMenu(rack::ui::Menu* menu) {

@@ -129,6 +129,8 @@ pub struct NodeFacts {
     /// The NODE module whose pool it is: the id in its `kuberack.io/module=node-<id>`
     /// label (0: none).
     pub pool: u64,
+    /// metadata.labels, for the NODEs' pool selectors.
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 impl NodeFacts {
@@ -156,6 +158,7 @@ impl NodeFacts {
                 .and_then(|tag| tag.strip_prefix("node-"))
                 .and_then(|id| id.parse().ok())
                 .unwrap_or(0),
+            labels: node.metadata.labels.clone().unwrap_or_default(),
         }
     }
 }

@@ -5,12 +5,13 @@
 
 use crate::labels::MODULE_KEY;
 use crate::mirror::{module_of, node_transitions, pod_transitions, NodeFacts, PodFacts};
+use crate::selector::LabelQuery;
 use crate::trace::format::{TraceKind, Verb};
 use crate::trace::prune;
 use crate::trace::recorder::Recorder;
 use crate::workloads::{workload_transitions, WorkloadFacts};
 use k8s_openapi::api::core::v1::{Node, Pod};
-use kuberack_core::live::{MirrorKind, Observed, RealSummary, Status, SyncEnd};
+use kuberack_core::live::{Change, MirrorKind, ObjectKind, Observed, RealSummary, Status, SyncEnd};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -56,6 +57,34 @@ impl Seen<'_> {
             ),
         };
         (name.unwrap_or_default(), pruned)
+    }
+}
+
+/// Each NODE's pool selector, by module id, as the hub's desired changes give them: how
+/// the mirror maps real nodes without a `kuberack.io/module` label to NODE pools.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PoolSelectors(BTreeMap<u64, LabelQuery>);
+
+impl PoolSelectors {
+    /// Follows one desired change (a NODE applied or removed); true when a selector changed.
+    pub fn follow(&mut self, change: &Change) -> bool {
+        let (module, id) = match change {
+            Change::Apply(obj) if obj.key.kind == ObjectKind::Node => {
+                (obj.key.module, obj.pool_selector)
+            }
+            Change::Remove(key) if key.kind == ObjectKind::Node => (key.module, 0),
+            _ => return false,
+        };
+        let required = match id {
+            0 => Vec::new(),
+            id => kuberack_core::world::terms::table::pod_terms_text(id).required,
+        };
+        let new = (!required.is_empty()).then(|| LabelQuery::of(required));
+        let before = match &new {
+            None => self.0.remove(&module),
+            Some(query) => self.0.insert(module, query.clone()),
+        };
+        before != new
     }
 }
 
@@ -218,7 +247,7 @@ impl MirrorState {
 
     /// Publishes the real nodes' count, the CPU requested on them, the pools and the
     /// summary channels to `status`, once pods and nodes have both been listed.
-    pub fn publish(&self, status: &Status) {
+    pub fn publish(&self, status: &Status, pool_selectors: &PoolSelectors) {
         if !(self.is_listed(TraceKind::Pod) && self.is_listed(TraceKind::Node)) {
             return;
         }
@@ -235,7 +264,11 @@ impl MirrorState {
         for pod in self.pods.values() {
             real.cpu_requested_m = real.cpu_requested_m.saturating_add(pod.cpu_requested_m);
         }
-        status.set_real_pools(&crate::summary::real_pools(&self.nodes, &self.pods));
+        status.set_real_pools(&crate::summary::real_pools(
+            &self.nodes,
+            &self.pods,
+            &pool_selectors.0,
+        ));
         status.set_real_channels(&crate::summary::cluster_channels(&self.nodes, &self.pods));
         status.set_real(Some(real));
     }

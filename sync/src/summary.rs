@@ -2,7 +2,8 @@
 //! CPU requests, read off the objects the watchers see.
 
 use crate::mirror::{NodeFacts, PodFacts};
-use k8s_openapi::api::core::v1::{Container, Node, Pod};
+use crate::selector::LabelQuery;
+use k8s_openapi::api::core::v1::{Container, Node, Pod, PodSpec};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use kuberack_core::live::{RealPool, MAX_REAL_POOLS, SUMMARY_CHANNELS};
 use std::collections::{BTreeMap, HashMap};
@@ -24,53 +25,115 @@ pub fn cpu_millis(q: &str) -> Option<u64> {
     (millis.is_finite() && millis >= 0.0 && millis < u64::MAX as f64).then_some(millis as u64)
 }
 
-fn cpu_of(map: Option<&std::collections::BTreeMap<String, Quantity>>) -> u64 {
-    map.and_then(|m| m.get("cpu"))
-        .and_then(|q| cpu_millis(&q.0))
+/// A memory quantity in bytes: `128Mi`, `1Gi`, `512M`, `1e9`, `2000`; `None` when
+/// unreadable.
+pub fn memory_bytes(q: &str) -> Option<u64> {
+    let q = q.trim();
+    let split = q
+        .find(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E')
+        .unwrap_or(q.len());
+    let (number, suffix) = q.split_at(split);
+    let scale = match suffix {
+        "" => 1.0,
+        "m" => 1e-3,
+        "k" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        "P" => 1e15,
+        "Ki" => 1024.0,
+        "Mi" => 1024f64.powi(2),
+        "Gi" => 1024f64.powi(3),
+        "Ti" => 1024f64.powi(4),
+        "Pi" => 1024f64.powi(5),
+        _ => return None,
+    };
+    let bytes = (number.parse::<f64>().ok()? * scale).ceil();
+    (bytes.is_finite() && bytes >= 0.0 && bytes < u64::MAX as f64).then_some(bytes as u64)
+}
+
+/// The parser of a resource's quantities: millicores for `cpu`, bytes otherwise.
+fn parser(resource: &str) -> fn(&str) -> Option<u64> {
+    if resource == "cpu" {
+        cpu_millis
+    } else {
+        memory_bytes
+    }
+}
+
+fn amount(map: Option<&BTreeMap<String, Quantity>>, resource: &str) -> u64 {
+    map.and_then(|m| m.get(resource))
+        .and_then(|q| parser(resource)(&q.0))
         .unwrap_or(0)
 }
 
 /// A node's allocatable CPU in millicores (0 when it reports none).
 pub fn node_cpu_allocatable(node: &Node) -> u64 {
-    cpu_of(node.status.as_ref().and_then(|s| s.allocatable.as_ref()))
+    amount(
+        node.status.as_ref().and_then(|s| s.allocatable.as_ref()),
+        "cpu",
+    )
 }
 
-fn container_cpu(c: &Container) -> u64 {
-    cpu_of(c.resources.as_ref().and_then(|r| r.requests.as_ref()))
+fn container_request(c: &Container, resource: &str) -> u64 {
+    amount(
+        c.resources.as_ref().and_then(|r| r.requests.as_ref()),
+        resource,
+    )
 }
 
 /// A pod's effective CPU request, as the scheduler counts it: the larger of its containers'
 /// sum and its largest init container, plus its overhead.
 pub fn pod_cpu_request(pod: &Pod) -> u64 {
-    let Some(spec) = pod.spec.as_ref() else {
-        return 0;
-    };
-    let sum: u64 = spec.containers.iter().map(container_cpu).sum();
+    pod.spec
+        .as_ref()
+        .map_or(0, |spec| pod_spec_request(spec, "cpu"))
+}
+
+/// A pod spec's effective request of `resource` (millicores for cpu, else bytes), as the
+/// scheduler counts it: the larger of its containers' sum and its largest init container,
+/// plus its overhead.
+pub fn pod_spec_request(spec: &PodSpec, resource: &str) -> u64 {
+    let sum: u64 = spec
+        .containers
+        .iter()
+        .map(|c| container_request(c, resource))
+        .sum();
     let init = spec
         .init_containers
         .iter()
         .flatten()
-        .map(container_cpu)
+        .map(|c| container_request(c, resource))
         .max()
         .unwrap_or(0);
-    sum.max(init) + cpu_of(spec.overhead.as_ref())
+    sum.max(init) + amount(spec.overhead.as_ref(), resource)
 }
 
-/// The real nodes of each NODE module (labelled `kuberack.io/module=node-<id>`), by module
+/// The real nodes of each NODE module (labelled `kuberack.io/module=node-<id>`, else the
+/// first NODE by module id whose pool selector in `pool_selectors` selects them), by module
 /// id, at most [`MAX_REAL_POOLS`]: their count, Ready and cordoned ones, and for the first
 /// [`kuberack_core::live::REAL_POOL_NODES`] by name the CPU the watched pods request on each over its allocatable
 /// CPU.
 pub fn real_pools(
     nodes: &HashMap<String, NodeFacts>,
     pods: &HashMap<String, PodFacts>,
+    pool_selectors: &BTreeMap<u64, LabelQuery>,
 ) -> Vec<RealPool> {
     let mut requested: HashMap<&str, u64> = HashMap::new();
     for pod in pods.values().filter(|p| !p.node.is_empty()) {
         *requested.entry(pod.node.as_str()).or_default() += pod.cpu_requested_m;
     }
     let mut by_pool: BTreeMap<u64, Vec<(&String, &NodeFacts)>> = BTreeMap::new();
-    for (name, node) in nodes.iter().filter(|(_, n)| n.pool != 0) {
-        by_pool.entry(node.pool).or_default().push((name, node));
+    for (name, node) in nodes {
+        let selected = || {
+            pool_selectors
+                .iter()
+                .find(|(_, q)| q.matches(&node.labels))
+                .map(|(&module, _)| module)
+        };
+        if let Some(pool) = Some(node.pool).filter(|&p| p != 0).or_else(selected) {
+            by_pool.entry(pool).or_default().push((name, node));
+        }
     }
     by_pool
         .into_iter()
@@ -221,6 +284,7 @@ mod tests {
             cordoned: !ready,
             cpu_allocatable_m: alloc,
             pool,
+            ..NodeFacts::default()
         };
         let pod = |node: &str, cpu| PodFacts {
             cpu_requested_m: cpu,
@@ -240,13 +304,57 @@ mod tests {
             ("p4".to_owned(), pod("", 700)),
             ("p5".to_owned(), pod("d", 100)),
         ]);
-        let pools = real_pools(&nodes, &pods);
+        let pools = real_pools(&nodes, &pods, &BTreeMap::new());
         assert_eq!(pools.iter().map(|p| p.module).collect::<Vec<_>>(), [3, 7]);
         let seven = pools[1];
         assert_eq!((seven.nodes, seven.ready, seven.cordoned), (2, 1, 1));
         // By node name: a (1000 of 2000), then b (over its allocatable: capped).
         assert_eq!(&seven.utilisation[..3], &[0.5, 1.0, 0.0]);
         assert_eq!(pools[0].utilisation[0], 0.0, "no allocatable CPU");
+    }
+
+    #[test]
+    fn pool_selectors_map_unlabelled_nodes_and_the_module_label_wins() {
+        let node = |pool, labels: &[(&str, &str)]| NodeFacts {
+            ready: true,
+            cpu_allocatable_m: 1000,
+            pool,
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..NodeFacts::default()
+        };
+        let gp = [("karpenter.sh/nodepool", "gp")];
+        let nodes = HashMap::from([
+            ("a".to_owned(), node(0, &gp)),
+            ("b".to_owned(), node(9, &gp)),
+            (
+                "c".to_owned(),
+                node(0, &[("karpenter.sh/nodepool", "batch")]),
+            ),
+            ("d".to_owned(), node(0, &[])),
+        ]);
+        let q = |t: &str| LabelQuery::parse(t).unwrap();
+        let selectors = BTreeMap::from([
+            (5, q("karpenter.sh/nodepool=gp")),
+            (6, q("karpenter.sh/nodepool in (gp,batch)")),
+        ]);
+        let pools = real_pools(&nodes, &HashMap::new(), &selectors);
+        let counted: Vec<(u64, u32)> = pools.iter().map(|p| (p.module, p.nodes)).collect();
+        // a: the first selector by module id; b: its label; c: the second selector; d: none.
+        assert_eq!(counted, [(5, 1), (6, 1), (9, 1)]);
+    }
+
+    #[test]
+    fn memory_quantities_read_as_bytes() {
+        assert_eq!(memory_bytes("128Mi"), Some(128 << 20));
+        assert_eq!(memory_bytes("32Gi"), Some(32 << 30));
+        assert_eq!(memory_bytes("1G"), Some(1_000_000_000));
+        assert_eq!(memory_bytes("1e3"), Some(1000));
+        assert_eq!(memory_bytes("2048"), Some(2048));
+        assert_eq!(memory_bytes("12Xi"), None);
+        assert_eq!(memory_bytes(""), None);
     }
 
     #[test]

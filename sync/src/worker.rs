@@ -8,6 +8,7 @@ use crate::errors::{describe, stalled, Failure, Request};
 use crate::kueue::KueueVersion;
 use crate::labels::{apply_params, guard, FIELD_MANAGER, MANAGED_SELECTOR, MODULE_KEY};
 use crate::manifest;
+use crate::mirror_state::PoolSelectors;
 use crate::mirror_state::{MirrorState, Seen};
 use crate::trace::{Header, Recorder, TraceKind};
 use futures::StreamExt;
@@ -118,6 +119,8 @@ async fn run(config: &SyncConfig, end: &mut SyncEnd) {
         origin: Instant::now(),
         jobs: BTreeMap::new(),
         applied: BTreeSet::new(),
+        pool_selectors: PoolSelectors::default(),
+        pools_changed: false,
     };
     let mut backoff = Backoff::new(config.backoff_base, config.backoff_cap, config.seed);
     let mut last_client = None;
@@ -173,7 +176,7 @@ async fn idle(config: &SyncConfig, end: &mut SyncEnd, state: &mut Desired, delay
     }
 }
 
-async fn client_for(config: &SyncConfig) -> Result<Client, Failure> {
+pub(crate) async fn client_for(config: &SyncConfig) -> Result<Client, Failure> {
     let bad = |text: String| Failure {
         state: SyncState::Error,
         reconnect: true,
@@ -208,7 +211,7 @@ async fn client_for(config: &SyncConfig) -> Result<Client, Failure> {
 }
 
 /// Bounds a request in time and classifies its failure.
-async fn call<T>(
+pub(crate) async fn call<T>(
     req: Request<'_>,
     timeout: Duration,
     fut: impl Future<Output = kube::Result<T>>,
@@ -294,11 +297,22 @@ struct Desired {
     jobs: BTreeMap<String, DesiredObject>,
     /// Every object applied at least once, for the summary.
     applied: BTreeSet<ObjectKey>,
+    /// Each NODE's pool selector, by module id (also in mirror-only mode).
+    pool_selectors: PoolSelectors,
+    /// A pool selector changed since the real pools were last published.
+    pools_changed: bool,
 }
 
 impl Desired {
     fn drain(&mut self, end: &mut SyncEnd, config: &SyncConfig) {
-        while let Some(change) = end.pop_desired() {
+        while let Some(mut change) = end.pop_desired() {
+            self.pools_changed |= self.pool_selectors.follow(&change);
+            // A NODE without "Sync cordon" writes nothing, as if it were gone.
+            if let Change::Apply(obj) = change {
+                if obj.key.kind == ObjectKind::Node && !obj.cordon_synced {
+                    change = Change::Remove(obj.key);
+                }
+            }
             if config.mirror_only {
                 continue;
             }
@@ -438,15 +452,18 @@ impl<'a> Session<'a> {
                     }
                     state.drain(end, self.config);
                     self.follow_recording(recording);
+                    if std::mem::take(&mut state.pools_changed) {
+                        self.mirror.publish(self.status, &state.pool_selectors);
+                    }
                     self.write_due(state).await?;
                 }
                 Some(ev) = pods.next() => {
                     self.on_pod(end, ev);
-                    self.mirror.publish(self.status);
+                    self.mirror.publish(self.status, &state.pool_selectors);
                 }
                 Some(ev) = nodes.next() => {
                     self.on_node(end, ev);
-                    self.mirror.publish(self.status);
+                    self.mirror.publish(self.status, &state.pool_selectors);
                 }
                 Some(ev) = workloads.next() => self.on_workload(end, ev),
                 Some((kind, ev)) = owned.next() => self.on_owned(state, kind, ev),

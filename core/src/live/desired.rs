@@ -128,6 +128,11 @@ pub struct DesiredObject {
     pub memory_mib: u32,
     /// Node: spec.unschedulable (cordoned).
     pub cordoned: bool,
+    /// Node: the NODE's "Sync cordon" is on, so `cordoned` is written to its labelled nodes.
+    pub cordon_synced: bool,
+    /// Node: the NODE's pool selector (the required node affinity of an id in the interned
+    /// pod terms table; 0 = none), which maps real nodes to it in the mirror.
+    pub pool_selector: u16,
     /// Job: the rest of its spec.
     pub job: DesiredJob,
     /// ClusterQueue: the rest of its spec.
@@ -146,6 +151,8 @@ impl DesiredObject {
             cpu_millis,
             memory_mib,
             cordoned: false,
+            cordon_synced: false,
+            pool_selector: 0,
             job: DesiredJob::default(),
             queue: DesiredQueue::default(),
             pod_terms: 0,
@@ -182,9 +189,21 @@ impl DesiredObject {
             cpu_millis: 0,
             memory_mib: 0,
             cordoned,
+            cordon_synced: true,
+            pool_selector: 0,
             job: DesiredJob::default(),
             queue: DesiredQueue::default(),
             pod_terms: 0,
+        }
+    }
+
+    /// NODE module `module` mapping the real nodes its pool selector (an interned id)
+    /// selects, without writing them.
+    pub fn node_pool(module: u64, pool_selector: u16) -> Self {
+        DesiredObject {
+            cordon_synced: false,
+            pool_selector,
+            ..DesiredObject::node(module, false)
         }
     }
 
@@ -237,6 +256,8 @@ impl DesiredObject {
             cpu_millis,
             memory_mib,
             cordoned: false,
+            cordon_synced: false,
+            pool_selector: 0,
             job,
             queue: DesiredQueue::default(),
             pod_terms: 0,

@@ -187,9 +187,19 @@ impl HubSync {
                                 slot.desired(dd::MANIFEST_TERMS).min(u32::from(u16::MAX)) as u16,
                             ),
                         ),
-                        // A NODE drives real nodes only when its "Sync cordon" is on.
-                        SlotKind::NodePool if slot.desired(pd::SYNC_CORDON) != 0 => {
-                            Some(DesiredObject::node(module, slot.desired(pd::CORDONED) != 0))
+                        // A NODE drives real nodes only when its "Sync cordon" is on; its
+                        // pool selector maps real nodes to it in the mirror.
+                        SlotKind::NodePool => {
+                            let selector = slot.desired(pd::POOL_SELECTOR).min(0xffff) as u16;
+                            let cordon = slot.desired(pd::SYNC_CORDON) != 0;
+                            match (cordon, selector) {
+                                (true, _) => Some(DesiredObject {
+                                    pool_selector: selector,
+                                    ..DesiredObject::node(module, slot.desired(pd::CORDONED) != 0)
+                                }),
+                                (false, 0) => None,
+                                (false, _) => Some(DesiredObject::node_pool(module, selector)),
+                            }
                         }
                         SlotKind::Job => Some(DesiredObject::job_owner(module)),
                         SlotKind::ClusterQueue => Some(desired_queue(registry, hub_tag, i, slot)),

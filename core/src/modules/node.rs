@@ -14,7 +14,7 @@ use super::words::{pool_desired as pd, pool_observed as po};
 use crate::dsp::{LoadVoice, SchmittTrigger};
 use crate::rack::{LoadError, Module, ProcessIo};
 use crate::registry::{Registry, SlotHandle, SlotKind};
-use crate::world::terms::api::NodeTerms;
+use crate::world::terms::api::{NodeTerms, PodTerms};
 use crate::world::terms::{parse, table};
 
 /// The NODE module.
@@ -36,6 +36,8 @@ pub struct NodeModule {
     /// The nodes' own labels and taints as saved, and their interned id.
     terms: NodeTermsSettings,
     terms_id: u16,
+    /// The pool selector's interned id (0: none).
+    pool_selector_id: u16,
 }
 
 /// The NODE's own labels and taints, saved as typed (PROTOCOL.md, "Labels, taints,
@@ -50,11 +52,28 @@ pub struct NodeTermsSettings {
 }
 
 /// The NODE's live-sync settings, saved under `sync`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 struct NodeSyncSettings {
     /// While the hub syncs, the pool's cordon drives its labelled real nodes.
     cordon: bool,
+    /// While the hub syncs, the real nodes this selects are the pool's (one-line node
+    /// affinity form; empty: only nodes labelled for it).
+    #[serde(rename = "poolSelector")]
+    pool_selector: String,
+}
+
+/// Interns a pool selector (one-line node affinity text) as the required node affinity of a
+/// pod terms entry, which the hub hands to the sync (0: none); what is wrong with it.
+pub fn intern_pool_selector(text: &str) -> Result<u16, String> {
+    let required = parse::required_terms(text).map_err(|e| format!("NODE pool selector: {e}"))?;
+    if required.is_empty() {
+        return Ok(0);
+    }
+    table::intern_pod(&PodTerms {
+        required,
+        ..PodTerms::default()
+    })
 }
 
 impl NodeTermsSettings {
@@ -86,6 +105,7 @@ impl NodeModule {
             tick: ControlTick::default(),
             terms: NodeTermsSettings::default(),
             terms_id: 0,
+            pool_selector_id: 0,
         })
     }
 
@@ -202,6 +222,7 @@ impl NodeModule {
         slot.set_desired(pd::KUBELETS_DOWN, kubelets_down);
         slot.set_desired(pd::SYNC_CORDON, u32::from(self.sync.cordon));
         slot.set_desired(pd::TERMS, u32::from(self.terms_id));
+        slot.set_desired(pd::POOL_SELECTOR, u32::from(self.pool_selector_id));
 
         let joined = self.membership.hub() != 0;
         let published = slot.heartbeat.load(std::sync::atomic::Ordering::Relaxed);
@@ -250,6 +271,7 @@ impl Module for NodeModule {
         self.sync = NodeSyncSettings::default();
         self.terms = NodeTermsSettings::default();
         self.terms_id = 0;
+        self.pool_selector_id = 0;
     }
 
     fn save(&self) -> serde_json::Value {
@@ -289,12 +311,22 @@ impl Module for NodeModule {
                 NodeSyncSettings::deserialize(v)
             });
         match parsed {
-            Ok(sync) => {
+            Ok(mut sync) => {
+                let selector = intern_pool_selector(&sync.pool_selector);
+                self.pool_selector_id = *selector.as_ref().unwrap_or(&0);
+                if selector.is_err() {
+                    sync.pool_selector.clear();
+                }
                 self.sync = sync;
-                terms_result
+                terms_result.and(
+                    selector
+                        .map(drop)
+                        .map_err(|e| LoadError(format!("{e}; without it"))),
+                )
             }
             Err(e) => {
                 self.sync = NodeSyncSettings::default();
+                self.pool_selector_id = 0;
                 Err(LoadError(format!(
                     "NODE sync settings: {e}; using defaults"
                 )))

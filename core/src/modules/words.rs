@@ -20,6 +20,9 @@ pub mod pool_desired {
     pub const SYNC_CORDON: usize = 7;
     /// The NODE's own labels and taints: an id in the interned table (0 = none).
     pub const TERMS: usize = 8;
+    /// The NODE's pool selector, as the required node affinity of an interned pod terms
+    /// entry (0 = none).
+    pub const POOL_SELECTOR: usize = 9;
 }
 
 /// NODE pool: observed words (hub -> member). Channels carry per-node utilisation.

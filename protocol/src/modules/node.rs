@@ -204,4 +204,11 @@ pub static SYNC_SETTINGS: &[SettingDescriptor] = &[
         "While the hub syncs, CORDON (switch or gate) cordons the real nodes labelled app.kubernetes.io/managed-by=kuberack and kuberack.io/module=node-<module id>; off: real nodes are never written",
         &[choice("Off", "false"), choice("On", "true")],
     ),
+    text_setting(
+        "sync.poolSelector",
+        "Live sync",
+        "Pool selector",
+        "While the hub syncs, the real nodes this selects are this NODE's (a node labelled kuberack.io/module=node-<id> stays with that NODE): karpenter.sh/nodepool=gp, or node.kubernetes.io/instance-type=m5.large, !karpenter.sh/nodepool",
+        TextForm::NodeAffinity,
+    ),
 ];

@@ -2,7 +2,7 @@
 //! mirror state machine, driven by the hub's simulated time instead of a watch.
 
 use super::format::{Header, RawLine, TraceKind, Verb, FORMAT, VERSION};
-use crate::mirror_state::{MirrorState, Seen, MAX_EVENTS_PER_CHANGE};
+use crate::mirror_state::{MirrorState, PoolSelectors, Seen, MAX_EVENTS_PER_CHANGE};
 use k8s_openapi::api::core::v1::{Node, Pod};
 use kuberack_core::live::SyncEnd;
 use serde_json::Value;
@@ -213,6 +213,7 @@ pub struct Replay {
     trace: Arc<Trace>,
     next: usize,
     mirror: MirrorState,
+    pool_selectors: PoolSelectors,
     start: Option<f64>,
 }
 
@@ -223,6 +224,7 @@ impl Replay {
             trace,
             next: 0,
             mirror: MirrorState::new(),
+            pool_selectors: PoolSelectors::default(),
             start: None,
         }
     }
@@ -235,6 +237,11 @@ impl Replay {
         let start = *self.start.get_or_insert(now);
         let due = now - start;
         let mut taken = 0;
+        // The NODEs' pool selectors, as a live sync follows them (nothing else is written).
+        let mut pools_changed = false;
+        while let Some(change) = end.pop_desired() {
+            pools_changed |= self.pool_selectors.follow(&change);
+        }
         while let Some(e) = self.trace.entries.get(self.next) {
             if e.t > due || end.observed_room() < MAX_EVENTS_PER_CHANGE {
                 break;
@@ -251,8 +258,8 @@ impl Replay {
             self.next += 1;
             taken += 1;
         }
-        if taken > 0 {
-            self.mirror.publish(&end.status);
+        if taken > 0 || pools_changed {
+            self.mirror.publish(&end.status, &self.pool_selectors);
         }
         taken
     }
