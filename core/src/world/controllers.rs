@@ -82,7 +82,7 @@ impl World {
     pub fn apply_node_pool(&mut self, tag: u32, spec: NodePoolSpec) {
         // A DEVICES declaration sets the pool's mana.
         let spec = NodePoolSpec {
-            count: spec.count.min(MAX_POOL_NODES as u32),
+            count: spec.count.min(MAX_POOL_SIZE as u32),
             mana: self.declared_mana(tag).unwrap_or(spec.mana),
             ..spec
         };
@@ -94,8 +94,11 @@ impl World {
             None => {
                 *entry = Some(NodePool {
                     spec,
-                    nodes: [NONE; MAX_POOL_NODES],
+                    first: NONE,
+                    last: NONE,
                     len: 0,
+                    generation: 0,
+                    kubelets_down: (0, 0),
                 });
                 insert_sorted(&mut self.pool_tags, tag);
             }
@@ -104,12 +107,16 @@ impl World {
 
     /// Deletes a pool: its nodes are removed and their pods evicted.
     pub fn delete_node_pool(&mut self, tag: u32) {
-        let Some(pool) = self.pools.get_mut(tag as usize).and_then(Option::take) else {
+        let Some(pool) = self.pools.get(tag as usize).copied().flatten() else {
             return;
         };
-        for &node in &pool.nodes[..pool.len as usize] {
-            self.delete_node(node);
+        let mut cur = pool.first;
+        while cur != NONE {
+            let next = self.next_pool_node(cur);
+            self.delete_node(cur);
+            cur = next;
         }
+        self.pools[tag as usize] = None;
         remove_sorted(&mut self.pool_tags, tag);
         self.delete_autoscaler(tag);
         self.delete_pool_devices(tag);
@@ -129,48 +136,38 @@ impl World {
         let spec = pool.spec;
         if self.autoscaled(tag) {
             // The autoscaler adds and removes the nodes; a node it drains stays cordoned.
-            for &node in &pool.nodes[..pool.len as usize] {
-                let cordoned = spec.cordoned || self.draining(tag, node);
-                self.update_node(node, &NodePoolSpec { cordoned, ..spec });
+            let mut cur = pool.first;
+            while cur != NONE {
+                let next = self.next_pool_node(cur);
+                let cordoned = spec.cordoned || self.draining(tag, cur);
+                self.update_node(cur, &NodePoolSpec { cordoned, ..spec });
+                cur = next;
             }
             return;
         }
         let mut len = pool.len;
         while len < spec.count {
-            let Some(node) = self.create_node(tag, self.free_ordinal(tag), &spec) else {
+            if self
+                .create_node(tag, self.free_ordinal(tag), &spec)
+                .is_none()
+            {
                 break;
-            };
-            if let Some(p) = self.pools[tag as usize].as_mut() {
-                p.nodes[len as usize] = node;
-                p.len = len + 1;
             }
             len += 1;
         }
         while len > spec.count {
             len -= 1;
-            self.delete_node(pool.nodes[len as usize]);
-            if let Some(p) = self.pools[tag as usize].as_mut() {
-                p.nodes[len as usize] = NONE;
-                p.len = len;
-            }
+            let Some(last) = self.pools[tag as usize].map(|p| p.last) else {
+                break;
+            };
+            self.delete_node(last);
         }
-        for ordinal in 0..len as usize {
-            let node = pool.nodes[ordinal];
-            self.update_node(node, &spec);
+        let mut cur = self.pools[tag as usize].map_or(NONE, |p| p.first);
+        while cur != NONE {
+            let next = self.next_pool_node(cur);
+            self.update_node(cur, &spec);
+            cur = next;
         }
-    }
-
-    /// The lowest ordinal no node of pool `tag` has (autoscaled nodes leave gaps).
-    fn free_ordinal(&self, tag: u32) -> u32 {
-        let Some(pool) = self.pools[tag as usize] else {
-            return 0;
-        };
-        let taken = |o: u32| {
-            pool.nodes[..pool.len as usize]
-                .iter()
-                .any(|&n| self.nodes.get(n).is_some_and(|n| n.ordinal == o))
-        };
-        (0..).find(|&o| !taken(o)).unwrap_or(0)
     }
 
     pub(super) fn create_node(
@@ -205,8 +202,11 @@ impl World {
             device_slot: super::scheduler::NO_DEVICE_SLOT,
             first_pod: NONE,
             last_pod: NONE,
+            pool_prev: NONE,
+            pool_next: NONE,
         };
         let index = self.nodes.insert(node)?;
+        self.link_pool_node(pool, index);
         self.allocatable_cpu_m += u64::from(spec.cpu_m);
         self.write(EventKind::NodeAdded, node.name(), None, 0);
         let delay = self.rng.lognormal(0.8, 0.3);
@@ -290,6 +290,7 @@ impl World {
         let Some(node) = self.nodes.get(index).copied() else {
             return;
         };
+        self.unlink_pool_node(node.pool, index);
         // The pod garbage collector removes pods bound to a node that no longer exists.
         while let Some(first) = self.nodes.get(index).map(|n| n.first_pod) {
             if first == NONE {
@@ -343,16 +344,15 @@ impl World {
             return;
         };
         self.ranking.clear();
+        // Related pods (every active pod of the Deployment) per node: one walk of its list.
+        self.count_related_per_node(d.first_pod);
         let mut cur = d.first_pod;
         while let Some(pod) = self.pods.get(cur) {
             let mine = pod.template_hash == hash;
             if mine && pod.is_active() && self.ranking.len() < self.ranking.capacity() {
-                let related_on_node = if pod.node == NONE {
-                    0
-                } else {
-                    self.node_pods(pod.node)
-                        .filter(|p| p.owner == tag && p.is_active())
-                        .count() as u32
+                let related_on_node = match self.related_per_node.get(pod.node as usize) {
+                    Some(&(stamp, n)) if stamp == self.related_stamp => n,
+                    _ => 0,
                 };
                 self.ranking.push(Rank {
                     index: cur,
@@ -368,10 +368,39 @@ impl World {
             }
             cur = pod.owner_next;
         }
-        self.ranking.sort_unstable_by(deletion_order);
-        for i in 0..n.min(self.ranking.len()) {
+        // The n first in deletion order, in that order (a total order: uids differ).
+        let n = n.min(self.ranking.len());
+        if n > 0 && n < self.ranking.len() {
+            self.ranking.select_nth_unstable_by(n - 1, deletion_order);
+        }
+        self.ranking[..n].sort_unstable_by(deletion_order);
+        for i in 0..n {
             let victim = self.ranking[i].index;
             self.begin_termination(victim);
+        }
+    }
+
+    /// Counts the active pods of an owner's list per node in `related_per_node`, under a
+    /// new stamp (entries with an older stamp count 0).
+    fn count_related_per_node(&mut self, first: u32) {
+        self.related_stamp = self.related_stamp.wrapping_add(1);
+        if self.related_stamp == 0 {
+            self.related_per_node.fill((0, 0));
+            self.related_stamp = 1;
+        }
+        let stamp = self.related_stamp;
+        let mut cur = first;
+        while let Some(pod) = self.pods.get(cur) {
+            if pod.is_active() {
+                if let Some(e) = self.related_per_node.get_mut(pod.node as usize) {
+                    *e = if e.0 == stamp {
+                        (stamp, e.1 + 1)
+                    } else {
+                        (stamp, 1)
+                    };
+                }
+            }
+            cur = pod.owner_next;
         }
     }
 
@@ -472,6 +501,7 @@ impl World {
         if !linked {
             return;
         }
+        self.touch_app(pod.owner);
         if first == index {
             first = pod.owner_next;
         }

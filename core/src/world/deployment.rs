@@ -94,6 +94,7 @@ impl World {
             last_pod: NONE,
         });
         super::controllers::insert_sorted(&mut self.deployment_tags, tag);
+        self.touch_app(tag);
         let replicas = i64::from(spec.replicas);
         self.write(
             EventKind::DeploymentCreated,
@@ -145,6 +146,7 @@ impl World {
         self.write(EventKind::DeploymentDeleted, Deployment::name(tag), None, 0);
         self.orphan_and_terminate(d.first_pod);
         self.deployments[tag as usize] = None;
+        self.touch_app(tag);
         super::controllers::remove_sorted(&mut self.deployment_tags, tag);
     }
 

@@ -19,7 +19,9 @@ pub mod mana;
 pub mod names;
 mod node_lifecycle;
 pub mod objects;
+mod pool_nodes;
 pub mod queueing;
+pub mod scale;
 pub mod scheduler;
 mod services;
 mod slab;
@@ -46,6 +48,7 @@ pub use kubelet::{
 use names::ObjectName;
 pub use node_lifecycle::NODE_MONITOR_GRACE_PERIOD;
 pub use objects::*;
+pub use pool_nodes::PoolSummary;
 use scheduler::{
     AppPods, CandidateNode, Framework, NodeInfos, NodeTopology, Reservation, SchedulerConfig,
     SchedulingQueue,
@@ -154,6 +157,15 @@ pub struct World {
     timers: Timers,
     /// Scratch for ranking scale-down victims.
     ranking: Vec<controllers::Rank>,
+    /// Scratch for ranking: related active pods per node index, valid where stamped with
+    /// `related_stamp`.
+    related_per_node: Vec<(u32, u32)>,
+    related_stamp: u32,
+    /// Per owner id: bumped whenever one of its pods is bound, unbound, starts terminating or
+    /// leaves its list (the scheduler's per-app counts are valid while it stays).
+    app_versions: Vec<u32>,
+    /// Bumped whenever a node's zone changes.
+    zone_version: u32,
     /// Devices of the pools that declare them.
     device_tables: dynamic_resources::DeviceTables,
     /// Cluster-wide sums over nodes.
@@ -203,6 +215,10 @@ impl World {
             victims: Vec::with_capacity(config.max_pods),
             timers: Timers::with_capacity(config.max_pods * 2 + config.max_nodes),
             ranking: Vec::with_capacity(config.max_pods),
+            related_per_node: vec![(0, 0); config.max_nodes],
+            related_stamp: 0,
+            app_versions: vec![0; slots.max(MAX_JOBS)],
+            zone_version: 0,
             device_tables: dynamic_resources::DeviceTables::new(),
             allocatable_cpu_m: 0,
             requested_cpu_m: 0,
@@ -445,6 +461,20 @@ impl World {
             diagnosis,
         );
         revision
+    }
+
+    /// Marks owner `id`'s pods as changed for the scheduler's per-app counts.
+    fn touch_app(&mut self, id: u32) {
+        if let Some(v) = self.app_versions.get_mut(id as usize) {
+            *v = v.wrapping_add(1);
+        }
+    }
+
+    /// What the scheduler's counts for app `id` are valid at: its pods' and the zones'
+    /// versions.
+    fn app_stamp(&self, id: u32) -> u64 {
+        let app = self.app_versions.get(id as usize).copied().unwrap_or(0);
+        (u64::from(self.zone_version) << 32) | u64::from(app)
     }
 
     fn new_meta(&mut self) -> ObjectMeta {

@@ -39,10 +39,10 @@ impl World {
         }
     }
 
-    /// Brings the app's per-domain counts up to date (rebuilt when anything was written
-    /// since they were last valid).
+    /// Brings the app's per-domain counts up to date (rebuilt when one of its pods was bound,
+    /// unbound or started terminating, or a zone changed, since they were last valid).
     pub(super) fn refresh_app_pods(&mut self, app: u32) {
-        let revision = self.revision();
+        let revision = self.app_stamp(app);
         if self.app_pods.app() == app && self.app_pods.revision == revision {
             return;
         }
@@ -124,7 +124,7 @@ impl World {
             return;
         };
         let counts_valid =
-            self.app_pods.app() == pod.owner && self.app_pods.revision == self.revision();
+            self.app_pods.app() == pod.owner && self.app_pods.revision == self.app_stamp(pod.owner);
         self.clear_nomination(index);
         self.bind(index, node);
         self.node_infos.update(node, &self.nodes);
@@ -132,7 +132,7 @@ impl World {
             if let Some(n) = self.nodes.get(node) {
                 self.app_pods
                     .update(node, n.zone, false, pod.scheduling.anti_affinity, true);
-                self.app_pods.revision = self.revision();
+                self.app_pods.revision = self.app_stamp(pod.owner);
             }
         }
     }
