@@ -501,7 +501,9 @@ impl World {
         if !linked {
             return;
         }
-        self.touch_app(pod.owner);
+        if pod.node != NONE {
+            self.touch_app(pod.owner);
+        }
         if first == index {
             first = pod.owner_next;
         }

@@ -2,6 +2,7 @@
 //! kubelets, stepped in simulated time. Every container is sized at construction, so stepping
 //! never allocates.
 
+mod app_counts;
 pub mod autoscaler;
 mod bare_pods;
 pub mod constraints;
@@ -461,20 +462,6 @@ impl World {
             diagnosis,
         );
         revision
-    }
-
-    /// Marks owner `id`'s pods as changed for the scheduler's per-app counts.
-    fn touch_app(&mut self, id: u32) {
-        if let Some(v) = self.app_versions.get_mut(id as usize) {
-            *v = v.wrapping_add(1);
-        }
-    }
-
-    /// What the scheduler's counts for app `id` are valid at: its pods' and the zones'
-    /// versions.
-    fn app_stamp(&self, id: u32) -> u64 {
-        let app = self.app_versions.get(id as usize).copied().unwrap_or(0);
-        (u64::from(self.zone_version) << 32) | u64::from(app)
     }
 
     fn new_meta(&mut self) -> ObjectMeta {

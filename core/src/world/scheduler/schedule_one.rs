@@ -41,7 +41,7 @@ impl World {
 
     /// Brings the app's per-domain counts up to date (rebuilt when one of its pods was bound,
     /// unbound or started terminating, or a zone changed, since they were last valid).
-    pub(super) fn refresh_app_pods(&mut self, app: u32) {
+    pub(in crate::world) fn refresh_app_pods(&mut self, app: u32) {
         let revision = self.app_stamp(app);
         if self.app_pods.app() == app && self.app_pods.revision == revision {
             return;
@@ -118,23 +118,11 @@ impl World {
         }
     }
 
-    /// Binds, and keeps the app's counts valid without a rebuild.
+    /// Binds (the bind keeps the app's counts current).
     fn bind_scheduled(&mut self, index: u32, node: u32) {
-        let Some(pod) = self.pods.get(index).copied() else {
-            return;
-        };
-        let counts_valid =
-            self.app_pods.app() == pod.owner && self.app_pods.revision == self.app_stamp(pod.owner);
         self.clear_nomination(index);
         self.bind(index, node);
         self.node_infos.update(node, &self.nodes);
-        if counts_valid {
-            if let Some(n) = self.nodes.get(node) {
-                self.app_pods
-                    .update(node, n.zone, false, pod.scheduling.anti_affinity, true);
-                self.app_pods.revision = self.app_stamp(pod.owner);
-            }
-        }
     }
 
     /// Sets status.nominatedNodeName and reserves the pod's requests there.
