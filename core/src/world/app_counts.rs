@@ -1,11 +1,36 @@
 //! The scheduler's per-app counts (pods of one Deployment per node and zone) kept current
 //! from the pod changes themselves, as upstream's cache is kept from informer events: a bind,
 //! an unbind or a pod starting to terminate updates the counts in place when they are of that
-//! app, and only marks them stale otherwise. The scheduler rebuilds them from the app's pod
-//! list only when they are stale.
+//! app, and only marks them stale otherwise. The counts of the last few apps scheduled stay
+//! in a small cache, kept current the same way, so pods of several Deployments taking turns
+//! in activeQ do not rebuild them at every turn. The scheduler rebuilds counts from the
+//! app's pod list only when no current copy exists.
 
 use super::objects::{OwnerKind, Pod, NONE};
+use super::scheduler::AppPods;
 use super::World;
+
+/// Apps whose counts are kept besides the current one's.
+pub(super) const APP_CACHE: usize = 8;
+
+/// Counts for recently scheduled apps, each for up to the world's node capacity.
+pub(super) struct AppCache {
+    entries: Vec<AppPods>,
+    /// The entry the next rebuild takes (round robin).
+    next: usize,
+}
+
+impl AppCache {
+    /// Room for [`APP_CACHE`] apps on `max_nodes` nodes.
+    pub(super) fn new(max_nodes: usize) -> AppCache {
+        AppCache {
+            entries: (0..APP_CACHE)
+                .map(|_| AppPods::with_capacity(max_nodes))
+                .collect(),
+            next: 0,
+        }
+    }
+}
 
 impl World {
     /// Marks owner `id`'s pods as changed for the scheduler's per-app counts.
@@ -33,21 +58,45 @@ impl World {
         terminating: bool,
         add: bool,
     ) {
-        let current =
-            self.app_pods.app() == pod.owner && self.app_pods.revision == self.app_stamp(pod.owner);
+        let before = self.app_stamp(pod.owner);
         self.touch_app(pod.owner);
         let first = self.deployment(pod.owner).map_or(NONE, |d| d.first_pod);
         let listed =
             pod.owner_kind == OwnerKind::Deployment && (first == index || pod.owner_prev != NONE);
-        if !current || !listed {
-            return;
-        }
         let Some(zone) = self.nodes.get(node).map(|n| n.zone) else {
             return;
         };
-        self.app_pods
-            .update(node, zone, terminating, pod.scheduling.anti_affinity, add);
-        self.app_pods.revision = self.app_stamp(pod.owner);
+        let after = self.app_stamp(pod.owner);
+        let anti = pod.scheduling.anti_affinity;
+        let copies = std::iter::once(&mut self.app_pods).chain(&mut self.app_cache.entries);
+        for counts in copies.filter(|c| c.app() == pod.owner && c.revision == before) {
+            if listed {
+                counts.update(node, zone, terminating, anti, add);
+                counts.revision = after;
+            }
+        }
+    }
+
+    /// Before a rebuild of app `app`'s counts: a current copy in the cache is swapped in
+    /// (true: nothing to rebuild); else the current counts, of another app, go into the
+    /// cache in place of its oldest entry, whose storage the rebuild reuses.
+    pub(in crate::world) fn swap_in_cached_app_pods(&mut self, app: u32) -> bool {
+        let stamp = self.app_stamp(app);
+        let cache = &mut self.app_cache;
+        if let Some(i) = cache
+            .entries
+            .iter()
+            .position(|c| c.app() == app && c.revision == stamp)
+        {
+            std::mem::swap(&mut self.app_pods, &mut cache.entries[i]);
+            return true;
+        }
+        if self.app_pods.app() != app && !cache.entries.is_empty() {
+            let victim = cache.next % cache.entries.len();
+            cache.next = (victim + 1) % cache.entries.len();
+            std::mem::swap(&mut self.app_pods, &mut cache.entries[victim]);
+        }
+        false
     }
 }
 

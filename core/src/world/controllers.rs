@@ -344,22 +344,25 @@ impl World {
             return;
         };
         self.ranking.clear();
-        // Related pods (every active pod of the Deployment) per node: one walk of its list.
-        self.count_related_per_node(d.first_pod);
+        // One walk of the Deployment's list: related pods (every active pod of it) counted
+        // per node, and the ReplicaSet's own active pods ranked, with their node for now.
+        let stamp = self.next_related_stamp();
         let mut cur = d.first_pod;
         while let Some(pod) = self.pods.get(cur) {
-            let mine = pod.template_hash == hash;
-            if mine && pod.is_active() && self.ranking.len() < self.ranking.capacity() {
-                let related_on_node = match self.related_per_node.get(pod.node as usize) {
-                    Some(&(stamp, n)) if stamp == self.related_stamp => n,
-                    _ => 0,
-                };
+            if !pod.is_active() {
+                cur = pod.owner_next;
+                continue;
+            }
+            if let Some(e) = self.related_per_node.get_mut(pod.node as usize) {
+                *e = (stamp, if e.0 == stamp { e.1 + 1 } else { 1 });
+            }
+            if pod.template_hash == hash && self.ranking.len() < self.ranking.capacity() {
                 self.ranking.push(Rank {
                     index: cur,
                     assigned: pod.node != NONE,
                     phase: if pod.state == PodState::Running { 2 } else { 0 },
                     ready: pod.ready,
-                    related_on_node,
+                    related_on_node: pod.node,
                     ready_since: pod.ready_since,
                     restarts: pod.restarts,
                     created: pod.meta.creation_time,
@@ -367,6 +370,12 @@ impl World {
                 });
             }
             cur = pod.owner_next;
+        }
+        for rank in &mut self.ranking {
+            rank.related_on_node = match self.related_per_node.get(rank.related_on_node as usize) {
+                Some(&(s, n)) if s == stamp => n,
+                _ => 0,
+            };
         }
         // The n first in deletion order, in that order (a total order: uids differ).
         let n = n.min(self.ranking.len());
@@ -380,28 +389,14 @@ impl World {
         }
     }
 
-    /// Counts the active pods of an owner's list per node in `related_per_node`, under a
-    /// new stamp (entries with an older stamp count 0).
-    fn count_related_per_node(&mut self, first: u32) {
+    /// A new stamp for `related_per_node` (entries with an older one count 0).
+    fn next_related_stamp(&mut self) -> u32 {
         self.related_stamp = self.related_stamp.wrapping_add(1);
         if self.related_stamp == 0 {
             self.related_per_node.fill((0, 0));
             self.related_stamp = 1;
         }
-        let stamp = self.related_stamp;
-        let mut cur = first;
-        while let Some(pod) = self.pods.get(cur) {
-            if pod.is_active() {
-                if let Some(e) = self.related_per_node.get_mut(pod.node as usize) {
-                    *e = if e.0 == stamp {
-                        (stamp, e.1 + 1)
-                    } else {
-                        (stamp, 1)
-                    };
-                }
-            }
-            cur = pod.owner_next;
-        }
+        self.related_stamp
     }
 
     /// Creates one pod for an owner; false when the world is full.

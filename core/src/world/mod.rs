@@ -148,6 +148,8 @@ pub struct World {
     queue: SchedulingQueue,
     framework: Framework,
     app_pods: AppPods,
+    /// Counts of recently scheduled apps besides `app_pods`.
+    app_cache: app_counts::AppCache,
     topology: NodeTopology,
     /// The scheduler's node snapshot, taken per scheduling round.
     node_infos: NodeInfos,
@@ -208,6 +210,7 @@ impl World {
             queue: SchedulingQueue::with_capacity(config.max_pods),
             framework,
             app_pods: AppPods::with_capacity(config.max_nodes),
+            app_cache: app_counts::AppCache::new(config.max_nodes),
             topology: NodeTopology::with_capacity(config.max_nodes),
             node_infos: NodeInfos::with_capacity(config.max_nodes),
             reservations: Vec::with_capacity(config.max_pods),

@@ -46,6 +46,9 @@ impl World {
         if self.app_pods.app() == app && self.app_pods.revision == revision {
             return;
         }
+        if self.swap_in_cached_app_pods(app) {
+            return;
+        }
         self.app_pods.clear(app);
         let first = self
             .deployments
