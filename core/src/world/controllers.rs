@@ -15,6 +15,11 @@ use super::World;
 /// Most pods the ReplicaSet controller creates or deletes in one sync (upstream burstReplicas).
 const BURST_REPLICAS: u32 = 500;
 
+/// Simulated seconds between the ReplicaSet controller's scale-downs: the events that arrive
+/// meanwhile (pods becoming Ready, the Deployment controller lowering replicas) coalesce into
+/// one sync, as a real controller's workqueue merges the events arriving while it syncs.
+pub const SCALE_DOWN_PERIOD: f64 = 0.01;
+
 /// A scale-down candidate with the keys the ReplicaSet controller ranks by.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Rank {
@@ -90,7 +95,10 @@ impl World {
             return;
         };
         match entry {
-            Some(pool) => pool.spec = spec,
+            Some(pool) => {
+                pool.dirty |= pool.spec != spec;
+                pool.spec = spec;
+            }
             None => {
                 *entry = Some(NodePool {
                     spec,
@@ -99,6 +107,7 @@ impl World {
                     len: 0,
                     generation: 0,
                     kubelets_down: (0, 0),
+                    dirty: true,
                 });
                 insert_sorted(&mut self.pool_tags, tag);
             }
@@ -129,12 +138,22 @@ impl World {
         }
     }
 
+    /// The pool controller: nodes created, removed or updated to the spec. A pool its COUNT
+    /// governs is reconciled only when it is dirty (its spec changed, or it still lacks
+    /// nodes); an autoscaled one every step (its draining nodes change without its spec).
     fn reconcile_pool(&mut self, tag: u32) {
         let Some(pool) = self.pools[tag as usize] else {
             return;
         };
         let spec = pool.spec;
-        if self.autoscaled(tag) {
+        let autoscaled = self.autoscaled(tag);
+        if !pool.dirty && !autoscaled {
+            return;
+        }
+        if let Some(p) = self.pools[tag as usize].as_mut() {
+            p.dirty = false;
+        }
+        if autoscaled {
             // The autoscaler adds and removes the nodes; a node it drains stays cordoned.
             let mut cur = pool.first;
             while cur != NONE {
@@ -167,6 +186,12 @@ impl World {
             let next = self.next_pool_node(cur);
             self.update_node(cur, &spec);
             cur = next;
+        }
+        if len != spec.count {
+            // The world is full: try again on the next step.
+            if let Some(p) = self.pools[tag as usize].as_mut() {
+                p.dirty = true;
+            }
         }
     }
 
@@ -206,6 +231,7 @@ impl World {
             pool_next: NONE,
         };
         let index = self.nodes.insert(node)?;
+        self.node_set_version = self.node_set_version.wrapping_add(1);
         self.link_pool_node(pool, index);
         self.allocatable_cpu_m += u64::from(spec.cpu_m);
         self.write(EventKind::NodeAdded, node.name(), None, 0);
@@ -300,6 +326,7 @@ impl World {
         }
         self.allocatable_cpu_m -= u64::from(node.allocatable_cpu_m);
         self.nodes.remove(index);
+        self.node_set_version = self.node_set_version.wrapping_add(1);
         self.write(EventKind::NodeDeleted, node.name(), None, 0);
     }
 
@@ -332,9 +359,10 @@ impl World {
                     break;
                 }
             }
-        } else if set.active > set.replicas {
+        } else if set.active > set.replicas && self.time >= self.next_scale_down - 1e-9 {
             let n = (set.active - set.replicas).min(BURST_REPLICAS) as usize;
             self.scale_down(tag, set.hash, n);
+            self.scaled_down = true;
         }
     }
 

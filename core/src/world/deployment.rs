@@ -151,6 +151,7 @@ impl World {
     }
 
     pub(super) fn reconcile_deployments(&mut self) {
+        self.scaled_down = false;
         for i in 0..self.deployment_tags.len() {
             let tag = self.deployment_tags[i];
             self.sync_deployment(tag);
@@ -158,6 +159,9 @@ impl World {
             for rs in 0..rs_len as usize {
                 self.reconcile_replica_set(tag, rs);
             }
+        }
+        if self.scaled_down {
+            self.next_scale_down = self.time + super::controllers::SCALE_DOWN_PERIOD;
         }
     }
 

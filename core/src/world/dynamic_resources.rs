@@ -91,6 +91,7 @@ impl World {
         t.node_uids = [0; MAX_POOL_NODES];
         if let Some(p) = self.pools[pool as usize].as_mut() {
             p.spec.mana = spec.mana();
+            p.dirty = true;
         }
         self.sync_pool_device_nodes(table);
         self.reallocate_pool_claims(table);
@@ -114,6 +115,7 @@ impl World {
             return;
         };
         p.spec.mana = Mana::NONE;
+        p.dirty = true;
         let mut node = p.first;
         while node != NONE {
             let next = self.next_pool_node(node);

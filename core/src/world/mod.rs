@@ -169,6 +169,13 @@ pub struct World {
     app_versions: Vec<u32>,
     /// Bumped whenever a node's zone changes.
     zone_version: u32,
+    /// When the ReplicaSet controller next scales down, and whether it did this step.
+    next_scale_down: f64,
+    scaled_down: bool,
+    /// Bumped whenever a node is added or removed or its zone changes; the scheduler's node
+    /// order is rebuilt when it moved since `topology_version`.
+    node_set_version: u32,
+    topology_version: Option<u32>,
     /// Devices of the pools that declare them.
     device_tables: dynamic_resources::DeviceTables,
     /// Cluster-wide sums over nodes.
@@ -223,6 +230,10 @@ impl World {
             related_stamp: 0,
             app_versions: vec![0; slots.max(MAX_JOBS)],
             zone_version: 0,
+            next_scale_down: 0.0,
+            scaled_down: false,
+            node_set_version: 0,
+            topology_version: None,
             device_tables: dynamic_resources::DeviceTables::new(),
             allocatable_cpu_m: 0,
             requested_cpu_m: 0,

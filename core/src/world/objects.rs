@@ -320,6 +320,8 @@ pub struct NodePool {
     pub generation: u32,
     /// The DOWN mask last applied, and the generation it was applied at.
     pub kubelets_down: (u32, u32),
+    /// The nodes may not match the spec: the pool controller reconciles it on the next step.
+    pub dirty: bool,
 }
 
 /// The poly channel (0..16) that the node at `position` of a pool of `len` nodes shows on:

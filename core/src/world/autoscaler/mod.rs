@@ -272,6 +272,9 @@ impl World {
         if let Some(entry) = self.autoscalers.get_mut(tag as usize) {
             *entry = None;
         }
+        if let Some(p) = self.pools.get_mut(tag as usize).and_then(Option::as_mut) {
+            p.dirty = true;
+        }
     }
 
     /// The autoscaler of pool `tag`, if it has one.

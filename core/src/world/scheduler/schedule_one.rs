@@ -17,7 +17,10 @@ impl World {
         if self.queue_is_empty() {
             return;
         }
-        self.topology.rebuild(self.nodes.iter());
+        if self.topology_version != Some(self.node_set_version) {
+            self.topology_version = Some(self.node_set_version);
+            self.topology.rebuild(self.nodes.iter());
+        }
         self.node_infos.rebuild(&self.nodes);
         for _ in 0..MAX_ATTEMPTS_PER_STEP {
             let Some((index, pod)) = self.pop_active() else {
