@@ -197,7 +197,7 @@ impl World {
             next_uid: 1,
             events: EventLog::with_capacity(config.event_capacity),
             stats: WorldStats::default(),
-            nodes: Slab::with_capacity(config.max_nodes),
+            nodes: Slab::tracking(config.max_nodes),
             pods: Slab::with_capacity(config.max_pods),
             pools: vec![None; slots],
             autoscalers: vec![None; slots],

@@ -21,7 +21,7 @@ impl World {
             self.topology_version = Some(self.node_set_version);
             self.topology.rebuild(self.nodes.iter());
         }
-        self.node_infos.rebuild(&self.nodes);
+        self.node_infos.sync(&mut self.nodes);
         for _ in 0..MAX_ATTEMPTS_PER_STEP {
             let Some((index, pod)) = self.pop_active() else {
                 break;
@@ -103,7 +103,7 @@ impl World {
                 let (preemption, nominated) = if self.framework.config.preemption {
                     let outcome = self.preempt(index, &info);
                     // Victims may have left their nodes: take the snapshot anew.
-                    self.node_infos.rebuild(&self.nodes);
+                    self.node_infos.sync(&mut self.nodes);
                     outcome
                 } else {
                     (PreemptionOutcome::Disabled, None)
