@@ -97,6 +97,7 @@ fn scale(c: &mut Criterion) {
         Some(kib) => println!("scale world: peak RSS (VmHWM) {} MiB", kib / 1024),
         None => println!("scale world: peak RSS not measured (no /proc/self/status)"),
     }
+    let before = *w.stats();
     let mut k = 0;
     let mut group = c.benchmark_group("scale");
     group.sample_size(10);
@@ -116,6 +117,16 @@ fn scale(c: &mut Criterion) {
         })
     });
     group.finish();
+    let after = w.stats();
+    println!(
+        "scale churn over {k} simulated s: {} pods created, {} bound, {} evicted; \
+         {} pods, {} nodes at the end",
+        after.pods_created - before.pods_created,
+        after.pods_scheduled - before.pods_scheduled,
+        after.evictions - before.evictions,
+        w.pod_count(),
+        w.node_count()
+    );
 }
 
 criterion_group!(benches, scale);

@@ -18,7 +18,7 @@ const BURST_REPLICAS: u32 = 500;
 /// Simulated seconds between the ReplicaSet controller's scale-downs: the events that arrive
 /// meanwhile (pods becoming Ready, the Deployment controller lowering replicas) coalesce into
 /// one sync, as a real controller's workqueue merges the events arriving while it syncs.
-pub const SCALE_DOWN_PERIOD: f64 = 0.01;
+pub const SCALE_DOWN_PERIOD: f64 = 0.05;
 
 /// A scale-down candidate with the keys the ReplicaSet controller ranks by.
 #[derive(Debug, Clone, Copy)]
