@@ -38,10 +38,10 @@ pub(crate) mod queues;
 
 /// Allocatable pods per node (the kubelet's default maxPods).
 pub const NODE_MAX_PODS: u32 = 110;
-/// Most pods a hub's world holds.
-pub const HUB_MAX_PODS: usize = 16_384;
-/// Most nodes a hub's world holds.
-pub const HUB_MAX_NODES: usize = 1024;
+/// Most pods a hub's world holds: Kubernetes' 150,000-pod limit with room for rollouts.
+pub const HUB_MAX_PODS: usize = crate::world::scale::SCALE_MAX_PODS;
+/// Most nodes a hub's world holds: Kubernetes' 5,000-node limit.
+pub const HUB_MAX_NODES: usize = crate::world::scale::SCALE_MAX_NODES;
 
 /// The hub's saved settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
