@@ -168,3 +168,83 @@ impl World {
         Some(s)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::*;
+
+    fn big_world() -> World {
+        World::new(WorldConfig {
+            seed: 2,
+            max_pods: 4096,
+            max_nodes: 1100,
+            event_capacity: 4096,
+        })
+    }
+
+    fn pool(count: u32) -> NodePoolSpec {
+        NodePoolSpec {
+            count,
+            cpu_m: 4000,
+            memory_mib: 16 * 1024,
+            pods: 110,
+            ..NodePoolSpec::default()
+        }
+    }
+
+    #[test]
+    fn a_pool_of_1000_nodes_summarises_16_contiguous_slices() {
+        let mut w = big_world();
+        w.apply_node_pool(3, pool(1000));
+        w.apply_deployment(9, DeploymentSpec::new(2000, 1000, 128));
+        for _ in 0..600 {
+            w.step(0.05);
+        }
+        let s = w.pool_summary(3).unwrap();
+        assert_eq!((s.nodes, s.channels), (1000, 16));
+        assert_eq!(s.slice_nodes.iter().sum::<u32>(), 1000);
+        // 1000 / 16: slices of 62 or 63 nodes, in order.
+        assert!(s.slice_nodes.iter().all(|&n| n == 62 || n == 63));
+        assert_eq!(s.ready_nodes, 1000);
+        assert_eq!(s.slice_ready, s.slice_nodes);
+        // 2,000 pods of 1 core on 1,000 nodes of 4 cores: every slice half used on average.
+        let mean: f32 = s.utilisation.iter().sum::<f32>() / 16.0;
+        assert!((mean - 0.5).abs() < 0.01, "mean utilisation {mean}");
+        let ordinals: Vec<u32> = w
+            .pool_nodes(3)
+            .map(|i| w.node(i).unwrap().ordinal)
+            .collect();
+        assert_eq!(ordinals, (0..1000).collect::<Vec<_>>());
+        assert_eq!(s.pod_channels, 16);
+        assert_eq!(s.pod_ready_mask, 0xffff);
+    }
+
+    #[test]
+    fn a_down_channel_silences_its_slice_and_shrinking_takes_the_newest_nodes() {
+        let mut w = big_world();
+        w.apply_node_pool(3, pool(100));
+        w.step(5.0);
+        w.set_pool_kubelets_down(3, 1 << 15);
+        // Channel 15 of 100 nodes: positions 94..=99 (p * 16 / 100 == 15).
+        let silent: Vec<u32> = w
+            .pool_nodes(3)
+            .filter(|&i| w.node(i).unwrap().kubelet_silent)
+            .map(|i| w.node(i).unwrap().ordinal)
+            .collect();
+        assert_eq!(silent, (94..100).collect::<Vec<_>>());
+        w.set_pool_kubelets_down(3, 0);
+        assert!(w.pool_nodes(3).all(|i| !w.node(i).unwrap().kubelet_silent));
+        w.apply_node_pool(3, pool(90));
+        w.step(0.1);
+        assert_eq!(w.pool(3).unwrap().len, 90);
+        let last = w.pool_nodes(3).last().unwrap();
+        assert_eq!(w.node(last).unwrap().ordinal, 89);
+        w.apply_node_pool(3, pool(5000));
+        w.step(0.1);
+        assert_eq!(
+            w.pool(3).unwrap().len,
+            1000,
+            "COUNT is capped at 1,000 nodes"
+        );
+    }
+}

@@ -130,9 +130,9 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         port(
             "UTIL",
             "Utilisation",
-            "CPU requested over allocatable, one channel per node",
+            "CPU requested over allocatable, one channel per node (over 16 nodes, the mean of each 1/16th slice)",
             SignalKind::UnipolarCv,
-            "0..10 V = 0..100 %, a channel per node",
+            "0..10 V = 0..100 %, a channel per node or slice",
             16,
             at(R, 90.0),
         ),
