@@ -80,25 +80,52 @@ impl Default for ClusterView {
 }
 
 impl ClusterView {
-    /// Fills the view from a world, nodes in pool order.
+    /// Fills the view from a world, nodes in slab order. Up to [`VIEW_MAX_NODES`] nodes a
+    /// column each; a larger cluster in [`VIEW_MAX_NODES`] columns of consecutive nodes
+    /// (PROTOCOL.md, CLUSTER display): the column is Ready when all its nodes are, cordoned
+    /// when all are, its utilisation their mean, its pods their sum, its blocks their first
+    /// pods.
     pub fn capture(&mut self, world: &World) {
         self.revision = world.revision();
         self.time_s = world.time();
         self.cpu_utilisation = world.cpu_utilisation();
         self.pending = world.pending_pods();
+        let per_column = world.node_count().div_ceil(VIEW_MAX_NODES).max(1);
         let mut n = 0;
+        let mut in_column = 0;
+        let mut blocks = 0;
         for (index, node) in world.nodes() {
+            if in_column == per_column {
+                self.node_cpu_utilisation[n] /= in_column as f32;
+                (n, in_column, blocks) = (n + 1, 0, 0);
+            }
             if n == VIEW_MAX_NODES {
                 break;
             }
-            self.node_pool[n] = node.pool;
-            self.node_ready[n] = node.ready;
-            self.node_cordoned[n] = node.unschedulable;
-            self.node_cpu_utilisation[n] = node.cpu_utilisation();
-            self.node_num_pods[n] = node.pod_count;
-            for (slot, pod) in self.pod_state[n].iter_mut().zip(world.node_pods(index)) {
-                *slot = pod_view(pod.state, pod.ready, pod.terminating);
+            if in_column == 0 {
+                self.node_pool[n] = node.pool;
+                self.node_ready[n] = true;
+                self.node_cordoned[n] = true;
+                self.node_cpu_utilisation[n] = 0.0;
+                self.node_num_pods[n] = 0;
             }
+            self.node_ready[n] &= node.ready;
+            self.node_cordoned[n] &= node.unschedulable;
+            self.node_cpu_utilisation[n] += node.cpu_utilisation();
+            self.node_num_pods[n] += node.pod_count;
+            if blocks < VIEW_MAX_PODS {
+                for (slot, pod) in self.pod_state[n][blocks..]
+                    .iter_mut()
+                    .zip(world.node_pods(index))
+                {
+                    *slot = pod_view(pod.state, pod.ready, pod.terminating);
+                    blocks += 1;
+                }
+            }
+            in_column += 1;
+        }
+        if in_column > 0 && n < VIEW_MAX_NODES {
+            self.node_cpu_utilisation[n] /= in_column as f32;
             n += 1;
         }
         self.num_nodes = n as u32;
@@ -268,6 +295,43 @@ mod tests {
             .filter(|s| **s == PodView::Ready)
             .count();
         assert_eq!(ready, 7);
+    }
+
+    #[test]
+    fn a_large_cluster_shows_as_columns_of_consecutive_nodes() {
+        let mut w = World::new(WorldConfig::default());
+        for (tag, cordoned) in [(1, false), (2, false), (3, false), (4, true)] {
+            let spec = NodePoolSpec {
+                count: 25,
+                cpu_m: 2000,
+                memory_mib: 4096,
+                pods: 110,
+                cordoned,
+                ..Default::default()
+            };
+            w.apply_node_pool(tag, spec);
+        }
+        w.apply_deployment(5, DeploymentSpec::new(150, 500, 128));
+        for _ in 0..1000 {
+            w.step(0.01);
+        }
+        let mut view = ClusterView::default();
+        view.capture(&w);
+        // 100 nodes, 4 a column.
+        assert_eq!(view.num_nodes, 25);
+        let bound: u32 = w.nodes().map(|(_, n)| n.pod_count).sum();
+        assert_eq!(bound, 150);
+        assert_eq!(view.node_num_pods.iter().sum::<u32>(), bound);
+        assert!(view.node_ready[..25].iter().all(|&r| r));
+        // The last pool's nodes are cordoned: so are its columns, and only they.
+        let cordoned = view.node_cordoned[..25].iter().filter(|&&c| c).count();
+        assert!((6..=7).contains(&cordoned), "{cordoned} cordoned columns");
+        for c in 0..25 {
+            let shown = view.node_num_pods[c].min(VIEW_MAX_PODS as u32) as usize;
+            let states = &view.pod_state[c][..shown];
+            assert!(states.iter().all(|s| *s == PodView::Ready), "column {c}");
+            assert!((0.0..=1.0).contains(&view.node_cpu_utilisation[c]));
+        }
     }
 
     #[test]

@@ -130,7 +130,7 @@ fn an_admitted_enchantment_enchants_completes_and_its_deletion_takes_its_jobs() 
     assert_eq!(phase(&w, id), EnchantmentPhase::Enchanting);
     let jobs = w.enchantment(id).unwrap().jobs;
     for (k, j) in jobs.iter().enumerate() {
-        let pool = w.pool(k as u32 + 1).unwrap().nodes;
+        let pool: Vec<u32> = w.pool_nodes(k as u32 + 1).collect();
         for p in w.job_pods(j.id) {
             assert!(
                 p.node == NONE || pool.contains(&p.node),

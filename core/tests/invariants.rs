@@ -220,7 +220,7 @@ proptest! {
         w.apply_node_pool(2, spec);
         w.apply_deployment(10, DeploymentSpec::new(replicas, cpu_m, 128));
         apply(&mut w, &Op::Step { seconds: 30.0 });
-        let on_pool_1: usize = w.pool(1).unwrap().nodes[..2].iter().map(|&n| w.node_pods(n).count()).sum();
+        let on_pool_1: usize = w.pool_nodes(1).take(2).map(|n| w.node_pods(n).count()).sum();
         w.delete_node_pool(1);
         prop_assert_eq!(w.stats().evictions as usize, on_pool_1);
         apply(&mut w, &Op::Step { seconds: 60.0 });

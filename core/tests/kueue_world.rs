@@ -181,7 +181,7 @@ fn admitted_pods_land_on_their_flavor_and_mana_quota_is_respected() {
     run(&mut w, 8.0);
     assert!(w.job(fire2).unwrap().suspended);
     for (job, pool) in [(fire, 1), (frost, 2)] {
-        let nodes = w.pool(pool).unwrap().nodes;
+        let nodes: Vec<u32> = w.pool_nodes(pool).collect();
         for p in w.job_pods(job) {
             assert!(nodes.contains(&p.node), "job {job} off its flavor: {p:?}");
         }

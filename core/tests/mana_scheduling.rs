@@ -94,8 +94,8 @@ fn the_energy_taint_keeps_other_pods_away_and_the_selector_pins_essence_pods() {
     // A fire pod has no node: the frost node offers no fire and its taint is not tolerated.
     let fire = w.create_job(essence_job(Essence::Fire, 1, 1)).unwrap();
     run(&mut w, 5.0);
-    let frost_node = w.pool(1).unwrap().nodes[0];
-    let plain_node = w.pool(2).unwrap().nodes[0];
+    let frost_node = w.pool_node(1, 0).unwrap();
+    let plain_node = w.pool_node(2, 0).unwrap();
     for p in w.job_pods(plain.unwrap()) {
         assert_eq!(
             p.node, plain_node,
@@ -135,7 +135,7 @@ fn preemption_frees_mana_for_a_higher_priority_pod() {
         .count();
     assert_eq!(preempted, 2);
     run(&mut w, 40.0);
-    let node = w.pool(1).unwrap().nodes[0];
+    let node = w.pool_node(1, 0).unwrap();
     assert!(w.job_pods(high).all(|p| p.node == node));
     assert!(w.node(node).unwrap().requested_mana <= 6);
 }

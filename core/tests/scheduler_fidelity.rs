@@ -58,6 +58,8 @@ fn model_node(i: usize, n: &NodeSpec) -> Node {
         device_slot: NO_DEVICE_SLOT,
         first_pod: NONE,
         last_pod: NONE,
+        pool_prev: NONE,
+        pool_next: NONE,
     }
 }
 

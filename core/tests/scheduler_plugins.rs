@@ -33,6 +33,8 @@ fn node(i: u32, cpu_m: u32, zone: u8, taint: TaintEffect) -> Node {
         device_slot: NO_DEVICE_SLOT,
         first_pod: NONE,
         last_pod: NONE,
+        pool_prev: NONE,
+        pool_next: NONE,
     }
 }
 

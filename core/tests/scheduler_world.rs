@@ -88,7 +88,7 @@ fn preemption_deletes_the_documented_victim_and_nominates_the_node() {
     let nominated = events(&w, EventKind::PodNominated);
     assert_eq!(nominated.len(), 1);
     assert_eq!(nominated[0].object, high.name());
-    let node = w.pool(1).unwrap().nodes[0];
+    let node = w.pool_node(1, 0).unwrap();
     assert_eq!(high.nominated_node, node);
     assert_eq!(
         nominated[0].to_json()["reason"],
@@ -246,5 +246,5 @@ fn victims_carry_the_preemption_condition_and_the_preemptor_binds_once_they_are_
     run(&mut w, 30.0);
     assert_eq!(events(&w, EventKind::PodPreempted).len(), 2);
     let high = *w.deployment_pods(20).next().unwrap();
-    assert_eq!(high.node, w.pool(1).unwrap().nodes[0]);
+    assert_eq!(high.node, w.pool_node(1, 0).unwrap());
 }

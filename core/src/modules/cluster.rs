@@ -38,10 +38,10 @@ pub(crate) mod queues;
 
 /// Allocatable pods per node (the kubelet's default maxPods).
 pub const NODE_MAX_PODS: u32 = 110;
-/// Most pods a hub's world holds.
-pub const HUB_MAX_PODS: usize = 16_384;
-/// Most nodes a hub's world holds.
-pub const HUB_MAX_NODES: usize = 1024;
+/// Most pods a hub's world holds: Kubernetes' 150,000-pod limit with room for rollouts.
+pub const HUB_MAX_PODS: usize = crate::world::scale::SCALE_MAX_PODS;
+/// Most nodes a hub's world holds: Kubernetes' 5,000-node limit.
+pub const HUB_MAX_NODES: usize = crate::world::scale::SCALE_MAX_NODES;
 
 /// The hub's saved settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -345,35 +345,20 @@ impl ClusterModule {
     }
 
     fn publish_pool(&self, tag: u32, slot: &Slot) {
-        let Some(pool) = self.world.pool(tag) else {
+        let Some(summary) = self.world.pool_summary(tag) else {
             return;
         };
-        let mut ready_nodes = 0;
-        let mut cordoned = 0;
-        let mut mask = 0u32;
-        let mut pods = 0usize;
-        for (ordinal, &index) in pool.nodes[..pool.len as usize].iter().enumerate() {
-            let Some(node) = self.world.node(index) else {
-                continue;
-            };
-            ready_nodes += u32::from(node.ready);
-            cordoned += u32::from(node.unschedulable);
-            slot.set_channel(ordinal, node.cpu_utilisation());
-            for pod in self.world.node_pods(index) {
-                if pods >= 16 {
-                    break;
-                }
-                if pod.ready {
-                    mask |= 1 << pods;
-                }
-                pods += 1;
-            }
+        for (ch, &u) in summary.utilisation[..summary.channels as usize]
+            .iter()
+            .enumerate()
+        {
+            slot.set_channel(ch, u);
         }
-        slot.set_observed(po::NODES, pool.len);
-        slot.set_observed(po::READY_NODES, ready_nodes);
-        slot.set_observed(po::POD_READY_MASK, mask);
-        slot.set_observed(po::POD_CHANNELS, pods as u32);
-        slot.set_observed(po::CORDONED_NODES, cordoned);
+        slot.set_observed(po::NODES, summary.nodes);
+        slot.set_observed(po::READY_NODES, summary.ready_nodes);
+        slot.set_observed(po::POD_READY_MASK, summary.pod_ready_mask);
+        slot.set_observed(po::POD_CHANNELS, summary.pod_channels);
+        slot.set_observed(po::CORDONED_NODES, summary.cordoned_nodes);
     }
 
     fn publish_scheduler(&self, tag: u32, slot: &Slot) {

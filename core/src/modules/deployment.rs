@@ -19,8 +19,9 @@ use crate::registry::{Registry, SlotHandle, SlotKind};
 use crate::world::constraints::SchedulingSpec;
 use crate::world::terms::table;
 
-/// Most replicas knob plus CV can ask for.
-pub const MAX_REPLICAS: u32 = 64;
+/// Most replicas knob plus CV can ask for (the knob reaches 5,000: 30 DEPLOYMENTs make
+/// Kubernetes' 150,000-pod limit).
+pub const MAX_REPLICAS: u32 = 10_000;
 /// Extra distance past the half-way point before replicas change: keeps an LFO from chattering.
 pub const REPLICAS_HYSTERESIS: f32 = 0.15;
 

@@ -119,11 +119,13 @@ impl NodeModule {
     /// Rewrites the outputs and lights that follow the hub's observations (once per tick).
     fn refresh(&mut self, io: &mut ProcessIo<'_>, joined: bool) {
         let slot = self.slot.slot();
-        let nodes = if joined {
-            (slot.observed(po::NODES) as usize).min(16)
+        // Up to 16 nodes a channel each; a larger pool in 16 slices (PROTOCOL.md, NODE).
+        let pool_nodes = if joined {
+            slot.observed(po::NODES) as usize
         } else {
             0
         };
+        let nodes = pool_nodes.min(16);
         let mut total = 0.0;
         for ch in 0..16 {
             let u = if ch < nodes {
@@ -150,7 +152,7 @@ impl NodeModule {
             io.set_output(output::READY, ch, if high { 10.0 } else { 0.0 });
         }
         io.set_channels(output::READY, pods.max(1));
-        let all_ready = nodes > 0 && slot.observed(po::READY_NODES) as usize == nodes;
+        let all_ready = nodes > 0 && slot.observed(po::READY_NODES) as usize == pool_nodes;
         io.set_light(light::READY, if all_ready { 1.0 } else { 0.0 });
         io.set_light(light::CORDONED, if self.cordoned { 1.0 } else { 0.0 });
         self.nodes = nodes;

@@ -15,6 +15,11 @@ use super::World;
 /// Most pods the ReplicaSet controller creates or deletes in one sync (upstream burstReplicas).
 const BURST_REPLICAS: u32 = 500;
 
+/// Simulated seconds between the ReplicaSet controller's scale-downs: the events that arrive
+/// meanwhile (pods becoming Ready, the Deployment controller lowering replicas) coalesce into
+/// one sync, as a real controller's workqueue merges the events arriving while it syncs.
+pub const SCALE_DOWN_PERIOD: f64 = 0.05;
+
 /// A scale-down candidate with the keys the ReplicaSet controller ranks by.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Rank {
@@ -82,7 +87,7 @@ impl World {
     pub fn apply_node_pool(&mut self, tag: u32, spec: NodePoolSpec) {
         // A DEVICES declaration sets the pool's mana.
         let spec = NodePoolSpec {
-            count: spec.count.min(MAX_POOL_NODES as u32),
+            count: spec.count.min(MAX_POOL_SIZE as u32),
             mana: self.declared_mana(tag).unwrap_or(spec.mana),
             ..spec
         };
@@ -90,12 +95,19 @@ impl World {
             return;
         };
         match entry {
-            Some(pool) => pool.spec = spec,
+            Some(pool) => {
+                pool.dirty |= pool.spec != spec;
+                pool.spec = spec;
+            }
             None => {
                 *entry = Some(NodePool {
                     spec,
-                    nodes: [NONE; MAX_POOL_NODES],
+                    first: NONE,
+                    last: NONE,
                     len: 0,
+                    generation: 0,
+                    kubelets_down: (0, 0),
+                    dirty: true,
                 });
                 insert_sorted(&mut self.pool_tags, tag);
             }
@@ -104,12 +116,16 @@ impl World {
 
     /// Deletes a pool: its nodes are removed and their pods evicted.
     pub fn delete_node_pool(&mut self, tag: u32) {
-        let Some(pool) = self.pools.get_mut(tag as usize).and_then(Option::take) else {
+        let Some(pool) = self.pools.get(tag as usize).copied().flatten() else {
             return;
         };
-        for &node in &pool.nodes[..pool.len as usize] {
-            self.delete_node(node);
+        let mut cur = pool.first;
+        while cur != NONE {
+            let next = self.next_pool_node(cur);
+            self.delete_node(cur);
+            cur = next;
         }
+        self.pools[tag as usize] = None;
         remove_sorted(&mut self.pool_tags, tag);
         self.delete_autoscaler(tag);
         self.delete_pool_devices(tag);
@@ -122,55 +138,61 @@ impl World {
         }
     }
 
+    /// The pool controller: nodes created, removed or updated to the spec. A pool its COUNT
+    /// governs is reconciled only when it is dirty (its spec changed, or it still lacks
+    /// nodes); an autoscaled one every step (its draining nodes change without its spec).
     fn reconcile_pool(&mut self, tag: u32) {
         let Some(pool) = self.pools[tag as usize] else {
             return;
         };
         let spec = pool.spec;
-        if self.autoscaled(tag) {
+        let autoscaled = self.autoscaled(tag);
+        if !pool.dirty && !autoscaled {
+            return;
+        }
+        if let Some(p) = self.pools[tag as usize].as_mut() {
+            p.dirty = false;
+        }
+        if autoscaled {
             // The autoscaler adds and removes the nodes; a node it drains stays cordoned.
-            for &node in &pool.nodes[..pool.len as usize] {
-                let cordoned = spec.cordoned || self.draining(tag, node);
-                self.update_node(node, &NodePoolSpec { cordoned, ..spec });
+            let mut cur = pool.first;
+            while cur != NONE {
+                let next = self.next_pool_node(cur);
+                let cordoned = spec.cordoned || self.draining(tag, cur);
+                self.update_node(cur, &NodePoolSpec { cordoned, ..spec });
+                cur = next;
             }
             return;
         }
         let mut len = pool.len;
         while len < spec.count {
-            let Some(node) = self.create_node(tag, self.free_ordinal(tag), &spec) else {
+            if self
+                .create_node(tag, self.free_ordinal(tag), &spec)
+                .is_none()
+            {
                 break;
-            };
-            if let Some(p) = self.pools[tag as usize].as_mut() {
-                p.nodes[len as usize] = node;
-                p.len = len + 1;
             }
             len += 1;
         }
         while len > spec.count {
             len -= 1;
-            self.delete_node(pool.nodes[len as usize]);
+            let Some(last) = self.pools[tag as usize].map(|p| p.last) else {
+                break;
+            };
+            self.delete_node(last);
+        }
+        let mut cur = self.pools[tag as usize].map_or(NONE, |p| p.first);
+        while cur != NONE {
+            let next = self.next_pool_node(cur);
+            self.update_node(cur, &spec);
+            cur = next;
+        }
+        if len != spec.count {
+            // The world is full: try again on the next step.
             if let Some(p) = self.pools[tag as usize].as_mut() {
-                p.nodes[len as usize] = NONE;
-                p.len = len;
+                p.dirty = true;
             }
         }
-        for ordinal in 0..len as usize {
-            let node = pool.nodes[ordinal];
-            self.update_node(node, &spec);
-        }
-    }
-
-    /// The lowest ordinal no node of pool `tag` has (autoscaled nodes leave gaps).
-    fn free_ordinal(&self, tag: u32) -> u32 {
-        let Some(pool) = self.pools[tag as usize] else {
-            return 0;
-        };
-        let taken = |o: u32| {
-            pool.nodes[..pool.len as usize]
-                .iter()
-                .any(|&n| self.nodes.get(n).is_some_and(|n| n.ordinal == o))
-        };
-        (0..).find(|&o| !taken(o)).unwrap_or(0)
     }
 
     pub(super) fn create_node(
@@ -205,8 +227,12 @@ impl World {
             device_slot: super::scheduler::NO_DEVICE_SLOT,
             first_pod: NONE,
             last_pod: NONE,
+            pool_prev: NONE,
+            pool_next: NONE,
         };
         let index = self.nodes.insert(node)?;
+        self.node_set_version = self.node_set_version.wrapping_add(1);
+        self.link_pool_node(pool, index);
         self.allocatable_cpu_m += u64::from(spec.cpu_m);
         self.write(EventKind::NodeAdded, node.name(), None, 0);
         let delay = self.rng.lognormal(0.8, 0.3);
@@ -290,6 +316,7 @@ impl World {
         let Some(node) = self.nodes.get(index).copied() else {
             return;
         };
+        self.unlink_pool_node(node.pool, index);
         // The pod garbage collector removes pods bound to a node that no longer exists.
         while let Some(first) = self.nodes.get(index).map(|n| n.first_pod) {
             if first == NONE {
@@ -299,6 +326,7 @@ impl World {
         }
         self.allocatable_cpu_m -= u64::from(node.allocatable_cpu_m);
         self.nodes.remove(index);
+        self.node_set_version = self.node_set_version.wrapping_add(1);
         self.write(EventKind::NodeDeleted, node.name(), None, 0);
     }
 
@@ -331,9 +359,10 @@ impl World {
                     break;
                 }
             }
-        } else if set.active > set.replicas {
+        } else if set.active > set.replicas && self.time >= self.next_scale_down - 1e-9 {
             let n = (set.active - set.replicas).min(BURST_REPLICAS) as usize;
             self.scale_down(tag, set.hash, n);
+            self.scaled_down = true;
         }
     }
 
@@ -343,23 +372,25 @@ impl World {
             return;
         };
         self.ranking.clear();
+        // One walk of the Deployment's list: related pods (every active pod of it) counted
+        // per node, and the ReplicaSet's own active pods ranked, with their node for now.
+        let stamp = self.next_related_stamp();
         let mut cur = d.first_pod;
         while let Some(pod) = self.pods.get(cur) {
-            let mine = pod.template_hash == hash;
-            if mine && pod.is_active() && self.ranking.len() < self.ranking.capacity() {
-                let related_on_node = if pod.node == NONE {
-                    0
-                } else {
-                    self.node_pods(pod.node)
-                        .filter(|p| p.owner == tag && p.is_active())
-                        .count() as u32
-                };
+            if !pod.is_active() {
+                cur = pod.owner_next;
+                continue;
+            }
+            if let Some(e) = self.related_per_node.get_mut(pod.node as usize) {
+                *e = (stamp, if e.0 == stamp { e.1 + 1 } else { 1 });
+            }
+            if pod.template_hash == hash && self.ranking.len() < self.ranking.capacity() {
                 self.ranking.push(Rank {
                     index: cur,
                     assigned: pod.node != NONE,
                     phase: if pod.state == PodState::Running { 2 } else { 0 },
                     ready: pod.ready,
-                    related_on_node,
+                    related_on_node: pod.node,
                     ready_since: pod.ready_since,
                     restarts: pod.restarts,
                     created: pod.meta.creation_time,
@@ -368,11 +399,32 @@ impl World {
             }
             cur = pod.owner_next;
         }
-        self.ranking.sort_unstable_by(deletion_order);
-        for i in 0..n.min(self.ranking.len()) {
+        for rank in &mut self.ranking {
+            rank.related_on_node = match self.related_per_node.get(rank.related_on_node as usize) {
+                Some(&(s, n)) if s == stamp => n,
+                _ => 0,
+            };
+        }
+        // The n first in deletion order, in that order (a total order: uids differ).
+        let n = n.min(self.ranking.len());
+        if n > 0 && n < self.ranking.len() {
+            self.ranking.select_nth_unstable_by(n - 1, deletion_order);
+        }
+        self.ranking[..n].sort_unstable_by(deletion_order);
+        for i in 0..n {
             let victim = self.ranking[i].index;
             self.begin_termination(victim);
         }
+    }
+
+    /// A new stamp for `related_per_node` (entries with an older one count 0).
+    fn next_related_stamp(&mut self) -> u32 {
+        self.related_stamp = self.related_stamp.wrapping_add(1);
+        if self.related_stamp == 0 {
+            self.related_per_node.fill((0, 0));
+            self.related_stamp = 1;
+        }
+        self.related_stamp
     }
 
     /// Creates one pod for an owner; false when the world is full.
@@ -471,6 +523,9 @@ impl World {
         let linked = first == index || pod.owner_prev != NONE;
         if !linked {
             return;
+        }
+        if pod.node != NONE {
+            self.touch_app(pod.owner);
         }
         if first == index {
             first = pod.owner_next;

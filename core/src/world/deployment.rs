@@ -94,6 +94,7 @@ impl World {
             last_pod: NONE,
         });
         super::controllers::insert_sorted(&mut self.deployment_tags, tag);
+        self.touch_app(tag);
         let replicas = i64::from(spec.replicas);
         self.write(
             EventKind::DeploymentCreated,
@@ -145,10 +146,12 @@ impl World {
         self.write(EventKind::DeploymentDeleted, Deployment::name(tag), None, 0);
         self.orphan_and_terminate(d.first_pod);
         self.deployments[tag as usize] = None;
+        self.touch_app(tag);
         super::controllers::remove_sorted(&mut self.deployment_tags, tag);
     }
 
     pub(super) fn reconcile_deployments(&mut self) {
+        self.scaled_down = false;
         for i in 0..self.deployment_tags.len() {
             let tag = self.deployment_tags[i];
             self.sync_deployment(tag);
@@ -156,6 +159,9 @@ impl World {
             for rs in 0..rs_len as usize {
                 self.reconcile_replica_set(tag, rs);
             }
+        }
+        if self.scaled_down {
+            self.next_scale_down = self.time + super::controllers::SCALE_DOWN_PERIOD;
         }
     }
 

@@ -91,6 +91,7 @@ impl World {
         t.node_uids = [0; MAX_POOL_NODES];
         if let Some(p) = self.pools[pool as usize].as_mut() {
             p.spec.mana = spec.mana();
+            p.dirty = true;
         }
         self.sync_pool_device_nodes(table);
         self.reallocate_pool_claims(table);
@@ -114,12 +115,15 @@ impl World {
             return;
         };
         p.spec.mana = Mana::NONE;
-        let p = *p;
-        for &node in &p.nodes[..p.len as usize] {
+        p.dirty = true;
+        let mut node = p.first;
+        while node != NONE {
+            let next = self.next_pool_node(node);
             if let Some(n) = self.nodes.get_mut(node) {
                 n.device_slot = NO_DEVICE_SLOT;
             }
             self.evict_claim_holders(node, false);
+            node = next;
         }
     }
 
@@ -187,8 +191,10 @@ impl World {
             return;
         };
         let mut seen = [0u64; MAX_POOL_NODES];
-        for &index in &p.nodes[..p.len as usize] {
-            let Some(n) = self.nodes.get_mut(index) else {
+        let mut index = p.first;
+        while index != NONE {
+            let next = self.next_pool_node(index);
+            let Some(n) = self.nodes.get_mut(std::mem::replace(&mut index, next)) else {
                 continue;
             };
             let o = n.ordinal as usize;
@@ -213,8 +219,11 @@ impl World {
         let Some(p) = self.pools.get(pool as usize).copied().flatten() else {
             return;
         };
-        for &node in &p.nodes[..p.len as usize] {
+        let mut node = p.first;
+        while node != NONE {
+            let next = self.next_pool_node(node);
             self.evict_claim_holders(node, true);
+            node = next;
         }
     }
 

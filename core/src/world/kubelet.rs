@@ -93,6 +93,7 @@ impl World {
         self.pending = self.pending.saturating_sub(1);
         self.stats.pods_scheduled += 1;
         let seq = pod.timer_seq + 1;
+        self.app_pod_changed(index, &pod, node_index, false, true);
         if let Some(p) = self.pods.get_mut(index) {
             p.node = node_index;
             p.node_prev = node.last_pod;
@@ -137,6 +138,7 @@ impl World {
             next.node_prev = pod.node_prev;
         }
         self.requested_cpu_m -= u64::from(pod.cpu_m);
+        self.app_pod_changed(index, &pod, pod.node, pod.terminating, false);
         if let Some(p) = self.pods.get_mut(index) {
             p.node = NONE;
             p.node_prev = NONE;
@@ -479,6 +481,8 @@ impl World {
         let node = self.nodes.get(pod.node).map(Node::name);
         let rv = self.write(EventKind::PodTerminating, pod.name(), node, 0);
         let seq = pod.timer_seq + 1;
+        self.app_pod_changed(index, &pod, pod.node, false, false);
+        self.app_pod_changed(index, &pod, pod.node, true, true);
         if let Some(p) = self.pods.get_mut(index) {
             p.terminating = true;
             p.ready = false;

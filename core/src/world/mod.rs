@@ -2,6 +2,7 @@
 //! kubelets, stepped in simulated time. Every container is sized at construction, so stepping
 //! never allocates.
 
+mod app_counts;
 pub mod autoscaler;
 mod bare_pods;
 pub mod constraints;
@@ -19,7 +20,9 @@ pub mod mana;
 pub mod names;
 mod node_lifecycle;
 pub mod objects;
+mod pool_nodes;
 pub mod queueing;
+pub mod scale;
 pub mod scheduler;
 mod services;
 mod slab;
@@ -46,6 +49,7 @@ pub use kubelet::{
 use names::ObjectName;
 pub use node_lifecycle::NODE_MONITOR_GRACE_PERIOD;
 pub use objects::*;
+pub use pool_nodes::PoolSummary;
 use scheduler::{
     AppPods, CandidateNode, Framework, NodeInfos, NodeTopology, Reservation, SchedulerConfig,
     SchedulingQueue,
@@ -144,6 +148,8 @@ pub struct World {
     queue: SchedulingQueue,
     framework: Framework,
     app_pods: AppPods,
+    /// Counts of recently scheduled apps besides `app_pods`.
+    app_cache: app_counts::AppCache,
     topology: NodeTopology,
     /// The scheduler's node snapshot, taken per scheduling round.
     node_infos: NodeInfos,
@@ -154,6 +160,22 @@ pub struct World {
     timers: Timers,
     /// Scratch for ranking scale-down victims.
     ranking: Vec<controllers::Rank>,
+    /// Scratch for ranking: related active pods per node index, valid where stamped with
+    /// `related_stamp`.
+    related_per_node: Vec<(u32, u32)>,
+    related_stamp: u32,
+    /// Per owner id: bumped whenever one of its pods is bound, unbound, starts terminating or
+    /// leaves its list (the scheduler's per-app counts are valid while it stays).
+    app_versions: Vec<u32>,
+    /// Bumped whenever a node's zone changes.
+    zone_version: u32,
+    /// When the ReplicaSet controller next scales down, and whether it did this step.
+    next_scale_down: f64,
+    scaled_down: bool,
+    /// Bumped whenever a node is added or removed or its zone changes; the scheduler's node
+    /// order is rebuilt when it moved since `topology_version`.
+    node_set_version: u32,
+    topology_version: Option<u32>,
     /// Devices of the pools that declare them.
     device_tables: dynamic_resources::DeviceTables,
     /// Cluster-wide sums over nodes.
@@ -175,7 +197,7 @@ impl World {
             next_uid: 1,
             events: EventLog::with_capacity(config.event_capacity),
             stats: WorldStats::default(),
-            nodes: Slab::with_capacity(config.max_nodes),
+            nodes: Slab::tracking(config.max_nodes),
             pods: Slab::with_capacity(config.max_pods),
             pools: vec![None; slots],
             autoscalers: vec![None; slots],
@@ -195,6 +217,7 @@ impl World {
             queue: SchedulingQueue::with_capacity(config.max_pods),
             framework,
             app_pods: AppPods::with_capacity(config.max_nodes),
+            app_cache: app_counts::AppCache::new(config.max_nodes),
             topology: NodeTopology::with_capacity(config.max_nodes),
             node_infos: NodeInfos::with_capacity(config.max_nodes),
             reservations: Vec::with_capacity(config.max_pods),
@@ -203,6 +226,14 @@ impl World {
             victims: Vec::with_capacity(config.max_pods),
             timers: Timers::with_capacity(config.max_pods * 2 + config.max_nodes),
             ranking: Vec::with_capacity(config.max_pods),
+            related_per_node: vec![(0, 0); config.max_nodes],
+            related_stamp: 0,
+            app_versions: vec![0; slots.max(MAX_JOBS)],
+            zone_version: 0,
+            next_scale_down: 0.0,
+            scaled_down: false,
+            node_set_version: 0,
+            topology_version: None,
             device_tables: dynamic_resources::DeviceTables::new(),
             allocatable_cpu_m: 0,
             requested_cpu_m: 0,

@@ -2,6 +2,7 @@
 //! marked NotReady after the grace period, and Ready again when it comes back.
 
 use super::events::EventKind;
+use super::objects::{pool_channel, NONE};
 use super::timers::TimerAction;
 use super::World;
 
@@ -52,20 +53,33 @@ impl World {
         }
     }
 
-    /// Silences (bit set) or revives the kubelets of a pool's nodes: bit n is node n.
+    /// Silences (bit set) or revives the kubelets of a pool's nodes: bit n is the nodes of
+    /// poly channel n ([`pool_channel`]). Walks the pool only when the mask or the pool's
+    /// nodes changed since the last call.
     pub fn set_pool_kubelets_down(&mut self, tag: u32, mask: u32) {
-        let Some(pool) = self.pool(tag) else {
+        let Some(pool) = self.pool(tag).copied() else {
             return;
         };
-        let (nodes, len) = (pool.nodes, pool.len as usize);
-        for (ordinal, &node) in nodes[..len].iter().enumerate() {
-            let silent = self.nodes.get(node).is_some_and(|n| n.kubelet_silent);
-            let down = mask & (1 << ordinal) != 0;
+        if pool.kubelets_down == (mask, pool.generation) {
+            return;
+        }
+        let len = pool.len as usize;
+        let mut cur = pool.first;
+        let mut position = 0;
+        while cur != NONE {
+            let next = self.next_pool_node(cur);
+            let silent = self.nodes.get(cur).is_some_and(|n| n.kubelet_silent);
+            let down = mask & (1 << pool_channel(position, len)) != 0;
             match (down, silent) {
-                (true, false) => self.stop_kubelet(node),
-                (false, true) => self.start_kubelet(node),
+                (true, false) => self.stop_kubelet(cur),
+                (false, true) => self.start_kubelet(cur),
                 _ => {}
             }
+            position += 1;
+            cur = next;
+        }
+        if let Some(p) = self.pools[tag as usize].as_mut() {
+            p.kubelets_down = (mask, p.generation);
         }
     }
 

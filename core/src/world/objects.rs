@@ -66,6 +66,10 @@ pub struct Node {
     pub first_pod: u32,
     /// Last pod bound here.
     pub last_pod: u32,
+    /// Previous node of the same pool (intrusive list, `NONE` at the head).
+    pub pool_prev: u32,
+    /// Next node of the same pool.
+    pub pool_next: u32,
 }
 
 impl Node {
@@ -294,16 +298,38 @@ pub struct NodePoolSpec {
     pub mana: Mana,
 }
 
-/// The most nodes one pool holds (one per poly channel).
+/// The most nodes an autoscaled pool or a pool with devices holds (one per poly channel).
 pub const MAX_POOL_NODES: usize = 16;
+
+/// The most nodes a pool its COUNT governs holds (a NODE module standing for a large pool;
+/// its poly outputs summarise 16 slices of it).
+pub const MAX_POOL_SIZE: usize = 1000;
 
 /// A pool of nodes in the world.
 #[derive(Debug, Clone, Copy)]
 pub struct NodePool {
     /// The desired state.
     pub spec: NodePoolSpec,
-    /// Node indices, by ordinal.
-    pub nodes: [u32; MAX_POOL_NODES],
+    /// First node of the pool's list (through `Node::pool_next`), or `NONE`.
+    pub first: u32,
+    /// Last node of the list.
+    pub last: u32,
     /// Nodes that exist.
     pub len: u32,
+    /// Bumped whenever a node joins or leaves the list.
+    pub generation: u32,
+    /// The DOWN mask last applied, and the generation it was applied at.
+    pub kubelets_down: (u32, u32),
+    /// The nodes may not match the spec: the pool controller reconciles it on the next step.
+    pub dirty: bool,
+}
+
+/// The poly channel (0..16) that the node at `position` of a pool of `len` nodes shows on:
+/// its own channel up to 16 nodes, else the contiguous 1/16th slice it falls in.
+pub fn pool_channel(position: usize, len: usize) -> usize {
+    if len <= MAX_POOL_NODES {
+        position
+    } else {
+        position * MAX_POOL_NODES / len
+    }
 }

@@ -125,12 +125,14 @@ impl World {
         let mut endpoints = [NONE; MAX_ENDPOINTS];
         let mut uids = [0u64; MAX_ENDPOINTS];
         let mut len = 0usize;
+        // Adds a serving pod; false once the slice is full.
         let mut add = |index: u32, pod: &Pod| {
             if len < MAX_ENDPOINTS && serves(pod) && !uids[..len].contains(&pod.meta.uid) {
                 endpoints[len] = index;
                 uids[len] = pod.meta.uid;
                 len += 1;
             }
+            len < MAX_ENDPOINTS
         };
         for &selected in &service.spec.selector {
             if selected == 0 {
@@ -138,8 +140,11 @@ impl World {
             }
             if self.deployment(selected).is_some() {
                 let mut cur = self.deployment(selected).map_or(NONE, |d| d.first_pod);
+                // The slice is full at MAX_ENDPOINTS: the walk ends there, whatever the size.
                 while let Some(pod) = self.pods.get(cur) {
-                    add(cur, pod);
+                    if !add(cur, pod) {
+                        break;
+                    }
                     cur = pod.owner_next;
                 }
             } else if let Some(Some(record)) = self.bare_pods.get(selected as usize) {

@@ -1,10 +1,14 @@
 //! A fixed-capacity slab: storage that never allocates after construction.
 
-/// Slots of `T` addressed by `u32` index, with a free list.
+/// Slots of `T` addressed by `u32` index, with a free list. A tracking slab also lists the
+/// slots written (inserted, removed or borrowed mutably) since its list was last cleared.
 pub struct Slab<T> {
     items: Vec<Option<T>>,
     free: Vec<u32>,
     len: usize,
+    /// Slots written since the last clear, each once (empty capacity: not tracking).
+    changed: Vec<u32>,
+    marked: Vec<bool>,
 }
 
 impl<T> Slab<T> {
@@ -16,7 +20,41 @@ impl<T> Slab<T> {
             items,
             free: (0..capacity as u32).rev().collect(),
             len: 0,
+            changed: Vec::new(),
+            marked: Vec::new(),
         }
+    }
+
+    /// An empty slab that lists the slots written ([`Slab::changed`]).
+    pub fn tracking(capacity: usize) -> Slab<T> {
+        Slab {
+            changed: Vec::with_capacity(capacity),
+            marked: vec![false; capacity],
+            ..Slab::with_capacity(capacity)
+        }
+    }
+
+    #[inline]
+    fn mark(&mut self, i: u32) {
+        if let Some(m) = self.marked.get_mut(i as usize) {
+            if !*m {
+                *m = true;
+                self.changed.push(i);
+            }
+        }
+    }
+
+    /// Slots written since the last [`Slab::clear_changed`] (tracking slabs only).
+    pub fn changed(&self) -> &[u32] {
+        &self.changed
+    }
+
+    /// Forgets the slots written.
+    pub fn clear_changed(&mut self) {
+        for &i in &self.changed {
+            self.marked[i as usize] = false;
+        }
+        self.changed.clear();
     }
 
     /// Inserts an item; `None` when full.
@@ -24,6 +62,7 @@ impl<T> Slab<T> {
         let i = self.free.pop()?;
         self.items[i as usize] = Some(item);
         self.len += 1;
+        self.mark(i);
         Some(i)
     }
 
@@ -32,6 +71,7 @@ impl<T> Slab<T> {
         let item = self.items.get_mut(i as usize)?.take()?;
         self.free.push(i);
         self.len -= 1;
+        self.mark(i);
         Some(item)
     }
 
@@ -42,6 +82,9 @@ impl<T> Slab<T> {
 
     /// The item at `i`, mutably.
     pub fn get_mut(&mut self, i: u32) -> Option<&mut T> {
+        if self.items.get(i as usize).is_some_and(Option::is_some) {
+            self.mark(i);
+        }
         self.items.get_mut(i as usize)?.as_mut()
     }
 
@@ -80,5 +123,24 @@ mod tests {
         assert_eq!(s.insert('d'), Some(0));
         assert_eq!(s.iter().map(|(_, c)| *c).collect::<String>(), "db");
         assert_eq!(s.len(), 2);
+        assert!(s.changed().is_empty(), "an untracked slab lists nothing");
+    }
+
+    #[test]
+    fn a_tracking_slab_lists_each_written_slot_once() {
+        let mut s = Slab::tracking(4);
+        let a = s.insert(1).unwrap();
+        let b = s.insert(2).unwrap();
+        s.clear_changed();
+        let _ = s.get(a);
+        assert!(s.changed().is_empty(), "reads are not writes");
+        *s.get_mut(b).unwrap() += 1;
+        *s.get_mut(b).unwrap() += 1;
+        assert!(s.get_mut(3).is_none());
+        assert_eq!(s.changed(), [b]);
+        s.remove(a);
+        assert_eq!(s.changed(), [b, a]);
+        s.clear_changed();
+        assert!(s.changed().is_empty());
     }
 }

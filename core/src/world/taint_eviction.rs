@@ -25,6 +25,10 @@ impl World {
             return;
         }
         let rv = self.write(EventKind::NodeUpdated, node.name(), None, 0);
+        if node.zone != spec.zone {
+            self.zone_version = self.zone_version.wrapping_add(1);
+            self.node_set_version = self.node_set_version.wrapping_add(1);
+        }
         if let Some(n) = self.nodes.get_mut(index) {
             n.zone = spec.zone;
             n.taint = spec.taint;

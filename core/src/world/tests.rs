@@ -202,13 +202,13 @@ fn scale_down_deletes_pending_before_running_and_newest_first() {
     assert!(w.deployment_pods(2).all(|p| p.node != NONE));
     // Graceful: the terminating pod still holds its node's resources until it exits.
     assert_eq!(
-        w.node(w.pool(1).unwrap().nodes[0]).unwrap().requested_cpu_m,
+        w.node(w.pool_node(1, 0).unwrap()).unwrap().requested_cpu_m,
         2000
     );
     run(&mut w, 40.0);
     assert_eq!(w.deployment_pods(2).count(), 1);
     assert_eq!(
-        w.node(w.pool(1).unwrap().nodes[0]).unwrap().requested_cpu_m,
+        w.node(w.pool_node(1, 0).unwrap()).unwrap().requested_cpu_m,
         1000
     );
 }
@@ -221,14 +221,14 @@ fn removing_a_node_pool_evicts_and_reschedules_elsewhere() {
     run(&mut w, 10.0);
     w.apply_node_pool(2, pool(1, 8));
     run(&mut w, 5.0);
-    let on_first = w.node_pods(w.pool(1).unwrap().nodes[0]).count();
+    let on_first = w.node_pods(w.pool_node(1, 0).unwrap()).count();
     assert!(on_first > 0);
     w.delete_node_pool(1);
     assert_eq!(count(&w, EventKind::PodEvicted), on_first);
     assert_eq!(count(&w, EventKind::NodeDeleted), 1);
     run(&mut w, 15.0);
     assert_eq!(running_ready(&w, 3), 4);
-    let survivor = w.pool(2).unwrap().nodes[0];
+    let survivor = w.pool_node(2, 0).unwrap();
     assert_eq!(w.node_pods(survivor).count(), 4);
     assert_eq!(w.stats().evictions as usize, on_first);
 }
@@ -245,7 +245,7 @@ fn deleting_a_deployment_terminates_its_pods_gracefully() {
     run(&mut w, 40.0);
     assert_eq!(w.pod_count(), 0);
     assert_eq!(count(&w, EventKind::PodDeleted), 3);
-    let node = w.node(w.pool(1).unwrap().nodes[0]).unwrap();
+    let node = w.node(w.pool_node(1, 0).unwrap()).unwrap();
     assert_eq!((node.requested_cpu_m, node.pod_count), (0, 0));
 }
 
@@ -297,7 +297,7 @@ fn shrinking_a_node_evicts_the_newest_pods_until_requests_fit() {
     run(&mut w, 10.0);
     w.apply_node_pool(1, pool(1, 2));
     w.step(0.01);
-    let node = w.node(w.pool(1).unwrap().nodes[0]).unwrap();
+    let node = w.node(w.pool_node(1, 0).unwrap()).unwrap();
     assert!(node.requested_cpu_m <= node.allocatable_cpu_m);
     assert_eq!(count(&w, EventKind::PodEvicted), 2);
 }

@@ -80,7 +80,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
     role: ModuleRole::Member,
     hp: 14,
     params: &[
-        knob("REPLICAS", "Replicas", "Desired number of pods (spec.replicas)", 0.0, 32.0, 3.0, " pods", at(A, 36.0)).snapped(),
+        knob("REPLICAS", "Replicas", "Desired number of pods (spec.replicas)", 0.0, 5000.0, 3.0, " pods", at(A, 36.0)).snapped(),
         knob("CPU", "CPU request", "CPU each pod requests; a change is a new pod template, rolled out", 1.0, 400.0, 25.0, "m", at(C, 36.0))
             .snapped()
             .display(0.0, 10.0, 0.0),

@@ -71,7 +71,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
     role: ModuleRole::Member,
     hp: 12,
     params: &[
-        knob("COUNT", "Nodes", "Number of identical nodes in this pool", 1.0, 16.0, 1.0, " nodes", at(L, 34.0)).snapped(),
+        knob("COUNT", "Nodes", "Number of identical nodes in this pool (over 16, each poly channel summarises a 1/16th slice)", 1.0, 1000.0, 1.0, " nodes", at(L, 34.0)).snapped(),
         knob("CPU", "CPU per node", "Allocatable CPU of each node", 1.0, 64.0, 4.0, " cores", at(R, 34.0)).snapped(),
         knob("MEMORY", "Memory per node", "Allocatable memory of each node", 1.0, 256.0, 16.0, " GiB", at(L, 52.0)).snapped(),
         knob("PITCH", "Voice pitch", "Pitch of the load voice", -3.0, 3.0, 0.0, " Hz", at(R, 52.0)).display(2.0, 110.0, 0.0),
@@ -130,9 +130,9 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         port(
             "UTIL",
             "Utilisation",
-            "CPU requested over allocatable, one channel per node",
+            "CPU requested over allocatable, one channel per node (over 16 nodes, the mean of each 1/16th slice)",
             SignalKind::UnipolarCv,
-            "0..10 V = 0..100 %, a channel per node",
+            "0..10 V = 0..100 %, a channel per node or slice",
             16,
             at(R, 90.0),
         ),

@@ -103,7 +103,7 @@ impl World {
                 ClaimPhase::Initialized => {}
                 ClaimPhase::Draining => {
                     if node.is_some_and(|n| n.first_pod == NONE) {
-                        self.remove_pool_node(tag, c.node);
+                        self.delete_node(c.node);
                         self.forget_claim(tag, i);
                         if let Some(a) = self.autoscalers[tag as usize].as_mut() {
                             a.scale_downs += 1;
@@ -235,24 +235,6 @@ impl World {
         if len >= MAX_POOL_NODES {
             return None;
         }
-        let node = self.create_node(tag, ordinal, spec)?;
-        if let Some(p) = self.pools[tag as usize].as_mut() {
-            p.nodes[len] = node;
-            p.len += 1;
-        }
-        Some(node)
-    }
-
-    /// Deletes a node from the pool, closing the gap in its node list.
-    fn remove_pool_node(&mut self, tag: u32, node: u32) {
-        if let Some(p) = self.pools[tag as usize].as_mut() {
-            let len = p.len as usize;
-            if let Some(at) = p.nodes[..len].iter().position(|&n| n == node) {
-                p.nodes.copy_within(at + 1..len, at);
-                p.nodes[len - 1] = NONE;
-                p.len -= 1;
-            }
-        }
-        self.delete_node(node);
+        self.create_node(tag, ordinal, spec)
     }
 }

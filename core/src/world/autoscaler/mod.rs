@@ -235,8 +235,22 @@ impl World {
             return;
         }
         let mut a = Autoscaler::new(spec, self.time);
-        if let Some(pool) = self.pools.get(tag as usize).copied().flatten() {
-            for (i, &node) in pool.nodes[..pool.len as usize].iter().enumerate() {
+        // An autoscaled pool holds at most MAX_POOL_NODES: nodes beyond them are removed.
+        while self
+            .pool(tag)
+            .is_some_and(|p| p.len as usize > MAX_POOL_NODES)
+        {
+            let Some(last) = self.pool(tag).map(|p| p.last) else {
+                break;
+            };
+            self.delete_node(last);
+        }
+        if self.pool(tag).is_some() {
+            let mut nodes = [NONE; MAX_POOL_NODES];
+            for (slot, node) in nodes.iter_mut().zip(self.pool_nodes(tag)) {
+                *slot = node;
+            }
+            for (i, node) in nodes.into_iter().enumerate().filter(|&(_, n)| n != NONE) {
                 let id = self.nodes.get(node).map_or(0, |n| n.ordinal);
                 a.claims[i] = Some(NodeClaim {
                     id,
@@ -249,7 +263,7 @@ impl World {
                 a.next_id = a.next_id.max(id + 1);
             }
         }
-        *entry = Some(a);
+        self.autoscalers[tag as usize] = Some(a);
     }
 
     /// Takes pool `tag` back from its autoscaler: its nodes stay, and the pool's count
@@ -257,6 +271,9 @@ impl World {
     pub fn delete_autoscaler(&mut self, tag: u32) {
         if let Some(entry) = self.autoscalers.get_mut(tag as usize) {
             *entry = None;
+        }
+        if let Some(p) = self.pools.get_mut(tag as usize).and_then(Option::as_mut) {
+            p.dirty = true;
         }
     }
 

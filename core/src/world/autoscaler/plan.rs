@@ -120,6 +120,8 @@ fn template_node(tag: u32, spec: &NodePoolSpec) -> Node {
         device_slot: NO_DEVICE_SLOT,
         first_pod: NONE,
         last_pod: NONE,
+        pool_prev: NONE,
+        pool_next: NONE,
     }
 }
 

@@ -65,7 +65,7 @@ pub struct AppPods {
     per_zone: [AppCount; ZONES + 1],
     /// Nodes per zone with at least one live pod of the app.
     live_nodes: [u32; ZONES + 1],
-    /// The world revision these counts are valid at.
+    /// The world's stamp of the app's pods these counts are valid at.
     pub revision: u64,
 }
 

@@ -88,6 +88,15 @@ impl NodeInfos {
         }
     }
 
+    /// Takes anew the nodes written since the last call (the slab tracks them).
+    pub fn sync(&mut self, nodes: &mut Slab<Node>) {
+        for k in 0..nodes.changed().len() {
+            let index = nodes.changed()[k];
+            self.update(index, nodes);
+        }
+        nodes.clear_changed();
+    }
+
     /// Takes one node anew.
     #[inline]
     pub fn update(&mut self, index: u32, nodes: &Slab<Node>) {

@@ -157,6 +157,8 @@ fn node(zone: u8) -> Node {
         terms: 0,
         first_pod: NONE,
         last_pod: NONE,
+        pool_prev: NONE,
+        pool_next: NONE,
     }
 }
 

@@ -17,8 +17,11 @@ impl World {
         if self.queue_is_empty() {
             return;
         }
-        self.topology.rebuild(self.nodes.iter());
-        self.node_infos.rebuild(&self.nodes);
+        if self.topology_version != Some(self.node_set_version) {
+            self.topology_version = Some(self.node_set_version);
+            self.topology.rebuild(self.nodes.iter());
+        }
+        self.node_infos.sync(&mut self.nodes);
         for _ in 0..MAX_ATTEMPTS_PER_STEP {
             let Some((index, pod)) = self.pop_active() else {
                 break;
@@ -39,11 +42,14 @@ impl World {
         }
     }
 
-    /// Brings the app's per-domain counts up to date (rebuilt when anything was written
-    /// since they were last valid).
-    pub(super) fn refresh_app_pods(&mut self, app: u32) {
-        let revision = self.revision();
+    /// Brings the app's per-domain counts up to date (rebuilt when one of its pods was bound,
+    /// unbound or started terminating, or a zone changed, since they were last valid).
+    pub(in crate::world) fn refresh_app_pods(&mut self, app: u32) {
+        let revision = self.app_stamp(app);
         if self.app_pods.app() == app && self.app_pods.revision == revision {
+            return;
+        }
+        if self.swap_in_cached_app_pods(app) {
             return;
         }
         self.app_pods.clear(app);
@@ -97,7 +103,7 @@ impl World {
                 let (preemption, nominated) = if self.framework.config.preemption {
                     let outcome = self.preempt(index, &info);
                     // Victims may have left their nodes: take the snapshot anew.
-                    self.node_infos.rebuild(&self.nodes);
+                    self.node_infos.sync(&mut self.nodes);
                     outcome
                 } else {
                     (PreemptionOutcome::Disabled, None)
@@ -118,23 +124,11 @@ impl World {
         }
     }
 
-    /// Binds, and keeps the app's counts valid without a rebuild.
+    /// Binds (the bind keeps the app's counts current).
     fn bind_scheduled(&mut self, index: u32, node: u32) {
-        let Some(pod) = self.pods.get(index).copied() else {
-            return;
-        };
-        let counts_valid =
-            self.app_pods.app() == pod.owner && self.app_pods.revision == self.revision();
         self.clear_nomination(index);
         self.bind(index, node);
         self.node_infos.update(node, &self.nodes);
-        if counts_valid {
-            if let Some(n) = self.nodes.get(node) {
-                self.app_pods
-                    .update(node, n.zone, false, pod.scheduling.anti_affinity, true);
-                self.app_pods.revision = self.revision();
-            }
-        }
     }
 
     /// Sets status.nominatedNodeName and reserves the pod's requests there.
