@@ -49,6 +49,10 @@ fn samples(form: TextForm) -> (&'static str, &'static str) {
         ),
         TextForm::NodeAffinity => ("disk in (ssd,nvme), !spot | cpu-gen>5", "disk in ()"),
         TextForm::PreferredNodeAffinity => ("80: disk=ssd | 20: gpu", "101: gpu"),
+        TextForm::PodAffinity => (
+            "app=web on zone; !app=db on hostname; 50: app=cache on kubernetes.io/hostname",
+            "app=web on Zone/",
+        ),
     }
 }
 

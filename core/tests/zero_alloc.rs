@@ -40,8 +40,8 @@ fn process_allocates_nothing_after_warm_up() {
     // tree takes the zones in turn and reorders as they change.
     rig.param(pool2, "ZONE", 1.0);
     // Typed labels and taints on the second pool (one NoExecute, tolerated for 2 s, so its
-    // pods are evicted and replaced all along), typed tolerations and node affinity on the
-    // second Deployment.
+    // pods are evicted and replaced all along), typed tolerations, node affinity and pod
+    // affinity (required, preferred, anti, on NODE label keys) on the second Deployment.
     rig.modules[pool2]
         .module
         .load(&serde_json::json!({
@@ -56,7 +56,9 @@ fn process_allocates_nothing_after_warm_up() {
             "tolerations": "dedicated=gpu:NoSchedule, soft=yes, drain:NoExecute for 2s",
             "nodeSelector": "gpu=true",
             "nodeAffinity": "disk in (ssd,nvme), cpu-gen>5 | gpu",
-            "preferredNodeAffinity": "80: disk=ssd | 20: !spot"
+            "preferredNodeAffinity": "80: disk=ssd | 20: !spot",
+            "podAffinity": "app=web on zone; !app=web, tier in (a,b) on hostname; \
+                            30: app=urgent on kubernetes.io/hostname; 10: !* on cpu-gen"
         }}))
         .unwrap();
     // A hand-held pod, a Service over a Deployment and that pod, an Ingress in front of it,
@@ -87,7 +89,9 @@ fn process_allocates_nothing_after_warm_up() {
             "antiAffinity": "preferred",
             "tolerations": "*",
             "nodeAffinity": "cpu-gen<9 | !gpu",
-            "preferredNodeAffinity": "50: disk=hdd | 10: cpu-gen<3"
+            "preferredNodeAffinity": "50: disk=hdd | 10: cpu-gen<3",
+            "labels": "app=urgent",
+            "podAffinity": "!app=web on hostname; 40: (!tier) on zone; 20: !app=urgent on disk"
         }}))
         .unwrap();
     rig.param(urgent, "CPU", 1000.0);

@@ -15,6 +15,7 @@ pub mod labels;
 pub mod manifest;
 pub mod mirror;
 pub mod pod_terms;
+pub mod pod_terms_text;
 pub mod summary;
 pub mod supervisor;
 pub mod worker;

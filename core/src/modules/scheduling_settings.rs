@@ -55,6 +55,8 @@ pub struct PodTermsSettings {
     pub node_affinity: String,
     /// Preferred node affinity: `80: disk=ssd | 20: gpu`.
     pub preferred_node_affinity: String,
+    /// Pod affinity and anti-affinity: `app=web on zone; !app=db on hostname`.
+    pub pod_affinity: String,
 }
 
 impl PodTermsSettings {
@@ -67,6 +69,11 @@ impl PodTermsSettings {
             &self.node_affinity,
             &self.preferred_node_affinity,
         )
+        .and_then(|mut t| {
+            t.pod_affinity =
+                parse::pod_affinity(&self.pod_affinity).map_err(|e| format!("podAffinity: {e}"))?;
+            Ok(t)
+        })
     }
 }
 
@@ -103,6 +110,7 @@ pub fn pod_terms(
         required: parse::required_terms(node_affinity).map_err(|e| format!("nodeAffinity: {e}"))?,
         preferred: parse::preferred_terms(preferred)
             .map_err(|e| format!("preferredNodeAffinity: {e}"))?,
+        pod_affinity: Vec::new(),
     })
 }
 

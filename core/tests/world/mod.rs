@@ -74,3 +74,16 @@ pub fn events(w: &World, kind: EventKind) -> Vec<Event> {
         .copied()
         .collect()
 }
+
+/// The messages of every FailedScheduling event still in the ring, oldest first.
+pub fn failed_scheduling_messages(w: &World) -> Vec<String> {
+    events(w, EventKind::PodFailedScheduling)
+        .iter()
+        .map(|e| {
+            w.events().to_json(e)["message"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}

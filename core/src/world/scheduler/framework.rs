@@ -9,6 +9,7 @@ use super::cycle::{AppCount, AppPods, NodeTopology, PodInfo, Reservation};
 use super::node_info::NodeInfo;
 use super::node_resources_fit::Extra;
 use super::node_rows::{Evaluation, NodeRows, Signature};
+use super::pod_affinity::{BoundPod, PodAffinityState};
 use super::pod_topology_spread::{HardSpread, SoftSpread};
 use super::resource_scores::ResourceScores;
 use super::score_classes::{ClassKey, ScoreClasses};
@@ -104,6 +105,7 @@ pub fn run_filters(
     node: &NodeInfo,
     state: &CycleState,
     app: &AppPods,
+    terms: &PodAffinityState,
     removed: Removed,
 ) -> Result<(), FilterReason> {
     let pod = &state.pod;
@@ -116,7 +118,7 @@ pub fn run_filters(
     if let Some(hard) = &state.hard_spread {
         pod_topology_spread::filter(index, node, hard, app, removed.app.live)?;
     }
-    inter_pod_affinity::filter(index, node, spec, app, removed.app)
+    inter_pod_affinity::filter(index, node, spec, app, terms, removed.app)
 }
 
 /// Requests that nominated pods of at least the pod's priority hold on a node.
@@ -145,6 +147,7 @@ pub struct Framework {
     resource_scores: ResourceScores,
     classes: ScoreClasses,
     rows: NodeRows,
+    pod_affinity: PodAffinityState,
 }
 
 impl Framework {
@@ -159,7 +162,24 @@ impl Framework {
             resource_scores: ResourceScores::with_capacity(max_nodes),
             classes: ScoreClasses::with_capacity(max_nodes),
             rows: NodeRows::with_capacity(max_nodes),
+            pod_affinity: PodAffinityState::with_capacity(max_nodes),
         }
+    }
+
+    /// InterPodAffinity's PreFilter and PreScore over the typed terms: call before
+    /// [`Framework::find_node`] with the pod's terms id and every bound pod.
+    pub fn prepare_pod_affinity<N: NodeSource + ?Sized>(
+        &mut self,
+        terms: u16,
+        pods: impl Iterator<Item = BoundPod>,
+        nodes: &N,
+    ) {
+        self.pod_affinity.prepare(terms, pods, nodes);
+    }
+
+    /// The typed pod affinity state [`Framework::prepare_pod_affinity`] computed.
+    pub fn pod_affinity(&self) -> &PodAffinityState {
+        &self.pod_affinity
     }
 
     /// Where the next cycle starts walking the node list (upstream's nextStartNodeIndex).
@@ -218,7 +238,10 @@ impl Framework {
         let strategy = self.config.strategy;
         self.resource_scores
             .begin(strategy, pod.cpu_m, pod.memory_mib);
-        let signature = Signature::new(&state, strategy, app, !reservations.is_empty());
+        // Typed pod affinity reads other pods everywhere: its rows last one cycle.
+        let terms = &self.pod_affinity;
+        let one_cycle = !reservations.is_empty() || terms.filters() || terms.scores();
+        let signature = Signature::new(&state, strategy, app, one_cycle);
         self.rows.sync(
             signature,
             topo,
@@ -231,7 +254,15 @@ impl Framework {
         let processed = self
             .rows
             .walk(order, start, to_find, &mut self.classes, |index| {
-                evaluate(index, nodes, &state, app, reservations, resource_scores)
+                evaluate(
+                    index,
+                    nodes,
+                    &state,
+                    app,
+                    terms,
+                    reservations,
+                    resource_scores,
+                )
             });
         self.next_start_node_index = (start + processed) % all;
         let found = self.rows.found();
@@ -317,7 +348,7 @@ impl Framework {
                 preferred: k.preferred,
                 ..AppCount::default()
             };
-            c.ipa = inter_pod_affinity::score(pods, k.zone, spec, app);
+            c.ipa = inter_pod_affinity::score(pods, k.zone, spec, app) + k.pod_affinity;
             max_taint = max_taint.max(i64::from(k.taint));
             max_affinity = max_affinity.max(i64::from(k.affinity));
             min_ipa = min_ipa.min(c.ipa);
@@ -329,7 +360,7 @@ impl Framework {
         let affinity = (!node_affinity::skip_score(spec))
             .then(|| normalize::Normalizer::new(max_affinity, false));
         // InterPodAffinity: between min and max.
-        let ipa = !inter_pod_affinity::skip_score(spec, app);
+        let ipa = !inter_pod_affinity::skip_score(spec, app, &self.pod_affinity);
         // PodTopologySpread: weights from the feasible nodes, then its own normalisation.
         let spread = SoftSpread::new(spec).map(|mut soft| {
             let mut any_ignored = false;
@@ -391,6 +422,7 @@ fn evaluate<N: NodeSource + ?Sized>(
     nodes: &N,
     state: &CycleState,
     app: &AppPods,
+    terms: &PodAffinityState,
     reservations: &[Reservation],
     resource_scores: &mut ResourceScores,
 ) -> Evaluation {
@@ -407,7 +439,7 @@ fn evaluate<N: NodeSource + ?Sized>(
         extra,
         app: AppCount::default(),
     };
-    if let Err(reason) = run_filters(index, &node, state, app, removed) {
+    if let Err(reason) = run_filters(index, &node, state, app, terms, removed) {
         return Evaluation::Failed(reason);
     }
     let (fit, balanced) = resource_scores.get(index, &node);
@@ -423,6 +455,7 @@ fn evaluate<N: NodeSource + ?Sized>(
             zone: node.zone,
             all: pods.all,
             preferred: pods.preferred,
+            pod_affinity: terms.score(index, &node),
         },
     }
 }

@@ -18,6 +18,7 @@ mod node_rows;
 mod node_rows_equivalence;
 mod node_unschedulable;
 mod normalize;
+mod pod_affinity;
 mod pod_topology_spread;
 mod preemption;
 mod queue;
@@ -38,6 +39,7 @@ pub use framework::{
 pub use node_info::{NodeInfo, NodeInfos};
 pub use node_resources_fit::Extra;
 pub use node_resources_fit::{ScoringStrategy, ShapePoint};
+pub use pod_affinity::{BoundPod, PodAffinityState};
 pub(in crate::world) use preemption::Potential;
 pub use preemption::{pick_one_node_for_preemption, CandidateNode};
 pub use queue::SchedulingQueue;

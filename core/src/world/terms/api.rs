@@ -110,6 +110,29 @@ pub struct PreferredTerm<S> {
     pub term: NodeSelectorTerm<S>,
 }
 
+/// A label selector (matchLabels and matchExpressions: In, NotIn, Exists, DoesNotExist); with
+/// neither it is `{}`, which selects every pod.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct LabelSelector<S> {
+    /// matchLabels.
+    pub match_labels: Vec<Label<S>>,
+    /// matchExpressions.
+    pub expressions: Vec<Requirement<S>>,
+}
+
+/// One pod affinity or anti-affinity term, required or preferred with a weight.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PodAffinityTerm<S> {
+    /// podAntiAffinity (else podAffinity).
+    pub anti: bool,
+    /// The weight 1..=100 of a preferred term (`None`: required).
+    pub weight: Option<i32>,
+    /// labelSelector, over pods of the pod's own namespace.
+    pub selector: LabelSelector<S>,
+    /// topologyKey: a node label key.
+    pub topology_key: S,
+}
+
 /// What a NODE module adds to its nodes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct NodeTerms<S> {
@@ -132,6 +155,8 @@ pub struct PodTerms<S> {
     pub required: Vec<NodeSelectorTerm<S>>,
     /// preferredDuringSchedulingIgnoredDuringExecution.
     pub preferred: Vec<PreferredTerm<S>>,
+    /// podAffinity and podAntiAffinity terms, in the order written.
+    pub pod_affinity: Vec<PodAffinityTerm<S>>,
 }
 
 impl<S> PodTerms<S> {
@@ -142,5 +167,6 @@ impl<S> PodTerms<S> {
             && self.node_selector.is_empty()
             && self.required.is_empty()
             && self.preferred.is_empty()
+            && self.pod_affinity.is_empty()
     }
 }

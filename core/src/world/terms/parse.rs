@@ -139,6 +139,7 @@ pub fn check(form: kuberack_protocol::TextForm, text: &str) -> Result<(), String
         F::Tolerations => tolerations(text).map(drop),
         F::NodeAffinity => required_terms(text).map(drop),
         F::PreferredNodeAffinity => preferred_terms(text).map(drop),
+        F::PodAffinity => pod_affinity(text).map(drop),
     }
 }
 
@@ -321,6 +322,15 @@ pub fn required_terms(text: &str) -> Result<Vec<NodeSelectorTerm<String>>, Strin
     split_top(text, '|')?.into_iter().map(term).collect()
 }
 
+/// A preferred term's weight, 1-100 (`entry` names the term when it is refused).
+fn weight(w: &str, entry: &str) -> Result<i32, String> {
+    w.trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|w| (1..=100).contains(w))
+        .ok_or_else(|| format!("{entry:?}: weight must be in the range 1-100"))
+}
+
 /// Preferred node affinity: `weight: term` separated by `|`: `80: disk=ssd | 20: gpu`.
 pub fn preferred_terms(text: &str) -> Result<Vec<PreferredTerm<String>>, String> {
     split_top(text, '|')?
@@ -329,16 +339,98 @@ pub fn preferred_terms(text: &str) -> Result<Vec<PreferredTerm<String>>, String>
             let (w, t) = e
                 .split_once(':')
                 .ok_or_else(|| format!("{e:?}: a preferred term is weight: term"))?;
-            let weight = w
-                .trim()
-                .parse::<i32>()
-                .ok()
-                .filter(|w| (1..=100).contains(w))
-                .ok_or_else(|| format!("{e:?}: weight must be in the range 1-100"))?;
             Ok(PreferredTerm {
-                weight,
+                weight: weight(w, e)?,
                 term: term(t)?,
             })
         })
+        .collect()
+}
+
+/// A label selector: `*` (every pod) or requirements separated by commas, `k=v` in
+/// matchLabels and the others (`k in (a,b)`, `k notin (a)`, `k!=v`, `k`, `!k`) in
+/// matchExpressions; optionally in parentheses.
+pub fn label_selector(text: &str) -> Result<LabelSelector<String>, String> {
+    let text = text.trim();
+    let inner = match text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+        Some(inner) if split_top(inner, ',').is_ok() => inner.trim(),
+        _ => text,
+    };
+    let mut out = LabelSelector::default();
+    if inner == "*" {
+        return Ok(out);
+    }
+    let entries = split_top(inner, ',')?;
+    if entries.is_empty() {
+        return Err(format!(
+            "{text:?}: a label selector needs a requirement (or * for every pod)"
+        ));
+    }
+    for e in entries {
+        let plain = e.split_once('=').filter(|(k, v)| {
+            !k.ends_with('!') && !v.starts_with('=') && !e.contains('(') && !k.starts_with('!')
+        });
+        if let Some((k, v)) = plain {
+            let label = Label {
+                key: key(k.trim())?,
+                value: value(v.trim())?,
+            };
+            if out.match_labels.iter().any(|l| l.key == label.key) {
+                return Err(format!("{:?}: label key given twice", label.key));
+            }
+            out.match_labels.push(label);
+            continue;
+        }
+        let r = requirement(e)?;
+        if matches!(r.operator, SelectorOperator::Gt | SelectorOperator::Lt) {
+            return Err(format!(
+                "{e:?}: a label selector's operator must be In, NotIn, Exists or \
+                 DoesNotExist, not {}",
+                r.operator.name()
+            ));
+        }
+        out.expressions.push(r);
+    }
+    Ok(out)
+}
+
+/// A topologyKey: `zone` and `hostname` stand for the well-known keys.
+pub fn topology_key(text: &str) -> Result<String, String> {
+    match text.trim() {
+        "" => Err("topologyKey: can not be empty".into()),
+        "zone" => Ok(crate::world::constraints::LABEL_ZONE.into()),
+        "hostname" => Ok(crate::world::constraints::LABEL_HOSTNAME.into()),
+        k => key(k),
+    }
+}
+
+/// One pod affinity term: `[weight:] [!]selector on topologyKey` (`!`: anti-affinity).
+fn pod_affinity_term(e: &str) -> Result<PodAffinityTerm<String>, String> {
+    let (weight, body) = match e.split_once(':') {
+        Some((w, rest)) => (Some(weight(w, e)?), rest.trim()),
+        None => (None, e.trim()),
+    };
+    let (selector, key) = body.rsplit_once(" on ").ok_or_else(|| {
+        format!("{e:?}: a pod affinity term is [weight:] [!]selector on topologyKey")
+    })?;
+    let selector = selector.trim();
+    let (anti, selector) = match selector.strip_prefix('!') {
+        Some(rest) => (true, rest),
+        None => (false, selector),
+    };
+    Ok(PodAffinityTerm {
+        anti,
+        weight,
+        selector: label_selector(selector)?,
+        topology_key: topology_key(key)?,
+    })
+}
+
+/// Pod affinity and anti-affinity terms separated by `;`:
+/// `app=web on zone; !app=db on hostname; 50: app=cache on kubernetes.io/hostname`.
+pub fn pod_affinity(text: &str) -> Result<Vec<PodAffinityTerm<String>>, String> {
+    split_top(text, ';')?
+        .into_iter()
+        .map(pod_affinity_term)
         .collect()
 }

@@ -105,6 +105,7 @@ static PODS: InternTable<PodEntry> = InternTable::new(PodEntry {
         node_selector: Vec::new(),
         required: Vec::new(),
         preferred: Vec::new(),
+        pod_affinity: Vec::new(),
     },
     hash: 0,
 });
@@ -116,19 +117,41 @@ fn label(l: &Label<String>) -> Label<Sym> {
     }
 }
 
+fn requirement(r: &Requirement<String>) -> Requirement<Sym> {
+    Requirement {
+        key: intern(&r.key),
+        operator: r.operator,
+        values: r.values.iter().map(|v| intern(v)).collect(),
+        number: r.number,
+    }
+}
+
 fn term(t: &NodeSelectorTerm<String>) -> NodeSelectorTerm<Sym> {
     NodeSelectorTerm {
-        requirements: t
-            .requirements
-            .iter()
-            .map(|r| Requirement {
-                key: intern(&r.key),
-                operator: r.operator,
-                values: r.values.iter().map(|v| intern(v)).collect(),
-                number: r.number,
-            })
-            .collect(),
+        requirements: t.requirements.iter().map(requirement).collect(),
     }
+}
+
+fn pod_affinity_term(t: &PodAffinityTerm<String>) -> PodAffinityTerm<Sym> {
+    PodAffinityTerm {
+        anti: t.anti,
+        weight: t.weight,
+        selector: LabelSelector {
+            match_labels: t.selector.match_labels.iter().map(label).collect(),
+            expressions: t.selector.expressions.iter().map(requirement).collect(),
+        },
+        topology_key: intern(&t.topology_key),
+    }
+}
+
+/// Whether any pod terms interned so far have a pod affinity or anti-affinity term (so the
+/// scheduler looks at other pods' terms at all).
+static ANY_POD_AFFINITY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether any pod terms of this process have a pod affinity or anti-affinity term. Wait-free.
+#[inline]
+pub fn any_pod_affinity() -> bool {
+    ANY_POD_AFFINITY.load(std::sync::atomic::Ordering::Acquire)
 }
 
 /// Interns a NODE's labels and taints (not on the audio path).
@@ -155,12 +178,41 @@ pub fn intern_node(terms: &NodeTerms<String>) -> Result<u16, String> {
     })
 }
 
+/// The terms as the pod-template-hash reads them: the node terms as they were written before
+/// pod affinity existed (so a template without it keeps its hash and its pods' names), then
+/// the pod affinity terms when there are any.
+fn template_text(terms: &PodTerms<String>) -> String {
+    #[derive(Debug)]
+    #[allow(dead_code)] // Read through Debug only.
+    struct PodTerms<'a> {
+        labels: &'a [Label<String>],
+        tolerations: &'a [Toleration<String>],
+        node_selector: &'a [Label<String>],
+        required: &'a [NodeSelectorTerm<String>],
+        preferred: &'a [PreferredTerm<String>],
+    }
+    let mut text = format!(
+        "{:?}",
+        PodTerms {
+            labels: &terms.labels,
+            tolerations: &terms.tolerations,
+            node_selector: &terms.node_selector,
+            required: &terms.required,
+            preferred: &terms.preferred,
+        }
+    );
+    if !terms.pod_affinity.is_empty() {
+        text.push_str(&format!("{:?}", terms.pod_affinity));
+    }
+    text
+}
+
 /// Interns a pod template's terms (not on the audio path).
 pub fn intern_pod(terms: &PodTerms<String>) -> Result<u16, String> {
     if terms.is_empty() {
         return Ok(0);
     }
-    let hash = format!("{terms:?}").bytes().fold(0x811c_9dc5u32, |h, b| {
+    let hash = template_text(terms).bytes().fold(0x811c_9dc5u32, |h, b| {
         (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
     });
     let terms = PodTerms {
@@ -186,7 +238,11 @@ pub fn intern_pod(terms: &PodTerms<String>) -> Result<u16, String> {
                 term: term(&p.term),
             })
             .collect(),
+        pod_affinity: terms.pod_affinity.iter().map(pod_affinity_term).collect(),
     };
+    if !terms.pod_affinity.is_empty() {
+        ANY_POD_AFFINITY.store(true, std::sync::atomic::Ordering::Release);
+    }
     PODS.intern(PodEntry { terms, hash })
 }
 
@@ -209,17 +265,14 @@ pub fn pod_terms_text(id: u16) -> PodTerms<String> {
         key: name(l.key),
         value: name(l.value),
     };
+    let requirement = |r: &Requirement<Sym>| Requirement {
+        key: name(r.key),
+        operator: r.operator,
+        values: r.values.iter().map(|v| name(*v)).collect(),
+        number: r.number,
+    };
     let term = |t: &NodeSelectorTerm<Sym>| NodeSelectorTerm {
-        requirements: t
-            .requirements
-            .iter()
-            .map(|r| Requirement {
-                key: name(r.key),
-                operator: r.operator,
-                values: r.values.iter().map(|v| name(*v)).collect(),
-                number: r.number,
-            })
-            .collect(),
+        requirements: t.requirements.iter().map(requirement).collect(),
     };
     PodTerms {
         labels: t.labels.iter().map(label).collect(),
@@ -242,6 +295,19 @@ pub fn pod_terms_text(id: u16) -> PodTerms<String> {
             .map(|p| PreferredTerm {
                 weight: p.weight,
                 term: term(&p.term),
+            })
+            .collect(),
+        pod_affinity: t
+            .pod_affinity
+            .iter()
+            .map(|p| PodAffinityTerm {
+                anti: p.anti,
+                weight: p.weight,
+                selector: LabelSelector {
+                    match_labels: p.selector.match_labels.iter().map(label).collect(),
+                    expressions: p.selector.expressions.iter().map(requirement).collect(),
+                },
+                topology_key: name(p.topology_key),
             })
             .collect(),
     }
