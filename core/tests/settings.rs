@@ -53,6 +53,10 @@ fn samples(form: TextForm) -> (&'static str, &'static str) {
             "app=web on zone; !app=db on hostname; 50: app=cache on kubernetes.io/hostname",
             "app=web on Zone/",
         ),
+        TextForm::TopologySpread => (
+            "1 on zone minDomains=3; 2 on hostname ScheduleAnyway for app=web",
+            "0 on zone",
+        ),
     }
 }
 

@@ -41,7 +41,8 @@ fn process_allocates_nothing_after_warm_up() {
     rig.param(pool2, "ZONE", 1.0);
     // Typed labels and taints on the second pool (one NoExecute, tolerated for 2 s, so its
     // pods are evicted and replaced all along), typed tolerations, node affinity and pod
-    // affinity (required, preferred, anti, on NODE label keys) on the second Deployment.
+    // affinity (required, preferred, anti, on NODE label keys) and topology spread (hard and
+    // soft, minDomains, both policies, any key) on the second Deployment.
     rig.modules[pool2]
         .module
         .load(&serde_json::json!({
@@ -58,7 +59,10 @@ fn process_allocates_nothing_after_warm_up() {
             "nodeAffinity": "disk in (ssd,nvme), cpu-gen>5 | gpu",
             "preferredNodeAffinity": "80: disk=ssd | 20: !spot",
             "podAffinity": "app=web on zone; !app=web, tier in (a,b) on hostname; \
-                            30: app=urgent on kubernetes.io/hostname; 10: !* on cpu-gen"
+                            30: app=urgent on kubernetes.io/hostname; 10: !* on cpu-gen",
+            "topologySpread": "1 on zone minDomains=2; 2 on gpu nodeAffinityPolicy=Ignore \
+                               nodeTaintsPolicy=Honor for app in (web,urgent); \
+                               1 on hostname ScheduleAnyway; 3 on disk ScheduleAnyway for *"
         }}))
         .unwrap();
     // A hand-held pod, a Service over a Deployment and that pod, an Ingress in front of it,
@@ -91,7 +95,8 @@ fn process_allocates_nothing_after_warm_up() {
             "nodeAffinity": "cpu-gen<9 | !gpu",
             "preferredNodeAffinity": "50: disk=hdd | 10: cpu-gen<3",
             "labels": "app=urgent",
-            "podAffinity": "!app=web on hostname; 40: (!tier) on zone; 20: !app=urgent on disk"
+            "podAffinity": "!app=web on hostname; 40: (!tier) on zone; 20: !app=urgent on disk",
+            "topologySpread": "2 on zone ScheduleAnyway; 1 on hostname"
         }}))
         .unwrap();
     rig.param(urgent, "CPU", 1000.0);

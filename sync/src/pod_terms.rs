@@ -1,8 +1,8 @@
 //! A pod template's labels, tolerations, nodeSelector and node affinity as the API writes
 //! them, for the Deployments the live sync applies and the export writes.
 
-pub use crate::pod_terms_text::pod_affinity_text;
-use kuberack_core::world::constraints::TaintEffect;
+pub use crate::pod_terms_text::{pod_affinity_text, topology_spread_text};
+use kuberack_core::world::constraints::{TaintEffect, WhenUnsatisfiable};
 use kuberack_core::world::terms::api::*;
 use serde_json::{json, Map, Value};
 
@@ -83,6 +83,37 @@ fn pod_affinity(terms: &[PodAffinityTerm<String>], anti: bool) -> Option<Value> 
     (!o.is_empty()).then_some(Value::Object(o))
 }
 
+/// One topologySpreadConstraints entry (the policies and minDomains only when set).
+fn spread(c: &TopologySpreadConstraint<String>) -> Value {
+    let mut o = Map::new();
+    o.insert("maxSkew".into(), json!(c.max_skew));
+    o.insert("topologyKey".into(), json!(c.topology_key));
+    let when = match c.when {
+        WhenUnsatisfiable::DoNotSchedule => "DoNotSchedule",
+        WhenUnsatisfiable::ScheduleAnyway => "ScheduleAnyway",
+    };
+    o.insert("whenUnsatisfiable".into(), json!(when));
+    if let Some(s) = &c.selector {
+        o.insert("labelSelector".into(), selector(s));
+    }
+    if let Some(n) = c.min_domains {
+        o.insert("minDomains".into(), json!(n));
+    }
+    if c.node_affinity_policy != NodeInclusionPolicy::Honor {
+        o.insert(
+            "nodeAffinityPolicy".into(),
+            json!(c.node_affinity_policy.name()),
+        );
+    }
+    if c.node_taints_policy != NodeInclusionPolicy::Ignore {
+        o.insert(
+            "nodeTaintsPolicy".into(),
+            json!(c.node_taints_policy.name()),
+        );
+    }
+    Value::Object(o)
+}
+
 fn labels(l: &[Label<String>]) -> Map<String, Value> {
     l.iter().map(|l| (l.key.clone(), json!(l.value))).collect()
 }
@@ -139,6 +170,10 @@ pub fn apply(template: &mut Value, terms: &PodTerms<String>) {
     }
     if !affinity.is_empty() {
         spec.insert("affinity".into(), Value::Object(affinity));
+    }
+    if !terms.spread.is_empty() {
+        let c: Vec<Value> = terms.spread.iter().map(spread).collect();
+        spec.insert("topologySpreadConstraints".into(), json!(c));
     }
 }
 

@@ -2,7 +2,7 @@
 //! (PROTOCOL.md, "Pod affinity and anti-affinity"), for `kuberack import`: the text the
 //! "Pod affinity" setting takes, which parses back into the same terms.
 
-use k8s_openapi::api::core::v1::{Affinity, PodAffinityTerm};
+use k8s_openapi::api::core::v1::{Affinity, PodAffinityTerm, TopologySpreadConstraint};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 /// A label selector as text: `*` for `{}`, else `k=v` and `k in (a,b)`, `k notin (a)`, `k`,
@@ -96,6 +96,37 @@ pub fn pod_affinity_text(affinity: &Affinity) -> Result<String, String> {
     Ok(out.join("; "))
 }
 
+/// The "Topology spread" text of a pod's topologySpreadConstraints, or what the rack cannot
+/// express (matchLabelKeys, a constraint without a labelSelector, an unknown operator).
+pub fn topology_spread_text(constraints: &[TopologySpreadConstraint]) -> Result<String, String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in constraints {
+        if c.match_label_keys.as_ref().is_some_and(|k| !k.is_empty()) {
+            return Err("topology spread matchLabelKeys".into());
+        }
+        let selector = c
+            .label_selector
+            .as_ref()
+            .ok_or("a topology spread constraint without a labelSelector (it counts no pod)")?;
+        let mut text = format!("{} on {}", c.max_skew, c.topology_key);
+        if c.when_unsatisfiable != "DoNotSchedule" {
+            text.push_str(&format!(" {}", c.when_unsatisfiable));
+        }
+        if let Some(n) = c.min_domains {
+            text.push_str(&format!(" minDomains={n}"));
+        }
+        if let Some(p) = &c.node_affinity_policy {
+            text.push_str(&format!(" nodeAffinityPolicy={p}"));
+        }
+        if let Some(p) = &c.node_taints_policy {
+            text.push_str(&format!(" nodeTaintsPolicy={p}"));
+        }
+        text.push_str(&format!(" for {}", selector_text(selector)?));
+        out.push(text);
+    }
+    Ok(out.join("; "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,5 +190,50 @@ mod tests {
             .unwrap_err()
             .contains("without a labelSelector"));
         assert_eq!(pod_affinity_text(&Affinity::default()), Ok(String::new()));
+    }
+}
+
+#[cfg(test)]
+mod spread_tests {
+    use super::*;
+    use kuberack_core::world::terms::api::PodTerms;
+    use kuberack_core::world::terms::parse;
+    use serde_json::json;
+
+    #[test]
+    fn real_spread_constraints_render_to_text_that_parses_back_to_the_same_manifest() {
+        let spec = json!([
+            {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
+             "whenUnsatisfiable": "DoNotSchedule", "minDomains": 3,
+             "nodeTaintsPolicy": "Honor",
+             "labelSelector": {"matchLabels": {"app": "web"}}},
+            {"maxSkew": 2, "topologyKey": "kubernetes.io/hostname",
+             "whenUnsatisfiable": "ScheduleAnyway", "nodeAffinityPolicy": "Ignore",
+             "labelSelector": {"matchExpressions": [
+                 {"key": "tier", "operator": "In", "values": ["a", "b"]}]}}
+        ]);
+        let constraints: Vec<TopologySpreadConstraint> =
+            serde_json::from_value(spec.clone()).unwrap();
+        let text = topology_spread_text(&constraints).unwrap();
+        assert_eq!(
+            text,
+            "1 on topology.kubernetes.io/zone minDomains=3 nodeTaintsPolicy=Honor for app=web; \
+             2 on kubernetes.io/hostname ScheduleAnyway nodeAffinityPolicy=Ignore for \
+             tier in (a,b)"
+        );
+        let terms = PodTerms {
+            spread: parse::topology_spread(&text).unwrap(),
+            ..PodTerms::default()
+        };
+        let mut t = json!({"metadata": {"labels": {}}, "spec": {}});
+        crate::pod_terms::apply(&mut t, &terms);
+        assert_eq!(t["spec"]["topologySpreadConstraints"], spec);
+        let no_selector: Vec<TopologySpreadConstraint> = serde_json::from_value(json!([
+            {"maxSkew": 1, "topologyKey": "zone", "whenUnsatisfiable": "DoNotSchedule"}
+        ]))
+        .unwrap();
+        assert!(topology_spread_text(&no_selector)
+            .unwrap_err()
+            .contains("without a labelSelector"));
     }
 }

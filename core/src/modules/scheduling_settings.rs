@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::world::constraints::*;
-use crate::world::terms::api::PodTerms;
+use crate::world::terms::api::{LabelSelector, PodTerms};
 use crate::world::terms::{parse, table};
 
 /// The settings as saved, with Kubernetes names and defaults for everything missing.
@@ -57,6 +57,8 @@ pub struct PodTermsSettings {
     pub preferred_node_affinity: String,
     /// Pod affinity and anti-affinity: `app=web on zone; !app=db on hostname`.
     pub pod_affinity: String,
+    /// Topology spread constraints: `1 on zone; 2 on hostname ScheduleAnyway for app=web`.
+    pub topology_spread: String,
 }
 
 impl PodTermsSettings {
@@ -72,6 +74,15 @@ impl PodTermsSettings {
         .and_then(|mut t| {
             t.pod_affinity =
                 parse::pod_affinity(&self.pod_affinity).map_err(|e| format!("podAffinity: {e}"))?;
+            t.spread = parse::topology_spread(&self.topology_spread)
+                .map_err(|e| format!("topologySpread: {e}"))?;
+            // A constraint without a selector selects the pods' own labels.
+            for c in &mut t.spread {
+                c.selector.get_or_insert_with(|| LabelSelector {
+                    match_labels: t.labels.clone(),
+                    expressions: Vec::new(),
+                });
+            }
             Ok(t)
         })
     }
@@ -111,6 +122,7 @@ pub fn pod_terms(
         preferred: parse::preferred_terms(preferred)
             .map_err(|e| format!("preferredNodeAffinity: {e}"))?,
         pod_affinity: Vec::new(),
+        spread: Vec::new(),
     })
 }
 

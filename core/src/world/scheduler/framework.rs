@@ -9,10 +9,11 @@ use super::cycle::{AppCount, AppPods, NodeTopology, PodInfo, Reservation};
 use super::node_info::NodeInfo;
 use super::node_resources_fit::Extra;
 use super::node_rows::{Evaluation, NodeRows, Signature};
-use super::pod_affinity::{BoundPod, PodAffinityState};
+use super::pod_affinity::BoundPod;
 use super::pod_topology_spread::{HardSpread, SoftSpread};
 use super::resource_scores::ResourceScores;
 use super::score_classes::{ClassKey, ScoreClasses};
+use super::typed_terms::TypedTerms;
 use super::*;
 use crate::rng::Rng;
 use crate::world::constraints::SchedulingSpec;
@@ -105,7 +106,7 @@ pub fn run_filters(
     node: &NodeInfo,
     state: &CycleState,
     app: &AppPods,
-    terms: &PodAffinityState,
+    typed: &TypedTerms,
     removed: Removed,
 ) -> Result<(), FilterReason> {
     let pod = &state.pod;
@@ -118,7 +119,8 @@ pub fn run_filters(
     if let Some(hard) = &state.hard_spread {
         pod_topology_spread::filter(index, node, hard, app, removed.app.live)?;
     }
-    inter_pod_affinity::filter(index, node, spec, app, terms, removed.app)
+    typed.spread.filter(index, node)?;
+    inter_pod_affinity::filter(index, node, spec, app, &typed.affinity, removed.app)
 }
 
 /// Requests that nominated pods of at least the pod's priority hold on a node.
@@ -147,7 +149,7 @@ pub struct Framework {
     resource_scores: ResourceScores,
     classes: ScoreClasses,
     rows: NodeRows,
-    pod_affinity: PodAffinityState,
+    typed: TypedTerms,
 }
 
 impl Framework {
@@ -162,24 +164,26 @@ impl Framework {
             resource_scores: ResourceScores::with_capacity(max_nodes),
             classes: ScoreClasses::with_capacity(max_nodes),
             rows: NodeRows::with_capacity(max_nodes),
-            pod_affinity: PodAffinityState::with_capacity(max_nodes),
+            typed: TypedTerms::with_capacity(max_nodes),
         }
     }
 
-    /// InterPodAffinity's PreFilter and PreScore over the typed terms: call before
-    /// [`Framework::find_node`] with the pod's terms id and every bound pod.
-    pub fn prepare_pod_affinity<N: NodeSource + ?Sized>(
+    /// PreFilter and PreScore of InterPodAffinity and PodTopologySpread over the typed
+    /// terms: call before [`Framework::find_node`] with the pod's spec, the node order and
+    /// every bound pod.
+    pub fn prepare_typed<N: NodeSource + ?Sized, I: Iterator<Item = BoundPod>>(
         &mut self,
-        terms: u16,
-        pods: impl Iterator<Item = BoundPod>,
+        spec: &SchedulingSpec,
+        order: &[u32],
+        pods: impl Fn() -> I,
         nodes: &N,
     ) {
-        self.pod_affinity.prepare(terms, pods, nodes);
+        self.typed.prepare(spec, order, pods, nodes);
     }
 
-    /// The typed pod affinity state [`Framework::prepare_pod_affinity`] computed.
-    pub fn pod_affinity(&self) -> &PodAffinityState {
-        &self.pod_affinity
+    /// The typed terms' state [`Framework::prepare_typed`] computed.
+    pub fn typed(&self) -> &TypedTerms {
+        &self.typed
     }
 
     /// Where the next cycle starts walking the node list (upstream's nextStartNodeIndex).
@@ -238,9 +242,9 @@ impl Framework {
         let strategy = self.config.strategy;
         self.resource_scores
             .begin(strategy, pod.cpu_m, pod.memory_mib);
-        // Typed pod affinity reads other pods everywhere: its rows last one cycle.
-        let terms = &self.pod_affinity;
-        let one_cycle = !reservations.is_empty() || terms.filters() || terms.scores();
+        // Typed terms read other pods everywhere: their rows last one cycle.
+        let typed = &self.typed;
+        let one_cycle = !reservations.is_empty() || typed.in_use();
         let signature = Signature::new(&state, strategy, app, one_cycle);
         self.rows.sync(
             signature,
@@ -259,7 +263,7 @@ impl Framework {
                     nodes,
                     &state,
                     app,
-                    terms,
+                    typed,
                     reservations,
                     resource_scores,
                 )
@@ -286,16 +290,22 @@ impl Framework {
         if found == 1 {
             // A single feasible node is chosen without drawing a tie-break.
             let mut ignore = Rng::new(0);
-            return Decision::Bind(self.score_and_select(&spec, app, &mut ignore));
+            return Decision::Bind(self.score_and_select(nodes, &spec, app, &mut ignore));
         }
-        Decision::Bind(self.score_and_select(&spec, app, rng))
+        Decision::Bind(self.score_and_select(nodes, &spec, app, rng))
     }
 
     /// PreScore, Score and NormalizeScore of the plugins whose raw scores need every
     /// feasible node, computed once per score class, then the weighted sums and selectHost
     /// (ties by reservoir sampling, in node order).
-    fn score_and_select(&mut self, spec: &SchedulingSpec, app: &AppPods, rng: &mut Rng) -> u32 {
-        self.score_classes(spec, app);
+    fn score_and_select<N: NodeSource + ?Sized>(
+        &mut self,
+        nodes: &N,
+        spec: &SchedulingSpec,
+        app: &AppPods,
+        rng: &mut Rng,
+    ) -> u32 {
+        self.score_classes(nodes, spec, app);
         self.classes.publish_totals();
         let (rows, classes) = (&self.rows, &self.classes);
         if self.record_scores {
@@ -336,7 +346,12 @@ impl Framework {
 
     /// Raw scores, their normalisation over the feasible nodes and the weighted scores of
     /// every class, except the per-node NodeResourcesFit and BalancedAllocation.
-    fn score_classes(&mut self, spec: &SchedulingSpec, app: &AppPods) {
+    fn score_classes<N: NodeSource + ?Sized>(
+        &mut self,
+        nodes: &N,
+        spec: &SchedulingSpec,
+        app: &AppPods,
+    ) {
         let classes = &mut self.classes;
         let rows = &self.rows;
         let (mut max_taint, mut max_affinity) = (0i64, 0i64);
@@ -360,12 +375,22 @@ impl Framework {
         let affinity = (!node_affinity::skip_score(spec))
             .then(|| normalize::Normalizer::new(max_affinity, false));
         // InterPodAffinity: between min and max.
-        let ipa = !inter_pod_affinity::skip_score(spec, app, &self.pod_affinity);
+        let ipa = !inter_pod_affinity::skip_score(spec, app, &self.typed.affinity);
         // PodTopologySpread: weights from the feasible nodes, then its own normalisation.
-        let spread = SoftSpread::new(spec).map(|mut soft| {
+        let typed = &mut self.typed.spread;
+        let shortcut = SoftSpread::new(spec, typed.active());
+        let spread = (shortcut.is_some() || typed.scores()).then(|| {
+            // Typed ScheduleAnyway constraints make one class per node (its key's `node`).
+            let typed_node = |c: &super::score_classes::Class| {
+                let i = c.key.node;
+                (i != u32::MAX)
+                    .then(|| nodes.node(i).map(|n| (i, n)))
+                    .flatten()
+            };
             let mut any_ignored = false;
             classes.for_each_mut(|c| {
-                c.spread_ignored = soft.ignored(c.key.zone);
+                c.spread_ignored = shortcut.is_some_and(|s| s.ignored(c.key.zone))
+                    || typed_node(c).is_some_and(|(i, n)| typed.ignored(i, &n));
                 any_ignored |= c.spread_ignored;
             });
             let mut ignored = 0;
@@ -375,14 +400,23 @@ impl Framework {
                     ignored += usize::from(classes.get(f.class).spread_ignored)
                 });
             }
-            let zones = classes.iter().filter(|c| !c.spread_ignored);
-            soft.set_weights(zones.map(|c| c.key.zone), rows.found() - ignored);
+            let mut shortcut = shortcut;
+            if let Some(soft) = shortcut.as_mut() {
+                let zones = classes.iter().filter(|c| !c.spread_ignored);
+                soft.set_weights(zones.map(|c| c.key.zone), rows.found() - ignored);
+            }
+            if typed.scores() {
+                let scored = classes.iter().filter(|c| !c.spread_ignored);
+                typed.set_weights(scored.filter_map(typed_node));
+            }
             let (mut min, mut max) = (i64::MAX, 0i64);
             classes.for_each_mut(|c| {
                 if c.spread_ignored {
                     return;
                 }
-                c.spread = soft.score(c.key.all, c.key.zone, app);
+                let own = shortcut.map_or(0.0, |s| s.score(c.key.all, c.key.zone, app));
+                let typed = typed_node(c).map_or(0.0, |(i, n)| typed.score(i, &n));
+                c.spread = round_half_away(own + typed);
                 min = min.min(c.spread);
                 max = max.max(c.spread);
             });
@@ -422,7 +456,7 @@ fn evaluate<N: NodeSource + ?Sized>(
     nodes: &N,
     state: &CycleState,
     app: &AppPods,
-    terms: &PodAffinityState,
+    typed: &TypedTerms,
     reservations: &[Reservation],
     resource_scores: &mut ResourceScores,
 ) -> Evaluation {
@@ -439,7 +473,7 @@ fn evaluate<N: NodeSource + ?Sized>(
         extra,
         app: AppCount::default(),
     };
-    if let Err(reason) = run_filters(index, &node, state, app, terms, removed) {
+    if let Err(reason) = run_filters(index, &node, state, app, typed, removed) {
         return Evaluation::Failed(reason);
     }
     let (fit, balanced) = resource_scores.get(index, &node);
@@ -455,7 +489,12 @@ fn evaluate<N: NodeSource + ?Sized>(
             zone: node.zone,
             all: pods.all,
             preferred: pods.preferred,
-            pod_affinity: terms.score(index, &node),
+            pod_affinity: typed.affinity.score(index, &node),
+            node: if typed.spread.scores() {
+                index
+            } else {
+                u32::MAX
+            },
         },
     }
 }

@@ -51,6 +51,8 @@ pub struct BoundPod {
     pub node: u32,
     /// Its terms id (labels and pod affinity terms).
     pub terms: u16,
+    /// Terminating (still on its node).
+    pub terminating: bool,
 }
 
 /// Keys seen this cycle, without repeats.
@@ -96,7 +98,7 @@ pub struct PodAffinityState {
 
 /// Node `index`'s value of label `key` as a topology pair value.
 #[inline]
-fn node_value(key: Sym, index: u32, node: &NodeInfo) -> Option<u32> {
+pub(super) fn node_value(key: Sym, index: u32, node: &NodeInfo) -> Option<u32> {
     if key == SYM_HOSTNAME {
         return Some(HOST | index);
     }

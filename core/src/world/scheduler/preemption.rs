@@ -292,7 +292,7 @@ impl World {
             &n_info,
             state,
             &self.app_pods,
-            self.framework.pod_affinity(),
+            self.framework.typed(),
             removed,
         ) {
             return DryRun::Fails(reason);
@@ -320,7 +320,7 @@ impl World {
                 &n_info,
                 state,
                 &self.app_pods,
-                self.framework.pod_affinity(),
+                self.framework.typed(),
                 removed,
             )
             .is_ok()

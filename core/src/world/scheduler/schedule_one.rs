@@ -72,13 +72,20 @@ impl World {
     fn schedule_one(&mut self, index: u32, pod: Pod) {
         let info = self.pod_info(index, &pod);
         self.refresh_app_pods(pod.owner);
-        let bound = self.pods.iter().filter(|(_, p)| p.node != NONE);
-        self.framework.prepare_pod_affinity(
-            pod.scheduling.terms,
-            bound.map(|(_, p)| BoundPod {
-                node: p.node,
-                terms: p.scheduling.terms,
-            }),
+        let pods = &self.pods;
+        let bound = || {
+            pods.iter()
+                .filter(|(_, p)| p.node != NONE)
+                .map(|(_, p)| BoundPod {
+                    node: p.node,
+                    terms: p.scheduling.terms,
+                    terminating: p.terminating,
+                })
+        };
+        self.framework.prepare_typed(
+            &pod.scheduling,
+            &self.topology.order,
+            bound,
             &self.node_infos,
         );
         if let Some(node) = self.nodes.node(pod.nominated_node) {
@@ -92,7 +99,7 @@ impl World {
                 &node,
                 &state,
                 &self.app_pods,
-                self.framework.pod_affinity(),
+                self.framework.typed(),
                 removed,
             )
             .is_ok()

@@ -4,7 +4,7 @@
 //!
 //! [`Sym`]: super::symbols::Sym
 
-use crate::world::constraints::TaintEffect;
+use crate::world::constraints::{TaintEffect, WhenUnsatisfiable};
 
 /// A label `key=value` (node label, pod label, nodeSelector entry).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -133,6 +133,44 @@ pub struct PodAffinityTerm<S> {
     pub topology_key: S,
 }
 
+/// nodeAffinityPolicy and nodeTaintsPolicy of a topology spread constraint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NodeInclusionPolicy {
+    /// Only nodes the pod's node affinity (or tolerations) admit count.
+    Honor,
+    /// Every node counts.
+    Ignore,
+}
+
+impl NodeInclusionPolicy {
+    /// The policy's name in the API.
+    pub const fn name(self) -> &'static str {
+        match self {
+            NodeInclusionPolicy::Honor => "Honor",
+            NodeInclusionPolicy::Ignore => "Ignore",
+        }
+    }
+}
+
+/// One topology spread constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TopologySpreadConstraint<S> {
+    /// maxSkew (at least 1).
+    pub max_skew: u32,
+    /// topologyKey: a node label key.
+    pub topology_key: S,
+    /// whenUnsatisfiable.
+    pub when: WhenUnsatisfiable,
+    /// minDomains (DoNotSchedule only).
+    pub min_domains: Option<u32>,
+    /// nodeAffinityPolicy (default Honor).
+    pub node_affinity_policy: NodeInclusionPolicy,
+    /// nodeTaintsPolicy (default Ignore).
+    pub node_taints_policy: NodeInclusionPolicy,
+    /// labelSelector (`None` as parsed: the pod's own labels, filled in with them).
+    pub selector: Option<LabelSelector<S>>,
+}
+
 /// What a NODE module adds to its nodes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct NodeTerms<S> {
@@ -157,6 +195,8 @@ pub struct PodTerms<S> {
     pub preferred: Vec<PreferredTerm<S>>,
     /// podAffinity and podAntiAffinity terms, in the order written.
     pub pod_affinity: Vec<PodAffinityTerm<S>>,
+    /// topologySpreadConstraints.
+    pub spread: Vec<TopologySpreadConstraint<S>>,
 }
 
 impl<S> PodTerms<S> {
@@ -168,5 +208,6 @@ impl<S> PodTerms<S> {
             && self.required.is_empty()
             && self.preferred.is_empty()
             && self.pod_affinity.is_empty()
+            && self.spread.is_empty()
     }
 }

@@ -5,7 +5,7 @@
 
 use super::api::*;
 use super::names::{validate_label_value, validate_qualified_name};
-use crate::world::constraints::TaintEffect;
+use crate::world::constraints::{TaintEffect, WhenUnsatisfiable};
 
 /// Most entries in one list (labels, taints, tolerations, terms, requirements, values).
 pub const MAX_ENTRIES: usize = 16;
@@ -140,6 +140,7 @@ pub fn check(form: kuberack_protocol::TextForm, text: &str) -> Result<(), String
         F::NodeAffinity => required_terms(text).map(drop),
         F::PreferredNodeAffinity => preferred_terms(text).map(drop),
         F::PodAffinity => pod_affinity(text).map(drop),
+        F::TopologySpread => topology_spread(text).map(drop),
     }
 }
 
@@ -433,4 +434,100 @@ pub fn pod_affinity(text: &str) -> Result<Vec<PodAffinityTerm<String>>, String> 
         .into_iter()
         .map(pod_affinity_term)
         .collect()
+}
+
+fn inclusion_policy(field: &str, v: &str) -> Result<NodeInclusionPolicy, String> {
+    match v {
+        "Honor" => Ok(NodeInclusionPolicy::Honor),
+        "Ignore" => Ok(NodeInclusionPolicy::Ignore),
+        other => Err(format!(
+            "{field}: Unsupported value: {other:?}: supported values: \"Honor\", \"Ignore\""
+        )),
+    }
+}
+
+/// One constraint: `maxSkew on topologyKey [DoNotSchedule|ScheduleAnyway] [minDomains=N]
+/// [nodeAffinityPolicy=Honor|Ignore] [nodeTaintsPolicy=Honor|Ignore] [for selector]`.
+fn spread_constraint(e: &str) -> Result<TopologySpreadConstraint<String>, String> {
+    let (head, selector) = match e.split_once(" for ") {
+        Some((h, s)) => (h.trim(), Some(label_selector(s)?)),
+        None => (e.trim(), None),
+    };
+    let mut words = head.split_whitespace();
+    let form = || {
+        format!(
+            "{e:?}: a constraint is maxSkew on topologyKey [ScheduleAnyway] [minDomains=N] \
+             [nodeAffinityPolicy=Ignore] [nodeTaintsPolicy=Honor] [for selector]"
+        )
+    };
+    let max_skew = words
+        .next()
+        .ok_or_else(form)?
+        .parse::<i64>()
+        .map_err(|_| form())?;
+    if max_skew < 1 {
+        return Err(format!("{e:?}: maxSkew: must be greater than zero"));
+    }
+    if words.next() != Some("on") {
+        return Err(form());
+    }
+    let mut c = TopologySpreadConstraint {
+        max_skew: max_skew.min(i64::from(u32::MAX)) as u32,
+        topology_key: topology_key(words.next().ok_or_else(form)?)?,
+        when: WhenUnsatisfiable::DoNotSchedule,
+        min_domains: None,
+        node_affinity_policy: NodeInclusionPolicy::Honor,
+        node_taints_policy: NodeInclusionPolicy::Ignore,
+        selector,
+    };
+    for w in words {
+        match w.split_once('=') {
+            None if w == "DoNotSchedule" => c.when = WhenUnsatisfiable::DoNotSchedule,
+            None if w == "ScheduleAnyway" => c.when = WhenUnsatisfiable::ScheduleAnyway,
+            Some(("minDomains", n)) => {
+                let n = n
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| format!("{e:?}: minDomains: must be greater than zero"))?;
+                c.min_domains = Some(n.min(i64::from(u32::MAX)) as u32);
+            }
+            Some(("nodeAffinityPolicy", v)) => {
+                c.node_affinity_policy = inclusion_policy("nodeAffinityPolicy", v)?
+            }
+            Some(("nodeTaintsPolicy", v)) => {
+                c.node_taints_policy = inclusion_policy("nodeTaintsPolicy", v)?
+            }
+            _ => return Err(format!("{e:?}: unknown word {w:?}; {}", form())),
+        }
+    }
+    if c.min_domains.is_some() && c.when != WhenUnsatisfiable::DoNotSchedule {
+        return Err(format!(
+            "{e:?}: minDomains: can only use minDomains if whenUnsatisfiable=DoNotSchedule"
+        ));
+    }
+    Ok(c)
+}
+
+/// Topology spread constraints separated by `;`:
+/// `1 on zone; 2 on hostname ScheduleAnyway for app=web; 1 on zone minDomains=3`. Without
+/// `for`, a constraint selects the pods' own labels. Unique by topologyKey and
+/// whenUnsatisfiable.
+pub fn topology_spread(text: &str) -> Result<Vec<TopologySpreadConstraint<String>>, String> {
+    let out = split_top(text, ';')?
+        .into_iter()
+        .map(spread_constraint)
+        .collect::<Result<Vec<_>, _>>()?;
+    for (i, c) in out.iter().enumerate() {
+        if out[..i]
+            .iter()
+            .any(|o| o.topology_key == c.topology_key && o.when == c.when)
+        {
+            return Err(format!(
+                "{:?}: Duplicate value: {{{}, {:?}}}",
+                c.topology_key, c.topology_key, c.when
+            ));
+        }
+    }
+    Ok(out)
 }

@@ -106,6 +106,7 @@ static PODS: InternTable<PodEntry> = InternTable::new(PodEntry {
         required: Vec::new(),
         preferred: Vec::new(),
         pod_affinity: Vec::new(),
+        spread: Vec::new(),
     },
     hash: 0,
 });
@@ -132,15 +133,39 @@ fn term(t: &NodeSelectorTerm<String>) -> NodeSelectorTerm<Sym> {
     }
 }
 
+fn selector(s: &LabelSelector<String>) -> LabelSelector<Sym> {
+    LabelSelector {
+        match_labels: s.match_labels.iter().map(label).collect(),
+        expressions: s.expressions.iter().map(requirement).collect(),
+    }
+}
+
 fn pod_affinity_term(t: &PodAffinityTerm<String>) -> PodAffinityTerm<Sym> {
     PodAffinityTerm {
         anti: t.anti,
         weight: t.weight,
-        selector: LabelSelector {
-            match_labels: t.selector.match_labels.iter().map(label).collect(),
-            expressions: t.selector.expressions.iter().map(requirement).collect(),
-        },
+        selector: selector(&t.selector),
         topology_key: intern(&t.topology_key),
+    }
+}
+
+/// A spread constraint, its selector the pod's own labels when it has none.
+fn spread_constraint(
+    c: &TopologySpreadConstraint<String>,
+    labels: &[Label<String>],
+) -> TopologySpreadConstraint<Sym> {
+    let own = || LabelSelector {
+        match_labels: labels.iter().map(label).collect(),
+        expressions: Vec::new(),
+    };
+    TopologySpreadConstraint {
+        max_skew: c.max_skew,
+        topology_key: intern(&c.topology_key),
+        when: c.when,
+        min_domains: c.min_domains,
+        node_affinity_policy: c.node_affinity_policy,
+        node_taints_policy: c.node_taints_policy,
+        selector: Some(c.selector.as_ref().map_or_else(own, selector)),
     }
 }
 
@@ -204,6 +229,9 @@ fn template_text(terms: &PodTerms<String>) -> String {
     if !terms.pod_affinity.is_empty() {
         text.push_str(&format!("{:?}", terms.pod_affinity));
     }
+    if !terms.spread.is_empty() {
+        text.push_str(&format!("{:?}", terms.spread));
+    }
     text
 }
 
@@ -239,6 +267,11 @@ pub fn intern_pod(terms: &PodTerms<String>) -> Result<u16, String> {
             })
             .collect(),
         pod_affinity: terms.pod_affinity.iter().map(pod_affinity_term).collect(),
+        spread: terms
+            .spread
+            .iter()
+            .map(|c| spread_constraint(c, &terms.labels))
+            .collect(),
     };
     if !terms.pod_affinity.is_empty() {
         ANY_POD_AFFINITY.store(true, std::sync::atomic::Ordering::Release);
@@ -274,6 +307,10 @@ pub fn pod_terms_text(id: u16) -> PodTerms<String> {
     let term = |t: &NodeSelectorTerm<Sym>| NodeSelectorTerm {
         requirements: t.requirements.iter().map(requirement).collect(),
     };
+    let selector = |s: &LabelSelector<Sym>| LabelSelector {
+        match_labels: s.match_labels.iter().map(label).collect(),
+        expressions: s.expressions.iter().map(requirement).collect(),
+    };
     PodTerms {
         labels: t.labels.iter().map(label).collect(),
         tolerations: t
@@ -303,11 +340,21 @@ pub fn pod_terms_text(id: u16) -> PodTerms<String> {
             .map(|p| PodAffinityTerm {
                 anti: p.anti,
                 weight: p.weight,
-                selector: LabelSelector {
-                    match_labels: p.selector.match_labels.iter().map(label).collect(),
-                    expressions: p.selector.expressions.iter().map(requirement).collect(),
-                },
+                selector: selector(&p.selector),
                 topology_key: name(p.topology_key),
+            })
+            .collect(),
+        spread: t
+            .spread
+            .iter()
+            .map(|c| TopologySpreadConstraint {
+                max_skew: c.max_skew,
+                topology_key: name(c.topology_key),
+                when: c.when,
+                min_domains: c.min_domains,
+                node_affinity_policy: c.node_affinity_policy,
+                node_taints_policy: c.node_taints_policy,
+                selector: c.selector.as_ref().map(selector),
             })
             .collect(),
     }

@@ -2,7 +2,7 @@ use super::api::*;
 use super::matching::*;
 use super::parse;
 use super::table::{intern_node, intern_pod};
-use crate::world::constraints::{SchedulingSpec, TaintEffect};
+use crate::world::constraints::{SchedulingSpec, TaintEffect, WhenUnsatisfiable};
 
 fn node(labels: &str, taints: &str) -> NodeView {
     let terms = NodeTerms {
@@ -370,4 +370,40 @@ fn label_selectors_match_pod_labels_as_upstream() {
     assert!(selects("tier", "tier="));
     assert!(!selects("!tier", "tier=x"));
     assert!(selects("(!tier, app=web)", "app=web"));
+}
+
+#[test]
+fn topology_spread_text_parses_with_upstream_defaults_and_rules() {
+    let c = parse::topology_spread(
+        "1 on zone; 2 on hostname ScheduleAnyway for app=web; 1 on rack minDomains=3 \
+         nodeAffinityPolicy=Ignore nodeTaintsPolicy=Honor for tier in (a,b)",
+    )
+    .unwrap();
+    assert_eq!(c.len(), 3);
+    assert_eq!(c[0].max_skew, 1);
+    assert_eq!(c[0].topology_key, "topology.kubernetes.io/zone");
+    assert_eq!(c[0].when, WhenUnsatisfiable::DoNotSchedule);
+    assert_eq!(c[0].selector, None);
+    assert_eq!(c[0].node_affinity_policy, NodeInclusionPolicy::Honor);
+    assert_eq!(c[0].node_taints_policy, NodeInclusionPolicy::Ignore);
+    assert_eq!(c[1].when, WhenUnsatisfiable::ScheduleAnyway);
+    assert_eq!(c[1].selector.as_ref().unwrap().match_labels[0].value, "web");
+    assert_eq!(c[2].min_domains, Some(3));
+    assert_eq!(c[2].node_affinity_policy, NodeInclusionPolicy::Ignore);
+    assert_eq!(c[2].node_taints_policy, NodeInclusionPolicy::Honor);
+    for (text, why) in [
+        ("0 on zone", "greater than zero"),
+        ("1 zone", "maxSkew on topologyKey"),
+        ("1 on zone ScheduleAnyway minDomains=2", "DoNotSchedule"),
+        ("1 on zone minDomains=0", "greater than zero"),
+        ("1 on zone nodeAffinityPolicy=Maybe", "supported values"),
+        ("1 on zone soon", "unknown word"),
+        ("1 on zone; 2 on zone", "Duplicate"),
+        ("1 on zone for gen>3", "not Gt"),
+    ] {
+        let err = parse::topology_spread(text).expect_err(text);
+        assert!(err.contains(why), "{text:?}: {err}");
+    }
+    // The same key once hard and once soft is allowed.
+    assert!(parse::topology_spread("1 on zone; 1 on zone ScheduleAnyway").is_ok());
 }
