@@ -81,6 +81,14 @@ fn text_settings_load_save_back_and_refuse_bad_text_with_the_reason() {
                 "{}: {err:?} lacks {reason:?}",
                 s.key
             );
+            // A loaded patch keeps refused text as written: saved again unchanged.
+            assert_eq!(
+                at(&m.save(), s.key),
+                Some(&json!(bad)),
+                "{}: {} lost",
+                d.slug,
+                s.key
+            );
             assert!(
                 m.load(&nested(s.key, json!(7))).is_err(),
                 "{}: a number",

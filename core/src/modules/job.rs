@@ -209,11 +209,15 @@ impl Module for JobModule {
             None => Ok(PodTermsSettings::default()),
             Some(v) => PodTermsSettings::deserialize(v).map_err(|e| e.to_string()),
         }
-        .and_then(|t| Ok((table::intern_pod(&t.parse()?)?, t)));
+        // Refused text is kept as written (saved again unchanged) but not put in force.
+        .and_then(|t| {
+            let (ok, refused) = t.accepted();
+            Ok((table::intern_pod(&ok.parse()?)?, t, refused))
+        });
         let terms_result = match terms {
-            Ok((id, t)) => {
+            Ok((id, t, refused)) => {
                 (self.pod_terms, self.terms_id) = (t, id);
-                Ok(())
+                super::refused_text("JOB scheduling settings", &refused)
             }
             Err(e) => {
                 (self.pod_terms, self.terms_id) = (PodTermsSettings::default(), 0);
