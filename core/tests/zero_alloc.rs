@@ -559,6 +559,7 @@ fn the_forge_allocates_nothing() {
                         item,
                         queue: if i % 200 == 0 { NONE } else { queue },
                         cost_seconds: 0.4,
+                        terms: 0,
                     })
                 })
                 .unwrap_or(NONE);

@@ -438,9 +438,10 @@ impl HubSync {
             }
             let forge = sent.count.wrapping_add(1);
             for (essence, job) in jobs_of(forge).into_iter().enumerate() {
-                if let Some((cpu_m, memory_mib, job)) = job {
+                if let Some((cpu_m, memory_mib, job, terms)) = job {
                     let obj =
-                        DesiredObject::forge_job(module, forge, essence, cpu_m, memory_mib, job);
+                        DesiredObject::forge_job(module, forge, essence, cpu_m, memory_mib, job)
+                            .with_pod_terms(terms);
                     self.hub.push(Change::Apply(obj));
                 }
             }
@@ -486,7 +487,7 @@ impl HubSync {
 
 /// The Jobs of one forge, one per essence: each pod's CPU (millicores), memory (MiB) and
 /// the rest of its Job.
-pub type ForgeJobs = [Option<(u32, u32, DesiredJob)>; 3];
+pub type ForgeJobs = [Option<(u32, u32, DesiredJob, u16)>; 3];
 
 /// The Rack module id of the CLUSTERQUEUE tagged `tag` on hub `hub` (0: none).
 fn queue_module(registry: &Registry, hub: u32, tag: u32) -> u64 {
@@ -523,7 +524,7 @@ pub fn forge_jobs(world: &World, registry: &Registry, hub: u32, id: Option<u32>)
             queue: queue_module(registry, hub, spec.queueing.queue),
             priority_class: spec.queueing.priority_class,
         };
-        *out = Some((spec.cpu_m, spec.memory_mib, desired));
+        *out = Some((spec.cpu_m, spec.memory_mib, desired, spec.scheduling.terms));
     }
     jobs
 }

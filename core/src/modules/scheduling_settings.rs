@@ -62,6 +62,32 @@ pub struct PodTermsSettings {
 }
 
 impl PodTermsSettings {
+    /// The settings saved under `scheduling` in `state` with their interned terms id; refused
+    /// text is kept as written (saved again unchanged) but not put in force, and said in the
+    /// error with `what` (the module). Unreadable settings load as none.
+    pub fn load(
+        what: &str,
+        state: &serde_json::Value,
+    ) -> (PodTermsSettings, u16, Result<(), crate::LoadError>) {
+        let terms = match state.get("scheduling") {
+            None => Ok(PodTermsSettings::default()),
+            Some(v) => PodTermsSettings::deserialize(v).map_err(|e| e.to_string()),
+        }
+        .and_then(|t| {
+            let (ok, refused) = t.accepted();
+            Ok((table::intern_pod(&ok.parse()?)?, t, refused))
+        });
+        let what = format!("{what} scheduling settings");
+        match terms {
+            Ok((id, t, refused)) => (t, id, crate::modules::refused_text(&what, &refused)),
+            Err(e) => (
+                PodTermsSettings::default(),
+                0,
+                Err(crate::LoadError(format!("{what}: {e}; using none"))),
+            ),
+        }
+    }
+
     /// These settings with every text Kubernetes' rules refuse left empty, and why each was
     /// refused (named by field): what a loaded patch puts in force while it keeps the text
     /// as written.

@@ -105,6 +105,9 @@ pub mod pod_desired {
     pub const INCARNATION: usize = 3;
     /// 1 while the FAULT gate is high.
     pub const FAULT: usize = 4;
+    /// The pod's typed labels, tolerations, node affinity, pod affinity and spread (an
+    /// interned terms id; 0 = none).
+    pub const TERMS: usize = 5;
 }
 
 /// POD: observed words (hub -> member). Channel 0 carries its node's utilisation.
@@ -374,6 +377,8 @@ pub mod enchantment_desired {
     pub const COST_MS: usize = 2;
     /// The tier drawn: 0 random, 1 common .. 4 legendary.
     pub const TIER: usize = 3;
+    /// The Jobs' pods' typed terms (an interned terms id; 0 = none).
+    pub const TERMS: usize = 4;
 }
 
 /// ENCHANTMENT: observed words (hub -> member).
