@@ -69,6 +69,17 @@ fn process_allocates_nothing_after_warm_up() {
     // and an etcd taking external writes; a lone pod and a lone etcd beside them.
     let pod = rig.add("Pod");
     let lone_pod = rig.add("Pod");
+    // The hand-held pod with typed terms: tolerations, node and pod affinity, spread.
+    rig.modules[pod]
+        .module
+        .load(&serde_json::json!({"scheduling": {
+            "labels": "app=solo",
+            "tolerations": "*",
+            "nodeAffinity": "cpu-gen>1 | !gpu",
+            "podAffinity": "!app=web on hostname; 50: app=urgent on zone",
+            "topologySpread": "1 on zone for app in (solo,web)"
+        }}))
+        .unwrap();
     let svc = rig.add("Service");
     let ingress = rig.add("Ingress");
     let etcd = rig.add("Etcd");
@@ -150,6 +161,14 @@ fn process_allocates_nothing_after_warm_up() {
     // An ENCHANTMENT forging items of every tier for a queue that does not exist: its Jobs
     // wait suspended; pulling its API cable deletes them.
     let forge = rig.add("Enchantment");
+    rig.modules[forge]
+        .module
+        .load(&serde_json::json!({"scheduling": {
+            "labels": "forge=yes",
+            "podAffinity": "10: !forge=yes on hostname",
+            "topologySpread": "2 on zone ScheduleAnyway"
+        }}))
+        .unwrap();
     rig.connect(hub, "API", forge, "API");
     rig.drive(forge, "QUEUE", kuberack_protocol::tag::tag_to_volts(200));
     rig.drive(ingress, "PATH", 1.25); // /api: rule 1 by default
