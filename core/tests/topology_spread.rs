@@ -198,14 +198,15 @@ fn schedule_anyway_prefers_the_emptier_domain() {
     assert_eq!(spread(r2), Some(200));
 }
 
-#[test]
-fn the_switch_constraint_counts_only_nodes_the_node_affinity_admits() {
+/// zone-a: an ssd node and a plain one holding two of the app's pods; zone-b: ssd. The pod
+/// requires ssd and has the switch's constraint `when` on zone.
+fn switch_constraint_cycle(when: WhenUnsatisfiable) -> Framework {
     let ssd = node_terms("disk=ssd", "");
-    // zone-a: an ssd node and a plain one holding two of the app's pods; zone-b: ssd.
+    let none = TaintEffect::None;
     let nodes = [
-        node(0, 4000, 1, TaintEffect::None, ssd),
-        node(1, 4000, 1, TaintEffect::None, 0),
-        node(2, 4000, 2, TaintEffect::None, ssd),
+        node(0, 4000, 1, none, ssd),
+        node(1, 4000, 1, none, 0),
+        node(2, 4000, 2, none, ssd),
     ];
     let mut topo = NodeTopology::with_capacity(3);
     topo.rebuild(nodes.iter().enumerate().map(|(i, n)| (i as u32, n)));
@@ -218,7 +219,7 @@ fn the_switch_constraint_counts_only_nodes_the_node_affinity_admits() {
     spec.spread = Some(SpreadConstraint {
         max_skew: 1,
         key: TopologyKey::Zone,
-        when: WhenUnsatisfiable::DoNotSchedule,
+        when,
     });
     let pod = PodInfo {
         cpu_m: 100,
@@ -232,9 +233,23 @@ fn the_switch_constraint_counts_only_nodes_the_node_affinity_admits() {
     let mut fw = Framework::with_capacity(3);
     let decision = fw.find_node(&nodes[..], &topo, &pod, &app, &[], &mut Rng::new(1));
     assert!(matches!(decision, Decision::Bind(_)), "{decision:?}");
+    fw
+}
+
+#[test]
+fn the_switch_constraint_counts_only_nodes_the_node_affinity_admits() {
     // Upstream counts zone-a's pods on its ssd node only (none): both ssd nodes are
     // feasible, and the plain node fails node affinity, not the skew.
+    let fw = switch_constraint_cycle(WhenUnsatisfiable::DoNotSchedule);
     let feasible: Vec<u32> = fw.candidates().iter().map(|c| c.node).collect();
     assert_eq!(feasible.len(), 2, "{:?}", fw.failed_nodes());
     assert_eq!(fw.failed_nodes(), &[(1, FilterReason::NodeAffinity)]);
+    // Scoring too: both zones hold no pod on an admitted node, so both score alike.
+    let fw = switch_constraint_cycle(WhenUnsatisfiable::ScheduleAnyway);
+    let spread: Vec<i64> = fw
+        .candidates()
+        .iter()
+        .map(|c| c.scores.pod_topology_spread)
+        .collect();
+    assert_eq!(spread, vec![200, 200]);
 }

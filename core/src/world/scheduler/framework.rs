@@ -290,9 +290,9 @@ impl Framework {
         if found == 1 {
             // A single feasible node is chosen without drawing a tie-break.
             let mut ignore = Rng::new(0);
-            return Decision::Bind(self.score_and_select(nodes, &spec, app, &mut ignore));
+            return Decision::Bind(self.score_and_select(nodes, topo, &spec, app, &mut ignore));
         }
-        Decision::Bind(self.score_and_select(nodes, &spec, app, rng))
+        Decision::Bind(self.score_and_select(nodes, topo, &spec, app, rng))
     }
 
     /// PreScore, Score and NormalizeScore of the plugins whose raw scores need every
@@ -301,11 +301,12 @@ impl Framework {
     fn score_and_select<N: NodeSource + ?Sized>(
         &mut self,
         nodes: &N,
+        topo: &NodeTopology,
         spec: &SchedulingSpec,
         app: &AppPods,
         rng: &mut Rng,
     ) -> u32 {
-        self.score_classes(nodes, spec, app);
+        self.score_classes(nodes, topo, spec, app);
         self.classes.publish_totals();
         let (rows, classes) = (&self.rows, &self.classes);
         if self.record_scores {
@@ -349,6 +350,7 @@ impl Framework {
     fn score_classes<N: NodeSource + ?Sized>(
         &mut self,
         nodes: &N,
+        topo: &NodeTopology,
         spec: &SchedulingSpec,
         app: &AppPods,
     ) {
@@ -378,7 +380,10 @@ impl Framework {
         let ipa = !inter_pod_affinity::skip_score(spec, app, &self.typed.affinity);
         // PodTopologySpread: weights from the feasible nodes, then its own normalisation.
         let typed = &mut self.typed.spread;
-        let shortcut = SoftSpread::new(spec, typed.active());
+        let mut shortcut = SoftSpread::new(spec, typed.active());
+        if let Some(soft) = shortcut.as_mut() {
+            soft.honor_node_affinity(spec, app, topo, nodes);
+        }
         let spread = (shortcut.is_some() || typed.scores()).then(|| {
             // Typed ScheduleAnyway constraints make one class per node (its key's `node`).
             let typed_node = |c: &super::score_classes::Class| {

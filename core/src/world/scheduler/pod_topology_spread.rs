@@ -5,7 +5,7 @@
 //! matching pods score 100, as upstream does. Domains are eligible when they hold a node that
 //! matches the pod's nodeSelector and required node affinity (nodeAffinityPolicy Honor);
 //! taints are ignored (nodeTaintsPolicy Ignore). A zone's count holds the app's pods on its
-//! nodes that match the pod's node affinity. The filter counts pods that are not
+//! nodes that match the pod's node affinity, in the filter and in scoring. The filter counts pods that are not
 //! terminating; scoring counts every pod with the same owner, as upstream's PodsWithOwnerRef
 //! does. Typed constraints are in [`super::spread_terms`].
 
@@ -172,6 +172,9 @@ pub struct SoftSpread {
     len: usize,
     require_all: bool,
     weights: [f64; 2],
+    /// The app's pods per zone on the nodes the pod's node affinity admits (`None`: it
+    /// admits every node of a zone or none).
+    zone_all: Option<[u32; ZONES + 1]>,
 }
 
 impl SoftSpread {
@@ -189,7 +192,33 @@ impl SoftSpread {
             len,
             require_all,
             weights: [0.0; 2],
+            zone_all: None,
         })
+    }
+
+    /// Counts a zone's pods only on the nodes that match the pod's node affinity
+    /// (nodeAffinityPolicy Honor), when that is not every node of a zone or none.
+    pub fn honor_node_affinity<N: NodeSource + ?Sized>(
+        &mut self,
+        spec: &SchedulingSpec,
+        app: &AppPods,
+        topo: &NodeTopology,
+        nodes: &N,
+    ) {
+        let zone_keyed = self
+            .constraints()
+            .iter()
+            .any(|c| c.key == TopologyKey::Zone);
+        if !zone_keyed || zone_only(spec) {
+            return;
+        }
+        let mut counts = [0u32; ZONES + 1];
+        for &i in &topo.order {
+            if let Some(n) = nodes.node(i).filter(|n| matches_selector(n, spec)) {
+                counts[usize::from(n.zone).min(ZONES)] += app.node(i).all;
+            }
+        }
+        self.zone_all = Some(counts);
     }
 
     fn constraints(&self) -> &[SpreadConstraint] {
@@ -233,7 +262,10 @@ impl SoftSpread {
             let count = match c.key {
                 TopologyKey::Hostname => node_pods,
                 TopologyKey::Zone if zone == 0 => continue,
-                TopologyKey::Zone => app.zone(zone).all,
+                TopologyKey::Zone => match &self.zone_all {
+                    Some(counts) => counts[usize::from(zone).min(ZONES)],
+                    None => app.zone(zone).all,
+                },
             };
             score += f64::from(count) * w + f64::from(c.max_skew) - 1.0;
         }
