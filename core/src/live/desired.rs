@@ -128,6 +128,11 @@ pub struct DesiredObject {
     pub memory_mib: u32,
     /// Node: spec.unschedulable (cordoned).
     pub cordoned: bool,
+    /// Node: the cordon is driven (the NODE's "Sync cordon").
+    pub sync_cordon: bool,
+    /// Node: the typed labels and taints applied to the real nodes (an id in the interned
+    /// node table; `None`: none applied, those applied before taken off).
+    pub node_terms: Option<u16>,
     /// Job: the rest of its spec.
     pub job: DesiredJob,
     /// ClusterQueue: the rest of its spec.
@@ -146,6 +151,8 @@ impl DesiredObject {
             cpu_millis,
             memory_mib,
             cordoned: false,
+            sync_cordon: false,
+            node_terms: None,
             job: DesiredJob::default(),
             queue: DesiredQueue::default(),
             pod_terms: 0,
@@ -182,9 +189,21 @@ impl DesiredObject {
             cpu_millis: 0,
             memory_mib: 0,
             cordoned,
+            sync_cordon: true,
+            node_terms: None,
             job: DesiredJob::default(),
             queue: DesiredQueue::default(),
             pod_terms: 0,
+        }
+    }
+
+    /// The real nodes of NODE module `module`: cordoned when `cordon` is `Some`, given the
+    /// typed labels and taints `terms` (or, `None`, without those applied before).
+    pub fn node_sync(module: u64, cordon: Option<bool>, terms: Option<u16>) -> Self {
+        DesiredObject {
+            sync_cordon: cordon.is_some(),
+            node_terms: terms,
+            ..DesiredObject::node(module, cordon.unwrap_or(false))
         }
     }
 
@@ -237,6 +256,8 @@ impl DesiredObject {
             cpu_millis,
             memory_mib,
             cordoned: false,
+            sync_cordon: false,
+            node_terms: None,
             job,
             queue: DesiredQueue::default(),
             pod_terms: 0,

@@ -186,9 +186,17 @@ impl HubSync {
                                 slot.desired(dd::MANIFEST_TERMS).min(u32::from(u16::MAX)) as u16,
                             ),
                         ),
-                        // A NODE drives real nodes only when its "Sync cordon" is on.
-                        SlotKind::NodePool if slot.desired(pd::SYNC_CORDON) != 0 => {
-                            Some(DesiredObject::node(module, slot.desired(pd::CORDONED) != 0))
+                        // A NODE drives real nodes only when its "Sync cordon" or "Sync
+                        // labels and taints" is on.
+                        SlotKind::NodePool
+                            if slot.desired(pd::SYNC_CORDON) != 0
+                                || slot.desired(pd::SYNC_TERMS) != 0 =>
+                        {
+                            let cordon = (slot.desired(pd::SYNC_CORDON) != 0)
+                                .then_some(slot.desired(pd::CORDONED) != 0);
+                            let terms = (slot.desired(pd::SYNC_TERMS) != 0)
+                                .then_some(slot.desired(pd::TERMS).min(u32::from(u16::MAX)) as u16);
+                            Some(DesiredObject::node_sync(module, cordon, terms))
                         }
                         SlotKind::Job => Some(DesiredObject::job_owner(module)),
                         SlotKind::ClusterQueue => Some(desired_queue(registry, hub_tag, i, slot)),

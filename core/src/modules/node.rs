@@ -55,6 +55,8 @@ pub struct NodeTermsSettings {
 struct NodeSyncSettings {
     /// While the hub syncs, the pool's cordon drives its labelled real nodes.
     cordon: bool,
+    /// While the hub syncs, its typed labels and taints are applied to them.
+    labels: bool,
 }
 
 impl NodeTermsSettings {
@@ -217,6 +219,7 @@ impl NodeModule {
         slot.set_desired(pd::TAINT, taint.round() as u32);
         slot.set_desired(pd::KUBELETS_DOWN, kubelets_down);
         slot.set_desired(pd::SYNC_CORDON, u32::from(self.sync.cordon));
+        slot.set_desired(pd::SYNC_TERMS, u32::from(self.sync.labels));
         slot.set_desired(pd::TERMS, u32::from(self.terms_id));
 
         let joined = self.membership.hub() != 0;

@@ -20,6 +20,9 @@ pub mod pool_desired {
     pub const SYNC_CORDON: usize = 7;
     /// The NODE's own labels and taints: an id in the interned table (0 = none).
     pub const TERMS: usize = 8;
+    /// 1 when live sync applies the typed labels and taints to the pool's labelled real nodes
+    /// (its "Sync labels and taints" setting).
+    pub const SYNC_TERMS: usize = 9;
 }
 
 /// NODE pool: observed words (hub -> member). Channels carry per-node utilisation.

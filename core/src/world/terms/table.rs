@@ -291,6 +291,30 @@ pub fn pod_entry(id: u16) -> &'static PodEntry {
     PODS.get(id)
 }
 
+/// The node terms of an id with their strings (not on the audio path: it allocates).
+pub fn node_terms_text(id: u16) -> NodeTerms<String> {
+    let e = node_entry(id);
+    NodeTerms {
+        labels: e
+            .labels
+            .iter()
+            .map(|l| Label {
+                key: name(l.key),
+                value: name(l.value),
+            })
+            .collect(),
+        taints: e
+            .taints
+            .iter()
+            .map(|t| Taint {
+                key: name(t.key),
+                value: name(t.value),
+                effect: t.effect,
+            })
+            .collect(),
+    }
+}
+
 /// The pod terms of an id with their strings (not on the audio path: it allocates).
 pub fn pod_terms_text(id: u16) -> PodTerms<String> {
     let t = &pod_entry(id).terms;
