@@ -42,6 +42,7 @@ fn forge(w: &mut World, name: &str, queue: u32, cost_seconds: f64) -> u32 {
         item: item(name),
         queue,
         cost_seconds,
+        terms: 0,
     })
     .unwrap()
 }
@@ -114,6 +115,7 @@ fn an_enchantment_owns_one_queued_pinned_job_per_essence() {
             item: Catalog::shared().items().len(),
             queue: CQ,
             cost_seconds: 1.0,
+            terms: 0,
         })
         .is_none());
 }
@@ -332,7 +334,7 @@ proptest::proptest! {
             let tier = [None, Some(Tier::Common), Some(Tier::Rare), Some(Tier::Epic),
                 Some(Tier::Legendary)][tier];
             let item = w.draw_forge_item(tier).unwrap();
-            ids.push(w.create_enchantment(EnchantmentSpec { item, queue: CQ, cost_seconds: cost })
+            ids.push(w.create_enchantment(EnchantmentSpec { item, queue: CQ, cost_seconds: cost, terms: 0 })
                 .unwrap());
             for _ in 0..wait {
                 w.step(0.01);

@@ -223,7 +223,7 @@ fn a_node_hands_over_its_pool_selector_without_driving_cordons() {
         panic!("one NODE object, not {changes:?}");
     };
     assert!(
-        !obj.cordon_synced && !obj.cordoned,
+        !obj.sync_cordon && obj.node_terms.is_none() && !obj.cordoned,
         "no Sync cordon: no cordon"
     );
     let selector = table::pod_terms_text(obj.pool_selector).required;

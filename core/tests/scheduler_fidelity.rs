@@ -13,7 +13,7 @@ use std::collections::{BTreeSet, HashMap};
 use fidelity_support::*;
 use kuberack_core::rng::Rng;
 use kuberack_core::world::scheduler::{
-    AppPods, Decision, Diagnosis, Framework, NodeTopology, PodInfo, PreemptionOutcome,
+    AppPods, BoundPod, Decision, Diagnosis, Framework, NodeTopology, PodInfo, PreemptionOutcome,
     NO_DEVICE_SLOT,
 };
 use kuberack_core::world::{Node, ObjectMeta, NONE};
@@ -54,7 +54,7 @@ fn model_node(i: usize, n: &NodeSpec) -> Node {
         unschedulable: n.cordoned,
         zone: n.zone,
         taint: n.taint,
-        terms: 0,
+        terms: n.terms,
         device_slot: NO_DEVICE_SLOT,
         first_pod: NONE,
         last_pod: NONE,
@@ -111,6 +111,8 @@ fn replay(name: &str, run: usize) -> usize {
     // Bound pods of each app: (node, its anti-affinity).
     let mut apps: HashMap<String, Vec<(u32, _)>> = HashMap::new();
     let mut app_ids: HashMap<String, u32> = HashMap::new();
+    // Every bound pod, for the typed terms that read other pods.
+    let mut bound: Vec<BoundPod> = Vec::new();
     let mut compared = 0;
     let outcomes = data["runs"][run]["outcome"].as_array().unwrap();
     assert_eq!(outcomes.len(), pods.len());
@@ -157,6 +159,12 @@ fn replay(name: &str, run: usize) -> usize {
             }
         });
         fw.set_next_start_node_index(start);
+        fw.prepare_typed(
+            &info.scheduling,
+            &topo.order,
+            || bound.iter().copied(),
+            &model[..],
+        );
         let decision = fw.find_node(&model[..], &topo, &info, &app, &[], &mut rng);
         next_start = Some(fw.next_start_node_index());
         let recorded_node = outcome["node"].as_str();
@@ -258,6 +266,11 @@ fn replay(name: &str, run: usize) -> usize {
                 apps.entry(pod.app.clone())
                     .or_default()
                     .push((n as u32, pod.scheduling.anti_affinity));
+                bound.push(BoundPod {
+                    node: n as u32,
+                    terms: pod.scheduling.terms,
+                    terminating: false,
+                });
             }
         }
     }
@@ -301,15 +314,19 @@ fn three_hundred_nodes_in_three_zones_are_walked_as_upstream_walks_its_node_tree
 }
 
 #[test]
-fn arbitrary_labels_taints_and_tolerations_replay_once_the_vocabulary_exists() {
-    let name = "kube-scheduler-v1.34-vocabulary.json";
-    match scenario(&fixture(name)) {
-        Ok(_) => {
-            let compared = replay_all_runs(name);
-            assert!(compared >= 20, "only {compared} scores compared");
-        }
-        Err(missing) => {
-            println!("skipped: {name} needs {missing}, which the model cannot express yet")
-        }
-    }
+fn arbitrary_labels_taints_tolerations_and_pod_affinity_match_a_real_kube_scheduler() {
+    let compared = replay_all_runs("kube-scheduler-v1.34-vocabulary.json");
+    assert!(compared >= 20, "only {compared} scores compared");
+}
+
+#[test]
+fn pod_affinity_and_anti_affinity_on_any_key_match_a_real_kube_scheduler() {
+    let compared = replay_all_runs("kube-scheduler-v1.34-pod-affinity.json");
+    assert!(compared >= 60, "only {compared} scores compared");
+}
+
+#[test]
+fn topology_spread_with_min_domains_and_policies_matches_a_real_kube_scheduler() {
+    let compared = replay_all_runs("kube-scheduler-v1.34-topology-spread.json");
+    assert!(compared >= 60, "only {compared} scores compared");
 }

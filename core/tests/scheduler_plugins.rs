@@ -4,38 +4,12 @@
 use kuberack_core::rng::Rng;
 use kuberack_core::world::constraints::*;
 use kuberack_core::world::scheduler::*;
-use kuberack_core::world::{Node, ObjectMeta, NONE};
+use kuberack_core::world::Node;
+
+mod world;
 
 fn node(i: u32, cpu_m: u32, zone: u8, taint: TaintEffect) -> Node {
-    Node {
-        meta: ObjectMeta {
-            uid: u64::from(i) + 1,
-            resource_version: 1,
-            creation_time: 0.0,
-        },
-        pool: 1,
-        ordinal: i,
-        allocatable_cpu_m: cpu_m,
-        allocatable_memory_mib: 8192,
-        allocatable_pods: 110,
-        requested_cpu_m: 0,
-        requested_memory_mib: 0,
-        mana: Default::default(),
-        requested_mana: 0,
-        pod_count: 0,
-        ready: true,
-        kubelet_silent: false,
-        last_heartbeat: 0.0,
-        unschedulable: false,
-        zone,
-        taint,
-        terms: 0,
-        device_slot: NO_DEVICE_SLOT,
-        first_pod: NONE,
-        last_pod: NONE,
-        pool_prev: NONE,
-        pool_next: NONE,
-    }
+    world::node(i, cpu_m, zone, taint, 0)
 }
 
 struct Cluster {

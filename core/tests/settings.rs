@@ -49,6 +49,14 @@ fn samples(form: TextForm) -> (&'static str, &'static str) {
         ),
         TextForm::NodeAffinity => ("disk in (ssd,nvme), !spot | cpu-gen>5", "disk in ()"),
         TextForm::PreferredNodeAffinity => ("80: disk=ssd | 20: gpu", "101: gpu"),
+        TextForm::PodAffinity => (
+            "app=web on zone; !app=db on hostname; 50: app=cache on kubernetes.io/hostname",
+            "app=web on Zone/",
+        ),
+        TextForm::TopologySpread => (
+            "1 on zone minDomains=3; 2 on hostname ScheduleAnyway for app=web",
+            "0 on zone",
+        ),
     }
 }
 
@@ -71,6 +79,14 @@ fn text_settings_load_save_back_and_refuse_bad_text_with_the_reason() {
             assert!(
                 err.0.contains(&reason),
                 "{}: {err:?} lacks {reason:?}",
+                s.key
+            );
+            // A loaded patch keeps refused text as written: saved again unchanged.
+            assert_eq!(
+                at(&m.save(), s.key),
+                Some(&json!(bad)),
+                "{}: {} lost",
+                d.slug,
                 s.key
             );
             assert!(

@@ -40,8 +40,9 @@ fn process_allocates_nothing_after_warm_up() {
     // tree takes the zones in turn and reorders as they change.
     rig.param(pool2, "ZONE", 1.0);
     // Typed labels and taints on the second pool (one NoExecute, tolerated for 2 s, so its
-    // pods are evicted and replaced all along), typed tolerations and node affinity on the
-    // second Deployment.
+    // pods are evicted and replaced all along), typed tolerations, node affinity and pod
+    // affinity (required, preferred, anti, on NODE label keys) and topology spread (hard and
+    // soft, minDomains, both policies, any key) on the second Deployment.
     rig.modules[pool2]
         .module
         .load(&serde_json::json!({
@@ -56,13 +57,29 @@ fn process_allocates_nothing_after_warm_up() {
             "tolerations": "dedicated=gpu:NoSchedule, soft=yes, drain:NoExecute for 2s",
             "nodeSelector": "gpu=true",
             "nodeAffinity": "disk in (ssd,nvme), cpu-gen>5 | gpu",
-            "preferredNodeAffinity": "80: disk=ssd | 20: !spot"
+            "preferredNodeAffinity": "80: disk=ssd | 20: !spot",
+            "podAffinity": "app=web on zone; !app=web, tier in (a,b) on hostname; \
+                            30: app=urgent on kubernetes.io/hostname; 10: !* on cpu-gen",
+            "topologySpread": "1 on zone minDomains=2; 2 on gpu nodeAffinityPolicy=Ignore \
+                               nodeTaintsPolicy=Honor for app in (web,urgent); \
+                               1 on hostname ScheduleAnyway; 3 on disk ScheduleAnyway for *"
         }}))
         .unwrap();
     // A hand-held pod, a Service over a Deployment and that pod, an Ingress in front of it,
     // and an etcd taking external writes; a lone pod and a lone etcd beside them.
     let pod = rig.add("Pod");
     let lone_pod = rig.add("Pod");
+    // The hand-held pod with typed terms: tolerations, node and pod affinity, spread.
+    rig.modules[pod]
+        .module
+        .load(&serde_json::json!({"scheduling": {
+            "labels": "app=solo",
+            "tolerations": "*",
+            "nodeAffinity": "cpu-gen>1 | !gpu",
+            "podAffinity": "!app=web on hostname; 50: app=urgent on zone",
+            "topologySpread": "1 on zone for app in (solo,web)"
+        }}))
+        .unwrap();
     let svc = rig.add("Service");
     let ingress = rig.add("Ingress");
     let etcd = rig.add("Etcd");
@@ -87,7 +104,10 @@ fn process_allocates_nothing_after_warm_up() {
             "antiAffinity": "preferred",
             "tolerations": "*",
             "nodeAffinity": "cpu-gen<9 | !gpu",
-            "preferredNodeAffinity": "50: disk=hdd | 10: cpu-gen<3"
+            "preferredNodeAffinity": "50: disk=hdd | 10: cpu-gen<3",
+            "labels": "app=urgent",
+            "podAffinity": "!app=web on hostname; 40: (!tier) on zone; 20: !app=urgent on disk",
+            "topologySpread": "2 on zone ScheduleAnyway; 1 on hostname"
         }}))
         .unwrap();
     rig.param(urgent, "CPU", 1000.0);
@@ -141,6 +161,14 @@ fn process_allocates_nothing_after_warm_up() {
     // An ENCHANTMENT forging items of every tier for a queue that does not exist: its Jobs
     // wait suspended; pulling its API cable deletes them.
     let forge = rig.add("Enchantment");
+    rig.modules[forge]
+        .module
+        .load(&serde_json::json!({"scheduling": {
+            "labels": "forge=yes",
+            "podAffinity": "10: !forge=yes on hostname",
+            "topologySpread": "2 on zone ScheduleAnyway"
+        }}))
+        .unwrap();
     rig.connect(hub, "API", forge, "API");
     rig.drive(forge, "QUEUE", kuberack_protocol::tag::tag_to_volts(200));
     rig.drive(ingress, "PATH", 1.25); // /api: rule 1 by default
@@ -550,6 +578,7 @@ fn the_forge_allocates_nothing() {
                         item,
                         queue: if i % 200 == 0 { NONE } else { queue },
                         cost_seconds: 0.4,
+                        terms: 0,
                     })
                 })
                 .unwrap_or(NONE);

@@ -327,7 +327,13 @@ void KubeModuleWidget::appendSettingsMenu(rack::ui::Menu* menu) {
 					field->text = value;
 					field->placeholder = "(none)";
 					sub->addChild(field);
-					field->reason = rack::createMenuLabel("Enter applies; refused text changes nothing");
+					// Text a loaded patch kept as written but could not put in force says why.
+					char* refused = value.empty() ? NULL : kr_model_check_setting(model, index, value.c_str());
+					field->reason = rack::createMenuLabel(refused
+						? "Not in force: " + rack::string::ellipsize(refused, 110)
+						: "Enter applies; refused text changes nothing");
+					if (refused)
+						kr_string_free(refused);
 					sub->addChild(field->reason);
 				}));
 			continue;

@@ -205,6 +205,11 @@ pub enum TextForm {
     NodeAffinity,
     /// Preferred node affinity: `80: disk=ssd | 20: gpu`.
     PreferredNodeAffinity,
+    /// Pod affinity and anti-affinity: `app=web on zone; !app=db on hostname; 50: app=cache on
+    /// kubernetes.io/hostname`.
+    PodAffinity,
+    /// Topology spread constraints: `1 on zone; 2 on hostname ScheduleAnyway for app=web`.
+    TopologySpread,
 }
 
 /// A one-line text setting (no choices; empty text when the key is missing).
@@ -224,7 +229,7 @@ pub const fn text_setting(
 /// A pod template's typed labels, tolerations, nodeSelector and node affinity, saved under
 /// `scheduling` (PROTOCOL.md, "Labels, taints, tolerations and node affinity"): the same
 /// settings for every module that makes pods.
-pub const POD_TERMS_SETTINGS: [SettingDescriptor; 5] = [
+pub const POD_TERMS_SETTINGS: [SettingDescriptor; 7] = [
     text_setting(
         "scheduling.labels",
         "Pod scheduling",
@@ -259,6 +264,20 @@ pub const POD_TERMS_SETTINGS: [SettingDescriptor; 5] = [
         "Preferred node affinity",
         "Preferred node affinity terms with weights 1-100, separated by |: 80: disk=ssd | 20: gpu",
         TextForm::PreferredNodeAffinity,
+    ),
+    text_setting(
+        "scheduling.podAffinity",
+        "Pod scheduling",
+        "Pod affinity",
+        "Pod affinity terms separated by ;, ! for anti-affinity, weight: for preferred: app=web on zone; !app=db on hostname; 50: app=cache on kubernetes.io/hostname",
+        TextForm::PodAffinity,
+    ),
+    text_setting(
+        "scheduling.topologySpread",
+        "Pod scheduling",
+        "Topology spread",
+        "Topology spread constraints separated by ;: maxSkew on key [ScheduleAnyway] [minDomains=N] [nodeAffinityPolicy=Ignore] [nodeTaintsPolicy=Honor] [for selector]: 1 on zone minDomains=3; 2 on hostname ScheduleAnyway for app=web",
+        TextForm::TopologySpread,
     ),
 ];
 

@@ -17,6 +17,7 @@ pub mod manifest;
 pub mod mirror;
 pub mod mirror_state;
 pub mod pod_terms;
+pub mod pod_terms_text;
 pub mod selector;
 pub mod summary;
 pub mod supervisor;

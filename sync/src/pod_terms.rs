@@ -1,7 +1,8 @@
 //! A pod template's labels, tolerations, nodeSelector and node affinity as the API writes
 //! them, for the Deployments the live sync applies and the export writes.
 
-use kuberack_core::world::constraints::TaintEffect;
+pub use crate::pod_terms_text::{pod_affinity_text, topology_spread_text};
+use kuberack_core::world::constraints::{TaintEffect, WhenUnsatisfiable};
 use kuberack_core::world::terms::api::*;
 use serde_json::{json, Map, Value};
 
@@ -27,21 +28,90 @@ fn toleration(t: &Toleration<String>) -> Value {
     Value::Object(o)
 }
 
+/// One matchExpressions entry (of a node selector term or a label selector).
+fn expression(r: &Requirement<String>) -> Value {
+    let mut o = Map::new();
+    o.insert("key".into(), json!(r.key));
+    o.insert("operator".into(), json!(r.operator.name()));
+    if !r.values.is_empty() {
+        o.insert("values".into(), json!(r.values));
+    }
+    Value::Object(o)
+}
+
 fn term(t: &NodeSelectorTerm<String>) -> Value {
-    let expressions: Vec<Value> = t
-        .requirements
-        .iter()
-        .map(|r| {
-            let mut o = Map::new();
-            o.insert("key".into(), json!(r.key));
-            o.insert("operator".into(), json!(r.operator.name()));
-            if !r.values.is_empty() {
-                o.insert("values".into(), json!(r.values));
-            }
-            Value::Object(o)
+    let expressions: Vec<Value> = t.requirements.iter().map(expression).collect();
+    json!({ "matchExpressions": expressions })
+}
+
+fn selector(s: &LabelSelector<String>) -> Value {
+    let mut o = Map::new();
+    if !s.match_labels.is_empty() {
+        o.insert("matchLabels".into(), Value::Object(labels(&s.match_labels)));
+    }
+    if !s.expressions.is_empty() {
+        let e: Vec<Value> = s.expressions.iter().map(expression).collect();
+        o.insert("matchExpressions".into(), json!(e));
+    }
+    Value::Object(o)
+}
+
+/// `podAffinity` or `podAntiAffinity` of the terms (`None` when it has none).
+fn pod_affinity(terms: &[PodAffinityTerm<String>], anti: bool) -> Option<Value> {
+    let term = |t: &PodAffinityTerm<String>| json!({ "labelSelector": selector(&t.selector), "topologyKey": t.topology_key });
+    let mine = || terms.iter().filter(|t| t.anti == anti);
+    let required: Vec<Value> = mine().filter(|t| t.weight.is_none()).map(term).collect();
+    let preferred: Vec<Value> = mine()
+        .filter_map(|t| {
+            t.weight
+                .map(|w| json!({ "weight": w, "podAffinityTerm": term(t) }))
         })
         .collect();
-    json!({ "matchExpressions": expressions })
+    let mut o = Map::new();
+    if !required.is_empty() {
+        o.insert(
+            "requiredDuringSchedulingIgnoredDuringExecution".into(),
+            json!(required),
+        );
+    }
+    if !preferred.is_empty() {
+        o.insert(
+            "preferredDuringSchedulingIgnoredDuringExecution".into(),
+            json!(preferred),
+        );
+    }
+    (!o.is_empty()).then_some(Value::Object(o))
+}
+
+/// One topologySpreadConstraints entry (the policies and minDomains only when set).
+fn spread(c: &TopologySpreadConstraint<String>) -> Value {
+    let mut o = Map::new();
+    o.insert("maxSkew".into(), json!(c.max_skew));
+    o.insert("topologyKey".into(), json!(c.topology_key));
+    let when = match c.when {
+        WhenUnsatisfiable::DoNotSchedule => "DoNotSchedule",
+        WhenUnsatisfiable::ScheduleAnyway => "ScheduleAnyway",
+    };
+    o.insert("whenUnsatisfiable".into(), json!(when));
+    if let Some(s) = &c.selector {
+        o.insert("labelSelector".into(), selector(s));
+    }
+    if let Some(n) = c.min_domains {
+        o.insert("minDomains".into(), json!(n));
+    }
+    if c.node_affinity_policy != NodeInclusionPolicy::Honor {
+        o.insert(
+            "nodeAffinityPolicy".into(),
+            json!(c.node_affinity_policy.name()),
+        );
+    }
+    if c.node_taints_policy != NodeInclusionPolicy::Ignore {
+        o.insert(
+            "nodeTaintsPolicy".into(),
+            json!(c.node_taints_policy.name()),
+        );
+    }
+    Value::Object(o)
 }
 
 fn labels(l: &[Label<String>]) -> Map<String, Value> {
@@ -88,11 +158,22 @@ pub fn apply(template: &mut Value, terms: &PodTerms<String>) {
             json!(p),
         );
     }
+    let mut affinity = Map::new();
     if !node_affinity.is_empty() {
-        spec.insert(
-            "affinity".into(),
-            json!({ "nodeAffinity": Value::Object(node_affinity) }),
-        );
+        affinity.insert("nodeAffinity".into(), Value::Object(node_affinity));
+    }
+    if let Some(a) = pod_affinity(&terms.pod_affinity, false) {
+        affinity.insert("podAffinity".into(), a);
+    }
+    if let Some(a) = pod_affinity(&terms.pod_affinity, true) {
+        affinity.insert("podAntiAffinity".into(), a);
+    }
+    if !affinity.is_empty() {
+        spec.insert("affinity".into(), Value::Object(affinity));
+    }
+    if !terms.spread.is_empty() {
+        let c: Vec<Value> = terms.spread.iter().map(spread).collect();
+        spec.insert("topologySpreadConstraints".into(), json!(c));
     }
 }
 

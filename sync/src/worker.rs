@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 
 mod drift_watch;
 mod kueue_writes;
+mod node_terms;
 mod workload_watch;
 
 /// The running sync thread.
@@ -307,9 +308,11 @@ impl Desired {
     fn drain(&mut self, end: &mut SyncEnd, config: &SyncConfig) {
         while let Some(mut change) = end.pop_desired() {
             self.pools_changed |= self.pool_selectors.follow(&change);
-            // A NODE without "Sync cordon" writes nothing, as if it were gone.
+            // A NODE syncing neither its cordon nor its labels and taints writes nothing, as
+            // if it were gone (its pool selector only maps real nodes in the mirror).
             if let Change::Apply(obj) = change {
-                if obj.key.kind == ObjectKind::Node && !obj.cordon_synced {
+                if obj.key.kind == ObjectKind::Node && !obj.sync_cordon && obj.node_terms.is_none()
+                {
                     change = Change::Remove(obj.key);
                 }
             }
@@ -591,9 +594,17 @@ impl<'a> Session<'a> {
         };
         match (key.kind, change) {
             (ObjectKind::Deployment, _) => self.write_deployment(change, known).await,
-            (ObjectKind::Node, Change::Apply(obj)) => self.cordon_nodes(&obj).await,
-            // A NODE gone, or its "Sync cordon" off: its real nodes stay as they are.
-            (ObjectKind::Node, Change::Remove(_)) => Ok(0),
+            (ObjectKind::Node, Change::Apply(obj)) => {
+                let cordoned = if obj.sync_cordon {
+                    self.cordon_nodes(&obj).await?
+                } else {
+                    0
+                };
+                Ok(cordoned + self.sync_node_terms(&obj.key, obj.node_terms).await?)
+            }
+            // A NODE gone, or its live-sync settings off: its real nodes keep their cordon,
+            // and lose the labels and taints KubeRack applied.
+            (ObjectKind::Node, Change::Remove(key)) => self.sync_node_terms(&key, None).await,
             // A JOB or ENCHANTMENT as a member: nothing to write until it leaves.
             (ObjectKind::Job | ObjectKind::Enchantment, Change::Apply(_)) if key.index == 0 => {
                 Ok(0)
@@ -699,32 +710,19 @@ impl<'a> Session<'a> {
     async fn cordon_nodes(&self, obj: &DesiredObject) -> Result<u32, Refusal> {
         let t = self.config.request_timeout;
         let api: Api<Node> = Api::all(self.client.clone());
-        let req = |verb| Request {
-            verb,
-            resource: "nodes",
-            namespace: "",
-        };
-        let selector = format!("{MANAGED_SELECTOR},{MODULE_KEY}={}", obj.key.name());
-        let nodes = call(
-            req("list"),
-            t,
-            api.list(&ListParams::default().labels(&selector)),
-        )
-        .await
-        .map_err(Refusal::Failed)?;
         let patch = manifest::node_cordon(obj.cordoned);
         let params = PatchParams {
             field_manager: Some(FIELD_MANAGER.to_owned()),
             ..PatchParams::default()
         };
         let mut written = 0;
-        for node in nodes.items {
+        for node in self.module_nodes(&obj.key).await? {
             let name = node.metadata.name.clone().unwrap_or_default();
             guarded("Node", &name, node.metadata.labels.as_ref())?;
             let cordoned = node.spec.as_ref().and_then(|s| s.unschedulable) == Some(true);
             if cordoned != obj.cordoned {
                 call(
-                    req("patch"),
+                    node_terms::nodes_request("patch"),
                     t,
                     api.patch(&name, &params, &Patch::Merge(&patch)),
                 )

@@ -382,3 +382,82 @@ fn a_mirror_of_a_thousand_pods_under_a_selector() {
         "only the selected pods are heard, each once"
     );
 }
+
+#[test]
+fn a_nodes_labels_and_taints_reach_its_real_nodes_and_come_off_again() {
+    use k8s_openapi::api::core::v1::Node;
+    use kuberack_core::world::terms::api::NodeTerms;
+    use kuberack_core::world::terms::{parse, table};
+    let Some(c) = TestCluster::from_env("node-terms") else {
+        return;
+    };
+    let nodes: Api<Node> = Api::all(c.admin.clone());
+    let Some(name) = c.block_on(async {
+        let list = nodes.list(&ListParams::default()).await.unwrap();
+        list.items.into_iter().next().and_then(|n| n.metadata.name)
+    }) else {
+        println!("skipped: the cluster has no node to label");
+        return;
+    };
+    // The node joins NODE module 4242's pool, as an admin labels it.
+    let module = 4242;
+    let mark = json!({"metadata": {"labels": {
+        "app.kubernetes.io/managed-by": "kuberack", "kuberack.io/module": "node-4242"}}});
+    let pp = PatchParams::default();
+    c.block_on(nodes.patch(&name, &pp, &Patch::Merge(&mark)))
+        .unwrap();
+    let terms = table::intern_node(&NodeTerms {
+        labels: parse::node_labels("kuberack-test=yes").unwrap(),
+        taints: parse::node_taints("kuberack-test=yes:PreferNoSchedule").unwrap(),
+    })
+    .unwrap();
+    let (mut hub, end) = queues(16, 4);
+    let thread = spawn(c.config.clone(), end).unwrap();
+    hub.publish(&[Some(DesiredObject::node_sync(module, None, Some(terms)))]);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        c.block_on(async {
+            let state = async || {
+                let n = nodes.get(&name).await.ok()?;
+                let label = n
+                    .metadata
+                    .labels
+                    .unwrap_or_default()
+                    .get("kuberack-test")
+                    .cloned();
+                let taint = n
+                    .spec
+                    .and_then(|s| s.taints)
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|t| t.key == "kuberack-test" && t.effect == "PreferNoSchedule");
+                let managers: Vec<String> = n
+                    .metadata
+                    .managed_fields
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|m| m.manager)
+                    .collect();
+                Some((label, taint, managers.iter().any(|m| m == "kuberack")))
+            };
+            assert!(
+                until(async || state().await == Some((Some("yes".into()), true, true))).await,
+                "labels and taints not applied: {:?}",
+                state().await
+            );
+            // Turned off: taken off again.
+            hub.publish(&[None]);
+            assert!(
+                until(async || matches!(state().await, Some((None, false, _)))).await,
+                "labels and taints not taken off: {:?}",
+                state().await
+            );
+        })
+    }));
+    let _ = thread.stop();
+    let unmark = json!({"metadata": {"labels": {
+        "app.kubernetes.io/managed-by": null, "kuberack.io/module": null}}});
+    let _ = c.block_on(nodes.patch(&name, &pp, &Patch::Merge(&unmark)));
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}

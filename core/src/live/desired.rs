@@ -128,8 +128,11 @@ pub struct DesiredObject {
     pub memory_mib: u32,
     /// Node: spec.unschedulable (cordoned).
     pub cordoned: bool,
-    /// Node: the NODE's "Sync cordon" is on, so `cordoned` is written to its labelled nodes.
-    pub cordon_synced: bool,
+    /// Node: the cordon is driven (the NODE's "Sync cordon").
+    pub sync_cordon: bool,
+    /// Node: the typed labels and taints applied to the real nodes (an id in the interned
+    /// node table; `None`: none applied, those applied before taken off).
+    pub node_terms: Option<u16>,
     /// Node: the NODE's pool selector (the required node affinity of an id in the interned
     /// pod terms table; 0 = none), which maps real nodes to it in the mirror.
     pub pool_selector: u16,
@@ -151,7 +154,8 @@ impl DesiredObject {
             cpu_millis,
             memory_mib,
             cordoned: false,
-            cordon_synced: false,
+            sync_cordon: false,
+            node_terms: None,
             pool_selector: 0,
             job: DesiredJob::default(),
             queue: DesiredQueue::default(),
@@ -189,7 +193,8 @@ impl DesiredObject {
             cpu_millis: 0,
             memory_mib: 0,
             cordoned,
-            cordon_synced: true,
+            sync_cordon: true,
+            node_terms: None,
             pool_selector: 0,
             job: DesiredJob::default(),
             queue: DesiredQueue::default(),
@@ -201,9 +206,18 @@ impl DesiredObject {
     /// selects, without writing them.
     pub fn node_pool(module: u64, pool_selector: u16) -> Self {
         DesiredObject {
-            cordon_synced: false,
             pool_selector,
-            ..DesiredObject::node(module, false)
+            ..DesiredObject::node_sync(module, None, None)
+        }
+    }
+
+    /// The real nodes of NODE module `module`: cordoned when `cordon` is `Some`, given the
+    /// typed labels and taints `terms` (or, `None`, without those applied before).
+    pub fn node_sync(module: u64, cordon: Option<bool>, terms: Option<u16>) -> Self {
+        DesiredObject {
+            sync_cordon: cordon.is_some(),
+            node_terms: terms,
+            ..DesiredObject::node(module, cordon.unwrap_or(false))
         }
     }
 
@@ -256,7 +270,8 @@ impl DesiredObject {
             cpu_millis,
             memory_mib,
             cordoned: false,
-            cordon_synced: false,
+            sync_cordon: false,
+            node_terms: None,
             pool_selector: 0,
             job,
             queue: DesiredQueue::default(),

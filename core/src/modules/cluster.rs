@@ -284,7 +284,12 @@ impl ClusterModule {
                     *seen = rollbacks;
                 }
                 SlotKind::Pod if slot.desired(podd::GATE) != 0 => {
-                    self.world.apply_pod(tag, bare_pod_spec(slot));
+                    let scheduling = SchedulingSpec {
+                        terms: slot.desired(podd::TERMS).min(u32::from(u16::MAX)) as u16,
+                        ..SchedulingSpec::default()
+                    };
+                    let spec = bare_pod_spec(slot);
+                    self.world.apply_pod_with_scheduling(tag, spec, scheduling);
                 }
                 SlotKind::Pod => self.world.delete_pod(tag),
                 SlotKind::Service => self.world.apply_service(tag, service_spec(slot)),

@@ -187,19 +187,21 @@ impl HubSync {
                                 slot.desired(dd::MANIFEST_TERMS).min(u32::from(u16::MAX)) as u16,
                             ),
                         ),
-                        // A NODE drives real nodes only when its "Sync cordon" is on; its
-                        // pool selector maps real nodes to it in the mirror.
+                        // A NODE drives real nodes only when its "Sync cordon" or "Sync
+                        // labels and taints" is on; its pool selector maps real nodes to it
+                        // in the mirror.
                         SlotKind::NodePool => {
                             let selector = slot.desired(pd::POOL_SELECTOR).min(0xffff) as u16;
-                            let cordon = slot.desired(pd::SYNC_CORDON) != 0;
-                            match (cordon, selector) {
-                                (true, _) => Some(DesiredObject {
+                            let cordon = (slot.desired(pd::SYNC_CORDON) != 0)
+                                .then_some(slot.desired(pd::CORDONED) != 0);
+                            let terms = (slot.desired(pd::SYNC_TERMS) != 0)
+                                .then_some(slot.desired(pd::TERMS).min(u32::from(u16::MAX)) as u16);
+                            (cordon.is_some() || terms.is_some() || selector != 0).then(|| {
+                                DesiredObject {
                                     pool_selector: selector,
-                                    ..DesiredObject::node(module, slot.desired(pd::CORDONED) != 0)
-                                }),
-                                (false, 0) => None,
-                                (false, _) => Some(DesiredObject::node_pool(module, selector)),
-                            }
+                                    ..DesiredObject::node_sync(module, cordon, terms)
+                                }
+                            })
                         }
                         SlotKind::Job => Some(DesiredObject::job_owner(module)),
                         SlotKind::ClusterQueue => Some(desired_queue(registry, hub_tag, i, slot)),
@@ -449,9 +451,10 @@ impl HubSync {
             }
             let forge = sent.count.wrapping_add(1);
             for (essence, job) in jobs_of(forge).into_iter().enumerate() {
-                if let Some((cpu_m, memory_mib, job)) = job {
+                if let Some((cpu_m, memory_mib, job, terms)) = job {
                     let obj =
-                        DesiredObject::forge_job(module, forge, essence, cpu_m, memory_mib, job);
+                        DesiredObject::forge_job(module, forge, essence, cpu_m, memory_mib, job)
+                            .with_pod_terms(terms);
                     self.hub.push(Change::Apply(obj));
                 }
             }
@@ -497,7 +500,7 @@ impl HubSync {
 
 /// The Jobs of one forge, one per essence: each pod's CPU (millicores), memory (MiB) and
 /// the rest of its Job.
-pub type ForgeJobs = [Option<(u32, u32, DesiredJob)>; 3];
+pub type ForgeJobs = [Option<(u32, u32, DesiredJob, u16)>; 3];
 
 /// The Rack module id of the CLUSTERQUEUE tagged `tag` on hub `hub` (0: none).
 fn queue_module(registry: &Registry, hub: u32, tag: u32) -> u64 {
@@ -534,7 +537,7 @@ pub fn forge_jobs(world: &World, registry: &Registry, hub: u32, id: Option<u32>)
             queue: queue_module(registry, hub, spec.queueing.queue),
             priority_class: spec.queueing.priority_class,
         };
-        *out = Some((spec.cpu_m, spec.memory_mib, desired));
+        *out = Some((spec.cpu_m, spec.memory_mib, desired, spec.scheduling.terms));
     }
     jobs
 }

@@ -248,16 +248,18 @@ impl Module for DeploymentModule {
             None => Ok(SchedulingSettings::default()),
             Some(v) => SchedulingSettings::deserialize(v).map_err(|e| e.to_string()),
         };
+        // Refused text is kept as written (saved again unchanged) but not put in force.
         let result = parsed.and_then(|s| {
-            let manifest = table::intern_pod(&s.manifest_terms()?)?;
-            s.to_spec().map(|spec| (s, spec, manifest))
+            let (ok, refused) = s.accepted();
+            let manifest = table::intern_pod(&ok.manifest_terms()?)?;
+            ok.to_spec().map(|spec| (s, spec, manifest, refused))
         });
         match result {
-            Ok((settings, spec, manifest)) => {
+            Ok((settings, spec, manifest, refused)) => {
                 self.scheduling = settings;
                 self.scheduling_spec = spec;
                 self.manifest_terms = manifest;
-                Ok(())
+                super::refused_text("DEPLOYMENT scheduling settings", &refused)
             }
             Err(e) => {
                 self.scheduling = SchedulingSettings::default();

@@ -8,6 +8,7 @@ use kuberack_protocol::modules::enchantment::{input, light, output, param, DESCR
 use kuberack_protocol::ModuleDescriptor;
 
 use super::membership::{EventTrigger, Membership};
+use super::scheduling_settings::PodTermsSettings;
 use super::words::{enchantment_desired as ed, enchantment_observed as eo};
 use crate::dsp::SchmittTrigger;
 use crate::rack::{LoadError, Module, ProcessIo};
@@ -30,6 +31,9 @@ pub struct EnchantmentModule {
     forge: SchmittTrigger,
     forges: u32,
     phase_triggers: [EventTrigger; 5],
+    /// The forge Jobs' pods' typed terms, as saved under `scheduling`.
+    pod_terms: PodTermsSettings,
+    terms_id: u16,
 }
 
 impl EnchantmentModule {
@@ -41,6 +45,8 @@ impl EnchantmentModule {
             forge: SchmittTrigger::default(),
             forges: 0,
             phase_triggers: Default::default(),
+            pod_terms: PodTermsSettings::default(),
+            terms_id: 0,
         })
     }
 }
@@ -68,6 +74,7 @@ impl Module for EnchantmentModule {
         slot.set_desired(ed::COST_MS, (cost * 1000.0).round() as u32);
         let tier = io.param_in(&DESCRIPTOR, param::TIER).round() as u32;
         slot.set_desired(ed::TIER, tier.min(4));
+        slot.set_desired(ed::TERMS, u32::from(self.terms_id));
 
         let joined = self.membership.hub() != 0;
         let observed = |word| if joined { slot.observed(word) } else { 0 };
@@ -87,14 +94,19 @@ impl Module for EnchantmentModule {
         for t in &mut self.phase_triggers {
             t.reset();
         }
+        // Initialize returns the context-menu settings to their defaults too.
+        (self.pod_terms, self.terms_id) = (PodTermsSettings::default(), 0);
     }
 
     fn save(&self) -> serde_json::Value {
-        serde_json::json!({})
+        serde_json::json!({ "scheduling": self.pod_terms })
     }
 
     fn load(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
-        super::expect_no_settings("ENCHANTMENT", state)
+        super::expect_no_settings("ENCHANTMENT", state)?;
+        let result;
+        (self.pod_terms, self.terms_id, result) = PodTermsSettings::load("ENCHANTMENT", state);
+        result
     }
 
     fn set_rack_id(&mut self, id: u64) {

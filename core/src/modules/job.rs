@@ -18,7 +18,6 @@ use crate::registry::{Registry, Slot, SlotHandle, SlotKind};
 use crate::world::constraints::{SchedulingSpec, PRIORITY_CLASSES};
 use crate::world::mana::Mana;
 use crate::world::queueing::JobQueueing;
-use crate::world::terms::table;
 use crate::world::{JobSpec, PodClaim, RestartPolicy, NONE};
 
 /// The JOB module.
@@ -205,23 +204,8 @@ impl Module for JobModule {
 
     fn load(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
         super::expect_no_settings("JOB", state)?;
-        let terms = match state.get("scheduling") {
-            None => Ok(PodTermsSettings::default()),
-            Some(v) => PodTermsSettings::deserialize(v).map_err(|e| e.to_string()),
-        }
-        .and_then(|t| Ok((table::intern_pod(&t.parse()?)?, t)));
-        let terms_result = match terms {
-            Ok((id, t)) => {
-                (self.pod_terms, self.terms_id) = (t, id);
-                Ok(())
-            }
-            Err(e) => {
-                (self.pod_terms, self.terms_id) = (PodTermsSettings::default(), 0);
-                Err(LoadError(format!(
-                    "JOB scheduling settings: {e}; using none"
-                )))
-            }
-        };
+        let terms_result;
+        (self.pod_terms, self.terms_id, terms_result) = PodTermsSettings::load("JOB", state);
         let parsed = match state.get("resourceClaim") {
             None => Ok(ClaimSettings::default()),
             Some(v) => ClaimSettings::deserialize(v).map_err(|e| e.to_string()),

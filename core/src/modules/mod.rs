@@ -67,6 +67,19 @@ pub(crate) fn expect_no_settings(
     }
 }
 
+/// The load result of settings whose refused text (`refused`, one reason each) a loaded patch
+/// keeps as written but does not put in force.
+pub(crate) fn refused_text(what: &str, refused: &[String]) -> Result<(), crate::LoadError> {
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::LoadError(format!(
+            "{what}: {}; kept as written, not in force",
+            refused.join("; ")
+        )))
+    }
+}
+
 /// Creates the module with this slug, claiming a slot in `registry`. Not for the audio path.
 ///
 /// Members whose outputs are all control signals run at control rate ([`ControlRate`]); the

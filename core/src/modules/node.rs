@@ -61,6 +61,8 @@ struct NodeSyncSettings {
     /// affinity form; empty: only nodes labelled for it).
     #[serde(rename = "poolSelector")]
     pool_selector: String,
+    /// While the hub syncs, its typed labels and taints are applied to them.
+    labels: bool,
 }
 
 /// Interns a pool selector (one-line node affinity text) as the required node affinity of a
@@ -77,6 +79,22 @@ pub fn intern_pool_selector(text: &str) -> Result<u16, String> {
 }
 
 impl NodeTermsSettings {
+    /// These settings with the text Kubernetes' rules refuse left empty, and why (named by
+    /// field): what a loaded patch puts in force while it keeps the text as written.
+    pub fn accepted(&self) -> (NodeTermsSettings, Vec<String>) {
+        let mut ok = self.clone();
+        let mut refused = Vec::new();
+        if let Err(e) = parse::node_labels(&ok.labels) {
+            refused.push(format!("labels: {e}"));
+            ok.labels.clear();
+        }
+        if let Err(e) = parse::node_taints(&ok.taints) {
+            refused.push(format!("taints: {e}"));
+            ok.taints.clear();
+        }
+        (ok, refused)
+    }
+
     /// The labels and taints, parsed (what is wrong, named by field).
     pub fn parse(&self) -> Result<NodeTerms<String>, String> {
         Ok(NodeTerms {
@@ -223,6 +241,7 @@ impl NodeModule {
         slot.set_desired(pd::TAINT, taint.round() as u32);
         slot.set_desired(pd::KUBELETS_DOWN, kubelets_down);
         slot.set_desired(pd::SYNC_CORDON, u32::from(self.sync.cordon));
+        slot.set_desired(pd::SYNC_TERMS, u32::from(self.sync.labels));
         slot.set_desired(pd::TERMS, u32::from(self.terms_id));
         slot.set_desired(pd::POOL_SELECTOR, u32::from(self.pool_selector_id));
 
@@ -291,16 +310,19 @@ impl Module for NodeModule {
             Some(serde_json::Value::String(s)) => Ok(s.clone()),
             Some(_) => Err(format!("{key}: expected one line of text")),
         };
+        // Refused text is kept as written (saved again unchanged) but not put in force.
         let interned = text("labels")
             .and_then(|labels| Ok((labels, text("taints")?)))
             .map(|(labels, taints)| NodeTermsSettings { labels, taints })
-            .and_then(|terms| Ok((terms.parse()?, terms)))
-            .and_then(|(parsed, terms)| Ok((table::intern_node(&parsed)?, terms)))
+            .and_then(|terms| {
+                let (ok, refused) = terms.accepted();
+                Ok((table::intern_node(&ok.parse()?)?, terms, refused))
+            })
             .map_err(|e| LoadError(format!("NODE {e}; without labels and taints")));
         let terms_result = match interned {
-            Ok((id, terms)) => {
+            Ok((id, terms, refused)) => {
                 (self.terms, self.terms_id) = (terms, id);
-                Ok(())
+                super::refused_text("NODE", &refused)
             }
             Err(e) => {
                 (self.terms, self.terms_id) = (NodeTermsSettings::default(), 0);

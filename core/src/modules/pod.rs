@@ -1,6 +1,7 @@
 //! POD: one pod held by hand. Its gate creates it (rising edge) and deletes it gracefully
-//! (falling edge). Joined to a hub it is a bare pod in the world, scheduled like any pod;
-//! alone it plays the same lifecycle on the panel with seeded kubelet-like latencies.
+//! (falling edge). Joined to a hub it is a bare pod in the world, scheduled like any pod with
+//! the typed labels, tolerations, node and pod affinity and spread of its menu; alone it
+//! plays the same lifecycle on the panel with seeded kubelet-like latencies.
 
 use std::sync::Arc;
 
@@ -10,6 +11,7 @@ use kuberack_protocol::ModuleDescriptor;
 
 use super::membership::Membership;
 use super::pod_local::LocalLifecycle;
+use super::scheduling_settings::PodTermsSettings;
 use super::words::{pod_desired as pd, pod_observed as pobs};
 use crate::dsp::SchmittTrigger;
 use crate::rack::{LoadError, Module, ProcessIo};
@@ -73,6 +75,9 @@ pub struct PodModule {
     incarnation: u32,
     local: LocalLifecycle,
     sample_period: f64,
+    /// The pod's typed terms, as saved under `scheduling`.
+    pod_terms: PodTermsSettings,
+    terms_id: u16,
 }
 
 impl PodModule {
@@ -87,6 +92,8 @@ impl PodModule {
             fault: SchmittTrigger::default(),
             incarnation: 0,
             sample_period: 1.0 / 48_000.0,
+            pod_terms: PodTermsSettings::default(),
+            terms_id: 0,
         })
     }
 }
@@ -136,6 +143,7 @@ impl Module for PodModule {
         );
         slot.set_desired(pd::INCARNATION, self.incarnation);
         slot.set_desired(pd::FAULT, u32::from(faulty));
+        slot.set_desired(pd::TERMS, u32::from(self.terms_id));
 
         let (phase, ready, load) = if self.membership.hub() != 0 {
             let phase = PodPhase::from_u32(slot.observed(pobs::PHASE));
@@ -167,14 +175,19 @@ impl Module for PodModule {
         self.gate = SchmittTrigger::default();
         self.fault = SchmittTrigger::default();
         self.local = LocalLifecycle::new(seed(self.slot.tag()));
+        // Initialize returns the context-menu settings to their defaults too.
+        (self.pod_terms, self.terms_id) = (PodTermsSettings::default(), 0);
     }
 
     fn save(&self) -> serde_json::Value {
-        serde_json::json!({})
+        serde_json::json!({ "scheduling": self.pod_terms })
     }
 
     fn load(&mut self, state: &serde_json::Value) -> Result<(), LoadError> {
-        super::expect_no_settings("POD", state)
+        super::expect_no_settings("POD", state)?;
+        let result;
+        (self.pod_terms, self.terms_id, result) = PodTermsSettings::load("POD", state);
+        result
     }
 
     fn as_any(&self) -> &dyn std::any::Any {

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::world::constraints::*;
-use crate::world::terms::api::PodTerms;
+use crate::world::terms::api::{LabelSelector, PodTerms};
 use crate::world::terms::{parse, table};
 
 /// The settings as saved, with Kubernetes names and defaults for everything missing.
@@ -55,9 +55,68 @@ pub struct PodTermsSettings {
     pub node_affinity: String,
     /// Preferred node affinity: `80: disk=ssd | 20: gpu`.
     pub preferred_node_affinity: String,
+    /// Pod affinity and anti-affinity: `app=web on zone; !app=db on hostname`.
+    pub pod_affinity: String,
+    /// Topology spread constraints: `1 on zone; 2 on hostname ScheduleAnyway for app=web`.
+    pub topology_spread: String,
 }
 
 impl PodTermsSettings {
+    /// The settings saved under `scheduling` in `state` with their interned terms id; refused
+    /// text is kept as written (saved again unchanged) but not put in force, and said in the
+    /// error with `what` (the module). Unreadable settings load as none.
+    pub fn load(
+        what: &str,
+        state: &serde_json::Value,
+    ) -> (PodTermsSettings, u16, Result<(), crate::LoadError>) {
+        let terms = match state.get("scheduling") {
+            None => Ok(PodTermsSettings::default()),
+            Some(v) => PodTermsSettings::deserialize(v).map_err(|e| e.to_string()),
+        }
+        .and_then(|t| {
+            let (ok, refused) = t.accepted();
+            Ok((table::intern_pod(&ok.parse()?)?, t, refused))
+        });
+        let what = format!("{what} scheduling settings");
+        match terms {
+            Ok((id, t, refused)) => (t, id, crate::modules::refused_text(&what, &refused)),
+            Err(e) => (
+                PodTermsSettings::default(),
+                0,
+                Err(crate::LoadError(format!("{what}: {e}; using none"))),
+            ),
+        }
+    }
+
+    /// These settings with every text Kubernetes' rules refuse left empty, and why each was
+    /// refused (named by field): what a loaded patch puts in force while it keeps the text
+    /// as written.
+    pub fn accepted(&self) -> (PodTermsSettings, Vec<String>) {
+        use kuberack_protocol::TextForm as F;
+        let mut ok = self.clone();
+        let mut refused = Vec::new();
+        let fields = [
+            ("labels", &mut ok.labels, F::Labels),
+            ("tolerations", &mut ok.tolerations, F::Tolerations),
+            ("nodeSelector", &mut ok.node_selector, F::Labels),
+            ("nodeAffinity", &mut ok.node_affinity, F::NodeAffinity),
+            (
+                "preferredNodeAffinity",
+                &mut ok.preferred_node_affinity,
+                F::PreferredNodeAffinity,
+            ),
+            ("podAffinity", &mut ok.pod_affinity, F::PodAffinity),
+            ("topologySpread", &mut ok.topology_spread, F::TopologySpread),
+        ];
+        for (name, text, form) in fields {
+            if let Err(e) = parse::check(form, text) {
+                refused.push(format!("{name}: {e}"));
+                text.clear();
+            }
+        }
+        (ok, refused)
+    }
+
     /// The terms, parsed (what is wrong, named by field).
     pub fn parse(&self) -> Result<PodTerms<String>, String> {
         pod_terms(
@@ -67,6 +126,20 @@ impl PodTermsSettings {
             &self.node_affinity,
             &self.preferred_node_affinity,
         )
+        .and_then(|mut t| {
+            t.pod_affinity =
+                parse::pod_affinity(&self.pod_affinity).map_err(|e| format!("podAffinity: {e}"))?;
+            t.spread = parse::topology_spread(&self.topology_spread)
+                .map_err(|e| format!("topologySpread: {e}"))?;
+            // A constraint without a selector selects the pods' own labels.
+            for c in &mut t.spread {
+                c.selector.get_or_insert_with(|| LabelSelector {
+                    match_labels: t.labels.clone(),
+                    expressions: Vec::new(),
+                });
+            }
+            Ok(t)
+        })
     }
 }
 
@@ -103,6 +176,8 @@ pub fn pod_terms(
         required: parse::required_terms(node_affinity).map_err(|e| format!("nodeAffinity: {e}"))?,
         preferred: parse::preferred_terms(preferred)
             .map_err(|e| format!("preferredNodeAffinity: {e}"))?,
+        pod_affinity: Vec::new(),
+        spread: Vec::new(),
     })
 }
 
@@ -118,6 +193,25 @@ fn key(field: &str, v: &str) -> Result<TopologyKey, String> {
 }
 
 impl SchedulingSettings {
+    /// The settings in force for these as loaded, and what is refused: the refused text left
+    /// empty, and every choice at its default when a choice is refused (the text still
+    /// applies then).
+    pub fn accepted(&self) -> (SchedulingSettings, Vec<String>) {
+        let (terms, mut refused) = self.terms.accepted();
+        let mut ok = SchedulingSettings {
+            terms,
+            ..self.clone()
+        };
+        if let Err(e) = ok.to_spec() {
+            refused.push(e);
+            ok = SchedulingSettings {
+                terms: ok.terms,
+                ..SchedulingSettings::default()
+            };
+        }
+        (ok, refused)
+    }
+
     /// The template's own labels, tolerations, nodeSelector and node affinity.
     pub fn pod_terms(&self) -> Result<PodTerms<String>, String> {
         self.terms.parse()
@@ -213,6 +307,43 @@ impl SchedulingSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refused_text_is_left_out_of_force_and_the_rest_applies() {
+        let s: SchedulingSettings = serde_json::from_value(serde_json::json!({
+            "priorityClassName": "high",
+            "labels": "app=web",
+            "tolerations": "gpu",
+            "podAffinity": "app=web on Zone/",
+            "topologySpread": "0 on zone",
+        }))
+        .unwrap();
+        let (ok, refused) = s.accepted();
+        assert_eq!(refused.len(), 2, "{refused:?}");
+        assert!(refused[0].starts_with("podAffinity: "), "{refused:?}");
+        assert!(refused[1].starts_with("topologySpread: "), "{refused:?}");
+        assert_eq!(ok.terms.tolerations, "gpu");
+        assert_eq!(ok.terms.labels, "app=web");
+        assert_eq!(
+            (
+                ok.terms.pod_affinity.as_str(),
+                ok.terms.topology_spread.as_str()
+            ),
+            ("", "")
+        );
+        assert_eq!(ok.to_spec().unwrap().priority, 10_000);
+        // A refused choice puts every choice at its default; the text still applies.
+        let bad_choice = SchedulingSettings {
+            priority_class_name: "urgent".into(),
+            ..s.clone()
+        };
+        let (ok, refused) = bad_choice.accepted();
+        assert!(refused.iter().any(|r| r.contains("urgent")), "{refused:?}");
+        assert_eq!(ok.priority_class_name, "");
+        assert_eq!(ok.terms.tolerations, "gpu");
+        // The settings themselves stay as written.
+        assert_eq!(s.terms.pod_affinity, "app=web on Zone/");
+    }
 
     #[test]
     fn settings_map_to_the_pod_spec_and_bad_values_are_refused() {

@@ -20,9 +20,12 @@ pub mod pool_desired {
     pub const SYNC_CORDON: usize = 7;
     /// The NODE's own labels and taints: an id in the interned table (0 = none).
     pub const TERMS: usize = 8;
+    /// 1 when live sync applies the typed labels and taints to the pool's labelled real nodes
+    /// (its "Sync labels and taints" setting).
+    pub const SYNC_TERMS: usize = 9;
     /// The NODE's pool selector, as the required node affinity of an interned pod terms
     /// entry (0 = none).
-    pub const POOL_SELECTOR: usize = 9;
+    pub const POOL_SELECTOR: usize = 10;
 }
 
 /// NODE pool: observed words (hub -> member). Channels carry per-node utilisation.
@@ -108,6 +111,9 @@ pub mod pod_desired {
     pub const INCARNATION: usize = 3;
     /// 1 while the FAULT gate is high.
     pub const FAULT: usize = 4;
+    /// The pod's typed labels, tolerations, node affinity, pod affinity and spread (an
+    /// interned terms id; 0 = none).
+    pub const TERMS: usize = 5;
 }
 
 /// POD: observed words (hub -> member). Channel 0 carries its node's utilisation.
@@ -377,6 +383,8 @@ pub mod enchantment_desired {
     pub const COST_MS: usize = 2;
     /// The tier drawn: 0 random, 1 common .. 4 legendary.
     pub const TIER: usize = 3;
+    /// The Jobs' pods' typed terms (an interned terms id; 0 = none).
+    pub const TERMS: usize = 4;
 }
 
 /// ENCHANTMENT: observed words (hub -> member).

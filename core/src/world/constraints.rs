@@ -86,7 +86,7 @@ impl TopologyKey {
 }
 
 /// whenUnsatisfiable of a topology spread constraint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum WhenUnsatisfiable {
     /// A hard constraint (a filter).
     #[default]

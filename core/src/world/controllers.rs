@@ -681,6 +681,8 @@ impl PodOwner {
             start_failures: 0,
             terminating: false,
             preempted: false,
+            toleration_armed: false,
+            toleration_seq: 0,
             node: NONE,
             attempts: 0,
             queue: QueueState::None,

@@ -35,6 +35,9 @@ pub struct EnchantmentSpec {
     pub queue: u32,
     /// Seconds each essence unit takes: a Job runs `amount x cost` seconds.
     pub cost_seconds: f64,
+    /// The Jobs' pods' typed labels, tolerations, node and pod affinity and spread (an
+    /// interned terms id; 0 = none).
+    pub terms: u16,
 }
 
 /// status.phase of an Enchantment.
@@ -152,6 +155,7 @@ fn essence_job(spec: &EnchantmentSpec, tier: Tier, e: usize, amount: u32) -> Job
         scheduling: SchedulingSpec {
             node_selector_energy: index,
             tolerates_energy: index,
+            terms: spec.terms,
             ..SchedulingSpec::default()
         },
         queueing: JobQueueing {

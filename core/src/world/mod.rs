@@ -422,7 +422,9 @@ impl World {
             TimerAction::NodeReady => self.node_became_ready(timer.target, timer.uid),
             TimerAction::NodeHeartbeat => self.check_heartbeat(timer.target, timer.uid),
             TimerAction::BackoffDone => self.queue_backoff_done(timer.target, timer.uid),
-            TimerAction::TolerationExpired => self.toleration_expired(timer.target, timer.uid),
+            TimerAction::TolerationExpired => {
+                self.toleration_expired(timer.target, timer.uid, timer.target_seq)
+            }
             _ => self.kubelet_timer(timer),
         }
     }

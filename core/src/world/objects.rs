@@ -212,6 +212,10 @@ pub struct Pod {
     /// The DisruptionTarget condition with reason PreemptionByScheduler: terminating because
     /// the scheduler preempted it.
     pub preempted: bool,
+    /// The taint manager has scheduled its eviction after tolerationSeconds.
+    pub toleration_armed: bool,
+    /// Which scheduled eviction is current (a cancelled one's timer is stale).
+    pub toleration_seq: u16,
     /// Node the pod is bound to, or `NONE`.
     pub node: u32,
     /// Failed scheduling attempts so far.

@@ -1,7 +1,9 @@
 //! Node labels and taints from the pool spec, and the taint manager: a NoExecute taint
 //! deletes (gracefully) every pod on the node that does not tolerate it, at once, and a pod
 //! that tolerates it for tolerationSeconds once that time has passed (the shortest of the
-//! tolerations it uses), also when it is bound to a node already tainted.
+//! tolerations it uses), also when it is bound to a node already tainted. As upstream's
+//! taint-eviction controller, a scheduled eviction keeps its time while taints change, and is
+//! cancelled when the taint goes (a taint added again schedules it afresh).
 
 use super::events::EventKind;
 use super::objects::*;
@@ -58,8 +60,10 @@ impl World {
         }
     }
 
-    /// The taint manager on one bound pod: evicts it now, or schedules its eviction after
-    /// its tolerationSeconds.
+    /// The taint manager on one bound pod, as upstream's processPodOnNode: evicts it now,
+    /// schedules its eviction after its tolerationSeconds (an eviction already scheduled
+    /// keeps its time), or cancels a scheduled one when no NoExecute taint is left that it
+    /// tolerates only for a while.
     pub(super) fn taint_manager_check(&mut self, index: u32) {
         let Some(pod) = self.pods.get(index).copied() else {
             return;
@@ -71,33 +75,56 @@ impl World {
             return;
         }
         match super::scheduler::no_execute(&node, &pod.scheduling) {
-            NoExecute::Stay => {}
-            NoExecute::EvictAfter(seconds) => self.schedule_timer(
-                f64::from(seconds),
-                index,
-                pod.meta.uid,
-                0,
-                TimerAction::TolerationExpired,
-            ),
-            NoExecute::EvictNow => self.taint_evict(index, &node),
+            NoExecute::Stay => self.cancel_toleration_eviction(index),
+            NoExecute::EvictAfter(_) if pod.toleration_armed => {}
+            NoExecute::EvictAfter(seconds) => {
+                let seq = pod.toleration_seq.wrapping_add(1);
+                if let Some(p) = self.pods.get_mut(index) {
+                    p.toleration_armed = true;
+                    p.toleration_seq = seq;
+                }
+                self.schedule_timer(
+                    f64::from(seconds),
+                    index,
+                    pod.meta.uid,
+                    u32::from(seq),
+                    TimerAction::TolerationExpired,
+                )
+            }
+            NoExecute::EvictNow => {
+                self.cancel_toleration_eviction(index);
+                self.taint_evict(index, &node)
+            }
         }
     }
 
-    /// A pod's tolerationSeconds ran out: evicted if a NoExecute taint it tolerates only for
-    /// a while is still on its node.
-    pub(super) fn toleration_expired(&mut self, index: u32, uid: u64) {
+    /// Cancels a pod's scheduled eviction (its timer goes stale).
+    fn cancel_toleration_eviction(&mut self, index: u32) {
+        if let Some(p) = self.pods.get_mut(index) {
+            if p.toleration_armed {
+                p.toleration_armed = false;
+                p.toleration_seq = p.toleration_seq.wrapping_add(1);
+            }
+        }
+    }
+
+    /// A pod's scheduled eviction is due: evicted unless it was cancelled since.
+    pub(super) fn toleration_expired(&mut self, index: u32, uid: u64, seq: u32) {
         let Some(pod) = self.pods.get(index).copied() else {
             return;
         };
         let Some(node) = self.nodes.get(pod.node).copied() else {
             return;
         };
-        if pod.meta.uid != uid || pod.terminating {
+        if pod.meta.uid != uid
+            || pod.terminating
+            || !pod.toleration_armed
+            || u32::from(pod.toleration_seq) != seq
+        {
             return;
         }
-        if super::scheduler::no_execute(&node, &pod.scheduling) != NoExecute::Stay {
-            self.taint_evict(index, &node);
-        }
+        self.cancel_toleration_eviction(index);
+        self.taint_evict(index, &node);
     }
 
     fn taint_evict(&mut self, index: u32, node: &Node) {

@@ -3,10 +3,12 @@
 #![allow(dead_code)]
 
 use kuberack_core::kueue::PreemptionPolicy;
+use kuberack_core::world::constraints::TaintEffect;
 use kuberack_core::world::events::{Event, EventKind};
 use kuberack_core::world::mana::Mana;
 use kuberack_core::world::queueing::{ClusterQueueConfig, QueueFlavors};
-use kuberack_core::world::{NodePoolSpec, World, WorldConfig};
+use kuberack_core::world::scheduler::NO_DEVICE_SLOT;
+use kuberack_core::world::{Node, NodePoolSpec, ObjectMeta, World, WorldConfig, NONE};
 
 /// A world with room for a few hundred pods.
 pub fn world(seed: u64) -> World {
@@ -73,4 +75,51 @@ pub fn events(w: &World, kind: EventKind) -> Vec<Event> {
         .filter(|e| e.kind == kind)
         .copied()
         .collect()
+}
+
+/// The messages of every FailedScheduling event still in the ring, oldest first.
+pub fn failed_scheduling_messages(w: &World) -> Vec<String> {
+    events(w, EventKind::PodFailedScheduling)
+        .iter()
+        .map(|e| {
+            w.events().to_json(e)["message"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}
+
+/// A bare, ready, empty node for a scheduler framework test: slab index `i`, 8 GiB of memory,
+/// 110 pods, with its zone, dedicated taint and NODE terms id.
+pub fn node(i: u32, cpu_m: u32, zone: u8, taint: TaintEffect, terms: u16) -> Node {
+    Node {
+        meta: ObjectMeta {
+            uid: u64::from(i) + 1,
+            resource_version: 1,
+            creation_time: 0.0,
+        },
+        pool: 1,
+        ordinal: i,
+        allocatable_cpu_m: cpu_m,
+        allocatable_memory_mib: 8192,
+        allocatable_pods: 110,
+        requested_cpu_m: 0,
+        requested_memory_mib: 0,
+        mana: Default::default(),
+        requested_mana: 0,
+        pod_count: 0,
+        ready: true,
+        kubelet_silent: false,
+        last_heartbeat: 0.0,
+        unschedulable: false,
+        zone,
+        taint,
+        terms,
+        device_slot: NO_DEVICE_SLOT,
+        first_pod: NONE,
+        last_pod: NONE,
+        pool_prev: NONE,
+        pool_next: NONE,
+    }
 }

@@ -165,6 +165,6 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         light("COMPLETED", "Completed", "Lit while a forged Enchantment awaits removal", LightColor::Green, at(20.32, 28.0)),
         light("FAILED", "Failed", "Lit while a failed Enchantment awaits removal", LightColor::Red, at(40.64, 28.0)),
     ],
-    settings: &[],
+    settings: &POD_TERMS_SETTINGS,
     status: None,
 };

@@ -285,4 +285,6 @@ pub static CLAIM_SETTINGS: &[SettingDescriptor] = &[
     POD_TERMS_SETTINGS[2],
     POD_TERMS_SETTINGS[3],
     POD_TERMS_SETTINGS[4],
+    POD_TERMS_SETTINGS[5],
+    POD_TERMS_SETTINGS[6],
 ];

@@ -204,6 +204,13 @@ pub static SYNC_SETTINGS: &[SettingDescriptor] = &[
         "While the hub syncs, CORDON (switch or gate) cordons the real nodes labelled app.kubernetes.io/managed-by=kuberack and kuberack.io/module=node-<module id>; off: real nodes are never written",
         &[choice("Off", "false"), choice("On", "true")],
     ),
+    setting(
+        "sync.labels",
+        "Live sync",
+        "Sync labels and taints",
+        "While the hub syncs, the typed labels and taints are applied (server-side apply, field manager kuberack) to the real nodes labelled app.kubernetes.io/managed-by=kuberack and kuberack.io/module=node-<module id>; turned off, they are taken off again",
+        &[choice("Off", "false"), choice("On", "true")],
+    ),
     text_setting(
         "sync.poolSelector",
         "Live sync",

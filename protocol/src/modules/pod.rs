@@ -136,6 +136,6 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         light("TERMINATING", "Terminating", "Lit while the pod terminates gracefully", LightColor::Yellow, at(L, 24.0)),
         light("FAILED", "Failed", "Lit when the pod was evicted or removed by the system; the gate must fall and rise again", LightColor::Red, at(R, 24.0)),
     ],
-    settings: &[],
+    settings: &POD_TERMS_SETTINGS,
     status: None,
 };

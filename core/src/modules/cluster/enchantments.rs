@@ -82,6 +82,7 @@ impl EnchantmentOwners {
                 tag => tag,
             },
             cost_seconds: f64::from(slot.desired(ed::COST_MS)) / 1000.0,
+            terms: slot.desired(ed::TERMS).min(u32::from(u16::MAX)) as u16,
         };
         for _ in 0..new {
             let Some(free) = m.enchantments.iter().position(Option::is_none) else {

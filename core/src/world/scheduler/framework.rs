@@ -9,9 +9,11 @@ use super::cycle::{AppCount, AppPods, NodeTopology, PodInfo, Reservation};
 use super::node_info::NodeInfo;
 use super::node_resources_fit::Extra;
 use super::node_rows::{Evaluation, NodeRows, Signature};
+use super::pod_affinity::BoundPod;
 use super::pod_topology_spread::{HardSpread, SoftSpread};
 use super::resource_scores::ResourceScores;
 use super::score_classes::{ClassKey, ScoreClasses};
+use super::typed_terms::TypedTerms;
 use super::*;
 use crate::rng::Rng;
 use crate::world::constraints::SchedulingSpec;
@@ -104,6 +106,7 @@ pub fn run_filters(
     node: &NodeInfo,
     state: &CycleState,
     app: &AppPods,
+    typed: &TypedTerms,
     removed: Removed,
 ) -> Result<(), FilterReason> {
     let pod = &state.pod;
@@ -116,7 +119,8 @@ pub fn run_filters(
     if let Some(hard) = &state.hard_spread {
         pod_topology_spread::filter(index, node, hard, app, removed.app.live)?;
     }
-    inter_pod_affinity::filter(index, node, spec, app, removed.app)
+    typed.spread.filter(index, node)?;
+    inter_pod_affinity::filter(index, node, spec, app, &typed.affinity, removed.app)
 }
 
 /// Requests that nominated pods of at least the pod's priority hold on a node.
@@ -145,6 +149,7 @@ pub struct Framework {
     resource_scores: ResourceScores,
     classes: ScoreClasses,
     rows: NodeRows,
+    typed: TypedTerms,
 }
 
 impl Framework {
@@ -159,7 +164,26 @@ impl Framework {
             resource_scores: ResourceScores::with_capacity(max_nodes),
             classes: ScoreClasses::with_capacity(max_nodes),
             rows: NodeRows::with_capacity(max_nodes),
+            typed: TypedTerms::with_capacity(max_nodes),
         }
+    }
+
+    /// PreFilter and PreScore of InterPodAffinity and PodTopologySpread over the typed
+    /// terms: call before [`Framework::find_node`] with the pod's spec, the node order and
+    /// every bound pod.
+    pub fn prepare_typed<N: NodeSource + ?Sized, I: Iterator<Item = BoundPod>>(
+        &mut self,
+        spec: &SchedulingSpec,
+        order: &[u32],
+        pods: impl Fn() -> I,
+        nodes: &N,
+    ) {
+        self.typed.prepare(spec, order, pods, nodes);
+    }
+
+    /// The typed terms' state [`Framework::prepare_typed`] computed.
+    pub fn typed(&self) -> &TypedTerms {
+        &self.typed
     }
 
     /// Where the next cycle starts walking the node list (upstream's nextStartNodeIndex).
@@ -218,7 +242,10 @@ impl Framework {
         let strategy = self.config.strategy;
         self.resource_scores
             .begin(strategy, pod.cpu_m, pod.memory_mib);
-        let signature = Signature::new(&state, strategy, app, !reservations.is_empty());
+        // Typed terms read other pods everywhere: their rows last one cycle.
+        let typed = &self.typed;
+        let one_cycle = !reservations.is_empty() || typed.in_use();
+        let signature = Signature::new(&state, strategy, app, one_cycle);
         self.rows.sync(
             signature,
             topo,
@@ -231,7 +258,15 @@ impl Framework {
         let processed = self
             .rows
             .walk(order, start, to_find, &mut self.classes, |index| {
-                evaluate(index, nodes, &state, app, reservations, resource_scores)
+                evaluate(
+                    index,
+                    nodes,
+                    &state,
+                    app,
+                    typed,
+                    reservations,
+                    resource_scores,
+                )
             });
         self.next_start_node_index = (start + processed) % all;
         let found = self.rows.found();
@@ -255,16 +290,23 @@ impl Framework {
         if found == 1 {
             // A single feasible node is chosen without drawing a tie-break.
             let mut ignore = Rng::new(0);
-            return Decision::Bind(self.score_and_select(&spec, app, &mut ignore));
+            return Decision::Bind(self.score_and_select(nodes, topo, &spec, app, &mut ignore));
         }
-        Decision::Bind(self.score_and_select(&spec, app, rng))
+        Decision::Bind(self.score_and_select(nodes, topo, &spec, app, rng))
     }
 
     /// PreScore, Score and NormalizeScore of the plugins whose raw scores need every
     /// feasible node, computed once per score class, then the weighted sums and selectHost
     /// (ties by reservoir sampling, in node order).
-    fn score_and_select(&mut self, spec: &SchedulingSpec, app: &AppPods, rng: &mut Rng) -> u32 {
-        self.score_classes(spec, app);
+    fn score_and_select<N: NodeSource + ?Sized>(
+        &mut self,
+        nodes: &N,
+        topo: &NodeTopology,
+        spec: &SchedulingSpec,
+        app: &AppPods,
+        rng: &mut Rng,
+    ) -> u32 {
+        self.score_classes(nodes, topo, spec, app);
         self.classes.publish_totals();
         let (rows, classes) = (&self.rows, &self.classes);
         if self.record_scores {
@@ -305,7 +347,13 @@ impl Framework {
 
     /// Raw scores, their normalisation over the feasible nodes and the weighted scores of
     /// every class, except the per-node NodeResourcesFit and BalancedAllocation.
-    fn score_classes(&mut self, spec: &SchedulingSpec, app: &AppPods) {
+    fn score_classes<N: NodeSource + ?Sized>(
+        &mut self,
+        nodes: &N,
+        topo: &NodeTopology,
+        spec: &SchedulingSpec,
+        app: &AppPods,
+    ) {
         let classes = &mut self.classes;
         let rows = &self.rows;
         let (mut max_taint, mut max_affinity) = (0i64, 0i64);
@@ -317,7 +365,7 @@ impl Framework {
                 preferred: k.preferred,
                 ..AppCount::default()
             };
-            c.ipa = inter_pod_affinity::score(pods, k.zone, spec, app);
+            c.ipa = inter_pod_affinity::score(pods, k.zone, spec, app) + k.pod_affinity;
             max_taint = max_taint.max(i64::from(k.taint));
             max_affinity = max_affinity.max(i64::from(k.affinity));
             min_ipa = min_ipa.min(c.ipa);
@@ -329,12 +377,25 @@ impl Framework {
         let affinity = (!node_affinity::skip_score(spec))
             .then(|| normalize::Normalizer::new(max_affinity, false));
         // InterPodAffinity: between min and max.
-        let ipa = !inter_pod_affinity::skip_score(spec, app);
+        let ipa = !inter_pod_affinity::skip_score(spec, app, &self.typed.affinity);
         // PodTopologySpread: weights from the feasible nodes, then its own normalisation.
-        let spread = SoftSpread::new(spec).map(|mut soft| {
+        let typed = &mut self.typed.spread;
+        let mut shortcut = SoftSpread::new(spec, typed.active());
+        if let Some(soft) = shortcut.as_mut() {
+            soft.honor_node_affinity(spec, app, topo, nodes);
+        }
+        let spread = (shortcut.is_some() || typed.scores()).then(|| {
+            // Typed ScheduleAnyway constraints make one class per node (its key's `node`).
+            let typed_node = |c: &super::score_classes::Class| {
+                let i = c.key.node;
+                (i != u32::MAX)
+                    .then(|| nodes.node(i).map(|n| (i, n)))
+                    .flatten()
+            };
             let mut any_ignored = false;
             classes.for_each_mut(|c| {
-                c.spread_ignored = soft.ignored(c.key.zone);
+                c.spread_ignored = shortcut.is_some_and(|s| s.ignored(c.key.zone))
+                    || typed_node(c).is_some_and(|(i, n)| typed.ignored(i, &n));
                 any_ignored |= c.spread_ignored;
             });
             let mut ignored = 0;
@@ -344,14 +405,23 @@ impl Framework {
                     ignored += usize::from(classes.get(f.class).spread_ignored)
                 });
             }
-            let zones = classes.iter().filter(|c| !c.spread_ignored);
-            soft.set_weights(zones.map(|c| c.key.zone), rows.found() - ignored);
+            let mut shortcut = shortcut;
+            if let Some(soft) = shortcut.as_mut() {
+                let zones = classes.iter().filter(|c| !c.spread_ignored);
+                soft.set_weights(zones.map(|c| c.key.zone), rows.found() - ignored);
+            }
+            if typed.scores() {
+                let scored = classes.iter().filter(|c| !c.spread_ignored);
+                typed.set_weights(scored.filter_map(typed_node));
+            }
             let (mut min, mut max) = (i64::MAX, 0i64);
             classes.for_each_mut(|c| {
                 if c.spread_ignored {
                     return;
                 }
-                c.spread = soft.score(c.key.all, c.key.zone, app);
+                let own = shortcut.map_or(0.0, |s| s.score(c.key.all, c.key.zone, app));
+                let typed = typed_node(c).map_or(0.0, |(i, n)| typed.score(i, &n));
+                c.spread = round_half_away(own + typed);
                 min = min.min(c.spread);
                 max = max.max(c.spread);
             });
@@ -391,6 +461,7 @@ fn evaluate<N: NodeSource + ?Sized>(
     nodes: &N,
     state: &CycleState,
     app: &AppPods,
+    typed: &TypedTerms,
     reservations: &[Reservation],
     resource_scores: &mut ResourceScores,
 ) -> Evaluation {
@@ -407,7 +478,7 @@ fn evaluate<N: NodeSource + ?Sized>(
         extra,
         app: AppCount::default(),
     };
-    if let Err(reason) = run_filters(index, &node, state, app, removed) {
+    if let Err(reason) = run_filters(index, &node, state, app, typed, removed) {
         return Evaluation::Failed(reason);
     }
     let (fit, balanced) = resource_scores.get(index, &node);
@@ -423,6 +494,12 @@ fn evaluate<N: NodeSource + ?Sized>(
             zone: node.zone,
             all: pods.all,
             preferred: pods.preferred,
+            pod_affinity: typed.affinity.score(index, &node),
+            node: if typed.spread.scores() {
+                index
+            } else {
+                u32::MAX
+            },
         },
     }
 }

@@ -1,4 +1,5 @@
-//! InterPodAffinity, for anti-affinity to the pod's own app on one topology key. Required:
+//! InterPodAffinity: the anti-affinity switch (to the pod's own app on one topology key)
+//! here, the typed terms in [`super::pod_affinity`], filtered and scored together. Required:
 //! a node fails when its domain holds a pod of the app (the pod's own term) or a pod of the
 //! app whose required term forbids the incoming pod (existing pods' anti-affinity).
 //! Preferred (weight 100): each matching pod in the node's domain subtracts the weight, once
@@ -8,6 +9,7 @@
 
 use super::cycle::{AppCount, AppPods};
 use super::node_info::NodeInfo;
+use super::pod_affinity::PodAffinityState;
 use super::{FilterReason, MAX_NODE_SCORE};
 use crate::world::constraints::{
     AntiAffinity, SchedulingSpec, TopologyKey, PREFERRED_WEIGHT, ZONES,
@@ -24,29 +26,29 @@ fn domain(index: u32, node: &NodeInfo, key: TopologyKey, app: &AppPods) -> AppCo
 }
 
 /// Filter, with `removed` of the app's pods taken off this node (preemption dry run): the
-/// pod's own anti-affinity first, then existing pods' (upstream's order).
+/// typed terms' affinity, then the pod's own anti-affinity (switch and terms), then existing
+/// pods' (upstream's order).
 #[inline]
 pub fn filter(
     index: u32,
     node: &NodeInfo,
     pod: &SchedulingSpec,
     app: &AppPods,
+    terms: &PodAffinityState,
     removed: AppCount,
 ) -> Result<(), FilterReason> {
     let c = domain(index, node, pod.anti_affinity_key, app);
-    if pod.anti_affinity == AntiAffinity::Required && c.all > removed.all {
-        return Err(FilterReason::AntiAffinity);
-    }
-    if c.required > removed.required {
-        return Err(FilterReason::ExistingAntiAffinity);
-    }
-    Ok(())
+    let anti = pod.anti_affinity == AntiAffinity::Required && c.all > removed.all;
+    let existing = c.required > removed.required;
+    terms.filter(index, node, anti, existing)
 }
 
-/// PreScore: skipped unless the pod or a pod of its app has a preferred term.
-pub fn skip_score(pod: &SchedulingSpec, app: &AppPods) -> bool {
+/// PreScore: skipped unless the pod or a pod of its app has a preferred term (switch), or
+/// the typed terms score.
+pub fn skip_score(pod: &SchedulingSpec, app: &AppPods, terms: &PodAffinityState) -> bool {
     pod.anti_affinity != AntiAffinity::Preferred
         && (0..=ZONES as u8).all(|z| app.zone(z).preferred == 0)
+        && !terms.scores()
 }
 
 /// Raw score (0 or negative) of a node in `zone` holding `node_pods` of the app.

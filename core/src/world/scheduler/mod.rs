@@ -18,6 +18,7 @@ mod node_rows;
 mod node_rows_equivalence;
 mod node_unschedulable;
 mod normalize;
+mod pod_affinity;
 mod pod_topology_spread;
 mod preemption;
 mod queue;
@@ -25,7 +26,9 @@ mod reasons;
 mod resource_scores;
 mod schedule_one;
 mod score_classes;
+mod spread_terms;
 mod taint_toleration;
+mod typed_terms;
 
 pub use change_log::{ChangeLog, LogPosition};
 pub use cycle::{AppCount, AppPods, NodeTopology, PodInfo, Reservation};
@@ -38,11 +41,14 @@ pub use framework::{
 pub use node_info::{NodeInfo, NodeInfos};
 pub use node_resources_fit::Extra;
 pub use node_resources_fit::{ScoringStrategy, ShapePoint};
+pub use pod_affinity::{BoundPod, PodAffinityState};
 pub(in crate::world) use preemption::Potential;
 pub use preemption::{pick_one_node_for_preemption, CandidateNode};
 pub use queue::SchedulingQueue;
 pub use reasons::{FilterReason, Reason, ReasonCounts, Shortfall};
+pub use spread_terms::TypedSpread;
 pub use taint_toleration::no_execute;
+pub use typed_terms::TypedTerms;
 pub(crate) use {
     node_affinity::filter as node_affinity_filter,
     taint_toleration::filter as taint_toleration_filter,

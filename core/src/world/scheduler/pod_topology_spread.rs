@@ -4,9 +4,10 @@
 //! maxSkew 5) scores `count * ln(domains + 2) + maxSkew - 1`, normalised so the fewest
 //! matching pods score 100, as upstream does. Domains are eligible when they hold a node that
 //! matches the pod's nodeSelector and required node affinity (nodeAffinityPolicy Honor);
-//! taints are ignored (nodeTaintsPolicy Ignore). A zone's count holds the app's pods on all
-//! its nodes (PROTOCOL.md says where that differs). The filter counts pods that are not terminating; scoring counts
-//! every pod with the same owner, as upstream's PodsWithOwnerRef does.
+//! taints are ignored (nodeTaintsPolicy Ignore). A zone's count holds the app's pods on its
+//! nodes that match the pod's node affinity, in the filter and in scoring. The filter counts pods that are not
+//! terminating; scoring counts every pod with the same owner, as upstream's PodsWithOwnerRef
+//! does. Typed constraints are in [`super::spread_terms`].
 
 use super::cycle::{AppPods, NodeTopology, PodInfo};
 use super::framework::NodeSource;
@@ -38,6 +39,9 @@ pub struct HardSpread {
     pub constraint: SpreadConstraint,
     /// Fewest live pods of the app in an eligible domain.
     pub min_match: u32,
+    /// Live pods of the app per zone, on the nodes that match the pod's node affinity
+    /// (nodeAffinityPolicy Honor).
+    pub zone_live: [u32; ZONES + 1],
 }
 
 /// PreFilter: the hard constraint and its global minimum, if the pod has one.
@@ -52,14 +56,20 @@ pub fn pre_filter<N: NodeSource + ?Sized>(
     if c.when != WhenUnsatisfiable::DoNotSchedule {
         return None;
     }
+    let mut zone_live = [0u32; ZONES + 1];
     let min_match = if zone_only(spec) {
+        // A zone's nodes all match or none does: its count is the app's in the zone.
+        for (z, live) in zone_live.iter_mut().enumerate() {
+            *live = app.zone(z as u8).live;
+        }
         min_by_zone_selector(c.key, spec, app, topo, nodes)
     } else {
-        min_by_nodes(c.key, spec, app, topo, nodes)
+        min_by_nodes(c.key, spec, app, topo, nodes, &mut zone_live)
     };
     Some(HardSpread {
         constraint: c,
         min_match,
+        zone_live,
     })
 }
 
@@ -96,13 +106,15 @@ fn min_by_zone_selector<N: NodeSource + ?Sized>(
 }
 
 /// The global minimum over the domains of the nodes that match the pod's required node
-/// affinity (nodeAffinityPolicy Honor), found by walking the nodes.
+/// affinity (nodeAffinityPolicy Honor), found by walking the nodes; `zone_live` gets the
+/// live pods per zone on those nodes only, as upstream counts them.
 fn min_by_nodes<N: NodeSource + ?Sized>(
     key: TopologyKey,
     spec: &SchedulingSpec,
     app: &AppPods,
     topo: &NodeTopology,
     nodes: &N,
+    zone_live: &mut [u32; ZONES + 1],
 ) -> u32 {
     let matching = topo
         .order
@@ -112,12 +124,14 @@ fn min_by_nodes<N: NodeSource + ?Sized>(
     match key {
         TopologyKey::Zone => {
             let mut eligible = [false; ZONES + 1];
-            for (_, n) in matching {
-                eligible[usize::from(n.zone).min(ZONES)] = true;
+            for (i, n) in matching {
+                let z = usize::from(n.zone).min(ZONES);
+                eligible[z] = true;
+                zone_live[z] += app.node(i).live;
             }
-            (1..=ZONES as u8)
-                .filter(|&z| eligible[usize::from(z)])
-                .map(|z| app.zone(z).live)
+            (1..=ZONES)
+                .filter(|&z| eligible[z])
+                .map(|z| zone_live[z])
                 .min()
                 .unwrap_or(0)
         }
@@ -140,7 +154,7 @@ pub fn filter(
             if node.zone == 0 {
                 return Err(FilterReason::SpreadMissingLabel);
             }
-            app.zone(node.zone).live
+            hard.zone_live[usize::from(node.zone).min(ZONES)]
         }
     };
     let skew = i64::from(count.saturating_sub(removed_live)) + 1 - i64::from(hard.min_match);
@@ -158,15 +172,19 @@ pub struct SoftSpread {
     len: usize,
     require_all: bool,
     weights: [f64; 2],
+    /// The app's pods per zone on the nodes the pod's node affinity admits (`None`: it
+    /// admits every node of a zone or none).
+    zone_all: Option<[u32; ZONES + 1]>,
 }
 
 impl SoftSpread {
-    /// The pod's soft constraints; `None` when PreScore skips.
-    pub fn new(spec: &SchedulingSpec) -> Option<SoftSpread> {
+    /// The pod's soft constraints; `None` when it has none (`typed`: the pod has typed
+    /// constraints, so the system defaults do not apply).
+    pub fn new(spec: &SchedulingSpec, typed: bool) -> Option<SoftSpread> {
         let (constraints, len, require_all) = match spec.spread {
             Some(c) if c.when == WhenUnsatisfiable::ScheduleAnyway => ([c, c], 1, true),
             Some(_) => return None,
-            None if spec.default_spread => (DEFAULT_CONSTRAINTS, 2, false),
+            None if spec.default_spread && !typed => (DEFAULT_CONSTRAINTS, 2, false),
             None => return None,
         };
         Some(SoftSpread {
@@ -174,7 +192,33 @@ impl SoftSpread {
             len,
             require_all,
             weights: [0.0; 2],
+            zone_all: None,
         })
+    }
+
+    /// Counts a zone's pods only on the nodes that match the pod's node affinity
+    /// (nodeAffinityPolicy Honor), when that is not every node of a zone or none.
+    pub fn honor_node_affinity<N: NodeSource + ?Sized>(
+        &mut self,
+        spec: &SchedulingSpec,
+        app: &AppPods,
+        topo: &NodeTopology,
+        nodes: &N,
+    ) {
+        let zone_keyed = self
+            .constraints()
+            .iter()
+            .any(|c| c.key == TopologyKey::Zone);
+        if !zone_keyed || zone_only(spec) {
+            return;
+        }
+        let mut counts = [0u32; ZONES + 1];
+        for &i in &topo.order {
+            if let Some(n) = nodes.node(i).filter(|n| matches_selector(n, spec)) {
+                counts[usize::from(n.zone).min(ZONES)] += app.node(i).all;
+            }
+        }
+        self.zone_all = Some(counts);
     }
 
     fn constraints(&self) -> &[SpreadConstraint] {
@@ -209,20 +253,23 @@ impl SoftSpread {
         }
     }
 
-    /// Raw score of a node in `zone` holding `node_pods` of the app (call after
+    /// Raw score, unrounded, of a node in `zone` holding `node_pods` of the app (call after
     /// [`SoftSpread::set_weights`]).
     #[inline]
-    pub fn score(&self, node_pods: u32, zone: u8, app: &AppPods) -> i64 {
+    pub fn score(&self, node_pods: u32, zone: u8, app: &AppPods) -> f64 {
         let mut score = 0.0;
         for (c, w) in self.constraints().iter().zip(self.weights) {
             let count = match c.key {
                 TopologyKey::Hostname => node_pods,
                 TopologyKey::Zone if zone == 0 => continue,
-                TopologyKey::Zone => app.zone(zone).all,
+                TopologyKey::Zone => match &self.zone_all {
+                    Some(counts) => counts[usize::from(zone).min(ZONES)],
+                    None => app.zone(zone).all,
+                },
             };
             score += f64::from(count) * w + f64::from(c.max_skew) - 1.0;
         }
-        super::round_half_away(score)
+        score
     }
 }
 

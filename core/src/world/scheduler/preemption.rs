@@ -287,7 +287,14 @@ impl World {
         if self.potential.is_empty() {
             return DryRun::NoVictims;
         }
-        if let Err(reason) = run_filters(node, &n_info, state, &self.app_pods, removed) {
+        if let Err(reason) = run_filters(
+            node,
+            &n_info,
+            state,
+            &self.app_pods,
+            self.framework.typed(),
+            removed,
+        ) {
             return DryRun::Fails(reason);
         }
         // Most important first: higher priority, then earlier start.
@@ -308,7 +315,16 @@ impl World {
         for i in 0..self.potential.len() {
             let v = self.potential[i];
             remove(&mut removed, &v, -1);
-            if run_filters(node, &n_info, state, &self.app_pods, removed).is_ok() {
+            if run_filters(
+                node,
+                &n_info,
+                state,
+                &self.app_pods,
+                self.framework.typed(),
+                removed,
+            )
+            .is_ok()
+            {
                 continue;
             }
             remove(&mut removed, &v, 1);

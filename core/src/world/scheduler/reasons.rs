@@ -32,6 +32,8 @@ pub enum Reason {
     ExistingAntiAffinity,
     /// InterPodAffinity: the pod's own anti-affinity.
     AntiAffinity,
+    /// InterPodAffinity: the pod's required affinity.
+    AffinityRulesNotMatch,
     /// DynamicResources.
     CannotAllocateClaims,
     /// DefaultPreemption: no lower-priority pod on the node.
@@ -42,7 +44,7 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason.
-    pub const ALL: [Reason; 16] = [
+    pub const ALL: [Reason; 17] = [
         Reason::TooManyPods,
         Reason::InsufficientCpu,
         Reason::InsufficientMemory,
@@ -56,6 +58,7 @@ impl Reason {
         Reason::SpreadSkew,
         Reason::ExistingAntiAffinity,
         Reason::AntiAffinity,
+        Reason::AffinityRulesNotMatch,
         Reason::CannotAllocateClaims,
         Reason::NoPreemptionVictims,
         Reason::PreemptionNotHelpful,
@@ -81,6 +84,7 @@ impl Reason {
                 "node(s) didn't satisfy existing pods anti-affinity rules"
             }
             Reason::AntiAffinity => "node(s) didn't match pod anti-affinity rules",
+            Reason::AffinityRulesNotMatch => "node(s) didn't match pod affinity rules",
             Reason::CannotAllocateClaims => "cannot allocate all claims",
             Reason::NoPreemptionVictims => "No preemption victims found for incoming pod",
             Reason::PreemptionNotHelpful => "Preemption is not helpful for scheduling",
@@ -186,6 +190,9 @@ pub enum FilterReason {
     ExistingAntiAffinity,
     /// InterPodAffinity: the pod's required anti-affinity forbids it.
     AntiAffinity,
+    /// InterPodAffinity: no pod in the node's domain matches the pod's required affinity
+    /// (UnschedulableAndUnresolvable).
+    AffinityRulesNotMatch,
     /// DynamicResources: the node's devices cannot allocate the pod's claim.
     CannotAllocateClaims,
 }
@@ -203,6 +210,7 @@ impl FilterReason {
             | FilterReason::UntoleratedEnergy
             | FilterReason::NodeAffinity
             | FilterReason::SpreadMissingLabel
+            | FilterReason::AffinityRulesNotMatch
             | FilterReason::CannotAllocateClaims => true,
             FilterReason::SpreadSkew
             | FilterReason::ExistingAntiAffinity
@@ -223,6 +231,7 @@ impl FilterReason {
             FilterReason::SpreadSkew => f(Reason::SpreadSkew),
             FilterReason::ExistingAntiAffinity => f(Reason::ExistingAntiAffinity),
             FilterReason::AntiAffinity => f(Reason::AntiAffinity),
+            FilterReason::AffinityRulesNotMatch => f(Reason::AffinityRulesNotMatch),
             FilterReason::CannotAllocateClaims => f(Reason::CannotAllocateClaims),
         }
     }

@@ -3,7 +3,7 @@
 
 use super::cycle::{PodInfo, Reservation};
 use super::framework::{reserved_on, run_filters, CycleState, NodeSource, Removed};
-use super::{Decision, Diagnosis, PreemptionOutcome, MAX_ATTEMPTS_PER_STEP};
+use super::{BoundPod, Decision, Diagnosis, PreemptionOutcome, MAX_ATTEMPTS_PER_STEP};
 use crate::world::events::EventKind;
 use crate::world::objects::*;
 use crate::world::World;
@@ -78,13 +78,38 @@ impl World {
     fn schedule_one(&mut self, index: u32, pod: Pod) {
         let info = self.pod_info(index, &pod);
         self.refresh_app_pods(pod.owner);
+        let pods = &self.pods;
+        let bound = || {
+            pods.iter()
+                .filter(|(_, p)| p.node != NONE)
+                .map(|(_, p)| BoundPod {
+                    node: p.node,
+                    terms: p.scheduling.terms,
+                    terminating: p.terminating,
+                })
+        };
+        self.framework.prepare_typed(
+            &pod.scheduling,
+            &self.topology.order,
+            bound,
+            &self.node_infos,
+        );
         if let Some(node) = self.nodes.node(pod.nominated_node) {
             let state = CycleState::new(&info, &self.app_pods, &self.topology, &self.nodes);
             let removed = Removed {
                 extra: reserved_on(pod.nominated_node, &info, &self.reservations),
                 ..Removed::default()
             };
-            if run_filters(pod.nominated_node, &node, &state, &self.app_pods, removed).is_ok() {
+            if run_filters(
+                pod.nominated_node,
+                &node,
+                &state,
+                &self.app_pods,
+                self.framework.typed(),
+                removed,
+            )
+            .is_ok()
+            {
                 self.bind_scheduled(index, pod.nominated_node);
                 return;
             }

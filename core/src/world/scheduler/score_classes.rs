@@ -22,6 +22,11 @@ pub(super) struct ClassKey {
     pub all: u32,
     /// Those with preferred anti-affinity.
     pub preferred: u32,
+    /// The typed pod affinity terms' raw score.
+    pub pod_affinity: i64,
+    /// The node's slab index while typed ScheduleAnyway constraints score node by node
+    /// (`u32::MAX` otherwise).
+    pub node: u32,
 }
 
 impl ClassKey {
@@ -29,7 +34,9 @@ impl ClassKey {
     fn hash(&self, shift: u32) -> usize {
         let packed = (u64::from(self.all) << 32 | u64::from(self.preferred))
             ^ (u64::from(self.affinity) << 16 | u64::from(self.zone) << 8 | u64::from(self.taint))
-                .rotate_right(9);
+                .rotate_right(9)
+            ^ (self.pod_affinity as u64).rotate_left(23)
+            ^ u64::from(self.node).rotate_left(41);
         (packed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! [`Sym`]: super::symbols::Sym
 
-use crate::world::constraints::TaintEffect;
+use crate::world::constraints::{TaintEffect, WhenUnsatisfiable};
 
 /// A label `key=value` (node label, pod label, nodeSelector entry).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -110,6 +110,67 @@ pub struct PreferredTerm<S> {
     pub term: NodeSelectorTerm<S>,
 }
 
+/// A label selector (matchLabels and matchExpressions: In, NotIn, Exists, DoesNotExist); with
+/// neither it is `{}`, which selects every pod.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct LabelSelector<S> {
+    /// matchLabels.
+    pub match_labels: Vec<Label<S>>,
+    /// matchExpressions.
+    pub expressions: Vec<Requirement<S>>,
+}
+
+/// One pod affinity or anti-affinity term, required or preferred with a weight.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PodAffinityTerm<S> {
+    /// podAntiAffinity (else podAffinity).
+    pub anti: bool,
+    /// The weight 1..=100 of a preferred term (`None`: required).
+    pub weight: Option<i32>,
+    /// labelSelector, over pods of the pod's own namespace.
+    pub selector: LabelSelector<S>,
+    /// topologyKey: a node label key.
+    pub topology_key: S,
+}
+
+/// nodeAffinityPolicy and nodeTaintsPolicy of a topology spread constraint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NodeInclusionPolicy {
+    /// Only nodes the pod's node affinity (or tolerations) admit count.
+    Honor,
+    /// Every node counts.
+    Ignore,
+}
+
+impl NodeInclusionPolicy {
+    /// The policy's name in the API.
+    pub const fn name(self) -> &'static str {
+        match self {
+            NodeInclusionPolicy::Honor => "Honor",
+            NodeInclusionPolicy::Ignore => "Ignore",
+        }
+    }
+}
+
+/// One topology spread constraint.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TopologySpreadConstraint<S> {
+    /// maxSkew (at least 1).
+    pub max_skew: u32,
+    /// topologyKey: a node label key.
+    pub topology_key: S,
+    /// whenUnsatisfiable.
+    pub when: WhenUnsatisfiable,
+    /// minDomains (DoNotSchedule only).
+    pub min_domains: Option<u32>,
+    /// nodeAffinityPolicy (default Honor).
+    pub node_affinity_policy: NodeInclusionPolicy,
+    /// nodeTaintsPolicy (default Ignore).
+    pub node_taints_policy: NodeInclusionPolicy,
+    /// labelSelector (`None` as parsed: the pod's own labels, filled in with them).
+    pub selector: Option<LabelSelector<S>>,
+}
+
 /// What a NODE module adds to its nodes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct NodeTerms<S> {
@@ -132,6 +193,10 @@ pub struct PodTerms<S> {
     pub required: Vec<NodeSelectorTerm<S>>,
     /// preferredDuringSchedulingIgnoredDuringExecution.
     pub preferred: Vec<PreferredTerm<S>>,
+    /// podAffinity and podAntiAffinity terms, in the order written.
+    pub pod_affinity: Vec<PodAffinityTerm<S>>,
+    /// topologySpreadConstraints.
+    pub spread: Vec<TopologySpreadConstraint<S>>,
 }
 
 impl<S> PodTerms<S> {
@@ -142,5 +207,7 @@ impl<S> PodTerms<S> {
             && self.node_selector.is_empty()
             && self.required.is_empty()
             && self.preferred.is_empty()
+            && self.pod_affinity.is_empty()
+            && self.spread.is_empty()
     }
 }

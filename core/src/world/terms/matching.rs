@@ -290,3 +290,24 @@ fn compare(label: Option<NodeLabel>, want: Option<i64>, op: fn(i64, i64) -> bool
         _ => false,
     }
 }
+
+/// Whether a label selector selects a pod with these labels (`{}` selects every pod).
+#[inline]
+pub fn selector_matches(selector: &LabelSelector<Sym>, labels: &[Label<Sym>]) -> bool {
+    let get = |key: Sym| labels.iter().find(|l| l.key == key).map(|l| l.value);
+    selector
+        .match_labels
+        .iter()
+        .all(|m| get(m.key) == Some(m.value))
+        && selector.expressions.iter().all(|r| {
+            let value = get(r.key);
+            match r.operator {
+                SelectorOperator::In => value.is_some_and(|v| r.values.contains(&v)),
+                SelectorOperator::NotIn => !value.is_some_and(|v| r.values.contains(&v)),
+                SelectorOperator::Exists => value.is_some(),
+                SelectorOperator::DoesNotExist => value.is_none(),
+                // The parser refuses them in a label selector.
+                SelectorOperator::Gt | SelectorOperator::Lt => false,
+            }
+        })
+}

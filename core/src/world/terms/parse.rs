@@ -5,7 +5,7 @@
 
 use super::api::*;
 use super::names::{validate_label_value, validate_qualified_name};
-use crate::world::constraints::TaintEffect;
+use crate::world::constraints::{TaintEffect, WhenUnsatisfiable};
 
 /// Most entries in one list (labels, taints, tolerations, terms, requirements, values).
 pub const MAX_ENTRIES: usize = 16;
@@ -139,6 +139,8 @@ pub fn check(form: kuberack_protocol::TextForm, text: &str) -> Result<(), String
         F::Tolerations => tolerations(text).map(drop),
         F::NodeAffinity => required_terms(text).map(drop),
         F::PreferredNodeAffinity => preferred_terms(text).map(drop),
+        F::PodAffinity => pod_affinity(text).map(drop),
+        F::TopologySpread => topology_spread(text).map(drop),
     }
 }
 
@@ -321,6 +323,15 @@ pub fn required_terms(text: &str) -> Result<Vec<NodeSelectorTerm<String>>, Strin
     split_top(text, '|')?.into_iter().map(term).collect()
 }
 
+/// A preferred term's weight, 1-100 (`entry` names the term when it is refused).
+fn weight(w: &str, entry: &str) -> Result<i32, String> {
+    w.trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|w| (1..=100).contains(w))
+        .ok_or_else(|| format!("{entry:?}: weight must be in the range 1-100"))
+}
+
 /// Preferred node affinity: `weight: term` separated by `|`: `80: disk=ssd | 20: gpu`.
 pub fn preferred_terms(text: &str) -> Result<Vec<PreferredTerm<String>>, String> {
     split_top(text, '|')?
@@ -329,16 +340,194 @@ pub fn preferred_terms(text: &str) -> Result<Vec<PreferredTerm<String>>, String>
             let (w, t) = e
                 .split_once(':')
                 .ok_or_else(|| format!("{e:?}: a preferred term is weight: term"))?;
-            let weight = w
-                .trim()
-                .parse::<i32>()
-                .ok()
-                .filter(|w| (1..=100).contains(w))
-                .ok_or_else(|| format!("{e:?}: weight must be in the range 1-100"))?;
             Ok(PreferredTerm {
-                weight,
+                weight: weight(w, e)?,
                 term: term(t)?,
             })
         })
         .collect()
+}
+
+/// A label selector: `*` (every pod) or requirements separated by commas, `k=v` in
+/// matchLabels and the others (`k in (a,b)`, `k notin (a)`, `k!=v`, `k`, `!k`) in
+/// matchExpressions; optionally in parentheses.
+pub fn label_selector(text: &str) -> Result<LabelSelector<String>, String> {
+    let text = text.trim();
+    let inner = match text.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+        Some(inner) if split_top(inner, ',').is_ok() => inner.trim(),
+        _ => text,
+    };
+    let mut out = LabelSelector::default();
+    if inner == "*" {
+        return Ok(out);
+    }
+    let entries = split_top(inner, ',')?;
+    if entries.is_empty() {
+        return Err(format!(
+            "{text:?}: a label selector needs a requirement (or * for every pod)"
+        ));
+    }
+    for e in entries {
+        let plain = e.split_once('=').filter(|(k, v)| {
+            !k.ends_with('!') && !v.starts_with('=') && !e.contains('(') && !k.starts_with('!')
+        });
+        if let Some((k, v)) = plain {
+            let label = Label {
+                key: key(k.trim())?,
+                value: value(v.trim())?,
+            };
+            if out.match_labels.iter().any(|l| l.key == label.key) {
+                return Err(format!("{:?}: label key given twice", label.key));
+            }
+            out.match_labels.push(label);
+            continue;
+        }
+        let r = requirement(e)?;
+        if matches!(r.operator, SelectorOperator::Gt | SelectorOperator::Lt) {
+            return Err(format!(
+                "{e:?}: a label selector's operator must be In, NotIn, Exists or \
+                 DoesNotExist, not {}",
+                r.operator.name()
+            ));
+        }
+        out.expressions.push(r);
+    }
+    Ok(out)
+}
+
+/// A topologyKey: `zone` and `hostname` stand for the well-known keys.
+pub fn topology_key(text: &str) -> Result<String, String> {
+    match text.trim() {
+        "" => Err("topologyKey: can not be empty".into()),
+        "zone" => Ok(crate::world::constraints::LABEL_ZONE.into()),
+        "hostname" => Ok(crate::world::constraints::LABEL_HOSTNAME.into()),
+        k => key(k),
+    }
+}
+
+/// One pod affinity term: `[weight:] [!]selector on topologyKey` (`!`: anti-affinity).
+fn pod_affinity_term(e: &str) -> Result<PodAffinityTerm<String>, String> {
+    let (weight, body) = match e.split_once(':') {
+        Some((w, rest)) => (Some(weight(w, e)?), rest.trim()),
+        None => (None, e.trim()),
+    };
+    let (selector, key) = body.rsplit_once(" on ").ok_or_else(|| {
+        format!("{e:?}: a pod affinity term is [weight:] [!]selector on topologyKey")
+    })?;
+    let selector = selector.trim();
+    let (anti, selector) = match selector.strip_prefix('!') {
+        Some(rest) => (true, rest),
+        None => (false, selector),
+    };
+    Ok(PodAffinityTerm {
+        anti,
+        weight,
+        selector: label_selector(selector)?,
+        topology_key: topology_key(key)?,
+    })
+}
+
+/// Pod affinity and anti-affinity terms separated by `;`:
+/// `app=web on zone; !app=db on hostname; 50: app=cache on kubernetes.io/hostname`.
+pub fn pod_affinity(text: &str) -> Result<Vec<PodAffinityTerm<String>>, String> {
+    split_top(text, ';')?
+        .into_iter()
+        .map(pod_affinity_term)
+        .collect()
+}
+
+fn inclusion_policy(field: &str, v: &str) -> Result<NodeInclusionPolicy, String> {
+    match v {
+        "Honor" => Ok(NodeInclusionPolicy::Honor),
+        "Ignore" => Ok(NodeInclusionPolicy::Ignore),
+        other => Err(format!(
+            "{field}: Unsupported value: {other:?}: supported values: \"Honor\", \"Ignore\""
+        )),
+    }
+}
+
+/// One constraint: `maxSkew on topologyKey [DoNotSchedule|ScheduleAnyway] [minDomains=N]
+/// [nodeAffinityPolicy=Honor|Ignore] [nodeTaintsPolicy=Honor|Ignore] [for selector]`.
+fn spread_constraint(e: &str) -> Result<TopologySpreadConstraint<String>, String> {
+    let (head, selector) = match e.split_once(" for ") {
+        Some((h, s)) => (h.trim(), Some(label_selector(s)?)),
+        None => (e.trim(), None),
+    };
+    let mut words = head.split_whitespace();
+    let form = || {
+        format!(
+            "{e:?}: a constraint is maxSkew on topologyKey [ScheduleAnyway] [minDomains=N] \
+             [nodeAffinityPolicy=Ignore] [nodeTaintsPolicy=Honor] [for selector]"
+        )
+    };
+    let max_skew = words
+        .next()
+        .ok_or_else(form)?
+        .parse::<i64>()
+        .map_err(|_| form())?;
+    if max_skew < 1 {
+        return Err(format!("{e:?}: maxSkew: must be greater than zero"));
+    }
+    if words.next() != Some("on") {
+        return Err(form());
+    }
+    let mut c = TopologySpreadConstraint {
+        max_skew: max_skew.min(i64::from(u32::MAX)) as u32,
+        topology_key: topology_key(words.next().ok_or_else(form)?)?,
+        when: WhenUnsatisfiable::DoNotSchedule,
+        min_domains: None,
+        node_affinity_policy: NodeInclusionPolicy::Honor,
+        node_taints_policy: NodeInclusionPolicy::Ignore,
+        selector,
+    };
+    for w in words {
+        match w.split_once('=') {
+            None if w == "DoNotSchedule" => c.when = WhenUnsatisfiable::DoNotSchedule,
+            None if w == "ScheduleAnyway" => c.when = WhenUnsatisfiable::ScheduleAnyway,
+            Some(("minDomains", n)) => {
+                let n = n
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| format!("{e:?}: minDomains: must be greater than zero"))?;
+                c.min_domains = Some(n.min(i64::from(u32::MAX)) as u32);
+            }
+            Some(("nodeAffinityPolicy", v)) => {
+                c.node_affinity_policy = inclusion_policy("nodeAffinityPolicy", v)?
+            }
+            Some(("nodeTaintsPolicy", v)) => {
+                c.node_taints_policy = inclusion_policy("nodeTaintsPolicy", v)?
+            }
+            _ => return Err(format!("{e:?}: unknown word {w:?}; {}", form())),
+        }
+    }
+    if c.min_domains.is_some() && c.when != WhenUnsatisfiable::DoNotSchedule {
+        return Err(format!(
+            "{e:?}: minDomains: can only use minDomains if whenUnsatisfiable=DoNotSchedule"
+        ));
+    }
+    Ok(c)
+}
+
+/// Topology spread constraints separated by `;`:
+/// `1 on zone; 2 on hostname ScheduleAnyway for app=web; 1 on zone minDomains=3`. Without
+/// `for`, a constraint selects the pods' own labels. Unique by topologyKey and
+/// whenUnsatisfiable.
+pub fn topology_spread(text: &str) -> Result<Vec<TopologySpreadConstraint<String>>, String> {
+    let out = split_top(text, ';')?
+        .into_iter()
+        .map(spread_constraint)
+        .collect::<Result<Vec<_>, _>>()?;
+    for (i, c) in out.iter().enumerate() {
+        if out[..i]
+            .iter()
+            .any(|o| o.topology_key == c.topology_key && o.when == c.when)
+        {
+            return Err(format!(
+                "{:?}: Duplicate value: {{{}, {:?}}}",
+                c.topology_key, c.topology_key, c.when
+            ));
+        }
+    }
+    Ok(out)
 }

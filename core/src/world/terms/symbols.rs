@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::world::constraints::{LABEL_ZONE, TAINT_KEY, ZONE_NAMES};
+use crate::world::constraints::{LABEL_HOSTNAME, LABEL_ZONE, TAINT_KEY, ZONE_NAMES};
 
 /// An interned string (0: the empty string).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -15,7 +15,7 @@ pub struct Sym(pub u32);
 pub const LABEL_ENERGY: &str = "energy";
 
 /// Names with fixed ids, in id order from 1.
-const WELL_KNOWN: [&str; 9] = [
+const WELL_KNOWN: [&str; 10] = [
     LABEL_ZONE,
     ZONE_NAMES[0],
     ZONE_NAMES[1],
@@ -25,6 +25,7 @@ const WELL_KNOWN: [&str; 9] = [
     LABEL_ENERGY,
     "fire",
     "frost",
+    LABEL_HOSTNAME,
 ];
 /// `arcane` follows the well-known names.
 const ARCANE: u32 = WELL_KNOWN.len() as u32 + 1;
@@ -35,6 +36,8 @@ pub const SYM_ZONE: Sym = Sym(1);
 pub const SYM_DEDICATED: Sym = Sym(6);
 /// `energy`.
 pub const SYM_ENERGY: Sym = Sym(7);
+/// `kubernetes.io/hostname`.
+pub const SYM_HOSTNAME: Sym = Sym(10);
 
 /// The symbol of zone `z` (1-based; 0: none).
 pub const fn zone_sym(z: u8) -> Sym {
@@ -109,6 +112,7 @@ mod tests {
         assert_eq!(intern("zone-c"), zone_sym(3));
         assert_eq!(intern(TAINT_KEY), SYM_DEDICATED);
         assert_eq!(intern(LABEL_ENERGY), SYM_ENERGY);
+        assert_eq!(intern(LABEL_HOSTNAME), SYM_HOSTNAME);
         assert_eq!(intern("fire"), essence_sym(1));
         assert_eq!(intern("arcane"), essence_sym(3));
         assert_eq!(intern(""), Sym(0));

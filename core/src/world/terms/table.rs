@@ -105,6 +105,8 @@ static PODS: InternTable<PodEntry> = InternTable::new(PodEntry {
         node_selector: Vec::new(),
         required: Vec::new(),
         preferred: Vec::new(),
+        pod_affinity: Vec::new(),
+        spread: Vec::new(),
     },
     hash: 0,
 });
@@ -116,19 +118,65 @@ fn label(l: &Label<String>) -> Label<Sym> {
     }
 }
 
+fn requirement(r: &Requirement<String>) -> Requirement<Sym> {
+    Requirement {
+        key: intern(&r.key),
+        operator: r.operator,
+        values: r.values.iter().map(|v| intern(v)).collect(),
+        number: r.number,
+    }
+}
+
 fn term(t: &NodeSelectorTerm<String>) -> NodeSelectorTerm<Sym> {
     NodeSelectorTerm {
-        requirements: t
-            .requirements
-            .iter()
-            .map(|r| Requirement {
-                key: intern(&r.key),
-                operator: r.operator,
-                values: r.values.iter().map(|v| intern(v)).collect(),
-                number: r.number,
-            })
-            .collect(),
+        requirements: t.requirements.iter().map(requirement).collect(),
     }
+}
+
+fn selector(s: &LabelSelector<String>) -> LabelSelector<Sym> {
+    LabelSelector {
+        match_labels: s.match_labels.iter().map(label).collect(),
+        expressions: s.expressions.iter().map(requirement).collect(),
+    }
+}
+
+fn pod_affinity_term(t: &PodAffinityTerm<String>) -> PodAffinityTerm<Sym> {
+    PodAffinityTerm {
+        anti: t.anti,
+        weight: t.weight,
+        selector: selector(&t.selector),
+        topology_key: intern(&t.topology_key),
+    }
+}
+
+/// A spread constraint, its selector the pod's own labels when it has none.
+fn spread_constraint(
+    c: &TopologySpreadConstraint<String>,
+    labels: &[Label<String>],
+) -> TopologySpreadConstraint<Sym> {
+    let own = || LabelSelector {
+        match_labels: labels.iter().map(label).collect(),
+        expressions: Vec::new(),
+    };
+    TopologySpreadConstraint {
+        max_skew: c.max_skew,
+        topology_key: intern(&c.topology_key),
+        when: c.when,
+        min_domains: c.min_domains,
+        node_affinity_policy: c.node_affinity_policy,
+        node_taints_policy: c.node_taints_policy,
+        selector: Some(c.selector.as_ref().map_or_else(own, selector)),
+    }
+}
+
+/// Whether any pod terms interned so far have a pod affinity or anti-affinity term (so the
+/// scheduler looks at other pods' terms at all).
+static ANY_POD_AFFINITY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether any pod terms of this process have a pod affinity or anti-affinity term. Wait-free.
+#[inline]
+pub fn any_pod_affinity() -> bool {
+    ANY_POD_AFFINITY.load(std::sync::atomic::Ordering::Acquire)
 }
 
 /// Interns a NODE's labels and taints (not on the audio path).
@@ -155,12 +203,44 @@ pub fn intern_node(terms: &NodeTerms<String>) -> Result<u16, String> {
     })
 }
 
+/// The terms as the pod-template-hash reads them: the node terms as they were written before
+/// pod affinity existed (so a template without it keeps its hash and its pods' names), then
+/// the pod affinity terms when there are any.
+fn template_text(terms: &PodTerms<String>) -> String {
+    #[derive(Debug)]
+    #[allow(dead_code)] // Read through Debug only.
+    struct PodTerms<'a> {
+        labels: &'a [Label<String>],
+        tolerations: &'a [Toleration<String>],
+        node_selector: &'a [Label<String>],
+        required: &'a [NodeSelectorTerm<String>],
+        preferred: &'a [PreferredTerm<String>],
+    }
+    let mut text = format!(
+        "{:?}",
+        PodTerms {
+            labels: &terms.labels,
+            tolerations: &terms.tolerations,
+            node_selector: &terms.node_selector,
+            required: &terms.required,
+            preferred: &terms.preferred,
+        }
+    );
+    if !terms.pod_affinity.is_empty() {
+        text.push_str(&format!("{:?}", terms.pod_affinity));
+    }
+    if !terms.spread.is_empty() {
+        text.push_str(&format!("{:?}", terms.spread));
+    }
+    text
+}
+
 /// Interns a pod template's terms (not on the audio path).
 pub fn intern_pod(terms: &PodTerms<String>) -> Result<u16, String> {
     if terms.is_empty() {
         return Ok(0);
     }
-    let hash = format!("{terms:?}").bytes().fold(0x811c_9dc5u32, |h, b| {
+    let hash = template_text(terms).bytes().fold(0x811c_9dc5u32, |h, b| {
         (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
     });
     let terms = PodTerms {
@@ -186,7 +266,16 @@ pub fn intern_pod(terms: &PodTerms<String>) -> Result<u16, String> {
                 term: term(&p.term),
             })
             .collect(),
+        pod_affinity: terms.pod_affinity.iter().map(pod_affinity_term).collect(),
+        spread: terms
+            .spread
+            .iter()
+            .map(|c| spread_constraint(c, &terms.labels))
+            .collect(),
     };
+    if !terms.pod_affinity.is_empty() {
+        ANY_POD_AFFINITY.store(true, std::sync::atomic::Ordering::Release);
+    }
     PODS.intern(PodEntry { terms, hash })
 }
 
@@ -202,6 +291,30 @@ pub fn pod_entry(id: u16) -> &'static PodEntry {
     PODS.get(id)
 }
 
+/// The node terms of an id with their strings (not on the audio path: it allocates).
+pub fn node_terms_text(id: u16) -> NodeTerms<String> {
+    let e = node_entry(id);
+    NodeTerms {
+        labels: e
+            .labels
+            .iter()
+            .map(|l| Label {
+                key: name(l.key),
+                value: name(l.value),
+            })
+            .collect(),
+        taints: e
+            .taints
+            .iter()
+            .map(|t| Taint {
+                key: name(t.key),
+                value: name(t.value),
+                effect: t.effect,
+            })
+            .collect(),
+    }
+}
+
 /// The pod terms of an id with their strings (not on the audio path: it allocates).
 pub fn pod_terms_text(id: u16) -> PodTerms<String> {
     let t = &pod_entry(id).terms;
@@ -209,17 +322,18 @@ pub fn pod_terms_text(id: u16) -> PodTerms<String> {
         key: name(l.key),
         value: name(l.value),
     };
+    let requirement = |r: &Requirement<Sym>| Requirement {
+        key: name(r.key),
+        operator: r.operator,
+        values: r.values.iter().map(|v| name(*v)).collect(),
+        number: r.number,
+    };
     let term = |t: &NodeSelectorTerm<Sym>| NodeSelectorTerm {
-        requirements: t
-            .requirements
-            .iter()
-            .map(|r| Requirement {
-                key: name(r.key),
-                operator: r.operator,
-                values: r.values.iter().map(|v| name(*v)).collect(),
-                number: r.number,
-            })
-            .collect(),
+        requirements: t.requirements.iter().map(requirement).collect(),
+    };
+    let selector = |s: &LabelSelector<Sym>| LabelSelector {
+        match_labels: s.match_labels.iter().map(label).collect(),
+        expressions: s.expressions.iter().map(requirement).collect(),
     };
     PodTerms {
         labels: t.labels.iter().map(label).collect(),
@@ -242,6 +356,29 @@ pub fn pod_terms_text(id: u16) -> PodTerms<String> {
             .map(|p| PreferredTerm {
                 weight: p.weight,
                 term: term(&p.term),
+            })
+            .collect(),
+        pod_affinity: t
+            .pod_affinity
+            .iter()
+            .map(|p| PodAffinityTerm {
+                anti: p.anti,
+                weight: p.weight,
+                selector: selector(&p.selector),
+                topology_key: name(p.topology_key),
+            })
+            .collect(),
+        spread: t
+            .spread
+            .iter()
+            .map(|c| TopologySpreadConstraint {
+                max_skew: c.max_skew,
+                topology_key: name(c.topology_key),
+                when: c.when,
+                min_domains: c.min_domains,
+                node_affinity_policy: c.node_affinity_policy,
+                node_taints_policy: c.node_taints_policy,
+                selector: c.selector.as_ref().map(selector),
             })
             .collect(),
     }

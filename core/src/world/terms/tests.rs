@@ -2,7 +2,7 @@ use super::api::*;
 use super::matching::*;
 use super::parse;
 use super::table::{intern_node, intern_pod};
-use crate::world::constraints::{SchedulingSpec, TaintEffect};
+use crate::world::constraints::{SchedulingSpec, TaintEffect, WhenUnsatisfiable};
 
 fn node(labels: &str, taints: &str) -> NodeView {
     let terms = NodeTerms {
@@ -273,4 +273,137 @@ fn equal_terms_share_one_id() {
     assert_eq!(intern_pod(&a).unwrap(), intern_pod(&a.clone()).unwrap());
     assert_eq!(intern_pod(&PodTerms::default()).unwrap(), 0);
     assert_eq!(intern_node(&NodeTerms::default()).unwrap(), 0);
+}
+
+#[test]
+fn pod_affinity_text_parses_to_required_preferred_and_anti_terms() {
+    let t = parse::pod_affinity(
+        "app=web on zone; !app=db on hostname; 50: app=cache, tier in (a,b) on \
+         kubernetes.io/hostname; 20: !(!canary) on rack; * on example.com/row",
+    )
+    .unwrap();
+    assert_eq!(t.len(), 5);
+    assert_eq!((t[0].anti, t[0].weight), (false, None));
+    assert_eq!(t[0].topology_key, "topology.kubernetes.io/zone");
+    assert_eq!(t[0].selector.match_labels[0].key, "app");
+    assert_eq!((t[1].anti, t[1].weight), (true, None));
+    assert_eq!(t[1].topology_key, "kubernetes.io/hostname");
+    assert_eq!((t[2].anti, t[2].weight), (false, Some(50)));
+    assert_eq!(t[2].selector.match_labels.len(), 1);
+    assert_eq!(t[2].selector.expressions[0].operator, SelectorOperator::In);
+    assert_eq!(t[2].selector.expressions[0].values, ["a", "b"]);
+    assert_eq!((t[3].anti, t[3].weight), (true, Some(20)));
+    assert_eq!(
+        t[3].selector.expressions[0].operator,
+        SelectorOperator::DoesNotExist
+    );
+    assert_eq!(t[3].topology_key, "rack");
+    assert_eq!(t[4].selector, LabelSelector::default());
+    assert_eq!(parse::pod_affinity("").unwrap(), Vec::new());
+}
+
+#[test]
+fn bad_pod_affinity_text_is_refused_with_the_reason() {
+    for (text, why) in [
+        ("app=web", "on topologyKey"),
+        ("app=web on ", "topologyKey"),
+        ("0: app=web on zone", "1-100"),
+        ("101: app=web on zone", "1-100"),
+        ("heavy: app=web on zone", "1-100"),
+        ("gen>5 on zone", "not Gt"),
+        ("app=web on Zone/", "prefix part"),
+        ("app=-web on zone", "label value"),
+        ("app=a, app=b on zone", "given twice"),
+        ("app=web on zone;", "empty"),
+        ("() on zone", "needs a requirement"),
+    ] {
+        let err = parse::pod_affinity(text).expect_err(text);
+        assert!(err.contains(why), "{text:?}: {err}");
+    }
+}
+
+#[test]
+fn label_selectors_match_pod_labels_as_upstream() {
+    let labels = |text: &str| {
+        parse::labels(text)
+            .unwrap()
+            .iter()
+            .map(|l| Label {
+                key: super::symbols::intern(&l.key),
+                value: super::symbols::intern(&l.value),
+            })
+            .collect::<Vec<_>>()
+    };
+    let selects = |selector: &str, pod: &str| {
+        let s = parse::label_selector(selector).unwrap();
+        let s = LabelSelector {
+            match_labels: s
+                .match_labels
+                .iter()
+                .map(|l| Label {
+                    key: super::symbols::intern(&l.key),
+                    value: super::symbols::intern(&l.value),
+                })
+                .collect(),
+            expressions: s
+                .expressions
+                .iter()
+                .map(|r| Requirement {
+                    key: super::symbols::intern(&r.key),
+                    operator: r.operator,
+                    values: r.values.iter().map(|v| super::symbols::intern(v)).collect(),
+                    number: None,
+                })
+                .collect(),
+        };
+        selector_matches(&s, &labels(pod))
+    };
+    assert!(selects("app=web", "app=web, tier=a"));
+    assert!(!selects("app=web", "app=db"));
+    assert!(!selects("app=web", ""));
+    assert!(selects("*", ""));
+    assert!(selects("tier in (a,b)", "tier=b"));
+    assert!(!selects("tier in (a,b)", "app=web"));
+    assert!(selects("tier notin (a)", "app=web"));
+    assert!(!selects("tier notin (a)", "tier=a"));
+    assert!(selects("tier!=a", "tier=c"));
+    assert!(selects("tier", "tier="));
+    assert!(!selects("!tier", "tier=x"));
+    assert!(selects("(!tier, app=web)", "app=web"));
+}
+
+#[test]
+fn topology_spread_text_parses_with_upstream_defaults_and_rules() {
+    let c = parse::topology_spread(
+        "1 on zone; 2 on hostname ScheduleAnyway for app=web; 1 on rack minDomains=3 \
+         nodeAffinityPolicy=Ignore nodeTaintsPolicy=Honor for tier in (a,b)",
+    )
+    .unwrap();
+    assert_eq!(c.len(), 3);
+    assert_eq!(c[0].max_skew, 1);
+    assert_eq!(c[0].topology_key, "topology.kubernetes.io/zone");
+    assert_eq!(c[0].when, WhenUnsatisfiable::DoNotSchedule);
+    assert_eq!(c[0].selector, None);
+    assert_eq!(c[0].node_affinity_policy, NodeInclusionPolicy::Honor);
+    assert_eq!(c[0].node_taints_policy, NodeInclusionPolicy::Ignore);
+    assert_eq!(c[1].when, WhenUnsatisfiable::ScheduleAnyway);
+    assert_eq!(c[1].selector.as_ref().unwrap().match_labels[0].value, "web");
+    assert_eq!(c[2].min_domains, Some(3));
+    assert_eq!(c[2].node_affinity_policy, NodeInclusionPolicy::Ignore);
+    assert_eq!(c[2].node_taints_policy, NodeInclusionPolicy::Honor);
+    for (text, why) in [
+        ("0 on zone", "greater than zero"),
+        ("1 zone", "maxSkew on topologyKey"),
+        ("1 on zone ScheduleAnyway minDomains=2", "DoNotSchedule"),
+        ("1 on zone minDomains=0", "greater than zero"),
+        ("1 on zone nodeAffinityPolicy=Maybe", "supported values"),
+        ("1 on zone soon", "unknown word"),
+        ("1 on zone; 2 on zone", "Duplicate"),
+        ("1 on zone for gen>3", "not Gt"),
+    ] {
+        let err = parse::topology_spread(text).expect_err(text);
+        assert!(err.contains(why), "{text:?}: {err}");
+    }
+    // The same key once hard and once soft is allowed.
+    assert!(parse::topology_spread("1 on zone; 1 on zone ScheduleAnyway").is_ok());
 }
