@@ -246,7 +246,8 @@ fn a_node_hands_over_its_pool_selector_without_driving_cordons() {
             ..DesiredObject::node(202, true)
         })]
     );
-    // A selector that does not parse is refused with the reason; the rest loads.
+    // A selector that does not parse is refused with the reason and kept as written, not in
+    // force; the rest loads.
     let bad = rig.modules[node]
         .module
         .load(&serde_json::json!({"sync": {"cordon": true, "poolSelector": "a in ()"}}));
@@ -254,7 +255,7 @@ fn a_node_hands_over_its_pool_selector_without_driving_cordons() {
     let saved = rig.modules[node].module.save();
     assert_eq!(
         saved["sync"],
-        serde_json::json!({"cordon": true, "poolSelector": ""})
+        serde_json::json!({"cordon": true, "labels": false, "poolSelector": "a in ()"})
     );
     rig.run(0.05);
     assert_eq!(

@@ -335,17 +335,15 @@ impl Module for NodeModule {
                 NodeSyncSettings::deserialize(v)
             });
         match parsed {
-            Ok(mut sync) => {
+            Ok(sync) => {
+                // A refused selector is kept as written (saved again unchanged), not in force.
                 let selector = intern_pool_selector(&sync.pool_selector);
                 self.pool_selector_id = *selector.as_ref().unwrap_or(&0);
-                if selector.is_err() {
-                    sync.pool_selector.clear();
-                }
                 self.sync = sync;
                 terms_result.and(
                     selector
                         .map(drop)
-                        .map_err(|e| LoadError(format!("{e}; without it"))),
+                        .map_err(|e| LoadError(format!("{e}; kept as written, not in force"))),
                 )
             }
             Err(e) => {
