@@ -60,7 +60,7 @@ test-rust:
 
 test-rust-run:
 	@mkdir -p $(OUT)
-	set -o pipefail; $(CARGO) test --workspace --locked --lib --bins --tests 2>&1 | tee $(OUT)/test.log
+	set -o pipefail; $(CARGO) test --workspace --locked --no-fail-fast --lib --bins --tests 2>&1 | tee $(OUT)/test.log
 	@if [ -z "$$KUBERACK_TEST_KUBECONFIG" ]; then \
 		echo "real-cluster sync test skipped: KUBERACK_TEST_KUBECONFIG is not set (set it to the kubeconfig of a disposable cluster to run it)"; \
 	fi
