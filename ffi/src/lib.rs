@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 mod access;
+mod barrier;
 mod export;
 mod global;
 mod guard;
