@@ -96,7 +96,7 @@ host-cost:
 	@if [ -z "$(RACK_LOCAL)" ]; then \
 		echo "host-cost: set RACK_LOCAL to the rack-local script of a Rack 2.4.1 for Linux x64" >&2; exit 1; \
 	fi
-	python3 tools/host_cost.py --rack-local "$(RACK_LOCAL)" --dir "$(HOST_COST_DIR)"
+	python3 tools/host_cost.py --rack-local "$(RACK_LOCAL)" --dir "$(HOST_COST_DIR)" $(if $(HOST_COST_ONLY),--only "$(HOST_COST_ONLY)")
 
 panels:
 	$(CARGO) run -q -p kuberack-protocol --bin kuberack-panels
