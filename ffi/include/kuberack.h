@@ -718,14 +718,11 @@ int32_t kr_module_load_json(struct KrModule *m, const char *json);
  * `written` says which of them changed (only those need copying out); input channels
  * beyond an input's count are never read. If another thread is inside a call on this
  * module (saving a patch, say), the sample is skipped, buffers untouched, `written` 0, and
- * `KR_OK` is returned. Never allocates, locks or blocks; on Linux it takes no atomic
- * read-modify-write either (the other calls pay a process-wide barrier instead).
+ * `KR_OK` is returned. Never allocates, locks or blocks.
  *
  * # Safety
  * `m` is NULL or a live handle; `args` is NULL or points to a `KrProcessArgs` whose
- * pointers are valid for the lengths it states and do not overlap. Calls of
- * `kr_module_process` on one module do not overlap one another (Rack's engine processes a
- * module on one thread at a time); any other call may come from any thread at any time.
+ * pointers are valid for the lengths it states and do not overlap.
  */
 int32_t kr_module_process(struct KrModule *m, struct KrProcessArgs *args);
 

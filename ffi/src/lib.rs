@@ -11,7 +11,6 @@
 #![warn(missing_docs)]
 
 mod access;
-mod barrier;
 mod export;
 mod global;
 mod guard;

@@ -173,7 +173,7 @@ impl Patch {
     }
 }
 
-/// A handle another thread may use: the ABI allows any call but process from any thread.
+/// A handle another thread may use: the ABI allows calls from any thread.
 struct Shared(*mut KrModule);
 // SAFETY: `KrModule` serialises access to its state itself.
 unsafe impl Send for Shared {}
