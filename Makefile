@@ -60,7 +60,7 @@ test-rust:
 
 test-rust-run:
 	@mkdir -p $(OUT)
-	set -o pipefail; $(CARGO) test --workspace --locked --lib --bins --tests 2>&1 | tee $(OUT)/test.log
+	set -o pipefail; $(CARGO) test --workspace --locked --no-fail-fast --lib --bins --tests 2>&1 | tee $(OUT)/test.log
 	@if [ -z "$$KUBERACK_TEST_KUBECONFIG" ]; then \
 		echo "real-cluster sync test skipped: KUBERACK_TEST_KUBECONFIG is not set (set it to the kubeconfig of a disposable cluster to run it)"; \
 	fi
@@ -96,7 +96,7 @@ host-cost:
 	@if [ -z "$(RACK_LOCAL)" ]; then \
 		echo "host-cost: set RACK_LOCAL to the rack-local script of a Rack 2.4.1 for Linux x64" >&2; exit 1; \
 	fi
-	python3 tools/host_cost.py --rack-local "$(RACK_LOCAL)" --dir "$(HOST_COST_DIR)"
+	python3 tools/host_cost.py --rack-local "$(RACK_LOCAL)" --dir "$(HOST_COST_DIR)" $(if $(HOST_COST_ONLY),--only "$(HOST_COST_ONLY)")
 
 panels:
 	$(CARGO) run -q -p kuberack-protocol --bin kuberack-panels

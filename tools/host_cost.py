@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """KubeRack's CPU in the real VCV Rack 2 engine, as a paired ratio to one Fundamental VCO.
 
-  host_cost.py --rack-local PATH [--dir DIR] [--patches-only]
+  host_cost.py --rack-local PATH [--dir DIR] [--patches-only] [--only WHAT,...]
 
 Writes the measured patches into DIR/patches (the hub alone; the hub with 16 of each member
 type, every member's API input cabled from the hub's API output; INGRESS alone), builds the
@@ -9,6 +9,10 @@ plugin against the Rack SDK that `rack-local setup DIR/rack` unpacks, installs i
 scratch user folder DIR/user, runs `rack-local cpu` on those patches plus patches/demo.vcv and
 patches/forge.vcv, and prints one table: per module type, ns per sample and the ratio to one
 VCO, median (range) over the reps, each rep paired with its own references.
+
+KUBERACK_CLI names a built `kuberack` to read the descriptors from (default: cargo run).
+--only measures a subset: model slugs (Node, Deployment, ...; a member's row needs the hub's,
+which is always run), `demo` and `forge`.
 
 REPS, WARMUP and WINDOW pass through to rack-local (defaults here: 5, 3 and 4 s, about
 14 minutes for the 15 patches and rack-local's 3 references). Python standard library only.
@@ -30,10 +34,12 @@ ROW_LIMIT_HP = 200
 
 
 def models():
-    """The module descriptors, from `kuberack models --json`."""
-    out = subprocess.run(
-        ["cargo", "run", "-q", "-p", "kuberack-cli", "--", "models", "--json"],
-        cwd=REPO, check=True, capture_output=True, text=True).stdout
+    """The module descriptors, from `kuberack models --json` (the binary KUBERACK_CLI names,
+    else cargo's)."""
+    cli = os.environ.get("KUBERACK_CLI")
+    cmd = [cli] if cli else ["cargo", "run", "-q", "-p", "kuberack-cli", "--"]
+    out = subprocess.run(cmd + ["models", "--json"],
+                         cwd=REPO, check=True, capture_output=True, text=True).stdout
     return json.loads(out)
 
 
@@ -196,6 +202,9 @@ def main():
     ap.add_argument("--dir", default="/tmp/kuberack-host-cost", help="scratch folder")
     ap.add_argument("--patches-only", action="store_true",
                     help="write the patches into DIR/patches and stop")
+    ap.add_argument("--only", default="",
+                    help="comma-separated model slugs, demo, forge: measure only these "
+                         "(and the hub alone)")
     a = ap.parse_args()
     work = os.path.abspath(a.dir)
     descriptors = models()
@@ -203,6 +212,15 @@ def main():
     rows = write_patches(descriptors, version, os.path.join(work, "patches"))
     for name, path in (("patches/demo.vcv", "demo.vcv"), ("patches/forge.vcv", "forge.vcv")):
         rows.append((name, os.path.join(REPO, "patches", path), "alone", None))
+    if a.only:
+        wanted = {w.strip().lower() for w in a.only.split(",") if w.strip()}
+        known = {(slug or os.path.basename(path)[:-4]).lower() for _, path, _, slug in rows}
+        unknown = wanted - known
+        if unknown:
+            sys.exit(f"host-cost: --only names no patch: {', '.join(sorted(unknown))} "
+                     f"(known: {', '.join(sorted(known))})")
+        rows = [r for r in rows if r[2] == "hub"
+                or (r[3] or os.path.basename(r[1])[:-4]).lower() in wanted]
     if a.patches_only:
         for name, path, _, _ in rows:
             print(f"{name}: {path}")

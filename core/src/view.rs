@@ -3,8 +3,12 @@
 //! The hub (audio thread) publishes with a sequence lock over atomics: it never waits and
 //! never allocates. A reader (UI thread) retries while a publish is in progress and gives up
 //! after a bounded number of tries, keeping what it had.
+//!
+//! Each read also asks for the next snapshot: a hub captures one only when a reader asked
+//! since its last publish (at most about 60 a second), so a hub that no display shows
+//! (headless, or a player) spends nothing on it.
 
-use std::sync::atomic::{fence, AtomicU32, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicU32, Ordering};
 
 use crate::world::{PodState, World};
 
@@ -153,6 +157,8 @@ const WORDS: usize = HEADER_WORDS + VIEW_MAX_NODES * (NODE_WORDS + POD_WORDS);
 pub struct ViewCell {
     seq: AtomicU32,
     words: [AtomicU32; WORDS],
+    /// A reader asked for a new snapshot since the last publish.
+    requested: AtomicBool,
 }
 
 impl Default for ViewCell {
@@ -160,11 +166,23 @@ impl Default for ViewCell {
         ViewCell {
             seq: AtomicU32::new(0),
             words: std::array::from_fn(|_| AtomicU32::new(0)),
+            requested: AtomicBool::new(false),
         }
     }
 }
 
 impl ViewCell {
+    /// Whether a reader asked for a snapshot since the last publish; clears the request.
+    /// Wait-free; for the writer (a plain load while nobody asked).
+    pub fn take_request(&self) -> bool {
+        self.requested.load(Ordering::Relaxed) && self.requested.swap(false, Ordering::Relaxed)
+    }
+
+    /// Asks the writer for a new snapshot without reading one.
+    pub fn request(&self) {
+        self.requested.store(true, Ordering::Relaxed);
+    }
+
     /// Publishes a view. Single writer; never waits.
     pub fn publish(&self, v: &ClusterView) {
         let s = self.seq.load(Ordering::Relaxed);
@@ -204,8 +222,10 @@ impl ViewCell {
         self.seq.store(s.wrapping_add(2), Ordering::Release);
     }
 
-    /// Reads the latest complete view into `out`; false if the writer kept it busy.
+    /// Reads the latest complete view into `out`; false if the writer kept it busy. Asks
+    /// the writer for the next one either way.
     pub fn read(&self, out: &mut ClusterView) -> bool {
+        self.request();
         for _ in 0..64 {
             let before = self.seq.load(Ordering::Acquire);
             if before % 2 == 1 {
@@ -332,6 +352,20 @@ mod tests {
             assert!(states.iter().all(|s| *s == PodView::Ready), "column {c}");
             assert!((0.0..=1.0).contains(&view.node_cpu_utilisation[c]));
         }
+    }
+
+    #[test]
+    fn a_read_asks_for_the_next_snapshot_once() {
+        let cell = ViewCell::default();
+        assert!(!cell.take_request(), "nobody asked yet");
+        let mut v = ClusterView::default();
+        assert!(cell.read(&mut v));
+        assert!(cell.take_request());
+        assert!(!cell.take_request(), "one request, one snapshot");
+        cell.request();
+        cell.request();
+        assert!(cell.take_request());
+        assert!(!cell.take_request());
     }
 
     #[test]

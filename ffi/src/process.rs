@@ -138,6 +138,9 @@ impl Buffers<'_> {
 /// within 0..1 and at most 16 channels: checked on the outputs it marked written, over the
 /// channels it uses.
 fn sanitize_outputs(io: &mut ProcessIo<'_>) {
+    if io.written == 0 {
+        return;
+    }
     for (i, c) in io.output_channels.iter_mut().enumerate() {
         if io.written & ProcessIo::output_bit(i) == 0 {
             continue;

@@ -173,6 +173,56 @@ impl Patch {
     }
 }
 
+/// A handle another thread may use: the ABI allows calls from any thread.
+struct Shared(*mut KrModule);
+// SAFETY: `KrModule` serialises access to its state itself.
+unsafe impl Send for Shared {}
+
+/// A display thread reading the hub's snapshot (returns how many showed nodes) and a thread
+/// saving the DEPLOYMENT (returns how many saves), until `stop`.
+fn ui_threads(
+    patch: &Patch,
+) -> (
+    std::thread::JoinHandle<usize>,
+    std::thread::JoinHandle<usize>,
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (hub, deployment) = (Shared(patch.cluster.m), Shared(patch.deployment.m));
+    let halt = std::sync::Arc::clone(&stop);
+    let display = std::thread::spawn(move || {
+        let hub = hub;
+        let mut shown = 0;
+        while !halt.load(Ordering::Relaxed) {
+            let mut view = std::mem::MaybeUninit::<KrClusterView>::uninit();
+            // SAFETY: the hub outlives this thread (joined before the patch drops).
+            if unsafe { kr_cluster_view(hub.0, view.as_mut_ptr()) } == 0 {
+                // SAFETY: KR_OK wrote the view.
+                shown += usize::from(unsafe { view.assume_init() }.num_nodes > 0);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        shown
+    });
+    let halt = std::sync::Arc::clone(&stop);
+    let saver = std::thread::spawn(move || {
+        let deployment = deployment;
+        let mut saves = 0;
+        while !halt.load(Ordering::Relaxed) {
+            // SAFETY: as above; the text is released once.
+            unsafe {
+                let text = kr_module_save_json(deployment.0);
+                assert!(!text.is_null());
+                kr_string_free(text);
+            }
+            saves += 1;
+            std::thread::sleep(std::time::Duration::from_millis(3));
+        }
+        saves
+    });
+    (display, saver, stop)
+}
+
 #[test]
 fn process_allocates_nothing_after_warm_up() {
     assert_eq!(
@@ -192,6 +242,9 @@ fn process_allocates_nothing_after_warm_up() {
             ok &= patch.step();
         }
     };
+    // Meanwhile, as in Rack, a display reads the hub's snapshot (each read asks the hub to
+    // take the next one in process()) and the patch is saved, both from other threads.
+    let (display, saver, stop) = ui_threads(&patch);
     let running = allocations_in(|| {
         // Steady state, a scale-up, a scale-down, the Deployment unplugged and replugged.
         run(&mut patch, 1);
@@ -205,8 +258,15 @@ fn process_allocates_nothing_after_warm_up() {
         patch.deployment_api = MODULES[2].input_index("API").unwrap();
         run(&mut patch, 2);
     });
+    stop.store(true, Ordering::Relaxed);
+    let views = display.join().expect("the display thread");
+    let saves = saver.join().expect("the saving thread");
     assert!(ok);
     assert_eq!(running, 0, "allocations in process() of a running patch");
+    assert!(
+        views > 0 && saves > 0,
+        "{views} snapshots with nodes, {saves} saves"
+    );
 
     // The ABI's own error paths allocate nothing either.
     let mut bad = patch.deployment.args();

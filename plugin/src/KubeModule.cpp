@@ -130,7 +130,10 @@ void KubeModule::process(const ProcessArgs& a) {
 		const rack::engine::Input& input = inputs[i];
 		const int channels = input.channels;
 		inputChannels[i] = (uint8_t) channels;
-		if (channels > 0)
+		// A mono cable (a reference, a gate, a CV) is one float: no call to memcpy.
+		if (channels == 1)
+			inputVoltages[i * KR_MAX_CHANNELS] = input.voltages[0];
+		else if (channels > 0)
 			std::memcpy(&inputVoltages[i * KR_MAX_CHANNELS], input.voltages, sizeof(float) * channels);
 	}
 
@@ -161,7 +164,10 @@ void KubeModule::process(const ProcessArgs& a) {
 		if (channels > KR_MAX_CHANNELS)
 			channels = KR_MAX_CHANNELS;
 		output.setChannels(channels);
-		std::memcpy(output.voltages, &outputVoltages[i * KR_MAX_CHANNELS], sizeof(float) * channels);
+		if (channels == 1)
+			output.voltages[0] = outputVoltages[i * KR_MAX_CHANNELS];
+		else if (channels > 1)
+			std::memcpy(output.voltages, &outputVoltages[i * KR_MAX_CHANNELS], sizeof(float) * channels);
 	}
 
 	if (written & KR_LIGHTS_WRITTEN) {

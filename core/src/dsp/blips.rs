@@ -1,6 +1,6 @@
 //! A bank of decaying sine blips: the sound of etcd revisions.
 
-use super::{sine_turns, soft_clip};
+use super::{sine_unit, soft_clip};
 use crate::rng::Rng;
 
 const VOICES: usize = 8;
@@ -61,7 +61,8 @@ impl BlipBank {
         let mut sum = 0.0;
         for v in &mut self.voices {
             if v.amplitude > 1e-4 {
-                sum += sine_turns(v.phase) * v.amplitude;
+                // The phase stays within 0..1: it starts at 0 and wraps below 1.
+                sum += sine_unit(v.phase) * v.amplitude;
                 v.phase += v.increment;
                 if v.phase >= 1.0 {
                     v.phase -= 1.0;
@@ -138,7 +139,14 @@ impl RevisionTicks {
             }
             self.countdown -= 1;
         }
-        soft_clip(self.blips.process() * 0.6) * 5.0 * level
+        let sum = self.blips.process();
+        // Silence skips the saturator's division (soft_clip(±0) is ±0).
+        let clipped = if sum == 0.0 {
+            sum
+        } else {
+            soft_clip(sum * 0.6)
+        };
+        clipped * 5.0 * level
     }
 }
 

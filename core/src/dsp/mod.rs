@@ -53,10 +53,29 @@ impl Smoother {
 /// sin(2π·phase) for a phase in turns (any finite value), within 0.001 of the true sine:
 /// a parabola refined once. Pure arithmetic, so bit-identical everywhere and cheap per sample.
 pub fn sine_turns(phase: f32) -> f32 {
+    sine_unit(phase - phase.floor())
+}
+
+/// [`sine_turns`] for a phase already within `0..1` (exactly equal there): no `floor`, which
+/// is a libm call on Rack's baseline x86-64, for oscillators that keep their phase wrapped.
+#[inline]
+pub fn sine_unit(phase: f32) -> f32 {
     // x in [-1, 1): sin(2π·phase) = -sin(π·x).
-    let x = 2.0 * (phase - phase.floor()) - 1.0;
+    let x = 2.0 * phase - 1.0;
     let y = 4.0 * x * (1.0 - x.abs());
     -(0.225 * (y * y.abs() - y) + y)
+}
+
+/// `phase + increment` wrapped into `0..1`, for a phase within `0..1` and an increment within
+/// `0..1`: exactly `(phase + increment).fract()` there, without its libm call.
+#[inline]
+pub fn advance_phase(phase: f32, increment: f32) -> f32 {
+    let next = phase + increment;
+    if next >= 1.0 {
+        next - 1.0
+    } else {
+        next
+    }
 }
 
 /// A cheap, smooth saturator: tanh-like, exactly ±1 beyond ±3.
@@ -80,6 +99,23 @@ mod tests {
             let phase = i as f32 / 10_000.0 * 3.0 - 1.0;
             let want = (phase * std::f32::consts::TAU).sin();
             assert!((sine_turns(phase) - want).abs() < 1.2e-3, "{phase}");
+        }
+    }
+
+    #[test]
+    fn the_unit_sine_and_phase_step_equal_the_general_ones_bit_for_bit() {
+        let mut phase = 0.0_f32;
+        for i in 0..200_000 {
+            let inc = (i % 997) as f32 / 997.0 * 0.459;
+            assert_eq!(sine_unit(phase).to_bits(), sine_turns(phase).to_bits());
+            let next = advance_phase(phase, inc);
+            assert_eq!(
+                next.to_bits(),
+                (phase + inc).fract().to_bits(),
+                "{phase} {inc}"
+            );
+            assert!((0.0..1.0).contains(&next));
+            phase = next;
         }
     }
 

@@ -111,6 +111,8 @@ pub struct ClusterModule {
     /// The Enchantments each ENCHANTMENT forged.
     forges: enchantments::EnchantmentOwners,
     sample_rate: f32,
+    /// The WARP knob's bits and 10^WARP, recomputed only when the knob moves.
+    warp: (u32, f64),
     counter: u32,
     ticks: u32,
     clock: SchmittTrigger,
@@ -147,6 +149,7 @@ impl ClusterModule {
             device_owners: devices::DeviceOwners::new(),
             forges: enchantments::EnchantmentOwners::new(),
             sample_rate,
+            warp: (f32::NAN.to_bits(), f64::NAN),
             counter: 0,
             ticks: 0,
             clock: SchmittTrigger::default(),
@@ -396,8 +399,10 @@ impl ClusterModule {
         slot.set_observed(dobs::POD_MASKS, masks);
         slot.set_observed(dobs::POD_CHANNELS, pods);
         slot.set_observed(dobs::REPLICAS, d.spec.replicas);
-        slot.set_observed(dobs::UPDATED, d.updated_replicas());
-        slot.set_observed(dobs::REVISION, d.revision());
+        // updatedReplicas and the revision, from one look-up of the new ReplicaSet.
+        let new_rs = d.new_replica_set();
+        slot.set_observed(dobs::UPDATED, new_rs.map_or(0, |rs| rs.active));
+        slot.set_observed(dobs::REVISION, new_rs.map_or(0, |rs| rs.revision));
     }
 
     fn publish_pod(&self, tag: u32, slot: &Slot) {
@@ -490,11 +495,12 @@ impl ClusterModule {
         }
     }
 
-    /// Publishes the display snapshot about 60 times a second of real time.
+    /// Publishes the display snapshot when a display asked for one, at most about 60
+    /// times a second of real time.
     fn publish_view(&mut self) {
         let every = (self.sample_rate / 60.0 / self.settings.control_period as f32).max(1.0) as u32;
-        self.ticks_since_view += 1;
-        if self.ticks_since_view >= every {
+        self.ticks_since_view = self.ticks_since_view.saturating_add(1);
+        if self.ticks_since_view >= every && self.view.take_request() {
             self.ticks_since_view = 0;
             self.view_scratch.capture(&self.world);
             self.view.publish(&self.view_scratch);
@@ -670,7 +676,11 @@ impl Module for ClusterModule {
         let ticked = self.counter >= self.settings.control_period;
         if ticked {
             self.counter = 0;
-            let warp = 10f64.powf(f64::from(io.param_in(&DESCRIPTOR, param::WARP)));
+            let knob = io.param_in(&DESCRIPTOR, param::WARP);
+            if knob.to_bits() != self.warp.0 {
+                self.warp = (knob.to_bits(), 10f64.powf(f64::from(knob)));
+            }
+            let warp = self.warp.1;
             if clocked {
                 let steps = std::mem::take(&mut self.clock_steps);
                 self.tick(warp, steps);

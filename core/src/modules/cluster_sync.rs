@@ -83,6 +83,9 @@ pub struct HubSync {
     heard: HeardLog,
     /// The submission tables hold nothing sent (sync has been off since they were cleared).
     sent_cleared: bool,
+    /// Some real admission or preemption was ever counted: until then `real_counts` holds
+    /// nothing to add or take back, and the hub's ticks skip scanning it.
+    real_counted: bool,
 }
 
 /// Real Workload admissions and preemptions heard for one member (a JOB, an ENCHANTMENT's
@@ -119,6 +122,7 @@ impl HubSync {
             wanted: false,
             heard: HeardLog::with_capacity(HEARD_LOG_CAPACITY),
             sent_cleared: true,
+            real_counted: false,
         }
     }
 
@@ -282,6 +286,7 @@ impl HubSync {
             })
         });
         let Some(i) = found else { return };
+        self.real_counted = true;
         let c = &mut self.real_counts[i];
         if c.module != module {
             *c = RealCounts {
@@ -315,6 +320,9 @@ impl HubSync {
     /// from the simulation, so the members' ADMITTED/ADMIT and PREEMPTED/PREEMPT triggers
     /// fire for the real cluster too.
     fn add_real_counts(&mut self, registry: &Registry, hub_tag: u32) {
+        if !self.real_counted {
+            return;
+        }
         let n = registry.high_water().min(self.real_counts.len());
         for (i, c) in self.real_counts[..n].iter_mut().enumerate() {
             if c.module == 0 {
@@ -339,6 +347,9 @@ impl HubSync {
     /// Before the hub publishes its members' words: takes the real counts added last tick
     /// off again, so a word the hub does not rewrite is not added to twice.
     pub fn take_back_real_counts(&mut self, registry: &Registry) {
+        if !self.real_counted {
+            return;
+        }
         let n = registry.high_water().min(self.real_counts.len());
         for (i, c) in self.real_counts[..n].iter_mut().enumerate() {
             let Some(slot) = registry.slot(i) else {

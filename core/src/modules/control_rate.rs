@@ -133,6 +133,11 @@ impl<M: Module + 'static> Module for ControlRate<M> {
 
     fn process(&mut self, io: &mut ProcessIo<'_>) {
         for latch in &mut self.latches {
+            // An unpatched input reads 0 V: a low trigger stays low, so only a patched
+            // input (or a high one, falling) needs the voltage and the Schmitt trigger.
+            if !io.connected(latch.input) && !latch.schmitt.is_high() {
+                continue;
+            }
             if latch.schmitt.process(io.input(latch.input, 0)) {
                 latch.pending = (latch.pending + 1).min(MAX_PENDING_EDGES);
             }
