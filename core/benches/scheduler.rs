@@ -5,7 +5,9 @@
 //! adaptive percentageOfNodesToScore. Throughput is reported in placements per second. The
 //! `typed_terms` run adds typed node labels and taints to the pools, and typed tolerations,
 //! required and preferred node affinity to the pods, so TaintToleration and NodeAffinity
-//! match the general model.
+//! match the general model; the `typed_pod_affinity_and_spread` run adds typed preferred pod
+//! affinity and anti-affinity and a hard and a soft typed spread constraint, whose
+//! PreFilter reads every bound pod each cycle.
 //!
 //! The timed part is the real world step (controllers, kubelet timers and up to 256
 //! scheduling cycles per step) looped until the whole batch is bound; profiles show the
@@ -84,13 +86,21 @@ fn cluster(typed: bool) -> World {
     w
 }
 
-fn every_plugin(typed: bool) -> SchedulingSpec {
-    let terms = PodTerms {
+fn every_plugin(typed: bool, reads_pods: bool) -> SchedulingSpec {
+    let mut terms = PodTerms {
         tolerations: parse::tolerations("dedicated=gpu:NoSchedule").unwrap(),
         required: parse::required_terms("cpu-gen>1 | disk=hdd").unwrap(),
         preferred: parse::preferred_terms("80: disk=ssd | 20: cpu-gen>6").unwrap(),
         ..PodTerms::default()
     };
+    if reads_pods {
+        terms.labels = parse::labels("app=batch").unwrap();
+        terms.pod_affinity =
+            parse::pod_affinity("50: !app=batch on hostname; 20: app=batch on zone").unwrap();
+        terms.spread =
+            parse::topology_spread("3 on zone ScheduleAnyway for app=batch; 400 on hostname")
+                .unwrap();
+    }
     SchedulingSpec {
         terms: if typed {
             table::intern_pod(&terms).unwrap()
@@ -112,14 +122,14 @@ fn every_plugin(typed: bool) -> SchedulingSpec {
 }
 
 /// Places the batch; returns the time spent stepping.
-fn place_batch(mut w: World, typed: bool) -> Duration {
+fn place_batch(mut w: World, typed: bool, reads_pods: bool) -> Duration {
     w.apply_deployment(
         600,
         DeploymentSpec {
             replicas: PODS,
             cpu_m: 100,
             memory_mib: 128,
-            scheduling: every_plugin(typed),
+            scheduling: every_plugin(typed, reads_pods),
             ..Default::default()
         },
     );
@@ -163,16 +173,21 @@ fn scheduler_throughput(c: &mut Criterion) {
     let mut group = c.benchmark_group("scheduler");
     group.sample_size(20);
     group.throughput(Throughput::Elements(u64::from(PODS)));
-    for (name, typed) in [
-        ("place_2000_pods_1000_nodes_every_plugin", false),
-        ("place_2000_pods_1000_nodes_typed_terms", true),
+    for (name, typed, reads_pods) in [
+        ("place_2000_pods_1000_nodes_every_plugin", false, false),
+        ("place_2000_pods_1000_nodes_typed_terms", true, false),
+        (
+            "place_2000_pods_1000_nodes_typed_pod_affinity_and_spread",
+            true,
+            true,
+        ),
     ] {
         group.bench_function(name, |b| {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
                     let w = cluster(typed);
-                    total += place_batch(w, typed);
+                    total += place_batch(w, typed, reads_pods);
                 }
                 total
             })

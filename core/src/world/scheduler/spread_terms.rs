@@ -185,6 +185,9 @@ impl TypedSpread {
             }
         }
         let pod = PodView::new(spec);
+        let honor = |p: fn(&TopologySpreadConstraint<Sym>) -> bool| self.constraints.iter().any(p);
+        let honor_affinity = honor(|c| c.node_affinity_policy == NodeInclusionPolicy::Honor);
+        let honor_taints = honor(|c| c.node_taints_policy == NodeInclusionPolicy::Honor);
         for &index in order {
             let Some(slot) = self.mask.get(index as usize).map(|_| index as usize) else {
                 continue;
@@ -198,8 +201,9 @@ impl TypedSpread {
                 self.keys_present(true, index, &node),
             ];
             let v = view(&node);
-            let affinity = pod.matches_required(&v);
-            let taints = node.ready && pod.untolerated(&v).is_none();
+            // Each policy's check only where a constraint honors it.
+            let affinity = !honor_affinity || pod.matches_required(&v);
+            let taints = !honor_taints || (node.ready && pod.untolerated(&v).is_none());
             for (i, c) in self.constraints.iter().enumerate() {
                 let counted = keys[usize::from(hard(c))]
                     && (c.node_affinity_policy == NodeInclusionPolicy::Ignore || affinity)
