@@ -327,13 +327,12 @@ impl Desired {
             0 => Vec::new(),
             id => kuberack_core::world::terms::table::pod_terms_text(id).required,
         };
-        let before = if required.is_empty() {
-            self.pool_selectors.remove(&module)
-        } else {
-            self.pool_selectors
-                .insert(module, LabelQuery::of(required.clone()))
+        let query = (!required.is_empty()).then(|| LabelQuery::of(required));
+        let before = match &query {
+            Some(q) => self.pool_selectors.insert(module, q.clone()),
+            None => self.pool_selectors.remove(&module),
         };
-        self.pools_changed |= before != (!required.is_empty()).then(|| LabelQuery::of(required));
+        self.pools_changed |= before != query;
     }
 
     /// Follows a written change: the Jobs alive, the objects applied.
