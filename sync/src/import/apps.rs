@@ -2,7 +2,7 @@
 //! scheduling), and the pod-template scheduling text a JOB takes too.
 
 use k8s_openapi::api::core::v1::PodSpec;
-use kuberack_core::world::constraints::{priority_class_value, LABEL_HOSTNAME, LABEL_ZONE};
+use kuberack_core::world::constraints::priority_class_value;
 use kuberack_core::world::terms::parse;
 use kuberack_protocol::modules::deployment::{param, DESCRIPTOR};
 use kuberack_protocol::ModuleDescriptor;
@@ -21,14 +21,19 @@ const GENERATED_LABELS: [&str; 4] = [
     crate::labels::MODULE_KEY,
 ];
 
-/// The pod template's typed labels, tolerations, nodeSelector and node affinity (the
-/// `scheduling` keys every module that makes pods takes), noting what they cannot hold.
+/// The pod template's typed labels, tolerations, nodeSelector, node affinity, pod affinity
+/// and anti-affinity and topology spread constraints (the `scheduling` keys every module
+/// that makes pods takes), noting what they cannot hold.
 pub fn pod_terms(template: &Value, what: &str, notes: &mut Notes) -> Map<String, Value> {
     let spec = &template["spec"];
     let mut out = Map::new();
     let mut put = |key: &str, field: &str, written: text::Written| {
         for why in written.left_out {
-            notes.push(what, format!("{field} {why}; left out"));
+            let why = match field {
+                "" => why,
+                field => format!("{field} {why}"),
+            };
+            notes.push(what, format!("{why}; left out"));
         }
         out.insert(key.to_owned(), json!(written.text));
     };
@@ -59,14 +64,10 @@ pub fn pod_terms(template: &Value, what: &str, notes: &mut Notes) -> Map<String,
         "preferred node affinity",
         text::preferred_affinity(&affinity["preferredDuringSchedulingIgnoredDuringExecution"]),
     );
-    for kind in ["podAffinity", "podAntiAffinity"] {
-        if !spec["affinity"][kind].is_null() {
-            notes.push(
-                what,
-                format!("{kind}: the rack has no inter-pod affinity text yet; left out"),
-            );
-        }
-    }
+    let pod_affinity = text::pod_affinity(&spec["affinity"]);
+    put("podAffinity", "", pod_affinity);
+    let spread = text::topology_spread(&spec["topologySpreadConstraints"]);
+    put("topologySpread", "", spread);
     out
 }
 
@@ -112,8 +113,7 @@ fn percent(v: &Value, replicas: f64, default: f64) -> f64 {
     .clamp(0.0, 100.0)
 }
 
-/// The DEPLOYMENT-only scheduling settings: priority class, preemption policy and one
-/// topology spread constraint over the zone or host name.
+/// The DEPLOYMENT-only scheduling settings: priority class and preemption policy.
 fn deployment_scheduling(
     spec: &Value,
     what: &str,
@@ -130,25 +130,6 @@ fn deployment_scheduling(
     if let Some(policy) = spec["preemptionPolicy"].as_str() {
         out.insert("preemptionPolicy".into(), json!(policy));
     }
-    let spread = spec["topologySpreadConstraints"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    for (i, c) in spread.iter().enumerate() {
-        let key = c["topologyKey"].as_str().unwrap_or_default();
-        if i == 0 && (key == LABEL_ZONE || key == LABEL_HOSTNAME) {
-            out.insert(
-                "topologySpreadMaxSkew".into(),
-                json!(c["maxSkew"].as_u64().unwrap_or(1)),
-            );
-            out.insert("topologySpreadKey".into(), json!(key));
-            let when = c["whenUnsatisfiable"].as_str().unwrap_or("DoNotSchedule");
-            out.insert("whenUnsatisfiable".into(), json!(when));
-            notes.push(what, format!("topology spread over {key}: the rack spreads the Deployment's own pods (its labelSelector is not kept)"));
-        } else {
-            notes.push(what, format!("topology spread constraint over {key}: the rack holds one, over the zone or host name; left out"));
-        }
-    }
 }
 
 /// Adds the DEPLOYMENT of a Deployment; returns its module id.
@@ -158,7 +139,7 @@ pub fn add_deployment(b: &mut PatchBuilder, d: &Value, notes: &mut Notes) -> i64
     let replicas = d["spec"]["replicas"].as_f64().unwrap_or(1.0);
     let (replicas_v, clamped) = in_range(&DESCRIPTOR, param::REPLICAS, replicas);
     if clamped {
-        notes.push(&what, format!("{replicas} replicas; a DEPLOYMENT holds at most {replicas_v}, written as {replicas_v}"));
+        notes.push(&what, format!("{replicas} replicas; the REPLICAS knob holds at most {replicas_v}, written as {replicas_v}"));
     }
     let (cpu_m, memory) = requests(&template["spec"]);
     let strategy = &d["spec"]["strategy"];

@@ -1,10 +1,14 @@
-//! Real objects' labels, taints, tolerations and node affinity (API JSON) written as the
-//! one-line text the modules' settings take (PROTOCOL.md, "Labels, taints, tolerations and
-//! node affinity"). Each entry is checked by the same parser the module uses; an entry it
-//! refuses, or one past the 16 a list holds, is left out and named.
+//! Real objects' labels, taints, tolerations, node affinity, pod affinity and topology
+//! spread constraints (API JSON) written as the one-line text the modules' settings take
+//! (PROTOCOL.md, "Labels, taints, tolerations and node affinity"). Each entry is checked by
+//! the same parser the module uses; an entry it refuses, or one past the 16 a list holds, is
+//! left out and named.
 
+use k8s_openapi::api::core::v1::{Affinity, TopologySpreadConstraint};
 use kuberack_core::world::terms::parse;
-use serde_json::Value;
+use serde_json::{json, Value};
+
+use crate::pod_terms_text::{pod_affinity_text, topology_spread_text};
 
 /// Text for a setting and what of the source it could not hold.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -138,10 +142,10 @@ pub fn required_affinity(required: &Value) -> Written {
         .flatten()
         .filter_map(|t| term(t).map_err(|why| left_out.push(why)).ok())
         .collect();
-    let mut out = join(terms, " | ", |t| parse::required_terms(t).map(drop));
-    left_out.append(&mut out.left_out);
-    out.left_out = left_out;
-    out
+    after(
+        left_out,
+        join(terms, " | ", |t| parse::required_terms(t).map(drop)),
+    )
 }
 
 /// preferredDuringSchedulingIgnoredDuringExecution as `weight: term | ...`.
@@ -158,10 +162,92 @@ pub fn preferred_affinity(preferred: &Value) -> Written {
             Some(format!("{}: {t}", p["weight"].as_i64().unwrap_or(1)))
         })
         .collect();
-    let mut out = join(terms, " | ", |t| parse::preferred_terms(t).map(drop));
+    after(
+        left_out,
+        join(terms, " | ", |t| parse::preferred_terms(t).map(drop)),
+    )
+}
+
+/// The terms a pod spec's `affinity` holds under `kind` (podAffinity or podAntiAffinity),
+/// required ones first, each alone in an [`Affinity`] as written.
+fn pod_affinity_terms<'a>(affinity: &'a Value, kind: &'a str) -> impl Iterator<Item = Value> + 'a {
+    [
+        "requiredDuringSchedulingIgnoredDuringExecution",
+        "preferredDuringSchedulingIgnoredDuringExecution",
+    ]
+    .into_iter()
+    .flat_map(move |field| {
+        let terms = affinity[kind][field].as_array().into_iter().flatten();
+        terms.map(move |t| json!({ kind: { field: [t] } }))
+    })
+}
+
+/// A pod spec's podAffinity and podAntiAffinity as the `podAffinity` text, term by term:
+/// a term the rack cannot express (other namespaces, matchLabelKeys, no labelSelector,
+/// malformed) is left out with why.
+pub fn pod_affinity(affinity: &Value) -> Written {
+    let mut left_out = Vec::new();
+    let mut terms = Vec::new();
+    for kind in ["podAffinity", "podAntiAffinity"] {
+        for one in pod_affinity_terms(affinity, kind) {
+            let text = serde_json::from_value::<Affinity>(one.clone())
+                .map_err(|e| e.to_string())
+                .and_then(|a| pod_affinity_text(&a));
+            match text {
+                Ok(t) => terms.push(t),
+                Err(why) => {
+                    let term = one[kind].as_object().and_then(|m| m.values().next());
+                    let term = term.map_or(Value::Null, |t| t[0].clone());
+                    left_out.push(format!("{kind} term {term}: {why}"));
+                }
+            }
+        }
+    }
+    written(terms, left_out, "pod affinity term", |t| {
+        parse::pod_affinity(t).map(drop)
+    })
+}
+
+/// A pod spec's topologySpreadConstraints as the `topologySpread` text, constraint by
+/// constraint: one the rack cannot express (matchLabelKeys, no labelSelector, malformed) is
+/// left out with why.
+pub fn topology_spread(constraints: &Value) -> Written {
+    let mut left_out = Vec::new();
+    let mut kept = Vec::new();
+    for c in constraints.as_array().into_iter().flatten() {
+        let text = serde_json::from_value::<TopologySpreadConstraint>(c.clone())
+            .map_err(|e| e.to_string())
+            .and_then(|c| topology_spread_text(&[c]));
+        match text {
+            Ok(t) => kept.push(t),
+            Err(why) => left_out.push(format!("topologySpreadConstraints entry {c}: {why}")),
+        }
+    }
+    written(kept, left_out, "topology spread constraint", |t| {
+        parse::topology_spread(t).map(drop)
+    })
+}
+
+/// `out` with the entries already `left_out` named first.
+fn after(mut left_out: Vec<String>, mut out: Written) -> Written {
     left_out.append(&mut out.left_out);
     out.left_out = left_out;
     out
+}
+
+/// `entries` joined by `; ` as far as `check` accepts them, after the entries already
+/// `left_out`; what the check refuses is named as a `what`.
+fn written(
+    entries: Vec<String>,
+    left_out: Vec<String>,
+    what: &str,
+    check: impl Fn(&str) -> Result<(), String>,
+) -> Written {
+    let mut out = join(entries, "; ", check);
+    for e in &mut out.left_out {
+        *e = format!("{what} {e}");
+    }
+    after(left_out, out)
 }
 
 #[cfg(test)]
@@ -192,6 +278,75 @@ mod tests {
         ]));
         assert_eq!(p.text, "80: disk in (ssd)");
         assert!(parse::preferred_terms(&p.text).is_ok());
+    }
+
+    #[test]
+    fn pod_affinity_and_spreads_keep_what_the_rack_expresses_term_by_term() {
+        let web = json!({"matchLabels": {"app": "web"}});
+        let a = pod_affinity(&json!({
+            "podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+                {"labelSelector": {"matchLabels": {"app": "db"}},
+                 "topologyKey": "topology.kubernetes.io/zone"},
+                {"labelSelector": {}, "namespaces": ["kube-system"], "topologyKey": "zone"}
+            ]},
+            "podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+                {"weight": 100, "podAffinityTerm": {"labelSelector": web,
+                    "topologyKey": "kubernetes.io/hostname"}},
+                {"weight": 10, "podAffinityTerm": {"labelSelector": web,
+                    "matchLabelKeys": ["pod-template-hash"], "topologyKey": "zone"}},
+                {"weight": 5},
+                {"weight": "heavy", "podAffinityTerm": {"labelSelector": web,
+                    "topologyKey": "zone"}}
+            ]}
+        }));
+        assert_eq!(
+            a.text,
+            "app=db on topology.kubernetes.io/zone; 100: !app=web on kubernetes.io/hostname"
+        );
+        assert_eq!(parse::pod_affinity(&a.text).unwrap().len(), 2);
+        assert_eq!(a.left_out.len(), 4, "{:?}", a.left_out);
+        assert_eq!(
+            a.left_out[0],
+            "podAffinity term {\"labelSelector\":{},\"namespaces\":[\"kube-system\"],\
+             \"topologyKey\":\"zone\"}: pod affinity terms over other namespaces"
+        );
+        assert!(a.left_out[1].starts_with("podAntiAffinity term {\"podAffinityTerm\""));
+        assert!(a.left_out[1].ends_with(": matchLabelKeys and mismatchLabelKeys"));
+        assert_eq!(
+            a.left_out[2],
+            "podAntiAffinity term {\"weight\":5}: \
+             a pod affinity term without a labelSelector (it selects no pod)"
+        );
+        assert!(a.left_out[3].contains("invalid type"), "{:?}", a.left_out);
+        assert_eq!(pod_affinity(&Value::Null), Written::default());
+
+        let s = topology_spread(&json!([
+            {"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
+             "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {"matchLabels": {"app": "cache"}}},
+            {"maxSkew": 1, "topologyKey": "kubernetes.io/hostname",
+             "whenUnsatisfiable": "DoNotSchedule"},
+            {"maxSkew": 2, "topologyKey": "topology.kubernetes.io/zone",
+             "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": {}},
+            {"maxSkew": 1, "topologyKey": "kubernetes.io/hostname", "labelSelector": web,
+             "whenUnsatisfiable": "DoNotSchedule", "minDomains": 2}
+        ]));
+        assert_eq!(
+            s.text,
+            "1 on topology.kubernetes.io/zone ScheduleAnyway for app=cache; \
+             1 on kubernetes.io/hostname minDomains=2 for app=web"
+        );
+        assert_eq!(s.left_out.len(), 2, "{:?}", s.left_out);
+        assert!(s.left_out[0].starts_with("topologySpreadConstraints entry {"));
+        assert!(s.left_out[0].ends_with("without a labelSelector (it counts no pod)"));
+        assert!(s.left_out[1].starts_with(
+            "topology spread constraint 2 on topology.kubernetes.io/zone ScheduleAnyway for *: "
+        ));
+        assert!(
+            s.left_out[1].contains("Duplicate value"),
+            "{:?}",
+            s.left_out
+        );
+        assert_eq!(topology_spread(&json!(3)), Written::default());
     }
 
     #[test]
