@@ -20,7 +20,7 @@ DEMO_RECORD ?= --record Cluster:ETCD --record 5729140385501862:VOICE --record 79
 # The smoke test in a real Rack: rack-local (`rack-local setup DIR` gives RACK_DIR=DIR/Rack-SDK).
 RACK_LOCAL ?=
 RACK_SMOKE_SECONDS ?= 4
-RACK_SMOKE_PATCHES ?= tests/rack/all-modules.patch.json patches/demo.vcv patches/forge.vcv
+RACK_SMOKE_PATCHES ?= tests/rack/all-modules.patch.json patches/demo.vcv patches/forge.vcv patches/recorded/forge.imported.vcv
 HAVE_RACK_SDK = [ -n "$(RACK_DIR)" ] && [ -f "$(RACK_DIR)/plugin.mk" ]
 # make test builds plugin.so with the tests' dev profile (one cargo build for both; the release
 # build of the dependencies alone would add many minutes to CI). make plugin/dist/install: release.

@@ -41,6 +41,12 @@ fn patch_json(path: &Path) -> Value {
 /// smoke test's rack.
 fn bundled_patches() -> Vec<PathBuf> {
     let mut all = patch_files("patches");
+    // patches/recorded holds the imported patch beside a trace and a List snapshot.
+    all.extend(
+        patch_files("patches/recorded")
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "vcv")),
+    );
     all.extend(patch_files("cli/tests/fixtures"));
     all.extend(patch_files("tests/rack"));
     all

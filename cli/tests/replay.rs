@@ -23,18 +23,35 @@ fn bundled_trace() -> PathBuf {
     common::crate_dir().join("../patches/recorded/forge.trace.jsonl")
 }
 
-/// Plays `patch` with `trace` for `seconds` into `dir`/`tag`.*; the WAV, the events and the
-/// warnings.
+fn bundled_imported() -> PathBuf {
+    common::crate_dir().join("../patches/recorded/forge.imported.vcv")
+}
+
+/// Plays the forge patch with `trace` for `seconds` into `dir`/`tag`.*; the WAV, the events
+/// and the warnings.
 fn replay(dir: &Path, tag: &str, trace: &Path, seconds: f64) -> (Vec<u8>, String, Vec<String>) {
+    let records = ["1:ETCD", "1:UTIL", "1:BIND", "9:ADMIT", "13:ENCHANTING"];
+    replay_patch(&forge(), &records, dir, tag, trace, seconds)
+}
+
+/// Plays `patch` with `trace`, recording `records`, for `seconds` into `dir`/`tag`.*.
+fn replay_patch(
+    patch: &Path,
+    records: &[&str],
+    dir: &Path,
+    tag: &str,
+    trace: &Path,
+    seconds: f64,
+) -> (Vec<u8>, String, Vec<String>) {
     let wav = dir.join(format!("{tag}.wav"));
     let events = dir.join(format!("{tag}.jsonl"));
     let options = PlayOptions {
-        patch: forge(),
+        patch: patch.to_owned(),
         seconds,
         sample_rate: 48_000,
         seed: None,
         wav: Some(wav.clone()),
-        records: ["1:ETCD", "1:UTIL", "1:BIND", "9:ADMIT", "13:ENCHANTING"]
+        records: records
             .iter()
             .filter_map(|s| s.parse::<RecordSpec>().ok())
             .collect(),
@@ -106,6 +123,51 @@ fn the_bundled_trace_replays_byte_identically_with_the_bundled_patch() {
     // Whatever was heard was heard whole: WAV samples are finite.
     let wav = common::read_wav(&wav1);
     assert!(wav.samples.iter().all(|s| s.is_finite()));
+}
+
+/// The bundled imported patch is exactly what `kuberack import` makes of the snapshot taken
+/// beside the trace, and it plays the trace byte-identically: the drain and the Kueue
+/// preemption are heard on the imported cluster too.
+#[test]
+fn the_bundled_imported_patch_is_the_snapshots_import_and_plays_the_trace() {
+    let dir = common::scratch("replay-imported");
+    let imported = dir.join("imported.vcv");
+    let snapshot = common::crate_dir().join("../patches/recorded/forge.snapshot.json");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_kuberack"))
+        .arg("import")
+        .arg("--from-file")
+        .arg(&snapshot)
+        .arg("-o")
+        .arg(&imported)
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{status:?}");
+    assert!(
+        std::fs::read(&imported).unwrap() == std::fs::read(bundled_imported()).unwrap(),
+        "patches/recorded/forge.imported.vcv is not the import of forge.snapshot.json"
+    );
+    let records = ["Cluster:ETCD", "Cluster:BIND"];
+    let patch = bundled_imported();
+    let (wav1, events1, warnings) =
+        replay_patch(&patch, &records, &dir, "a", &bundled_trace(), 30.0);
+    let (wav2, events2, _) = replay_patch(&patch, &records, &dir, "b", &bundled_trace(), 30.0);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert!(wav1 == wav2, "the WAVs differ");
+    assert!(events1 == events2, "the event traces differ");
+    let heard = cluster_events(&events1);
+    let reasons: Vec<&str> = heard.iter().filter_map(|v| v["reason"].as_str()).collect();
+    for expected in [
+        "NodeCordoned",
+        "Evicted",
+        "Admitted",
+        "Preempted",
+        "NodeUncordoned",
+    ] {
+        assert!(
+            reasons.contains(&expected),
+            "{expected} not heard: {reasons:?}"
+        );
+    }
 }
 
 #[test]
