@@ -262,6 +262,13 @@ impl World {
         let replicas = d.spec.replicas;
         let (surge, unavailable) = resolve_fenceposts(d.spec.strategy, replicas);
         let sets = d.replica_sets();
+        // A ReplicaSet's pods above its replicas await the ReplicaSet controller's coalesced
+        // scale-down (at most SCALE_DOWN_PERIOD): the rollout waits for it to land, as
+        // upstream's next Deployment sync sees the deletes already made, so the Deployment
+        // never holds more than replicas + maxSurge pods nor fewer than minAvailable Ready.
+        if sets.iter().any(|rs| rs.active > rs.replicas) {
+            return false;
+        }
         let all: u32 = sets.iter().map(|rs| rs.replicas).sum();
         let new_rs = sets[new];
         // reconcileNewReplicaSet.
