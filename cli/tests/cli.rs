@@ -206,7 +206,7 @@ fn models_lists_every_module_from_the_descriptors() {
         }
     }
     assert!(
-        s.contains("knob 0.1x to 100x (default 1x), raw -1 to 2"),
+        s.contains("knob 0.1x to 10000x (default 1x), raw -1 to 4"),
         "{s}"
     );
     assert!(

@@ -291,6 +291,18 @@ fn warp_changes_the_speed_not_what_is_heard_or_its_order() {
         // Heard at the same cluster time, within a feed and a control tick at 100x.
         assert!((ta - tb).abs() < 0.25, "{a} vs {b}");
     }
+    // At 10000x a control tick is 6.7 s of cluster time: the whole trace in 0.01 s of audio,
+    // heard in the same order, each line after the first within a tick or two of its time
+    // (the replay starts a few ticks after the hub).
+    let at_10000x = heard_at_warp(4.0, 0.01);
+    assert_eq!(reason_and_name(&at_10x), reason_and_name(&at_10000x));
+    let since_first = |heard: &[Value]| -> Vec<f64> {
+        let t = |v: &Value| v["time"].as_f64().unwrap();
+        heard.iter().map(|v| t(v) - t(&heard[0])).collect()
+    };
+    for (a, b) in since_first(&at_10x).iter().zip(since_first(&at_10000x)) {
+        assert!((a - b).abs() < 14.0, "{a} vs {b}");
+    }
     // At 10x, 0.3 s of audio hears only the start of it.
     let short = heard_at_warp(1.0, 0.3);
     assert!(short.len() < at_10x.len() / 2, "{}", short.len());

@@ -188,7 +188,7 @@ mod tests {
         assert_eq!(num(-0.0), "0");
         let t = module_table(&crate::modules::cluster::DESCRIPTOR);
         assert!(
-            t.contains("| `WARP` | Time warp | knob | 0.1..100x | 1x |"),
+            t.contains("| `WARP` | Time warp | knob | 0.1..10000x | 1x |"),
             "{t}"
         );
         assert!(t.contains("| `API` | API server | reference | 1 | tag / 512 V |"));

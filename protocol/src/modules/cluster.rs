@@ -76,9 +76,9 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         knob(
             "WARP",
             "Time warp",
-            "Simulated seconds per real second (0.1x to 100x)",
+            "Simulated seconds per real second (0.1x to 10000x; 1440x plays a day in a minute)",
             -1.0,
-            2.0,
+            4.0,
             0.0,
             "x",
             at(C1, 66.0),
