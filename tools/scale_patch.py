@@ -49,8 +49,8 @@ def main():
     for i in range(POOLS):
         member("Node", COUNT=POOL_NODES, CPU=32, MEMORY=128, ZONE=i % 4)
     for _ in range(DEPLOYMENTS):
-        # CPU is in tens of millicores: 50 is 500 m.
-        member("Deployment", REPLICAS=REPLICAS, CPU=50, MEMORY=512)
+        # CPU is in tens of millicores (50: 500 m), MEMORY in 16 MiB (32: 512 MiB).
+        member("Deployment", REPLICAS=REPLICAS, CPU=50, MEMORY=32)
     p.write(a.o)
     print(f"wrote {a.o}: {POOLS} NODE x {POOL_NODES}, {DEPLOYMENTS} DEPLOYMENT x {REPLICAS}")
 

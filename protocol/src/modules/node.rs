@@ -119,7 +119,7 @@ pub static DESCRIPTOR: ModuleDescriptor = ModuleDescriptor {
         port(
             "DOWN",
             "Kubelet down",
-            "While high the node's kubelet is silent (crashed, or the node lost its network): no heartbeats, its pods stand still, NotReady after 15 s, Ready again when it drops. Mono: every node of the pool; poly: channel n is node n",
+            "While high the node's kubelet is silent (crashed, or the node lost its network): no heartbeats, its pods stand still, NotReady after 15 s, Ready again when it drops. Mono: every node of the pool; poly: channel n is node n (over 16 nodes, the nodes of slice n)",
             SignalKind::Gate,
             "high >= 1 V, low <= 0.1 V, a channel per node",
             16,
