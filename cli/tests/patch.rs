@@ -22,7 +22,7 @@ fn small_patch() -> serde_json::Value {
         "version": "2.4.1",
         "modules": [
             {"id": 100, "plugin": "KubeRack", "model": "Cluster", "version": "2.0.0",
-             "params": [{"value": 3.5, "id": 0}, {"value": 9.0, "id": 2}],
+             "params": [{"value": 5.5, "id": 0}, {"value": 9.0, "id": 2}],
              "data": {"seed": 3, "controlPeriod": 32}, "pos": [0, 0]},
             {"id": 200, "plugin": "KubeRack", "model": "Node", "version": "2.0.0",
              "params": [{"value": 3.0, "id": 0}], "pos": [12, 0]}
@@ -57,8 +57,8 @@ fn a_bare_patch_json_loads_with_params_and_cables() {
     assert_eq!(e.modules().len(), 2);
     let hub = e.module(100).unwrap();
     assert_eq!(hub.descriptor().name, "CLUSTER");
-    // WARP clamps to its top (2), LEVEL to 1, TONE keeps its default, SYNC stays off.
-    assert_eq!(hub.params(), &[2.0, 0.0, 1.0, 0.0]);
+    // WARP clamps to its top (4), LEVEL to 1, TONE keeps its default, SYNC stays off.
+    assert_eq!(hub.params(), &[4.0, 0.0, 1.0, 0.0]);
     let node = e.module(200).unwrap();
     assert_eq!(node.params()[0], 3.0);
     assert!(node.input_connected(0));
