@@ -444,3 +444,57 @@ fn corrupt_and_empty_input_give_a_clear_error() {
     let out = import_file(Path::new("/nonexistent/list.json"), &out_patch);
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
 }
+
+/// A cluster at Kubernetes' own limits (tools/scale_cluster.py: 5,000 nodes in 5 Karpenter
+/// pools, 30 Deployments of 5,000 replicas) imports as 5 NODEs of 1,000 and 30 DEPLOYMENTs of
+/// 5,000, with nothing left out, and plays: all 150,000 pods are created.
+#[test]
+fn a_cluster_at_kubernetes_limits_imports_whole_and_plays() {
+    let dir = common::scratch("import_scale");
+    let (list, vcv) = (dir.join("scale.list.json"), dir.join("scale.patch.json"));
+    let script = common::crate_dir().join("../tools/scale_cluster.py");
+    let made = Command::new("python3")
+        .arg(&script)
+        .arg("-o")
+        .arg(&list)
+        .status();
+    if !made.as_ref().is_ok_and(|s| s.success()) {
+        println!(
+            "import at scale skipped: python3 could not run tools/scale_cluster.py ({made:?})"
+        );
+        return;
+    }
+    let out = import_file(&list, &vcv);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("5 Node, 30 Deployment"), "{stdout}");
+    assert!(!stdout.contains("not represented"), "{stdout}");
+    let patch: Value = serde_json::from_slice(&std::fs::read(&vcv).unwrap()).unwrap();
+    let pools = modules(&patch, "Node");
+    assert_eq!(pools.len(), 5);
+    assert!(pools.iter().all(|m| param(m, node::param::COUNT) == 1000.0));
+    let apps = modules(&patch, "Deployment");
+    assert_eq!(apps.len(), 30);
+    assert!(apps
+        .iter()
+        .all(|m| param(m, deployment::param::REPLICAS) == 5000.0));
+    let out = kuberack(&["play", path(&vcv), "--seconds", "1", "--no-progress"]);
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let count = |what: &str| -> u64 {
+        summary
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(what)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {what} in:\n{summary}"))
+    };
+    assert_eq!(count("pods created"), 150_000, "{summary}");
+    assert!(count("pods scheduled") > 0, "{summary}");
+}
