@@ -23,6 +23,9 @@ fn bundled_trace() -> PathBuf {
     common::crate_dir().join("../patches/recorded/forge.trace.jsonl")
 }
 
+/// The forge patch's outputs recorded into the WAV.
+const FORGE_RECORDS: &[&str] = &["1:ETCD", "1:UTIL", "1:BIND", "9:ADMIT", "13:ENCHANTING"];
+
 fn bundled_imported() -> PathBuf {
     common::crate_dir().join("../patches/recorded/forge.imported.vcv")
 }
@@ -30,8 +33,7 @@ fn bundled_imported() -> PathBuf {
 /// Plays the forge patch with `trace` for `seconds` into `dir`/`tag`.*; the WAV, the events
 /// and the warnings.
 fn replay(dir: &Path, tag: &str, trace: &Path, seconds: f64) -> (Vec<u8>, String, Vec<String>) {
-    let records = ["1:ETCD", "1:UTIL", "1:BIND", "9:ADMIT", "13:ENCHANTING"];
-    replay_patch(&forge(), &records, dir, tag, trace, seconds)
+    replay_patch(&forge(), FORGE_RECORDS, dir, tag, trace, seconds)
 }
 
 /// Plays `patch` with `trace`, recording `records`, for `seconds` into `dir`/`tag`.*.
@@ -86,34 +88,51 @@ fn reason_and_name(events: &[Value]) -> Vec<(String, String)> {
         .collect()
 }
 
-#[test]
-fn the_bundled_trace_replays_byte_identically_with_the_bundled_patch() {
-    let dir = common::scratch("replay-bundled");
-    let (wav1, events1, warnings) = replay(&dir, "a", &bundled_trace(), 4.0);
-    let (wav2, events2, _) = replay(&dir, "b", &bundled_trace(), 4.0);
+/// Replays the bundled trace with `patch` twice: no warning, the same WAV and event trace
+/// both times; the WAV and the events heard from the cluster.
+fn replayed_twice(
+    patch: &Path,
+    records: &[&str],
+    dir: &Path,
+    seconds: f64,
+) -> (Vec<u8>, Vec<Value>) {
+    let (wav1, events1, warnings) =
+        replay_patch(patch, records, dir, "a", &bundled_trace(), seconds);
+    let (wav2, events2, _) = replay_patch(patch, records, dir, "b", &bundled_trace(), seconds);
     assert!(warnings.is_empty(), "{warnings:?}");
     assert!(wav1 == wav2, "the WAVs differ");
     assert!(events1 == events2, "the event traces differ");
-    let heard = cluster_events(&events1);
+    (wav1, cluster_events(&events1))
+}
+
+/// Every reason in `expected` was heard.
+fn assert_heard(heard: &[Value], expected: &[&str]) {
     let reasons: Vec<&str> = heard.iter().filter_map(|v| v["reason"].as_str()).collect();
-    // The rollout, the drain and the Kueue preemption, as the rack heard them.
-    for expected in [
-        "NodeAdded",
-        "PodCreated",
-        "Killing",
-        "PodDeleted",
-        "NodeCordoned",
-        "Evicted",
-        "Admitted",
-        "Preempted",
-        "EvictedDueToPreempted",
-        "NodeUncordoned",
-    ] {
-        assert!(
-            reasons.contains(&expected),
-            "{expected} not heard: {reasons:?}"
-        );
+    for reason in expected {
+        assert!(reasons.contains(reason), "{reason} not heard: {reasons:?}");
     }
+}
+
+#[test]
+fn the_bundled_trace_replays_byte_identically_with_the_bundled_patch() {
+    let dir = common::scratch("replay-bundled");
+    let (wav1, heard) = replayed_twice(&forge(), FORGE_RECORDS, &dir, 4.0);
+    // The rollout, the drain and the Kueue preemption, as the rack heard them.
+    assert_heard(
+        &heard,
+        &[
+            "NodeAdded",
+            "PodCreated",
+            "Killing",
+            "PodDeleted",
+            "NodeCordoned",
+            "Evicted",
+            "Admitted",
+            "Preempted",
+            "EvictedDueToPreempted",
+            "NodeUncordoned",
+        ],
+    );
     // The Workload's events name the ENCHANTMENT whose Job owns it and its CLUSTERQUEUE.
     let preempted = heard.iter().find(|v| v["reason"] == "Preempted").unwrap();
     assert_eq!(
@@ -147,27 +166,17 @@ fn the_bundled_imported_patch_is_the_snapshots_import_and_plays_the_trace() {
         "patches/recorded/forge.imported.vcv is not the import of forge.snapshot.json"
     );
     let records = ["Cluster:ETCD", "Cluster:BIND"];
-    let patch = bundled_imported();
-    let (wav1, events1, warnings) =
-        replay_patch(&patch, &records, &dir, "a", &bundled_trace(), 30.0);
-    let (wav2, events2, _) = replay_patch(&patch, &records, &dir, "b", &bundled_trace(), 30.0);
-    assert!(warnings.is_empty(), "{warnings:?}");
-    assert!(wav1 == wav2, "the WAVs differ");
-    assert!(events1 == events2, "the event traces differ");
-    let heard = cluster_events(&events1);
-    let reasons: Vec<&str> = heard.iter().filter_map(|v| v["reason"].as_str()).collect();
-    for expected in [
-        "NodeCordoned",
-        "Evicted",
-        "Admitted",
-        "Preempted",
-        "NodeUncordoned",
-    ] {
-        assert!(
-            reasons.contains(&expected),
-            "{expected} not heard: {reasons:?}"
-        );
-    }
+    let (_, heard) = replayed_twice(&bundled_imported(), &records, &dir, 30.0);
+    assert_heard(
+        &heard,
+        &[
+            "NodeCordoned",
+            "Evicted",
+            "Admitted",
+            "Preempted",
+            "NodeUncordoned",
+        ],
+    );
 }
 
 #[test]
